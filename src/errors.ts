@@ -1,0 +1,44 @@
+/**
+ * Typed errors with stable codes and exit codes, shared by every stage (citty-style).
+ * The CLI prints `flowsift: <message>` for a FlowsiftError (no stack trace) and exits with `exitCode`.
+ *
+ * Exit codes: 0 ok · 1 internal error · 2 usage error · 3 bad input (unreadable, unsupported or corrupt
+ * capture/dataset; what was read before the fault is still written) · 4 anomalies found
+ * (only with --fail-on-anomaly) · 130 interrupted (SIGINT) after flushing complete output.
+ */
+export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, BAD_INPUT: 3, ANOMALIES: 4, INTERRUPTED: 130 } as const;
+
+export class FlowsiftError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(code: string, message: string, exitCode: number = EXIT.INTERNAL, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FlowsiftError';
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Wrong flags or values on the command line (exit 2). */
+export class UsageError extends FlowsiftError {
+  constructor(message: string, code = 'E_USAGE') {
+    super(code, message, EXIT.USAGE);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Bad input data (exit 3): always names the file and, for binary input, the byte offset, what was
+ * expected and what was found, e.g.
+ * `trace.pcap: byte 88,112,004: record 5,121: caplen 4294967295 exceeds snaplen 65535 (corrupt record header)`.
+ */
+export class InputError extends FlowsiftError {
+  readonly file: string;
+  readonly byteOffset: number | undefined;
+  constructor(code: string, file: string, byteOffset: number | undefined, detail: string) {
+    super(code, `${file}${byteOffset === undefined ? '' : `: byte ${byteOffset}`}: ${detail}`, EXIT.BAD_INPUT);
+    this.name = 'InputError';
+    this.file = file;
+    this.byteOffset = byteOffset;
+  }
+}
