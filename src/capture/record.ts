@@ -27,6 +27,11 @@ export interface CaptureRecord {
   packetIndex: number;
   /** Byte offset of this record's header (pcap) or block (pcapng) in the (decompressed) file. */
   byteOffset: number;
+  /**
+   * True when the format gave this packet no timestamp (pcapng Simple Packet Block): tsSec/tsNsec
+   * then repeat the previous packet's time in the same file (0 before any). Absent/false otherwise.
+   */
+  tsMissing?: boolean;
 }
 
 /** Receives each record; the record object is reused after the callback returns. */
