@@ -142,6 +142,7 @@ export async function readPcap(st: ParseState): Promise<void> {
     }
     w.pos = p;
     st.packets = n;
+    st.timed = n;
     st.truncated = trunc;
     st.capBytes = capB;
     st.wireBytes = wireB;

@@ -16,6 +16,8 @@ export class ParseState {
   packets = 0;
   truncated = 0;
   untimed = 0;
+  /** Packets with a timestamp (first/last below are over these). */
+  timed = 0;
   capBytes = 0;
   wireBytes = 0;
   firstSec = 0;
@@ -70,7 +72,7 @@ export class ParseState {
     r.capturedBytes = this.capBytes;
     r.wireBytes = this.wireBytes;
     r.bytesRead = this.w.offset;
-    if (this.packets > 0) {
+    if (this.timed > 0) {
       r.firstTs = this.firstSec + this.firstNsec / 1e9;
       r.lastTs = this.lastSec + this.lastNsec / 1e9;
     }
