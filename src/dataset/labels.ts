@@ -1,0 +1,725 @@
+/**
+ * Ground-truth labeling of flows.
+ *
+ * Two kinds of truth file, told apart by their CSV header (never by the file name):
+ *
+ * 1. Rule files — one rule per row, any of the columns
+ *      src_ip, dst_ip      address or CIDR (IPv4 or IPv6)
+ *      src_port, dst_port  port or inclusive range `a-b`
+ *      proto               tcp | udp | icmp | icmpv6 | <IP protocol number>
+ *      start, end          the flow's START time must lie in [start, end]: epoch seconds, or ISO-8601
+ *                          with an offset (`2023-11-14T22:13:30Z`, `…+03:00`); naive times
+ *                          (`2023-11-14 22:13:30`) need `--labels-tz` (IANA zone or ±HH:MM) — they are
+ *                          refused otherwise, because a silently assumed zone is exactly how
+ *                          CIC-IDS2017's labels ended up hours off.
+ *      label               required
+ *      category            optional (else the KDD category of a KDD attack name, else empty)
+ *      direction           optional: `forward` = only src→dst as written; empty/`both` = either direction
+ *    An empty cell (or `*`) is a wildcard. The first matching rule wins; flows no rule matches get
+ *    `--label-default` (normal). Rules are indexed (by address prefix, then by exact port) so a flow
+ *    is checked only against the rules that can match it, not against every rule.
+ *
+ * 2. Per-flow truth files as written by ../shared/bench/gen_bench_pcap.py (header
+ *    `flow_id,start_ts,proto,src_ip,src_port,dst_ip,dst_port,…,label,…`): a flow gets the label of
+ *    the truth row with the same 5-tuple (either direction) whose start time is nearest to the
+ *    flow's start, within `--label-tolerance` seconds (default 1 s).
+ *
+ * Every run yields a report: flows matched per rule (or per truth file), rules that matched nothing
+ * (warnings), flows per label.
+ */
+import { isIP } from 'node:net';
+import { parse } from 'csv-parse';
+import { InputError, UsageError } from '../errors.ts';
+import { categoryFor } from './category.ts';
+import { openText } from './read.ts';
+import type { Row } from './types.ts';
+import type { FlowRecord } from '../flow/record.ts';
+
+// ---------------------------------------------------------------------------------------------
+// public types
+
+/** What a flow is matched on. `ts` = flow start, float epoch seconds. */
+export interface FlowKey {
+  srcIp: string;
+  dstIp: string;
+  srcPort: number;
+  dstPort: number;
+  /** IP protocol number. */
+  proto: number;
+  ts: number;
+}
+
+export interface LabelOptions {
+  /** Zone for naive times in rule files: IANA name ('Europe/Moscow'), 'UTC', or '±HH:MM'. */
+  tz?: string;
+  /** Label of flows no rule matches (default 'normal'). */
+  defaultLabel?: string;
+  /** Per-flow truth: max |truth start − flow start| in seconds (default 1). */
+  tolerance?: number;
+}
+
+export interface LabelResult {
+  label: string;
+  category: string | null;
+}
+
+export interface RuleReport {
+  /** 1-based rule number (data row), and its line in the file. */
+  rule: number;
+  line: number;
+  label: string;
+  category: string | null;
+  /** The rule's conditions as written, e.g. "src_ip=10.0.0.0/8 dst_port=80". */
+  match: string;
+  flows: number;
+}
+
+export interface LabelReport {
+  file: string;
+  kind: 'rules' | 'per-flow';
+  flows: number;
+  /** Flows labeled from the truth file (the rest got the default). */
+  matched: number;
+  defaulted: number;
+  defaultLabel: string;
+  perLabel: Record<string, number>;
+  /** Rule files: one entry per rule. */
+  rules?: RuleReport[];
+  /** Per-flow truth: rows in the file, rows that labeled at least one flow, unmatched rows per label. */
+  truthRows?: number;
+  truthMatched?: number;
+  truthUnmatchedByLabel?: Record<string, number>;
+  tolerance?: number;
+  warnings: string[];
+}
+
+export interface Labeler {
+  readonly kind: 'rules' | 'per-flow';
+  /** Label one flow (counts it in the report). The result object must not be kept or modified. */
+  classify(k: FlowKey): LabelResult;
+  /** Set `label` and `category` on a dataset row that has the flow identity columns. */
+  labelRow(row: Row): Row;
+  /** Label a flow record straight from the flow engine. */
+  labelFlow(f: FlowRecord): LabelResult;
+  report(): LabelReport;
+}
+
+// ---------------------------------------------------------------------------------------------
+// addresses
+
+interface Ip {
+  v: 4 | 6;
+  /** v4: unsigned 32-bit number; v6: 128-bit bigint. */
+  n: number | bigint;
+}
+
+interface Net {
+  v: 4 | 6;
+  bits: number;
+  /** Network address, already masked. */
+  n: number | bigint;
+  text: string;
+}
+
+function parseIpv6(s: string): bigint | null {
+  let text = s;
+  const pct = text.indexOf('%');
+  if (pct >= 0) text = text.slice(0, pct);
+  let tail: number[] = [];
+  // embedded IPv4 (::ffff:1.2.3.4)
+  const lastColon = text.lastIndexOf(':');
+  if (text.indexOf('.', lastColon) >= 0) {
+    const v4 = parseIpv4(text.slice(lastColon + 1));
+    if (v4 === null) return null;
+    tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
+    text = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...new Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...rest];
+  let n = 0n;
+  for (const g of groups) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+    n = (n << 16n) | BigInt(parseInt(g, 16));
+  }
+  if (tail.length) n = (n & ~0xffffffffn) | (BigInt(tail[0]!) << 16n) | BigInt(tail[1]!);
+  return n;
+}
+
+function parseIpv4(s: string): number | null {
+  const p = s.split('.');
+  if (p.length !== 4) return null;
+  let n = 0;
+  for (const x of p) {
+    if (!/^\d{1,3}$/.test(x)) return null;
+    const v = Number(x);
+    if (v > 255) return null;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+const V4_MAPPED = 0xffffn << 32n;
+
+/** Parse an address; IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes IPv4. Null when not an address. */
+export function parseIp(s: string): Ip | null {
+  const kind = isIP(s.includes('%') ? s.slice(0, s.indexOf('%')) : s);
+  if (kind === 4) return { v: 4, n: parseIpv4(s)! };
+  if (kind === 6) {
+    const n = parseIpv6(s);
+    if (n === null) return null;
+    if (n >> 32n === 0xffffn && (n & ~0xffffffffn) === V4_MAPPED) return { v: 4, n: Number(n & 0xffffffffn) };
+    return { v: 6, n };
+  }
+  return null;
+}
+
+function maskNet(ip: Ip, bits: number): number | bigint {
+  if (ip.v === 4) {
+    if (bits === 0) return 0;
+    return bits === 32 ? (ip.n as number) : Math.floor((ip.n as number) / 2 ** (32 - bits));
+  }
+  return bits === 0 ? 0n : (ip.n as bigint) >> BigInt(128 - bits);
+}
+
+function parseNet(s: string): Net | null {
+  const slash = s.indexOf('/');
+  const addr = slash >= 0 ? s.slice(0, slash) : s;
+  const ip = parseIp(addr);
+  if (!ip) return null;
+  const max = ip.v === 4 ? 32 : 128;
+  let bits = max;
+  if (slash >= 0) {
+    const b = s.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(b)) return null;
+    bits = Number(b);
+    // an IPv4-mapped prefix written in IPv6 notation: ::ffff:10.0.0.0/104 → 10.0.0.0/8
+    if (ip.v === 4 && addr.includes(':')) bits -= 96;
+    if (bits < 0 || bits > max) return null;
+  }
+  return { v: ip.v, bits, n: maskNet(ip, bits), text: s };
+}
+
+function netContains(net: Net, ip: Ip): boolean {
+  return net.v === ip.v && maskNet(ip, net.bits) === net.n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// protocols, ports
+
+const PROTO_BY_NAME: Record<string, number> = {
+  icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58, 'ipv6-icmp': 58, icmp6: 58, sctp: 132,
+};
+
+/** IP protocol number of a name ('tcp') or number ('6'); null if neither. */
+export function protoNumber(v: string | number | null | undefined): number | null {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= 255 ? v : null;
+  if (v == null) return null;
+  const s = String(v).trim().toLowerCase();
+  if (/^\d{1,3}$/.test(s)) {
+    const n = Number(s);
+    return n <= 255 ? n : null;
+  }
+  return PROTO_BY_NAME[s] ?? null;
+}
+
+function parsePortRange(s: string): [number, number] | null {
+  const m = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/.exec(s);
+  if (!m) return null;
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (lo > 65535 || hi > 65535 || hi < lo) return null;
+  return [lo, hi];
+}
+
+// ---------------------------------------------------------------------------------------------
+// time
+
+/** A time zone for naive times: a fixed offset (seconds east of UTC) or an IANA zone formatter. */
+export type Zone = { fixed: number } | { dtf: Intl.DateTimeFormat; name: string };
+
+/** Parse `--labels-tz`: 'UTC', 'Z', '±HH:MM', '±HHMM', '±HH' or an IANA zone name. */
+export function parseZone(tz: string): Zone {
+  const t = tz.trim();
+  if (/^(utc|z|gmt)$/i.test(t)) return { fixed: 0 };
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(t);
+  if (m) {
+    const h = Number(m[2]);
+    const mi = Number(m[3] ?? 0);
+    if (h > 18 || mi > 59) throw new UsageError(`--labels-tz ${tz}: offset out of range (expected ±HH:MM up to ±18:00)`);
+    return { fixed: (m[1] === '-' ? -1 : 1) * (h * 3600 + mi * 60) };
+  }
+  try {
+    const dtf = new Intl.DateTimeFormat('en-US', {
+      timeZone: t, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    return { dtf, name: t };
+  } catch {
+    throw new UsageError(`--labels-tz ${tz}: not an IANA time zone (e.g. America/New_York) or offset (e.g. +03:00)`);
+  }
+}
+
+/** Offset (seconds, wall − UTC) of an IANA zone at a UTC instant (whole seconds). */
+function zoneOffsetAt(dtf: Intl.DateTimeFormat, utcSec: number): number {
+  const parts = dtf.formatToParts(new Date(utcSec * 1000));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second')) / 1000;
+  return wall - utcSec;
+}
+
+/** UTC epoch seconds of a naive wall time (whole seconds) in a zone. */
+function wallToUtc(wallSec: number, zone: Zone): number {
+  if ('fixed' in zone) return wallSec - zone.fixed;
+  const guess = wallSec - zoneOffsetAt(zone.dtf, wallSec);
+  return wallSec - zoneOffsetAt(zone.dtf, guess);
+}
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Epoch seconds of a time cell: epoch seconds ('1700000012.5'), ISO-8601 with an offset, or a naive
+ * ISO time in `zone`. Throws a message (without location) when it is neither, or naive without zone.
+ */
+export function parseTime(s: string, zone: Zone | undefined): number {
+  const t = s.trim();
+  if (/^[+-]?\d+(\.\d+)?$/.test(t) && !/^\d{4}-/.test(t)) return Number(t);
+  const m = ISO_RE.exec(t);
+  if (!m) throw new Error(`expected epoch seconds or an ISO-8601 time, found ${JSON.stringify(s)}`);
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac, off] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)) / 1000;
+  const f = frac ? Number('0.' + frac) : 0;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60) {
+    throw new Error(`invalid date/time ${JSON.stringify(s)}`);
+  }
+  if (off) {
+    if (off.toUpperCase() === 'Z') return wall + f;
+    const om = /^([+-])(\d{2}):?(\d{2})?$/.exec(off)!;
+    const offSec = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 3600 + Number(om[3] ?? 0) * 60);
+    return wall - offSec + f;
+  }
+  if (!zone) {
+    throw new Error(`naive time ${JSON.stringify(s)} has no UTC offset: add one (…Z, …+03:00) or give --labels-tz`);
+  }
+  return wallToUtc(wall, zone) + f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// flow identity from rows / flow records
+
+/** The flow identity of a dataset row (src_ip, dst_ip, src_port, dst_port, proto|protocol_type, ts|start_ts). */
+export function flowKeyOfRow(row: Row, out: FlowKey): FlowKey | null {
+  const src = row.src_ip;
+  const dst = row.dst_ip;
+  if (typeof src !== 'string' || typeof dst !== 'string') return null;
+  out.srcIp = src;
+  out.dstIp = dst;
+  out.srcPort = Number(row.src_port ?? 0);
+  out.dstPort = Number(row.dst_port ?? 0);
+  out.proto = protoNumber(row.proto as string | number | null) ?? protoNumber(row.protocol_type as string | null) ?? 0;
+  out.ts = Number(row.ts ?? row.start_ts ?? NaN);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// rules
+
+interface Rule {
+  index: number;
+  line: number;
+  src: Net | null;
+  dst: Net | null;
+  sport: [number, number] | null;
+  dport: [number, number] | null;
+  proto: number | null;
+  start: number | null;
+  end: number | null;
+  forwardOnly: boolean;
+  result: LabelResult;
+  match: string;
+  flows: number;
+}
+
+const RULE_COLUMNS = ['src_ip', 'dst_ip', 'src_port', 'dst_port', 'proto', 'start', 'end', 'label', 'category', 'direction'];
+const COLUMN_ALIASES: Record<string, string> = { protocol: 'proto', start_ts: 'start', end_ts: 'end', start_time: 'start', end_time: 'end' };
+const PER_FLOW_REQUIRED = ['start_ts', 'proto', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'label'];
+
+function ruleMatchesOneWay(r: Rule, sIp: Ip, dIp: Ip, sp: number, dp: number): boolean {
+  if (r.src && !netContains(r.src, sIp)) return false;
+  if (r.dst && !netContains(r.dst, dIp)) return false;
+  if (r.sport && (sp < r.sport[0] || sp > r.sport[1])) return false;
+  if (r.dport && (dp < r.dport[0] || dp > r.dport[1])) return false;
+  return true;
+}
+
+function ruleMatches(r: Rule, k: FlowKey, sIp: Ip, dIp: Ip): boolean {
+  if (r.proto !== null && r.proto !== k.proto) return false;
+  if (r.start !== null && !(k.ts >= r.start)) return false;
+  if (r.end !== null && !(k.ts <= r.end)) return false;
+  if (ruleMatchesOneWay(r, sIp, dIp, k.srcPort, k.dstPort)) return true;
+  return !r.forwardOnly && ruleMatchesOneWay(r, dIp, sIp, k.dstPort, k.srcPort);
+}
+
+/**
+ * Candidate index: each rule is filed under ONE of its constraints (its src_ip prefix, else dst_ip
+ * prefix, else an exact port, else "any"); a flow looks up its two addresses under every prefix
+ * length in use and its two ports, so only rules that can match are evaluated.
+ */
+class RuleIndex {
+  private readonly byPrefix = new Map<string, Rule[]>();
+  private prefixes: Array<{ v: 4 | 6; bits: number }> = [];
+  private readonly byPort = new Map<number, Rule[]>();
+  private readonly any: Rule[] = [];
+
+  add(r: Rule): void {
+    const net = r.src ?? r.dst;
+    if (net) {
+      const key = `${net.v}/${net.bits}/${net.n}`;
+      let list = this.byPrefix.get(key);
+      if (!list) this.byPrefix.set(key, (list = []));
+      list.push(r);
+      if (!this.prefixes.some((p) => p.v === net.v && p.bits === net.bits)) this.prefixes.push({ v: net.v, bits: net.bits });
+      return;
+    }
+    const port = r.dport && r.dport[0] === r.dport[1] ? r.dport[0] : r.sport && r.sport[0] === r.sport[1] ? r.sport[0] : -1;
+    if (port >= 0) {
+      let list = this.byPort.get(port);
+      if (!list) this.byPort.set(port, (list = []));
+      list.push(r);
+      return;
+    }
+    this.any.push(r);
+  }
+
+  /** The first (lowest-index) rule matching the flow, or null. */
+  first(k: FlowKey, sIp: Ip, dIp: Ip): Rule | null {
+    let best: Rule | null = null;
+    const consider = (list: Rule[] | undefined): void => {
+      if (!list) return;
+      for (const r of list) {
+        if (best && r.index >= best.index) return; // lists are in rule order
+        if (ruleMatches(r, k, sIp, dIp)) {
+          best = r;
+          return;
+        }
+      }
+    };
+    for (const p of this.prefixes) {
+      if (p.v === sIp.v) consider(this.byPrefix.get(`${p.v}/${p.bits}/${maskNet(sIp, p.bits)}`));
+      if (p.v === dIp.v) consider(this.byPrefix.get(`${p.v}/${p.bits}/${maskNet(dIp, p.bits)}`));
+    }
+    consider(this.byPort.get(k.srcPort));
+    if (k.dstPort !== k.srcPort) consider(this.byPort.get(k.dstPort));
+    consider(this.any);
+    return best;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// loading
+
+async function* csvRecords(path: string): AsyncGenerator<{ rec: string[]; line: number }> {
+  const { stream } = await openText(path);
+  const parser = stream.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }));
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      yield { rec: item.record, line: item.info.lines };
+    }
+  } catch (e) {
+    const err = e as { code?: string; message?: string; lines?: number };
+    if (err && typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+      throw new InputError('E_LABELS_CSV', path, undefined, `line ${err.lines ?? '?'}: ${err.message}`);
+    }
+    throw e;
+  }
+}
+
+/** Read a truth file (rules or per-flow, detected from its header) and return a labeler. */
+export async function loadLabels(path: string, opts: LabelOptions = {}): Promise<Labeler> {
+  const zone = opts.tz !== undefined && opts.tz !== '' ? parseZone(opts.tz) : undefined;
+  const defaultLabel = opts.defaultLabel ?? 'normal';
+  const tolerance = opts.tolerance ?? 1;
+  if (!(tolerance >= 0)) throw new UsageError(`--label-tolerance ${opts.tolerance}: expected seconds ≥ 0`);
+  const it = csvRecords(path);
+  const first = await it.next();
+  if (first.done) throw new InputError('E_LABELS_EMPTY', path, undefined, 'empty ground-truth file (expected a CSV header line)');
+  const header = first.value.rec.map((h) => h.trim().toLowerCase());
+  const isPerFlow = header.includes('flow_id') && PER_FLOW_REQUIRED.every((c) => header.includes(c));
+  if (isPerFlow) return loadPerFlow(path, header, it, defaultLabel, tolerance);
+  return loadRules(path, header, it, zone, defaultLabel);
+}
+
+async function loadRules(
+  path: string,
+  rawHeader: string[],
+  it: AsyncGenerator<{ rec: string[]; line: number }>,
+  zone: Zone | undefined,
+  defaultLabel: string,
+): Promise<Labeler> {
+  const header = rawHeader.map((h) => COLUMN_ALIASES[h] ?? h);
+  const unknown = header.filter((h) => !RULE_COLUMNS.includes(h));
+  if (unknown.length) {
+    throw new InputError('E_LABELS_HEADER', path, undefined,
+      `line 1: unknown column(s) ${unknown.join(', ')}; a rule file has any of ${RULE_COLUMNS.join(', ')} ` +
+      `(a per-flow truth file has flow_id,start_ts,proto,src_ip,src_port,dst_ip,dst_port,…,label)`);
+  }
+  if (!header.includes('label')) throw new InputError('E_LABELS_HEADER', path, undefined, 'line 1: no "label" column');
+  const col = (name: string): number => header.indexOf(name);
+  const ci = Object.fromEntries(RULE_COLUMNS.map((c) => [c, col(c)])) as Record<string, number>;
+  const rules: Rule[] = [];
+  const index = new RuleIndex();
+  for await (const { rec, line } of it) {
+    const cell = (name: string): string => {
+      const i = ci[name]!;
+      const v = i >= 0 ? (rec[i] ?? '').trim() : '';
+      return v === '*' ? '' : v;
+    };
+    const bad = (name: string, detail: string): InputError =>
+      new InputError('E_LABELS_RULE', path, undefined, `line ${line}, column ${name}: ${detail}`);
+    const net = (name: string): Net | null => {
+      const v = cell(name);
+      if (!v) return null;
+      const n = parseNet(v);
+      if (!n) throw bad(name, `expected an IPv4/IPv6 address or CIDR, found ${JSON.stringify(v)}`);
+      return n;
+    };
+    const ports = (name: string): [number, number] | null => {
+      const v = cell(name);
+      if (!v) return null;
+      const p = parsePortRange(v);
+      if (!p) throw bad(name, `expected a port 0-65535 or a range a-b, found ${JSON.stringify(v)}`);
+      return p;
+    };
+    const time = (name: string): number | null => {
+      const v = cell(name);
+      if (!v) return null;
+      try {
+        return parseTime(v, zone);
+      } catch (e) {
+        throw bad(name, (e as Error).message);
+      }
+    };
+    const label = cell('label');
+    if (!label) throw bad('label', 'empty label');
+    const protoText = cell('proto');
+    const proto = protoText ? protoNumber(protoText) : null;
+    if (protoText && proto === null) throw bad('proto', `expected tcp, udp, icmp, icmpv6 or a protocol number, found ${JSON.stringify(protoText)}`);
+    const dir = cell('direction').toLowerCase();
+    if (dir && !['forward', 'both', 'either', 'any', 'bidirectional'].includes(dir)) {
+      throw bad('direction', `expected "forward" or "both", found ${JSON.stringify(dir)}`);
+    }
+    const r: Rule = {
+      index: rules.length,
+      line,
+      src: net('src_ip'),
+      dst: net('dst_ip'),
+      sport: ports('src_port'),
+      dport: ports('dst_port'),
+      proto,
+      start: time('start'),
+      end: time('end'),
+      forwardOnly: dir === 'forward',
+      result: { label, category: categoryFor(label, cell('category') || null) },
+      match: RULE_COLUMNS.filter((c) => c !== 'label' && c !== 'category' && cell(c)).map((c) => `${c}=${cell(c)}`).join(' ') || '(any flow)',
+      flows: 0,
+    };
+    if (r.start !== null && r.end !== null && r.end < r.start) throw bad('end', 'end is before start');
+    rules.push(r);
+    index.add(r);
+  }
+  const def: LabelResult = { label: defaultLabel, category: categoryFor(defaultLabel) };
+  const perLabel = new Map<string, number>();
+  let flows = 0;
+  let matched = 0;
+  const key: FlowKey = { srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, proto: 0, ts: 0 };
+  const classify = (k: FlowKey): LabelResult => {
+    flows++;
+    const sIp = parseIp(k.srcIp);
+    const dIp = parseIp(k.dstIp);
+    const r = sIp && dIp ? index.first(k, sIp, dIp) : null;
+    const res = r ? r.result : def;
+    if (r) {
+      r.flows++;
+      matched++;
+    }
+    perLabel.set(res.label, (perLabel.get(res.label) ?? 0) + 1);
+    return res;
+  };
+  return {
+    kind: 'rules',
+    classify,
+    labelRow: (row) => applyToRow(row, classify, key),
+    labelFlow: (f) => classify(flowKeyOfRecord(f, key)),
+    report: () => {
+      const warnings = rules.filter((r) => r.flows === 0).map((r) => `${path}: rule ${r.index + 1} (line ${r.line}, ${r.match} → ${r.result.label}) matched no flow`);
+      return {
+        file: path, kind: 'rules', flows, matched, defaulted: flows - matched, defaultLabel,
+        perLabel: Object.fromEntries(perLabel),
+        rules: rules.map((r) => ({ rule: r.index + 1, line: r.line, label: r.result.label, category: r.result.category, match: r.match, flows: r.flows })),
+        warnings,
+      };
+    },
+  };
+}
+
+function flowKeyOfRecord(f: FlowRecord, out: FlowKey): FlowKey {
+  out.srcIp = f.srcIp;
+  out.dstIp = f.dstIp;
+  out.srcPort = f.srcPort;
+  out.dstPort = f.dstPort;
+  out.proto = f.proto;
+  out.ts = f.startTs;
+  return out;
+}
+
+function applyToRow(row: Row, classify: (k: FlowKey) => LabelResult, key: FlowKey): Row {
+  if (!flowKeyOfRow(row, key)) {
+    throw new UsageError('cannot label this dataset: its rows have no src_ip/dst_ip columns (KDD tables carry no addresses; label flows extracted by flowsift)');
+  }
+  const res = classify(key);
+  row.label = res.label;
+  row.category = res.category;
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// per-flow truth
+
+interface TruthEntry {
+  start: number;
+  result: LabelResult;
+  hits: number;
+}
+
+function canonicalKey(proto: number, a: string, ap: number, b: string, bp: number): string {
+  // Direction-agnostic: order the endpoints.
+  const ea = `${a}|${ap}`;
+  const eb = `${b}|${bp}`;
+  return ea <= eb ? `${proto}|${ea}|${eb}` : `${proto}|${eb}|${ea}`;
+}
+
+/** Normalise an address's text so '::FFFF:10.0.0.1' and '10.0.0.1' key alike. */
+function ipText(s: string): string {
+  const ip = parseIp(s);
+  if (!ip) return s;
+  if (ip.v === 4) {
+    const n = ip.n as number;
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
+  return (ip.n as bigint).toString(16);
+}
+
+async function loadPerFlow(
+  path: string,
+  header: string[],
+  it: AsyncGenerator<{ rec: string[]; line: number }>,
+  defaultLabel: string,
+  tolerance: number,
+): Promise<Labeler> {
+  const c = Object.fromEntries(PER_FLOW_REQUIRED.map((n) => [n, header.indexOf(n)])) as Record<string, number>;
+  const catCol = header.indexOf('category');
+  const byKey = new Map<string, TruthEntry[]>();
+  const results = new Map<string, LabelResult>();
+  let rows = 0;
+  for await (const { rec, line } of it) {
+    const bad = (detail: string): InputError => new InputError('E_LABELS_TRUTH', path, undefined, `line ${line}: ${detail}`);
+    const start = Number(rec[c.start_ts!]);
+    const proto = protoNumber(rec[c.proto!]);
+    const sp = Number(rec[c.src_port!]);
+    const dp = Number(rec[c.dst_port!]);
+    if (!Number.isFinite(start)) throw bad(`start_ts: expected epoch seconds, found ${JSON.stringify(rec[c.start_ts!])}`);
+    if (proto === null) throw bad(`proto: expected tcp/udp/icmp or a number, found ${JSON.stringify(rec[c.proto!])}`);
+    if (!Number.isInteger(sp) || !Number.isInteger(dp)) throw bad('src_port/dst_port: expected integers');
+    const label = (rec[c.label!] ?? '').trim();
+    if (!label) throw bad('empty label');
+    const cat = catCol >= 0 ? (rec[catCol] ?? '').trim() : '';
+    const rk = `${label}\u0000${cat}`;
+    let result = results.get(rk);
+    if (!result) results.set(rk, (result = { label, category: categoryFor(label, cat || null) }));
+    const key = canonicalKey(proto, ipText(rec[c.src_ip!] ?? ''), sp, ipText(rec[c.dst_ip!] ?? ''), dp);
+    let list = byKey.get(key);
+    if (!list) byKey.set(key, (list = []));
+    list.push({ start, result, hits: 0 });
+    rows++;
+  }
+  for (const list of byKey.values()) if (list.length > 1) list.sort((a, b) => a.start - b.start);
+  const def: LabelResult = { label: defaultLabel, category: categoryFor(defaultLabel) };
+  const perLabel = new Map<string, number>();
+  let flows = 0;
+  let matched = 0;
+  const classify = (k: FlowKey): LabelResult => {
+    flows++;
+    const list = byKey.get(canonicalKey(k.proto, ipText(k.srcIp), k.srcPort, ipText(k.dstIp), k.dstPort));
+    let best: TruthEntry | null = null;
+    if (list) {
+      // first entry with start ≥ ts − tolerance, then the nearest within the window
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid]!.start < k.ts - tolerance) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < list.length && list[i]!.start <= k.ts + tolerance; i++) {
+        if (!best || Math.abs(list[i]!.start - k.ts) < Math.abs(best.start - k.ts)) best = list[i]!;
+      }
+    }
+    const res = best ? best.result : def;
+    if (best) {
+      best.hits++;
+      matched++;
+    }
+    perLabel.set(res.label, (perLabel.get(res.label) ?? 0) + 1);
+    return res;
+  };
+  const key: FlowKey = { srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, proto: 0, ts: 0 };
+  return {
+    kind: 'per-flow',
+    classify,
+    labelRow: (row) => applyToRow(row, classify, key),
+    labelFlow: (f) => classify(flowKeyOfRecord(f, key)),
+    report: () => {
+      let truthMatched = 0;
+      const unmatched = new Map<string, number>();
+      for (const list of byKey.values()) {
+        for (const e of list) {
+          if (e.hits > 0) truthMatched++;
+          else unmatched.set(e.result.label, (unmatched.get(e.result.label) ?? 0) + 1);
+        }
+      }
+      const warnings: string[] = [];
+      if (rows - truthMatched > 0) {
+        warnings.push(`${path}: ${rows - truthMatched} of ${rows} truth rows matched no flow within ±${tolerance} s (${[...unmatched].map(([l, n]) => `${l} ${n}`).join(', ')})`);
+      }
+      return {
+        file: path, kind: 'per-flow', flows, matched, defaulted: flows - matched, defaultLabel,
+        perLabel: Object.fromEntries(perLabel), truthRows: rows, truthMatched,
+        truthUnmatchedByLabel: Object.fromEntries(unmatched), tolerance, warnings,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// report text
+
+/** Human-readable report for stderr. */
+export function formatLabelReport(r: LabelReport): string {
+  const lines: string[] = [];
+  const pct = (n: number): string => (r.flows ? ((100 * n) / r.flows).toFixed(1) : '0.0');
+  lines.push(`labels ${r.file} (${r.kind === 'rules' ? `${r.rules?.length ?? 0} rules` : `${r.truthRows} truth rows, tolerance ±${r.tolerance} s`}): ` +
+    `${r.flows} flows, ${r.matched} matched (${pct(r.matched)} %), ${r.defaulted} got the default "${r.defaultLabel}"`);
+  if (r.rules) {
+    for (const x of r.rules) lines.push(`  rule ${x.rule} (line ${x.line}) ${x.match} → ${x.label}: ${x.flows} flows`);
+  } else {
+    lines.push(`  truth rows matched: ${r.truthMatched} of ${r.truthRows}`);
+  }
+  lines.push(`  flows per label: ${Object.entries(r.perLabel).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ')}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}

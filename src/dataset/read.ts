@@ -1,0 +1,238 @@
+/**
+ * Read any dataset flowsift can consume, as a stream of Rows, with the format decided by the
+ * content (never the file name):
+ *
+ *   - Parquet ('PAR1' magic) — read with hyparquet, one row group at a time; TIMESTAMP columns come
+ *     back as float epoch seconds (µs-exact), INT64 as numbers.
+ *   - JSON Lines (first non-blank byte '{').
+ *   - NSL-KDD (43 columns) / KDD Cup 99 (42 columns) tables without header — delegated to kdd.ts.
+ *   - flowsift CSV (header line); values typed by the flow schema (FLOW_COLUMNS), unknown columns
+ *     by their content (number when the cell is a number, empty numeric cell = null).
+ * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b).
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { InputError } from '../errors.ts';
+import { FLOW_COLUMNS } from '../features/schema.ts';
+import { readKdd, sniffKddLine } from './kdd.ts';
+import type { ColumnDef, ColumnType, Row } from './types.ts';
+
+export type DatasetFormat = 'parquet' | 'jsonl' | 'csv' | 'kdd';
+
+/** Columns flowsift adds when labeling (appended after the flow columns). */
+export const LABEL_COLUMNS: readonly ColumnDef[] = [
+  { name: 'label', type: 'category', group: 'label', description: 'Ground-truth label (rule or per-flow truth file; --label-default for the rest).' },
+  { name: 'category', type: 'category', group: 'label', description: 'Attack category: from the truth file, else the KDD category (dos, probe, r2l, u2r) of a KDD attack name, else empty.' },
+];
+
+const GZIP0 = 0x1f;
+const GZIP1 = 0x8b;
+
+async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A file's byte stream, gunzipped when it starts with the gzip magic. */
+export async function openText(path: string): Promise<{ stream: Readable; gzip: boolean }> {
+  const head = await readHead(path, 2);
+  const raw = createReadStream(path);
+  if (head.length === 2 && head[0] === GZIP0 && head[1] === GZIP1) {
+    const gz = createGunzip();
+    raw.on('error', (e) => gz.destroy(e));
+    return { stream: raw.pipe(gz), gzip: true };
+  }
+  return { stream: raw, gzip: false };
+}
+
+/** The first `n` (decompressed) bytes of a file. */
+async function sniffBytes(path: string, n = 65536): Promise<{ head: Buffer; gzip: boolean }> {
+  const { stream, gzip } = await openText(path);
+  const chunks: Buffer[] = [];
+  let len = 0;
+  try {
+    for await (const c of stream) {
+      chunks.push(c as Buffer);
+      len += (c as Buffer).length;
+      if (len >= n) break;
+    }
+  } catch (e) {
+    if (!gzip || len === 0) throw e; // a gzip stream cut by our early stop is fine
+  } finally {
+    stream.destroy();
+  }
+  return { head: Buffer.concat(chunks).subarray(0, n), gzip };
+}
+
+/** Decide a dataset file's format from its first bytes. */
+export async function detectDatasetFormat(path: string): Promise<DatasetFormat> {
+  const { head, gzip } = await sniffBytes(path);
+  if (head.length >= 4 && head.toString('latin1', 0, 4) === 'PAR1') {
+    if (gzip) throw new InputError('E_DATASET_FORMAT', path, undefined, 'gzip-compressed Parquet is not supported (Parquet compresses its pages itself): gunzip it first');
+    return 'parquet';
+  }
+  const text = head.toString('utf8');
+  const firstNonBlank = text.trimStart()[0];
+  if (firstNonBlank === '{') return 'jsonl';
+  const nl = text.indexOf('\n');
+  const firstLine = (nl >= 0 ? text.slice(0, nl) : text).replace(/\r$/, '');
+  if (sniffKddLine(firstLine)) return 'kdd';
+  if (head.length === 0) throw new InputError('E_DATASET_EMPTY', path, 0, 'empty file: expected a dataset (CSV with header, JSON Lines, Parquet, NSL-KDD/KDD99)');
+  if (head.includes(0) && !gzip) {
+    throw new InputError('E_DATASET_FORMAT', path, 0, `not a dataset: binary content (first bytes ${head.subarray(0, 4).toString('hex')}); expected CSV, JSON Lines, Parquet or a KDD table`);
+  }
+  return 'csv';
+}
+
+/** Stream the rows of a dataset file (format from content, gzip transparent). */
+export async function* readDataset(path: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Row> {
+  const format = await detectDatasetFormat(path);
+  if (format === 'kdd') yield* readKdd(path, { signal: opts.signal });
+  else if (format === 'parquet') yield* readParquet(path, opts.signal);
+  else if (format === 'jsonl') yield* readJsonl(path, opts.signal);
+  else yield* readCsv(path, opts.signal);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const KNOWN_TYPES = new Map<string, ColumnType>([...FLOW_COLUMNS, ...LABEL_COLUMNS].map((c) => [c.name, c.type]));
+const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+type Cast = (v: string) => string | number | boolean | null;
+
+const castNumber: Cast = (v) => (v === '' || v === '-' ? null : Number(v));
+const castBool: Cast = (v) => (v === '' ? null : v === 'true' || v === '1' || v === 'T' || v === 'True');
+const castString: Cast = (v) => v;
+const castInfer: Cast = (v) => (v === '' ? null : NUMBER_RE.test(v) ? Number(v) : v);
+
+function castFor(name: string): Cast {
+  const t = KNOWN_TYPES.get(name);
+  if (t === 'int' || t === 'float' || t === 'timestamp') return castNumber;
+  if (t === 'bool') return castBool;
+  if (t === 'string' || t === 'category') return castString;
+  return castInfer;
+}
+
+async function* readCsv(path: string, signal?: AbortSignal): AsyncGenerator<Row> {
+  const { stream } = await openText(path);
+  const parser = stream.pipe(parse({ bom: true, skip_empty_lines: true, info: true }));
+  let names: string[] | undefined;
+  let casts: Cast[] = [];
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (signal?.aborted) return;
+      const rec = item.record;
+      if (!names) {
+        names = rec.map((h) => h.trim());
+        if (names.some((n) => n === '')) throw new InputError('E_DATASET_CSV', path, undefined, 'line 1: empty column name in the CSV header');
+        casts = names.map(castFor);
+        continue;
+      }
+      if (rec.length !== names.length) {
+        throw new InputError('E_DATASET_CSV', path, undefined, `line ${item.info.lines}: expected ${names.length} fields (header), found ${rec.length}`);
+      }
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) {
+        const v = casts[i]!(rec[i]!);
+        if (typeof v === 'number' && Number.isNaN(v)) {
+          throw new InputError('E_DATASET_CSV', path, undefined, `line ${item.info.lines}, column ${names[i]}: expected a number, found ${JSON.stringify(rec[i])}`);
+        }
+        row[names[i]!] = v;
+      }
+      yield row;
+    }
+  } catch (e) {
+    const err = e as { code?: string; message?: string; lines?: number };
+    if (err && typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+      throw new InputError('E_DATASET_CSV', path, undefined, `line ${err.lines ?? '?'}: ${err.message}`);
+    }
+    throw gzipError(e, path);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function gzipError(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err && (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message ?? ''))) {
+    return new InputError('E_GZIP', path, undefined, `corrupt or truncated gzip stream (${err.message})`);
+  }
+  return e;
+}
+
+async function* readJsonl(path: string, signal?: AbortSignal): AsyncGenerator<Row> {
+  const { stream } = await openText(path);
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (signal?.aborted) return;
+      if (text.trim() === '') continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (e) {
+        throw new InputError('E_DATASET_JSONL', path, undefined, `line ${line}: invalid JSON (${(e as Error).message})`);
+      }
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        throw new InputError('E_DATASET_JSONL', path, undefined, `line ${line}: expected a JSON object per line`);
+      }
+      yield v as Row;
+    }
+  } catch (e) {
+    throw gzipError(e, path);
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+}
+
+/** Parquet TIMESTAMP → float epoch seconds (flowsift's Row convention); µs stay exact. */
+const PARQUET_PARSERS = {
+  timestampFromMilliseconds: (ms: bigint): number => Number(ms) / 1e3,
+  timestampFromMicroseconds: (us: bigint): number => Number(us) / 1e6,
+  timestampFromNanoseconds: (ns: bigint): number => Number(ns / 1000n) / 1e6,
+};
+
+async function* readParquet(path: string, signal?: AbortSignal): AsyncGenerator<Row> {
+  const file = await asyncBufferFromFile(path);
+  let metadata;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    throw new InputError('E_PARQUET', path, undefined, `not a readable Parquet file: ${(e as Error).message}`);
+  }
+  let rowStart = 0;
+  for (const rg of metadata.row_groups) {
+    if (signal?.aborted) return;
+    const rowEnd = rowStart + Number(rg.num_rows);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, parsers: PARQUET_PARSERS });
+    } catch (e) {
+      throw new InputError('E_PARQUET', path, Number(rg.columns[0]?.meta_data?.data_page_offset ?? 0),
+        `row group at rows ${rowStart}-${rowEnd - 1}: ${(e as Error).message}`);
+    }
+    for (const r of rows) {
+      for (const k in r) {
+        const v = r[k];
+        if (typeof v === 'bigint') r[k] = Number(v);
+        else if (v === undefined) r[k] = null;
+      }
+      yield r as Row;
+    }
+    rowStart = rowEnd;
+  }
+}
