@@ -16,11 +16,11 @@
  * Atomic: bytes go to a temp file beside the target; close() renames it into place, abort() removes it.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { FlowsiftError, InputError } from '../errors.ts';
+import { tempPathFor } from './output.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
 export interface ParquetOptions {
@@ -106,7 +106,7 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
   const phys = columns.map(physicalOf);
   const names = columns.map((c) => c.name);
   const toStdout = path === '-';
-  const tmp = toStdout ? '' : join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const tmp = toStdout ? '' : tempPathFor(path);
   let fd = toStdout ? -1 : openSync(tmp, 'wx');
   const out = opts.stdout ?? process.stdout;
   const sink = toStdout

@@ -7,7 +7,8 @@
  *   - JSON Lines (first non-blank byte '{').
  *   - NSL-KDD (43 columns) / KDD Cup 99 (42 columns) tables without header — delegated to kdd.ts.
  *   - flowsift CSV (header line); values typed by the flow schema (FLOW_COLUMNS), unknown columns
- *     by their content (number when the cell is a number, empty numeric cell = null).
+ *     by their content (number when the cell is a number); an empty cell is null (the CSV writer
+ *     writes null as an empty field).
  * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b).
  */
 import { createReadStream } from 'node:fs';
@@ -113,7 +114,7 @@ type Cast = (v: string) => string | number | boolean | null;
 
 const castNumber: Cast = (v) => (v === '' || v === '-' ? null : Number(v));
 const castBool: Cast = (v) => (v === '' ? null : v === 'true' || v === '1' || v === 'T' || v === 'True');
-const castString: Cast = (v) => v;
+const castString: Cast = (v) => (v === '' ? null : v);
 const castInfer: Cast = (v) => (v === '' ? null : NUMBER_RE.test(v) ? Number(v) : v);
 
 function castFor(name: string): Cast {
@@ -126,7 +127,7 @@ function castFor(name: string): Cast {
 
 async function* readCsv(path: string, signal?: AbortSignal): AsyncGenerator<Row> {
   const { stream } = await openText(path);
-  const parser = stream.pipe(parse({ bom: true, skip_empty_lines: true, info: true }));
+  const parser = stream.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let names: string[] | undefined;
   let casts: Cast[] = [];
   try {
