@@ -220,15 +220,15 @@ export class Window {
       this.base += this.pos;
       this.pos = 0;
     }
-    if (need > this.buf.length) {
-      let size = this.buf.length;
-      while (size < need) size *= 2;
-      const nb = Buffer.allocUnsafeSlow(size);
-      nb.set(this.buf.subarray(0, this.end));
-      this.buf = nb;
-      this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
-    }
     while (this.end < need && !this.eof) {
+      // Grow only when the window is full and the input still has bytes: a header claiming a huge
+      // length in a short file never allocates more than twice the data actually present.
+      if (this.end === this.buf.length) {
+        const nb = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, 4096));
+        nb.set(this.buf.subarray(0, this.end));
+        this.buf = nb;
+        this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
+      }
       const n = await this.src.read(this.buf, this.end, this.buf.length - this.end);
       if (n === 0) this.eof = true;
       else this.end += n;
