@@ -1,0 +1,159 @@
+/**
+ * Runs one (possibly hostile) capture through the whole pipeline IN-PROCESS — reader → decoder →
+ * flow engine — and checks the robustness contract:
+ *  - nothing throws (corrupt input comes back as an InputError in the read report),
+ *  - every record handed out is self-consistent (caplen inside its buffer, ≤ 256 MiB, ns < 1e9),
+ *  - the decoder stays inside [start, end) of the record,
+ *  - packets read ≤ what the bytes can hold (and, for truncations of a cleanly read file, exactly
+ *    the complete records before the cut),
+ *  - flows account for no more packets than were read,
+ *  - array-buffer memory stays bounded during the case (a caplen of 0xffffffff is never allocated),
+ *  - the case finishes within its time budget.
+ * Returns a list of contract violations ('' entries never appear); an empty list = pass.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCaptures } from '../../src/capture/index.ts';
+import type { CaptureRecord } from '../../src/capture/record.ts';
+import { decodePacket } from '../../src/decode/decoder.ts';
+import { DecodedPacket } from '../../src/decode/packet.ts';
+import { InputError } from '../../src/errors.ts';
+import type { FlowRecord } from '../../src/flow/record.ts';
+import type { FuzzCase } from './mutate.ts';
+
+export const MAX_RECORD = 256 * 1024 * 1024;
+/** Extra ArrayBuffer memory a single case may hold beyond the baseline (reader window + gzip + flows). */
+export const MEMORY_BOUND = 96 * 1024 * 1024;
+
+export interface CaseOutcome {
+  failures: string[];
+  packets: number;
+  flows: number;
+  errors: number;
+  warnings: number;
+  ms: number;
+  /** Highest ArrayBuffer usage above the baseline seen during the case (bytes). */
+  peakExtra: number;
+  /** First error message (for the log). */
+  firstError?: string;
+}
+
+export interface PipelineOptions {
+  resync?: boolean;
+  strict?: boolean;
+  budgetMs: number;
+  /** Expected exact packet count (truncation of a cleanly read file). */
+  exactPackets?: number;
+  maxPackets: number;
+}
+
+const pkt = new DecodedPacket();
+
+interface Meter { packet(rec: CaptureRecord, p: DecodedPacket): void; finish(): void }
+type MeterCtor = new (opts: object, onFlow: (f: FlowRecord) => void) => Meter;
+let meterCtor: MeterCtor | null | undefined;
+/** The flow engine, once it exists (loaded lazily so the harness runs before src/flow/meter.ts lands). */
+async function flowMeter(): Promise<MeterCtor | null> {
+  if (meterCtor !== undefined) return meterCtor;
+  const spec = '../../src/flow/meter.ts';
+  try {
+    meterCtor = ((await import(spec)) as { FlowMeter: MeterCtor }).FlowMeter;
+  } catch {
+    meterCtor = null;
+  }
+  return meterCtor;
+}
+
+export async function runPipeline(path: string, o: PipelineOptions): Promise<CaseOutcome> {
+  const failures: string[] = [];
+  const base = process.memoryUsage().arrayBuffers;
+  let peakExtra = 0;
+  let delivered = 0;
+  let flowPkts = 0;
+  let flows = 0;
+  const t0 = performance.now();
+  const sample = (): void => {
+    const extra = process.memoryUsage().arrayBuffers - base;
+    if (extra > peakExtra) peakExtra = extra;
+  };
+  const onFlow = (f: FlowRecord): void => {
+    flows++;
+    flowPkts += f.srcPkts + f.dstPkts;
+    if (!(f.endTs >= f.startTs) && !(Number.isNaN(f.startTs) && Number.isNaN(f.endTs))) failures.push(`flow ${f.uid}: endTs ${f.endTs} < startTs ${f.startTs}`);
+  };
+  const Ctor = await flowMeter();
+  const meter: Meter = Ctor ? new Ctor({}, onFlow) : { packet() {}, finish() {} };
+  const onRecord = (rec: CaptureRecord): void => {
+    delivered++;
+    if ((delivered & 1023) === 0) sample();
+    if (failures.length > 20) return;
+    checkRecord(rec, failures, delivered);
+    decodePacket(rec, pkt);
+    checkDecoded(rec, pkt, failures, delivered);
+    meter.packet(rec, pkt);
+  };
+  let report;
+  try {
+    report = await readCaptures([path], onRecord, { resync: o.resync, strict: o.strict });
+    meter.finish();
+  } catch (err) {
+    failures.push(`uncaught ${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack?.split('\n').slice(1, 6).join('\n')}`);
+  }
+  sample();
+  const ms = performance.now() - t0;
+  if (ms > o.budgetMs) failures.push(`hang: ${ms.toFixed(0)} ms > budget ${o.budgetMs} ms`);
+  if (peakExtra > MEMORY_BOUND) failures.push(`memory: ${(peakExtra / 2 ** 20).toFixed(0)} MiB of array buffers above baseline (bound ${MEMORY_BOUND / 2 ** 20} MiB)`);
+  if (report) {
+    if (report.packets !== delivered) failures.push(`report says ${report.packets} packets, ${delivered} delivered`);
+    if (delivered > o.maxPackets) failures.push(`${delivered} packets read, the bytes can hold at most ${o.maxPackets}`);
+    if (o.exactPackets !== undefined && delivered !== o.exactPackets) failures.push(`truncated copy: ${delivered} packets read, ${o.exactPackets} complete records before the cut`);
+    for (const e of report.errors) if (!(e instanceof InputError)) failures.push(`report error is not an InputError: ${String(e)}`);
+    if (flowPkts > delivered) failures.push(`flows count ${flowPkts} packets, only ${delivered} read`);
+  }
+  return {
+    failures,
+    packets: delivered,
+    flows,
+    errors: report?.errors.length ?? -1,
+    warnings: report?.warnings.length ?? -1,
+    ms,
+    peakExtra,
+    firstError: report?.errors[0]?.message,
+  };
+}
+
+function checkRecord(rec: CaptureRecord, failures: string[], n: number): void {
+  if (!Number.isInteger(rec.caplen) || rec.caplen < 0 || rec.caplen > MAX_RECORD) failures.push(`record ${n}: caplen ${rec.caplen}`);
+  else if (rec.offset < 0 || rec.offset + rec.caplen > rec.buf.length) failures.push(`record ${n}: bytes [${rec.offset}, +${rec.caplen}) outside its buffer of ${rec.buf.length}`);
+  if (!Number.isInteger(rec.tsNsec) || rec.tsNsec < 0 || rec.tsNsec > 999_999_999) failures.push(`record ${n}: tsNsec ${rec.tsNsec}`);
+  if (!Number.isFinite(rec.tsSec)) failures.push(`record ${n}: tsSec ${rec.tsSec}`);
+}
+
+function checkDecoded(rec: CaptureRecord, p: DecodedPacket, failures: string[], n: number): void {
+  const end = rec.offset + rec.caplen;
+  if (p.start < rec.offset || p.end > end || p.start > p.end) failures.push(`packet ${n}: decode window [${p.start}, ${p.end}) outside record [${rec.offset}, ${end})`);
+  if (p.l4Offset > end || p.payloadOffset > end + 0) {
+    if (p.payloadCaptured > 0) failures.push(`packet ${n}: payload offset ${p.payloadOffset} past the record end ${end}`);
+  }
+  if (p.payloadCaptured < 0 || p.payloadOffset + p.payloadCaptured > end) failures.push(`packet ${n}: ${p.payloadCaptured} payload bytes at ${p.payloadOffset} run past the record end ${end}`);
+  if (p.payloadCaptured > p.payloadLen && p.payloadLen >= 0) failures.push(`packet ${n}: payloadCaptured ${p.payloadCaptured} > payloadLen ${p.payloadLen}`);
+}
+
+let dir: string | undefined;
+let seq = 0;
+/** Write case bytes to a per-process temp file (reused names) and return its path. */
+export function caseFile(bytes: Uint8Array, ext = '.pcap'): string {
+  dir ??= join(tmpdir(), `flowsift-rel-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `case${seq++ & 7}${ext}`);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** Run one fuzz case. `exact` when truncation of a file the reader reads cleanly. */
+export async function runCase(c: FuzzCase, budgetMs: number, cleanFiles: ReadonlySet<string>): Promise<CaseOutcome> {
+  const path = caseFile(c.bytes, c.gzip ? '.pcap.gz' : '.pcap');
+  const exact = c.completeRecords !== undefined && cleanFiles.has(c.source) ? c.completeRecords : undefined;
+  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact });
+}
