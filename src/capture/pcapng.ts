@@ -284,6 +284,11 @@ export async function readPcapng(st: ParseState): Promise<void> {
   };
 
   let started = false;
+  /** Input ended inside a block: a warning, but an error before the first section header is complete. */
+  const cut = (code: string, at: number, detail: string): void => {
+    if (section < 0) st.fault(code, at, detail);
+    else st.cutShort(code, at, detail);
+  };
 
   for (;;) {
     // ---------------- hot loop: packet and skippable blocks of the current section --------------
@@ -381,7 +386,7 @@ export async function readPcapng(st: ParseState): Promise<void> {
     if (!(await w.ensure(8))) {
       if (st.aborted) return;
       if (w.avail > 0) {
-        st.cutShort('E_PCAPNG_TRUNCATED', w.offset, `truncated pcapng file; tried to read 8 block header bytes, only got ${w.avail}`);
+        cut('E_PCAPNG_TRUNCATED', w.offset, `truncated pcapng file; tried to read 8 block header bytes, only got ${w.avail}`);
         w.pos = w.end;
       }
       return;
@@ -391,7 +396,7 @@ export async function readPcapng(st: ParseState): Promise<void> {
     if (type0 === PCAPNG_SHB) {
       if (!(await w.ensure(12))) {
         if (st.aborted) return;
-        st.cutShort('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read 12 section header bytes, only got ${w.avail}`);
+        cut('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read 12 section header bytes, only got ${w.avail}`);
         w.pos = w.end;
         return;
       }
@@ -420,7 +425,7 @@ export async function readPcapng(st: ParseState): Promise<void> {
     }
     if (!(await w.ensure(blen))) {
       if (st.aborted) return;
-      st.cutShort('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read ${blen} bytes of ${name}, only got ${w.avail}`);
+      cut('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read ${blen} bytes of ${name}, only got ${w.avail}`);
       w.pos = w.end;
       return;
     }
