@@ -1,0 +1,183 @@
+/**
+ * HTTP/1.x: requests (method, URI, Authorization) and responses (status), bodies skipped by
+ * Content-Length or chunked framing, pipelining by a FIFO of request methods.
+ * Rules: http_logged_in, http_auth_failed, access_file, hot_system_dir, hot_http_cgi,
+ * path_traversal, slash_flood.
+ */
+import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
+import { LineSplitter } from './lines.ts';
+import { checkPaths, climbsAboveRoot } from './patterns.ts';
+import { type Findings, R } from './rules.ts';
+
+const REQUEST = /^([A-Z][A-Z_-]{1,19}) (\S+) HTTP\/\d\.\d$/;
+const STATUS = /^HTTP\/\d\.\d (\d{3})/;
+const CGI = /\/(?:phf|test-cgi|nph-test-cgi|php\.cgi|campas|handler|glimpse|aglimpse|websendmail|wwwboard(?:\.pl)?|formmail(?:\.pl)?)(?:$|[?/.])/i;
+
+const START = 0;
+const HEADERS = 1;
+const CHUNK_SIZE = 2;
+const CHUNK_END = 3;
+const TRAILERS = 4;
+const STOPPED = 5;
+
+interface Request {
+  method: string;
+  auth: boolean;
+}
+
+/** Decodes %xx escapes leniently (invalid escapes stay as they are). */
+function percentDecode(s: string): string {
+  return s.includes('%') ? s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+}
+
+/** One direction of HTTP/1.x message framing. */
+class Side {
+  state = START;
+  contentLength = -1;
+  chunked = false;
+  readonly lines: LineSplitter;
+
+  constructor(onLine: (l: string) => void) {
+    this.lines = new LineSplitter(onLine);
+  }
+
+  header(line: string): void {
+    const c = line.indexOf(':');
+    if (c < 0) return;
+    const name = line.slice(0, c).trim().toLowerCase();
+    const value = line.slice(c + 1).trim();
+    if (name === 'content-length') this.contentLength = Number.parseInt(value, 10);
+    else if (name === 'transfer-encoding' && /chunked/i.test(value)) this.chunked = true;
+  }
+
+  /** End of headers: skip a body of known length or switch to chunked framing. */
+  body(hasBody: boolean): void {
+    if (!hasBody) this.state = START;
+    else if (this.chunked) this.state = CHUNK_SIZE;
+    else if (this.contentLength > 0) {
+      this.lines.skip(this.contentLength);
+      this.state = START;
+    } else if (this.contentLength === 0) this.state = START;
+    else this.state = STOPPED; // delimited by close: nothing more to read
+    this.contentLength = -1;
+    this.chunked = false;
+  }
+
+  /** Framing inside chunked bodies; returns true when the line was consumed. */
+  chunkLine(line: string): boolean {
+    if (this.state === CHUNK_SIZE) {
+      const n = Number.parseInt(line, 16);
+      if (!Number.isFinite(n) || n < 0) this.state = STOPPED;
+      else if (n === 0) this.state = TRAILERS;
+      else {
+        this.lines.skip(n);
+        this.state = CHUNK_END;
+      }
+      return true;
+    }
+    if (this.state === CHUNK_END) {
+      this.state = CHUNK_SIZE; // the CRLF after the chunk data
+      return true;
+    }
+    if (this.state === TRAILERS) {
+      if (line === '') this.state = START;
+      return true;
+    }
+    return false;
+  }
+}
+
+export class HttpAnalyzer implements Analyzer {
+  private readonly f: Findings;
+  private readonly req: Side;
+  private readonly resp: Side;
+  private readonly queue: Request[] = [];
+  private current: Request = { method: '', auth: false };
+  private status = 0;
+
+  constructor(private readonly env: AnalyzerEnv) {
+    this.f = env.findings;
+    this.req = new Side((l) => this.requestLine(l));
+    this.resp = new Side((l) => this.responseLine(l));
+  }
+
+  get done(): boolean {
+    return this.req.state === STOPPED && this.resp.state === STOPPED;
+  }
+
+  data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
+    const side = fromOrig ? this.req : this.resp;
+    if (side.state !== STOPPED) side.lines.push(buf, off, len);
+  }
+
+  gap(fromOrig: boolean): void {
+    // Framing is lost after a hole: stop reading that direction.
+    (fromOrig ? this.req : this.resp).state = STOPPED;
+  }
+
+  end(): void {}
+
+  private requestLine(line: string): void {
+    const s = this.req;
+    if (s.chunkLine(line)) return;
+    if (s.state === START) {
+      if (line === '') return;
+      const m = REQUEST.exec(line);
+      if (m === null) {
+        s.state = STOPPED;
+        return;
+      }
+      this.current = { method: m[1]!, auth: false };
+      if (this.queue.length < 256) this.queue.push(this.current);
+      this.uri(m[2]!);
+      s.state = HEADERS;
+    } else if (s.state === HEADERS) {
+      if (line === '') {
+        s.body(s.chunked || s.contentLength > 0);
+        return;
+      }
+      if (/^(?:proxy-)?authorization\s*:/i.test(line)) this.current.auth = true;
+      s.header(line);
+    }
+  }
+
+  private responseLine(line: string): void {
+    const s = this.resp;
+    if (s.chunkLine(line)) return;
+    if (s.state === START) {
+      if (line === '') return;
+      const m = STATUS.exec(line);
+      if (m === null) {
+        s.state = STOPPED;
+        return;
+      }
+      this.status = Number(m[1]);
+      s.state = HEADERS;
+    } else if (s.state === HEADERS) {
+      if (line !== '') {
+        s.header(line);
+        return;
+      }
+      const status = this.status;
+      if (status >= 100 && status < 200) {
+        s.state = START; // interim response; the final one follows
+        return;
+      }
+      const req = this.queue.shift();
+      if (status >= 200 && status < 300 && (this.env.httpLoggedIn === 'success' || req?.auth === true)) {
+        if (!this.f.has(R.http_logged_in)) this.f.fire(R.http_logged_in);
+      } else if (status === 401 && req?.auth === true) this.f.fire(R.http_auth_failed);
+      s.body(req?.method !== 'HEAD' && status !== 204 && status !== 304);
+    }
+  }
+
+  private uri(raw: string): void {
+    const decoded = percentDecode(raw.replace(/\+/g, ' '));
+    const q = decoded.indexOf('?');
+    const path = q < 0 ? decoded : decoded.slice(0, q);
+    if (/\/{32,}/.test(decoded)) this.f.fire(R.slash_flood);
+    if (climbsAboveRoot(path.replace(/^[a-z]+:\/\/[^/]*/i, ''))) this.f.fire(R.path_traversal);
+    if (CGI.test(path)) this.f.fire(R.hot_http_cgi);
+    checkPaths(decoded, this.f);
+  }
+}

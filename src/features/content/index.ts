@@ -1,0 +1,175 @@
+/**
+ * The payload stage: KDD content features 10–22 from cleartext TCP payloads.
+ *
+ * A FlowPlugin. Per TCP flow it picks an analyzer (detect.ts: responder port, else the first payload
+ * bytes; encrypted protocols get none), reassembles each direction in order (src/flow/reassembly.ts,
+ * bounded by `maxBytes` per direction) and feeds the analyzer, which fires the rules of rules.ts.
+ * On expiry it writes `content` and `payloadInspected = true` when an analyzer saw payload; other
+ * flows keep `content` absent (all 0) and `payloadInspected = false`.
+ *
+ * Cost: flows without an analyzer hold one shared sentinel (no allocation); analyzed flows hold two
+ * small stream objects and copy only out-of-order segments.
+ */
+import type { CaptureRecord } from '../../capture/record.ts';
+import type { DecodedPacket } from '../../decode/packet.ts';
+import { TCP } from '../../decode/packet.ts';
+import type { FlowContext, FlowPlugin } from '../../flow/plugin.ts';
+import type { FlowRecord } from '../../flow/record.ts';
+import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../../flow/reassembly.ts';
+import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
+import { ENCRYPTED_PORTS, Kind, KIND_NAMES, kindByPort, looksEncrypted, sniff } from './detect.ts';
+import { FtpAnalyzer } from './ftp.ts';
+import { HttpAnalyzer } from './http.ts';
+import { ImapAnalyzer, Pop3Analyzer, SmtpAnalyzer } from './mail.ts';
+import { userSet } from './patterns.ts';
+import { Findings } from './rules.ts';
+import { RloginAnalyzer, RshAnalyzer, TelnetAnalyzer } from './telnet.ts';
+
+export { RULES, renderRulesTable, CONTENT_FEATURES } from './rules.ts';
+export type { Rule, RuleId } from './rules.ts';
+
+export const DEFAULT_HOT_USERS: readonly string[] = ['root', 'admin'];
+export const DEFAULT_GUEST_USERS: readonly string[] = ['anonymous', 'ftp', 'guest'];
+
+export interface ContentOptions {
+  /** Payload bytes inspected per flow per direction (default 65,536; 0 inspects nothing). */
+  maxBytes?: number;
+  /** Login names that set is_host_login (default root, admin). */
+  hotUsers?: readonly string[];
+  /** Login names that set is_guest_login (default anonymous, ftp, guest). */
+  guestUsers?: readonly string[];
+  /** HTTP logged_in: 'success' (any 2xx, NSL-KDD semantics; default) or 'credentials' (2xx to a request with Authorization). */
+  httpLoggedIn?: 'success' | 'credentials';
+  /** Index of this plugin's slot in FlowContext.slots (= its position in the meter's plugin list; default 0). */
+  slot?: number;
+  /** Called at expiry for inspected flows: analyzer name and the rules that fired (for explanations and tests). */
+  onInspected?: (uid: string, protocol: string, ruleHits: string[]) => void;
+}
+
+/** Analyzer state of one flow. */
+class FlowState implements StreamConsumer {
+  kind = Kind.None;
+  analyzer: Analyzer | null = null;
+  findings: Findings | null = null;
+  orig: TcpStream | null = null;
+  resp: TcpStream | null = null;
+  /** SYN sequence numbers seen before the analyzer was chosen (-1: none). */
+  origSyn = -1;
+  respSyn = -1;
+  /** Direction being delivered by the stream currently fed (see data/gap). */
+  fromOrig = true;
+  bytes = 0;
+
+  data(buf: Uint8Array, off: number, len: number): void {
+    this.bytes += len;
+    this.analyzer!.data(this.fromOrig, buf, off, len);
+  }
+
+  gap(len: number): void {
+    this.analyzer!.gap(this.fromOrig, len);
+  }
+}
+
+/** Flows that are never inspected (non-TCP handled before; encrypted port; unknown protocol). */
+const SKIP = 1;
+
+export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
+  const slot = opts.slot ?? 0;
+  const maxBytes = opts.maxBytes ?? DEFAULT_STREAM_BYTES;
+  const lists = {
+    hotUsers: userSet(opts.hotUsers ?? DEFAULT_HOT_USERS),
+    guestUsers: userSet(opts.guestUsers ?? DEFAULT_GUEST_USERS),
+  };
+  const httpLoggedIn = opts.httpLoggedIn ?? 'success';
+  const onInspected = opts.onInspected;
+
+  function start(st: FlowState, kind: Kind, pkt: DecodedPacket, fromOrig: boolean): void {
+    const findings = new Findings();
+    const env: AnalyzerEnv = {
+      ...lists,
+      findings,
+      httpLoggedIn,
+      clientIp4: pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1,
+    };
+    let a: Analyzer;
+    switch (kind) {
+      case Kind.Ftp: a = new FtpAnalyzer(env); break;
+      case Kind.Telnet: a = new TelnetAnalyzer(env); break;
+      case Kind.Rlogin: a = new RloginAnalyzer(env); break;
+      case Kind.Rsh: a = new RshAnalyzer(env, false); break;
+      case Kind.Rexec: a = new RshAnalyzer(env, true); break;
+      case Kind.Pop3: a = new Pop3Analyzer(env); break;
+      case Kind.Imap: a = new ImapAnalyzer(env); break;
+      case Kind.Smtp: a = new SmtpAnalyzer(env); break;
+      default: a = new HttpAnalyzer(env);
+    }
+    st.kind = kind;
+    st.analyzer = a;
+    st.findings = findings;
+    st.orig = new TcpStream(st, { maxBytes });
+    st.resp = new TcpStream(st, { maxBytes });
+    if (st.origSyn >= 0) st.orig.segment(st.origSyn, TCP.SYN, pkt.buf, 0, 0);
+    if (st.respSyn >= 0) st.resp.segment(st.respSyn, TCP.SYN, pkt.buf, 0, 0);
+  }
+
+  return {
+    name: 'content',
+
+    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
+      if (flow.proto !== 6) return;
+      let st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
+      if (st === undefined) {
+        if (maxBytes <= 0 || ENCRYPTED_PORTS.has(flow.dstPort)) {
+          flow.slots[slot] = SKIP;
+          return;
+        }
+        st = new FlowState();
+        flow.slots[slot] = st;
+      } else if (st === SKIP) return;
+      const len = pkt.payloadCaptured;
+      if (st.analyzer === null) {
+        if (len === 0) {
+          if ((pkt.tcpFlags & TCP.SYN) !== 0) {
+            if (fromOrig) st.origSyn = pkt.seq;
+            else st.respSyn = pkt.seq;
+          }
+          return;
+        }
+        const off = pkt.payloadOffset;
+        let kind = looksEncrypted(pkt.buf, off, len) ? Kind.None : kindByPort(flow.dstPort);
+        if (kind === Kind.None && !looksEncrypted(pkt.buf, off, len)) kind = sniff(fromOrig, pkt.buf, off, len);
+        if (kind === Kind.None) {
+          flow.slots[slot] = SKIP;
+          return;
+        }
+        start(st, kind, pkt, fromOrig);
+      }
+      const stream = fromOrig ? st.orig! : st.resp!;
+      if (stream.finished) return;
+      st.fromOrig = fromOrig;
+      stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+      if (st.analyzer!.done) {
+        st.fromOrig = true;
+        st.orig!.end();
+        st.fromOrig = false;
+        st.resp!.end();
+      }
+    },
+
+    onExpire(flow: FlowContext, out: FlowRecord): void {
+      const st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
+      flow.slots[slot] = undefined;
+      out.payloadInspected = false;
+      if (st === undefined || st === SKIP || st.analyzer === null) return;
+      st.fromOrig = true;
+      st.orig!.end();
+      st.fromOrig = false;
+      st.resp!.end();
+      st.analyzer.end();
+      if (st.bytes === 0) return;
+      out.payloadInspected = true;
+      out.content = st.findings!.toFeatures();
+      onInspected?.(flow.uid, KIND_NAMES[st.kind], st.findings!.ruleHits());
+    },
+  };
+}
