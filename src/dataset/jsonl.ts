@@ -1,0 +1,38 @@
+/**
+ * JSON Lines dataset writer: one JSON object per line (`\n`), keys in column order; columns missing
+ * from a row are null, non-finite numbers are null. Keys of the row that are not columns are kept
+ * after the columns (e.g. a `label` added by a caller).
+ */
+import type { ColumnDef, DatasetWriter, Row } from './types.ts';
+import type { TextSink } from './output.ts';
+
+export class JsonlWriter implements DatasetWriter {
+  private rows = 0;
+  private readonly names: string[];
+  private readonly nameSet: Set<string>;
+
+  constructor(private readonly sink: TextSink, columns: readonly ColumnDef[]) {
+    this.names = columns.map((c) => c.name);
+    this.nameSet = new Set(this.names);
+  }
+
+  write(row: Row): void | Promise<void> {
+    const o: Row = {};
+    for (const n of this.names) {
+      const v = row[n];
+      o[n] = v === undefined ? null : v;
+    }
+    for (const k in row) if (!this.nameSet.has(k)) o[k] = row[k]!;
+    this.rows++;
+    return this.sink.write(JSON.stringify(o) + '\n');
+  }
+
+  async close(): Promise<number> {
+    await this.sink.close();
+    return this.rows;
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * KDD-format writer: the file reads like NSL-KDD's KDDTrain+.txt.
+ *
+ * - Exactly the 41 KDD features in KDD order, comma-separated, no header, `\n` line ends.
+ * - duration in whole seconds (truncated); rates with 2 decimals; counts and bytes as integers.
+ * - count/srv_count are capped at 511 and dst_host_count/dst_host_srv_count at 255, the ranges of the
+ *   KDD data (the rich formats keep the true counts).
+ * - Only tcp, udp and icmp flows: other protocols have no KDD encoding; they are skipped and counted
+ *   (`skipped`).
+ * - When a row has a `label`, the label and a difficulty column (the row's `difficulty`, else 0 as a
+ *   placeholder) are appended: 43 columns, exactly NSL-KDD's layout, so every NSL-KDD reader
+ *   (including src/dataset/kdd.ts) loads it.
+ */
+import type { DatasetWriter, Row } from './types.ts';
+import type { TextSink } from './output.ts';
+import { KDD_COLUMNS } from '../features/schema.ts';
+
+const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
+const CAP: Record<string, number> = { count: 511, srv_count: 511, dst_host_count: 255, dst_host_srv_count: 255 };
+
+type Kind = 'duration' | 'symbol' | 'rate' | 'int';
+
+const PLAN: { name: string; kind: Kind; cap: number }[] = KDD_COLUMNS.map((c) => ({
+  name: c.name,
+  kind: c.name === 'duration' ? 'duration' : c.type === 'category' ? 'symbol' : c.unit === 'fraction' ? 'rate' : 'int',
+  cap: CAP[c.name] ?? Infinity,
+}));
+
+function num(row: Row, name: string): number {
+  const v = row[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'boolean' ? (v ? 1 : 0) : 0;
+}
+
+/** One KDD line (no line end) for a row, or undefined when the row's protocol has no KDD encoding. */
+export function kddLine(row: Row): string | undefined {
+  if (!KDD_PROTOCOLS.has(row.protocol_type as string)) return undefined;
+  let s = '';
+  for (let i = 0; i < PLAN.length; i++) {
+    const p = PLAN[i]!;
+    if (i > 0) s += ',';
+    switch (p.kind) {
+      case 'duration':
+        s += String(Math.trunc(num(row, p.name)));
+        break;
+      case 'symbol':
+        s += String(row[p.name] ?? '');
+        break;
+      case 'rate':
+        s += num(row, p.name).toFixed(2);
+        break;
+      default: {
+        const v = Math.round(num(row, p.name));
+        s += String(v > p.cap ? p.cap : v);
+      }
+    }
+  }
+  const label = row.label;
+  if (label !== undefined && label !== null && label !== '') {
+    const d = row.difficulty;
+    s += ',' + String(label) + ',' + String(typeof d === 'number' && Number.isInteger(d) ? d : 0);
+  }
+  return s;
+}
+
+export class KddWriter implements DatasetWriter {
+  private rows = 0;
+  /** Rows skipped because their protocol is not tcp/udp/icmp. */
+  skipped = 0;
+
+  constructor(private readonly sink: TextSink) {}
+
+  write(row: Row): void | Promise<void> {
+    const line = kddLine(row);
+    if (line === undefined) {
+      this.skipped++;
+      return;
+    }
+    this.rows++;
+    return this.sink.write(line + '\n');
+  }
+
+  async close(): Promise<number> {
+    await this.sink.close();
+    return this.rows;
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
+}

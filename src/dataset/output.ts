@@ -1,0 +1,200 @@
+/**
+ * Atomic text output for the dataset writers.
+ *
+ * - A file target is written to a temp file in the target's own directory (same filesystem, so the
+ *   final rename is atomic) and renamed into place by `close()`; `abort()` removes the temp file. A
+ *   failed or interrupted run never leaves a half-written dataset, and never clobbers an existing
+ *   file until the new one is complete.
+ * - '-' streams to stdout (or the stream given), honouring backpressure: `write` returns a promise
+ *   when the stream's buffer is full.
+ *
+ * Text is batched into ~1 MiB chunks (file: synchronous writes on a private fd, which cannot build
+ * up an unbounded in-memory queue).
+ */
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { ColumnDef, DatasetWriter } from './types.ts';
+import { CsvWriter } from './csv.ts';
+import { JsonlWriter } from './jsonl.ts';
+import { KddWriter } from './kdd-format.ts';
+
+export interface TextSink {
+  /** Append text. Returns a promise only when the caller should wait (stream backpressure). */
+  write(text: string): void | Promise<void>;
+  /** Flush and commit (file: rename temp → target). */
+  close(): Promise<void>;
+  /** Discard (file: remove the temp file). Safe after close (no-op). */
+  abort(): Promise<void>;
+  /** Where the data goes ('-' for stdout). */
+  readonly target: string;
+}
+
+const CHUNK = 1 << 20;
+
+/** Temp path used for `target` (exported for tests: nothing matching it may be left behind). */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+class FileSink implements TextSink {
+  private fd: number | undefined;
+  private parts: string[] = [];
+  private pending = 0;
+  private done = false;
+  readonly temp: string;
+
+  constructor(readonly target: string) {
+    this.temp = tempPathFor(target);
+    this.fd = openSync(this.temp, 'wx', 0o644);
+  }
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.pending += text.length;
+    if (this.pending >= CHUNK) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0 || this.fd === undefined) return;
+    const s = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.parts = [];
+    this.pending = 0;
+    const buf = Buffer.from(s, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+  }
+
+  async close(): Promise<void> {
+    if (this.done) return;
+    try {
+      this.flush();
+      closeSync(this.fd!);
+      this.fd = undefined;
+      renameSync(this.temp, this.target);
+      this.done = true;
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.parts = [];
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = undefined;
+    }
+    try {
+      unlinkSync(this.temp);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+class StreamSink implements TextSink {
+  readonly target = '-';
+  private parts: string[] = [];
+  private pending = 0;
+  private done = false;
+  private error: Error | undefined;
+  private readonly onError = (e: Error): void => {
+    this.error = e;
+  };
+
+  constructor(private readonly stream: Writable) {
+    stream.on('error', this.onError);
+  }
+
+  write(text: string): void | Promise<void> {
+    this.parts.push(text);
+    this.pending += text.length;
+    if (this.pending >= CHUNK) return this.flush();
+  }
+
+  private flush(): void | Promise<void> {
+    if (this.error) throw this.error;
+    if (this.parts.length === 0) return;
+    const s = this.parts.join('');
+    this.parts = [];
+    this.pending = 0;
+    if (!this.stream.write(s)) {
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.flush();
+    // Wait until everything handed to the stream has been processed.
+    await new Promise<void>((resolve, reject) => {
+      this.stream.write('', (err) => (err ? reject(err) : resolve()));
+    });
+    this.stream.off('error', this.onError);
+    if (this.error) throw this.error;
+  }
+
+  async abort(): Promise<void> {
+    // What was streamed is gone; drop what is still batched.
+    this.done = true;
+    this.parts = [];
+    this.stream.off('error', this.onError);
+  }
+}
+
+/** Open an atomic output: a file path, or '-' for `stdout`. */
+export function openOutput(target: string, stdout: Writable = process.stdout): TextSink {
+  return target === '-' ? new StreamSink(stdout) : new FileSink(target);
+}
+
+
+/** Text dataset formats `flowsift flows` writes. */
+export type DatasetFormat = 'csv' | 'kdd' | 'jsonl';
+
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['csv', 'kdd', 'jsonl'];
+
+/**
+ * Format implied by an output file name: .csv → csv; .kdd and .txt → kdd (NSL-KDD's own files are
+ * KDDTrain+.txt); .jsonl, .ndjson → jsonl. Undefined for '-' and names without an extension;
+ * null for an extension we do not write.
+ */
+export function formatFromPath(path: string): DatasetFormat | undefined | null {
+  if (path === '-') return undefined;
+  const m = /\.([A-Za-z0-9]+)$/.exec(basename(path));
+  if (!m) return undefined;
+  switch (m[1]!.toLowerCase()) {
+    case 'csv': return 'csv';
+    case 'kdd': case 'txt': return 'kdd';
+    case 'jsonl': case 'ndjson': return 'jsonl';
+    default: return null;
+  }
+}
+
+/** Open a dataset writer of `format` on `target` ('-' = stdout), atomic for files. */
+export function openDatasetWriter(
+  format: DatasetFormat, target: string, columns: readonly ColumnDef[], stdout: Writable = process.stdout,
+): DatasetWriter & { skipped?: number } {
+  const sink = openOutput(target, stdout);
+  switch (format) {
+    case 'csv': return new CsvWriter(sink, columns);
+    case 'jsonl': return new JsonlWriter(sink, columns);
+    case 'kdd': return new KddWriter(sink);
+  }
+}

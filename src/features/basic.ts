@@ -1,0 +1,62 @@
+/**
+ * KDD basic features (1–9) and content features (10–22) of one finished flow.
+ *
+ * The flow engine measures the raw quantities (FlowRecord); this module only names them the KDD way.
+ * Content features come from `rec.content` when the payload stage ran, else they are all 0.
+ */
+import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
+import { flowService, type KddService } from './services.ts';
+
+/** KDD flags counted as SYN errors in the window rates (as the NSL-KDD data shows, peers.md §0 #7). */
+export const SYN_ERROR_FLAGS: ReadonlySet<string> = new Set(['S0', 'S1', 'S2', 'S3', 'SH']);
+/** KDD flags counted as REJ errors. */
+export const REJ_ERROR_FLAGS: ReadonlySet<string> = new Set(['REJ', 'RSTO', 'RSTR', 'RSTOS0']);
+
+/** Error class of a flag for the window rates: 1 = SYN error, 2 = REJ error, 0 = neither. */
+export function errorClass(flag: string): 0 | 1 | 2 {
+  return SYN_ERROR_FLAGS.has(flag) ? 1 : REJ_ERROR_FLAGS.has(flag) ? 2 : 0;
+}
+
+export interface BasicFeatures {
+  duration: number;
+  protocol_type: string;
+  service: KddService;
+  flag: string;
+  src_bytes: number;
+  dst_bytes: number;
+  land: number;
+  wrong_fragment: number;
+  urgent: number;
+}
+
+/** All-zero content features (flows the payload stage did not inspect). Frozen: never mutate. */
+export const ZERO_CONTENT: Readonly<ContentFeatures> = Object.freeze({
+  hot: 0, num_failed_logins: 0, logged_in: 0, num_compromised: 0, root_shell: 0, su_attempted: 0, num_root: 0,
+  num_file_creations: 0, num_shells: 0, num_access_files: 0, num_outbound_cmds: 0, is_host_login: 0, is_guest_login: 0,
+});
+
+/** Duration in seconds (never negative, even if timestamps went backwards inside the flow). */
+export function flowDuration(f: FlowRecord): number {
+  const d = f.endTs - f.startTs;
+  return d > 0 ? d : 0;
+}
+
+/** The nine KDD basic features of a flow (`service` may be passed when already computed). */
+export function basicFeatures(f: FlowRecord, service: KddService = flowService(f)): BasicFeatures {
+  return {
+    duration: flowDuration(f),
+    protocol_type: f.protocolType,
+    service,
+    flag: f.flag,
+    src_bytes: f.srcBytes,
+    dst_bytes: f.dstBytes,
+    land: f.land,
+    wrong_fragment: f.wrongFragment,
+    urgent: f.urgent,
+  };
+}
+
+/** Content features of a flow: the payload stage's values, or all zeros. */
+export function contentFeatures(f: FlowRecord): Readonly<ContentFeatures> {
+  return f.content ?? ZERO_CONTENT;
+}

@@ -1,0 +1,304 @@
+/**
+ * The whole pipeline: captures → records (readCaptures) → decoded packets (decodePacket) → flows
+ * (FlowMeter, emitted in END order) → start-ordered release (StartOrderBuffer) → the 41 KDD
+ * features + identity + extras as one Row per flow, delivered in START order.
+ *
+ * Per packet: one decode into a reused DecodedPacket and one FlowMeter.packet call; no allocation.
+ * Per flow: one Row object.
+ */
+import { readCaptures, type FileReport } from '../capture/index.ts';
+import type { CaptureRecord } from '../capture/record.ts';
+import { decodePacket } from '../decode/decoder.ts';
+import { DecodedPacket } from '../decode/packet.ts';
+import type { InputError } from '../errors.ts';
+import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
+import type { FlowPlugin } from '../flow/plugin.ts';
+import type { FlowRecord } from '../flow/record.ts';
+import type { Row } from '../dataset/types.ts';
+import { contentFeatures, errorClass, flowDuration } from './basic.ts';
+import { flowService, SERVICE_INDEX } from './services.ts';
+import { emptyWindowFeatures, StartOrderBuffer, TrafficWindows, type WindowFeatures } from './windows.ts';
+
+export interface ExtractOptions {
+  /** Idle timeout in seconds (FlowMeter default 120). */
+  idleTimeout?: number;
+  /** Active timeout in seconds, 0 = off (default off). Also bounds how long rows wait for start order. */
+  activeTimeout?: number;
+  /** Time window for features 23–31, seconds (default 2). */
+  timeWindow?: number;
+  /** Host window for features 32–41, connections (default 100). */
+  hostWindow?: number;
+  /** A file cut inside its last record is an error, not a warning. */
+  strict?: boolean;
+  /** Stop reading when aborted; flows read so far are finished (end_reason eof) and written. */
+  signal?: AbortSignal;
+  /** Stream for the input '-'. */
+  stdin?: NodeJS.ReadableStream;
+  /** Flow plugins (e.g. the payload stage filling the content features). */
+  plugins?: FlowPlugin[];
+  /** Further FlowMeter options (tcpLinger, maxFlows, fragment limits, …); explicit fields above win. */
+  flow?: FlowOptions;
+  /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
+  maxHeld?: number;
+  /** Progress: called every 65,536 packets and at each file's end. */
+  onProgress?(p: ExtractProgress): void;
+  /** A file finished (its reader report). */
+  onFile?(f: FileReport): void;
+}
+
+export interface ExtractProgress {
+  file: string;
+  /** Byte offset reached in the current (decompressed) file. */
+  fileBytes: number;
+  /** Packets read so far (all files). */
+  packets: number;
+  /** Rows delivered so far. */
+  flows: number;
+}
+
+export interface ExtractSummary {
+  files: FileReport[];
+  /** Packets read from the captures. */
+  packets: number;
+  /** Packets that made no flow, by reason (decoder stop reason such as not-ip, or the meter's). */
+  skipped: Record<string, number>;
+  skippedTotal: number;
+  /** Rows delivered (one per flow). */
+  flows: number;
+  /** Input faults (reading stopped at each; everything before was used). */
+  errors: InputError[];
+  warnings: string[];
+  /** Reading stopped because the signal was aborted. */
+  aborted: boolean;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Most finished flows held for start order at once. */
+  peakHeld: number;
+  /** Rows released before an earlier-started flow ended (maxHeld reached). */
+  forcedReleases: number;
+  /** Flows that started before an already delivered row (input not in time order); their windows are approximate. */
+  outOfOrder: number;
+  /** The flow meter's own statistics. */
+  flowStats: FlowStats;
+}
+
+/**
+ * Build the row of a flow: identity, the 41 KDD features, extras — keys in FLOW_COLUMNS order (so
+ * JSON keeps the column order). `w` holds the flow's window features.
+ */
+export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row {
+  const c = contentFeatures(f);
+  return {
+    ts: f.startTs,
+    uid: f.uid,
+    community_id: f.communityId,
+    src_ip: f.srcIp,
+    src_port: f.srcPort,
+    dst_ip: f.dstIp,
+    dst_port: f.dstPort,
+    proto: f.proto,
+    duration: flowDuration(f),
+    protocol_type: f.protocolType,
+    service,
+    flag: f.flag,
+    src_bytes: f.srcBytes,
+    dst_bytes: f.dstBytes,
+    land: f.land,
+    wrong_fragment: f.wrongFragment,
+    urgent: f.urgent,
+    hot: c.hot,
+    num_failed_logins: c.num_failed_logins,
+    logged_in: c.logged_in,
+    num_compromised: c.num_compromised,
+    root_shell: c.root_shell,
+    su_attempted: c.su_attempted,
+    num_root: c.num_root,
+    num_file_creations: c.num_file_creations,
+    num_shells: c.num_shells,
+    num_access_files: c.num_access_files,
+    num_outbound_cmds: c.num_outbound_cmds,
+    is_host_login: c.is_host_login,
+    is_guest_login: c.is_guest_login,
+    count: w.count,
+    srv_count: w.srv_count,
+    serror_rate: w.serror_rate,
+    srv_serror_rate: w.srv_serror_rate,
+    rerror_rate: w.rerror_rate,
+    srv_rerror_rate: w.srv_rerror_rate,
+    same_srv_rate: w.same_srv_rate,
+    diff_srv_rate: w.diff_srv_rate,
+    srv_diff_host_rate: w.srv_diff_host_rate,
+    dst_host_count: w.dst_host_count,
+    dst_host_srv_count: w.dst_host_srv_count,
+    dst_host_same_srv_rate: w.dst_host_same_srv_rate,
+    dst_host_diff_srv_rate: w.dst_host_diff_srv_rate,
+    dst_host_same_src_port_rate: w.dst_host_same_src_port_rate,
+    dst_host_srv_diff_host_rate: w.dst_host_srv_diff_host_rate,
+    dst_host_serror_rate: w.dst_host_serror_rate,
+    dst_host_srv_serror_rate: w.dst_host_srv_serror_rate,
+    dst_host_rerror_rate: w.dst_host_rerror_rate,
+    dst_host_srv_rerror_rate: w.dst_host_srv_rerror_rate,
+    conn_state: f.connState,
+    history: f.history,
+    end_reason: f.endReason,
+    src_pkts: f.srcPkts,
+    dst_pkts: f.dstPkts,
+    src_ip_bytes: f.srcIpBytes,
+    dst_ip_bytes: f.dstIpBytes,
+    vlan: f.vlan,
+    payload_inspected: f.payloadInspected,
+    ip_version: f.ipVersion,
+  };
+}
+
+/**
+ * Turns finished flows (END order) into rows (START order) with the window features. Usable on its
+ * own with any flow source: `push` each finished flow, `release(oldestLiveStart)` when the source's
+ * earliest open flow changes, `finish()` at the end.
+ */
+export class FeatureStage {
+  readonly windows: TrafficWindows;
+  readonly buffer: StartOrderBuffer;
+  flows = 0;
+  outOfOrder = 0;
+  private readonly win = emptyWindowFeatures();
+  private readonly conn = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
+  private readonly emitFn: (f: FlowRecord) => void;
+
+  constructor(opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number }, private readonly onRow: (row: Row, flow: FlowRecord) => void) {
+    this.windows = new TrafficWindows(opts);
+    this.buffer = new StartOrderBuffer(opts.maxHeld);
+    this.emitFn = (f) => this.emit(f);
+  }
+
+  push(f: FlowRecord): void {
+    this.buffer.push(f);
+  }
+
+  release(oldestLiveStart: number): void {
+    this.buffer.release(oldestLiveStart, this.emitFn);
+  }
+
+  finish(): void {
+    this.buffer.drain(this.emitFn);
+  }
+
+  private emit(f: FlowRecord): void {
+    const service = flowService(f);
+    const c = this.conn;
+    if (f.startTs < this.windows.lastStart) this.outOfOrder++;
+    c.startTs = f.startTs;
+    c.dstHost = f.dstIp;
+    c.service = SERVICE_INDEX.get(service)!;
+    c.srcPort = f.srcPort;
+    c.err = errorClass(f.flag);
+    this.windows.add(c, this.win);
+    this.flows++;
+    this.onRow(flowRow(f, service, this.win), f);
+  }
+}
+
+/**
+ * Run the pipeline over `inputs` (files, directories, '-'), calling `onRow` once per flow in start
+ * order. Input faults do not throw: they are in the summary (`errors`), and everything read before
+ * a fault is delivered. If `onRow` returns a promise that rejects (e.g. the output failed), reading
+ * stops and the rejection is thrown.
+ */
+export async function extractFlows(
+  inputs: string[],
+  opts: ExtractOptions,
+  onRow: (row: Row, flow: FlowRecord) => void | Promise<void>,
+): Promise<ExtractSummary> {
+  const t0 = performance.now();
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+
+  let pending: Promise<void> | undefined;
+  let sinkError: unknown;
+  const deliver = (row: Row, flow: FlowRecord): void => {
+    if (sinkError !== undefined) return;
+    const r = onRow(row, flow);
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      const p = (pending ?? Promise.resolve()).then(() => r);
+      p.catch((e: unknown) => {
+        if (sinkError === undefined) sinkError = e;
+        stop.abort();
+      });
+      pending = p;
+    }
+  };
+
+  const stage = new FeatureStage(opts, deliver);
+  let ended = false;
+  const meterOpts: FlowOptions = { ...(opts.flow ?? {}) };
+  if (opts.idleTimeout !== undefined) meterOpts.idleTimeout = opts.idleTimeout;
+  if (opts.activeTimeout !== undefined) meterOpts.activeTimeout = opts.activeTimeout;
+  const meter = new FlowMeter(
+    meterOpts,
+    (f) => {
+      stage.push(f);
+      ended = true;
+    },
+    opts.plugins,
+  );
+
+  const pkt = new DecodedPacket();
+  const skipped: Record<string, number> = {};
+  let packets = 0;
+  const onProgress = opts.onProgress;
+  const onRecord = (rec: CaptureRecord): void => {
+    packets++;
+    decodePacket(rec, pkt);
+    if (pkt.ipVersion === 0) {
+      // No IP layer: the meter only advances its clock (timers); the reason is the decoder's.
+      const why = pkt.stopReason || 'not-ip';
+      skipped[why] = (skipped[why] ?? 0) + 1;
+    }
+    meter.packet(rec, pkt);
+    if (ended) {
+      ended = false;
+      stage.release(meter.oldestLiveStart());
+    }
+    if (onProgress !== undefined && (packets & 0xffff) === 0) {
+      onProgress({ file: rec.file, fileBytes: rec.byteOffset, packets, flows: stage.flows });
+    }
+  };
+
+  const report = await readCaptures(inputs, onRecord, {
+    strict: opts.strict,
+    signal,
+    stdin: opts.stdin,
+    onFile: (fr) => {
+      onProgress?.({ file: fr.file, fileBytes: fr.bytesRead, packets, flows: stage.flows });
+      opts.onFile?.(fr);
+    },
+  });
+  if (sinkError === undefined) {
+    meter.finish();
+    stage.finish();
+  }
+  if (pending !== undefined) await pending.catch(() => undefined);
+  if (sinkError !== undefined) throw sinkError;
+
+  const flowStats = meter.stats;
+  // IP packets the meter could not use (L4 header cut or bad), by the decoder's stop reason.
+  for (const [k, v] of Object.entries(flowStats.skipped)) if (v > 0) skipped[k] = (skipped[k] ?? 0) + v;
+  if (flowStats.fragmentTimeouts > 0) skipped['incomplete-fragmented-datagram'] = flowStats.fragmentTimeouts;
+  let skippedTotal = 0;
+  for (const k in skipped) skippedTotal += skipped[k]!;
+  return {
+    files: report.files,
+    packets: report.packets,
+    skipped,
+    skippedTotal,
+    flows: stage.flows,
+    errors: report.errors,
+    warnings: report.warnings,
+    aborted: opts.signal?.aborted === true,
+    seconds: (performance.now() - t0) / 1000,
+    peakHeld: stage.buffer.peakHeld,
+    forcedReleases: stage.buffer.forcedReleases,
+    outOfOrder: stage.outOfOrder,
+    flowStats,
+  };
+}
