@@ -70,7 +70,7 @@ const defs = {
   },
   smtp_auth_failed: {
     effects: ['num_failed_logins'], protocols: 'smtp',
-    when: 'Server `535` after AUTH.',
+    when: 'Server `535` (or `534`, `454`) after AUTH.',
     example: '`AUTH PLAIN AGJvYgB4` → `535 5.7.8 Authentication failed`',
   },
   smtp_logged_in: {
@@ -111,12 +111,12 @@ const defs = {
   // ---- who logged in -------------------------------------------------------------------------------
   guest_login: {
     effects: ['is_guest_login'], protocols: 'ftp, pop3, imap, telnet, rlogin, rsh',
-    when: 'The login user is a guest account (default `anonymous`, `ftp`, `guest`; option `guestUsers`).',
+    when: 'A login succeeded (any `*_logged_in` rule) as a guest account (default `anonymous`, `ftp`, `guest`; option `guestUsers`).',
     example: '`USER anonymous`',
   },
   host_login: {
     effects: ['is_host_login'], protocols: 'ftp, pop3, imap, telnet, rlogin, rsh',
-    when: 'The login user is on the hot list (default `root`, `admin`; option `hotUsers`).',
+    when: 'A login succeeded as a user on the hot list (default `root`, `admin`; option `hotUsers`).',
     example: '`login: root`',
   },
   // ---- privilege ------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ const defs = {
   // ---- files and shells -----------------------------------------------------------------------------
   file_creation: {
     effects: ['num_file_creations'], protocols: 'ftp, telnet, rlogin, rsh',
-    when: 'FTP `STOR`, `STOU`, `APPE`, `MKD`/`XMKD`; shell commands `touch`, `cp`, `mkdir`, `ln`, `mknod`, `mkfifo`, `tee`, `dd of=`, `wget`, `curl -o`, editors on a new file (`vi`, `ed`…); each `>`/`>>` redirection to a file.',
+    when: 'FTP `STOR`, `STOU`, `APPE`, `MKD`/`XMKD`; shell commands `touch`, `cp`, `mkdir`, `ln`, `mknod`, `mkfifo`, `tee`, `install`, `dd of=`, `wget`, `curl -o`; each `>`/`>>` redirection to a file.',
     example: '`STOR x.tgz`, `echo hi > /tmp/x`, `mkdir d`',
   },
   shell_started: {
@@ -276,6 +276,22 @@ export class Findings {
 
 function effectText(f: ContentFeature): string {
   return FLAGS.has(f) ? `${f} = 1` : `${f} +1`;
+}
+
+/** The README section between the content-rules markers: how the stage works, then one row per rule. */
+export function renderReadmeSection(): string {
+  return [
+    'flowsift computes the 13 KDD content features from cleartext TCP payloads (`flowsift flows`; `--no-content` turns the',
+    'stage off, `--content-bytes N` sets how many bytes per direction are inspected, default 65,536). Each TCP direction is',
+    'reassembled in order (retransmissions and overlaps trimmed, out-of-order segments held up to a bound, holes skipped),',
+    'and an analyzer is chosen by responder port (21 ftp, 23 telnet, 25/587 smtp, 80/8080/… http, 110 pop3, 143 imap,',
+    '512 rexec, 513 rlogin, 514 rsh) or, on other ports, by the first payload bytes. Encrypted traffic (ports 22, 443, 993,',
+    '995, …, or an SSH banner / TLS record first) is not inspected: its features are 0 and `payload_inspected` is false, so',
+    '"no event" (true, zeros) is told apart from "could not see" (false). Every count below is per connection; a rule that',
+    'sets a 0/1 feature sets it once.',
+    '',
+    renderRulesTable(),
+  ].join('\n');
 }
 
 /** The README table (between the content-rules markers), one row per rule. */
