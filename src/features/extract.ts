@@ -13,6 +13,7 @@ import { DecodedPacket } from '../decode/packet.ts';
 import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
+import { createContentPlugin, type ContentOptions } from './content/index.ts';
 import type { FlowRecord } from '../flow/record.ts';
 import type { Row } from '../dataset/types.ts';
 import { contentFeatures, errorClass, flowDuration } from './basic.ts';
@@ -36,6 +37,8 @@ export interface ExtractOptions {
   stdin?: NodeJS.ReadableStream;
   /** Flow plugins (e.g. the payload stage filling the content features). */
   plugins?: FlowPlugin[];
+  /** The payload stage (KDD content features 10–22, src/features/content): on unless false; an object sets its options. */
+  content?: boolean | ContentOptions;
   /** Further FlowMeter options (tcpLinger, maxFlows, fragment limits, …); explicit fields above win. */
   flow?: FlowOptions;
   /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
@@ -239,7 +242,7 @@ export async function extractFlows(
       stage.push(f);
       ended = true;
     },
-    opts.plugins,
+    pipelinePlugins(opts),
   );
 
   const pkt = new DecodedPacket();
@@ -301,4 +304,14 @@ export async function extractFlows(
     outOfOrder: stage.outOfOrder,
     flowStats,
   };
+}
+
+/** The caller's plugins, then the payload stage (content features) unless `content: false`. */
+function pipelinePlugins(opts: ExtractOptions): FlowPlugin[] {
+  const plugins = [...(opts.plugins ?? [])];
+  if (opts.content !== false) {
+    const co = typeof opts.content === 'object' ? opts.content : {};
+    plugins.push(createContentPlugin({ ...co, slot: plugins.length }));
+  }
+  return plugins;
 }
