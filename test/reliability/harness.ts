@@ -46,6 +46,8 @@ export interface PipelineOptions {
   /** Expected exact packet count (truncation of a cleanly read file). */
   exactPackets?: number;
   maxPackets: number;
+  /** The input is certainly corrupt: the read report must carry an error or a warning. */
+  expectFault?: boolean;
 }
 
 const pkt = new DecodedPacket();
@@ -109,6 +111,7 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
     if (delivered > o.maxPackets) failures.push(`${delivered} packets read, the bytes can hold at most ${o.maxPackets}`);
     if (o.exactPackets !== undefined && delivered !== o.exactPackets) failures.push(`truncated copy: ${delivered} packets read, ${o.exactPackets} complete records before the cut`);
     for (const e of report.errors) if (!(e instanceof InputError)) failures.push(`report error is not an InputError: ${String(e)}`);
+    if (o.expectFault && report.errors.length + report.warnings.length === 0 && !report.files.some((f) => f.truncatedTail)) failures.push('corrupt framing read without any error or warning');
     if (flowPkts > delivered) failures.push(`flows count ${flowPkts} packets, only ${delivered} read`);
   }
   return {
@@ -155,5 +158,5 @@ export function caseFile(bytes: Uint8Array, ext = '.pcap'): string {
 export async function runCase(c: FuzzCase, budgetMs: number, cleanFiles: ReadonlySet<string>): Promise<CaseOutcome> {
   const path = caseFile(c.bytes, c.gzip ? '.pcap.gz' : '.pcap');
   const exact = c.completeRecords !== undefined && cleanFiles.has(c.source) ? c.completeRecords : undefined;
-  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact });
+  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact, expectFault: c.expectFault });
 }

@@ -94,13 +94,15 @@ export interface FuzzCase {
   /** Complete records before a truncation point (truncation ops only): a lenient reader must deliver exactly these. */
   completeRecords?: number;
   gzip?: boolean;
+  /** The mutation is certainly corrupt framing: the reader must report an error or warning. */
+  expectFault?: boolean;
 }
 
 interface Ctx {
   f: CorpusFile;
   rng: Rng;
 }
-type Mut = { op: string; detail: string; bytes: Uint8Array; completeRecords?: number } | null;
+type Mut = { op: string; detail: string; bytes: Uint8Array; completeRecords?: number; expectFault?: boolean } | null;
 
 const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
@@ -183,7 +185,7 @@ function pcapCaplen(c: Ctx): Mut {
   const v = c.rng.pick([snap + 1, snap + c.rng.range(1, 70000), c.rng.pick(HUGE_LENGTHS), 0, r.caplen + 1, Math.max(0, r.caplen - 1), r.caplen + c.rng.range(2, 5000), c.rng.next()]) >>> 0;
   const b = copy(c.f.bytes);
   put32(b, r.caplenField, v, r.little);
-  return { op: 'pcap-caplen', detail: `record at ${r.hdr}: caplen ${r.caplen} -> ${v} (${hex(v)}), snaplen ${snap}`, bytes: b };
+  return { op: 'pcap-caplen', detail: `record at ${r.hdr}: caplen ${r.caplen} -> ${v} (${hex(v)}), snaplen ${snap}`, bytes: b, expectFault: v > 0x10000000 };
 }
 
 function pcapOriglen(c: Ctx): Mut {
@@ -241,7 +243,7 @@ function ngBlockLen(c: Ctx): Mut {
   put32(b, blk.offset + 4, v, blk.little);
   const both = c.rng.chance(0.5);
   if (both) put32(b, blk.offset + blk.totalLen - 4, v, blk.little);
-  return { op: 'ng-blocklen', detail: `block type ${hex(blk.type)} at ${blk.offset}: total length ${blk.totalLen} -> ${v}${both ? ' (head and trailer)' : ''}`, bytes: b };
+  return { op: 'ng-blocklen', detail: `block type ${hex(blk.type)} at ${blk.offset}: total length ${blk.totalLen} -> ${v}${both ? ' (head and trailer)' : ''}`, bytes: b, expectFault: v !== blk.totalLen };
 }
 
 function ngTrailer(c: Ctx): Mut {
@@ -263,6 +265,7 @@ function ngInsertBlock(c: Ctx): Mut {
   const kind = c.rng.int(4);
   let blk: Uint8Array;
   let detail: string;
+  let fault = true;
   if (kind === 0) {
     blk = new Uint8Array(8);
     put32(blk, 0, c.rng.pick([6, 1, 3, 5, 0x0bad]), little);
@@ -272,6 +275,7 @@ function ngInsertBlock(c: Ctx): Mut {
     const type = c.rng.pick([6, 1, 3, 5, 2, 0x0a0d0d0a]);
     put32(blk, 0, type, little); put32(blk, 4, 12, little); put32(blk, 8, 12, little);
     detail = `empty-body block type ${hex(type)} (total length 12)`;
+    fault = type !== 5; // an empty ISB is malformed, but readers may skip statistics blocks unread
   } else if (kind === 2) {
     const n = 4 * c.rng.range(3, 40);
     blk = new Uint8Array(n);
@@ -279,16 +283,18 @@ function ngInsertBlock(c: Ctx): Mut {
     const type = c.rng.pick([6, 1, 3, 5, 0x80000001, 0x0bad]);
     put32(blk, 0, type, little); put32(blk, 4, n, little); put32(blk, n - 4, n, little);
     detail = `random-body block type ${hex(type)} length ${n}`;
+    fault = false;
   } else {
     // An EPB whose caplen points far past its block.
     blk = new Uint8Array(36);
     put32(blk, 0, 6, little); put32(blk, 4, 36, little); put32(blk, 8, c.rng.int(3), little);
-    put32(blk, 20, c.rng.pick([4, 5, 100, 0xffffffff]), little); put32(blk, 24, 60, little); put32(blk, 32, 36, little);
-    detail = 'EPB with caplen past its block';
+    const cl = c.rng.pick([5, 8, 100, 0xffffffff]);
+    put32(blk, 20, cl, little); put32(blk, 24, 60, little); put32(blk, 32, 36, little);
+    detail = `EPB (4 data bytes) with caplen ${cl} past its block`;
   }
   const b = new Uint8Array(c.f.bytes.length + blk.length);
   b.set(c.f.bytes.subarray(0, pos)); b.set(blk, pos); b.set(c.f.bytes.subarray(pos), pos + blk.length);
-  return { op: 'ng-insert', detail: `${detail} inserted at ${pos}`, bytes: b };
+  return { op: 'ng-insert', detail: `${detail} inserted at ${pos}`, bytes: b, expectFault: fault };
 }
 
 function ngOption(c: Ctx): Mut {
@@ -589,7 +595,7 @@ export function makeCase(corpus: CorpusFile[], seed: number, index: number): Fuz
     const m = fn({ f, rng });
     if (!m) continue;
     const gz = m.op.startsWith('gzip');
-    return { index, seed, source: f.name, op: m.op, detail: m.detail, bytes: m.bytes, maxPackets: gz ? f.layout.records.length + packetBound(f.bytes) : packetBound(m.bytes), completeRecords: m.completeRecords, gzip: gz };
+    return { index, seed, source: f.name, op: m.op, detail: m.detail, bytes: m.bytes, maxPackets: gz ? f.layout.records.length + packetBound(f.bytes) : packetBound(m.bytes), completeRecords: m.completeRecords, gzip: gz, expectFault: m.expectFault };
   }
   const m = fragmentFlood(rng, 1000);
   return { index, seed, source: '', ...m, maxPackets: packetBound(m.bytes) };
