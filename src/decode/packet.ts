@@ -24,6 +24,14 @@ export class DecodedPacket {
   /** Outermost 802.1Q VLAN id (0 when untagged); innerVlan for QinQ (0 when none). */
   vlan = 0;
   innerVlan = 0;
+  /** Number of 802.1Q/802.1ad tags crossed (VLAN id 0 is a valid priority tag, so test this, not vlan). */
+  vlanTags = 0;
+  /** Number of MPLS labels skipped (0 when no MPLS); mplsLabel = the outermost label value. */
+  mplsLabels = 0;
+  mplsLabel = 0;
+  /** PPPoE session id when a PPPoE session header was crossed (pppoe = true). */
+  pppoe = false;
+  pppoeSession = 0;
   /** EtherType (or equivalent) of the network layer finally reached; 0 if none. */
   etherType = 0;
 

@@ -1,0 +1,44 @@
+/**
+ * Raw IP link types: LINKTYPE_RAW (101) and the DLT_RAW values 12/14 that mean the same in files
+ * from some platforms (version nibble decides v4/v6), LINKTYPE_IPV4 (228) and LINKTYPE_IPV6 (229).
+ * Also used after an MPLS label stack.
+ */
+import { decodeIPv4 } from './ipv4.ts';
+import { decodeIPv6 } from './ipv6.ts';
+import { type DecodedPacket, Layer } from './packet.ts';
+import { STOP, stopAt, stopTruncated } from './stop.ts';
+
+/** IP of either version at `off`, chosen by the version nibble; `from` is the layer that carried it. */
+export function decodeIpByVersion(p: DecodedPacket, off: number, from: Layer): void {
+  if (off >= p.end) {
+    stopTruncated(p, from);
+    return;
+  }
+  const v = p.buf[off]! >> 4;
+  if (v === 4) {
+    p.etherType = 0x0800;
+    decodeIPv4(p, off);
+  } else if (v === 6) {
+    p.etherType = 0x86dd;
+    decodeIPv6(p, off);
+  } else {
+    stopAt(p, from, STOP.NOT_IP);
+  }
+}
+
+export function decodeRaw(p: DecodedPacket, off: number): void {
+  p.layer = Layer.Link;
+  decodeIpByVersion(p, off, Layer.Link);
+}
+
+export function decodeRawIPv4(p: DecodedPacket, off: number): void {
+  p.layer = Layer.Link;
+  p.etherType = 0x0800;
+  decodeIPv4(p, off);
+}
+
+export function decodeRawIPv6(p: DecodedPacket, off: number): void {
+  p.layer = Layer.Link;
+  p.etherType = 0x86dd;
+  decodeIPv6(p, off);
+}

@@ -1,0 +1,51 @@
+/**
+ * TCP (RFC 9293): ports, seq/ack (unsigned 32-bit numbers), flags byte (CWR..FIN; the NS bit is not
+ * included), window, urgent pointer, header length = data offset × 4 (options length =
+ * tcpHeaderLen − 20). Data offset < 5 is a bad header. With only 4..19 bytes present the ports are
+ * still filled (layer = TCP, truncated) so a cut segment can be put in its flow.
+ */
+import { u16, u32 } from './bytes.ts';
+import { type DecodedPacket, Layer } from './packet.ts';
+import { STOP, stopAt, stopL4 } from './stop.ts';
+
+export function decodeTcp(p: DecodedPacket, off: number, ipEnd: number): void {
+  const buf = p.buf;
+  const end = p.end;
+  const lim = ipEnd < end ? ipEnd : end;
+  const avail = lim - off;
+  if (avail < 20) {
+    if (avail >= 4) {
+      p.l4Offset = off;
+      p.srcPort = u16(buf, off);
+      p.dstPort = u16(buf, off + 2);
+      p.layer = Layer.TCP;
+    }
+    stopL4(p, Layer.TCP, ipEnd);
+    return;
+  }
+  const hlen = (buf[off + 12]! >> 4) << 2;
+  p.l4Offset = off;
+  p.srcPort = u16(buf, off);
+  p.dstPort = u16(buf, off + 2);
+  p.seq = u32(buf, off + 4);
+  p.ack = u32(buf, off + 8);
+  p.tcpFlags = buf[off + 13]!;
+  p.window = u16(buf, off + 14);
+  p.urgentPtr = u16(buf, off + 18);
+  p.tcpHeaderLen = hlen;
+  p.layer = Layer.TCP;
+  if (hlen < 20) {
+    stopAt(p, Layer.TCP, STOP.BAD_HEADER);
+    return;
+  }
+  if (hlen > avail) {
+    // Options cut (or longer than the datagram): fixed fields above are valid.
+    stopL4(p, Layer.TCP, ipEnd);
+    return;
+  }
+  const po = off + hlen;
+  p.payloadOffset = po;
+  p.payloadLen = ipEnd - po;
+  p.payloadCaptured = lim - po;
+  if (ipEnd > end) p.truncated = true;
+}
