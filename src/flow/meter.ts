@@ -1,0 +1,510 @@
+/**
+ * FlowMeter: decoded packets → bidirectional flows (FlowRecord), Zeek-style.
+ *
+ * Per packet (hot path, no allocation for an existing flow): fragment reassembly when needed,
+ * the order-independent numeric key (key.ts), one Map lookup, counters, the TCP endpoint state
+ * machine and history letters (tcp-state.ts), plugin hooks, and the packet-time timers of the
+ * flow table (table.ts: idle LRU, TCP close linger, optional active timeout, maxFlows eviction).
+ * A FlowRecord (strings: uid, addresses, Community ID) is built only when a flow ends.
+ */
+import type { CaptureRecord } from '../capture/record.ts';
+import { type DecodedPacket, Layer } from '../decode/packet.ts';
+import { communityId } from './community-id.ts';
+import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
+import { formatIPv4, formatIPv6 } from './ip-format.ts';
+import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
+import type { FlowPlugin } from './plugin.ts';
+import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
+import { Flow, FlowTable, ListId } from './table.ts';
+import { TcpState, connState, tcpTransition, udpConnState } from './tcp-state.ts';
+
+export interface FlowOptions extends FragmentOptions {
+  /** Seconds without a packet after which a flow ends ('idle'). Default 120. */
+  idleTimeout?: number;
+  /** Seconds after its start at which a flow is cut ('active'); 0 = off (default). */
+  activeTimeout?: number;
+  /** Seconds a closed TCP flow (both FINs, or a RST) waits for late ACK/RST packets. Default 5 (Zeek's tcp_close_delay / tcp_reset_delay). */
+  tcpLinger?: number;
+  /** Live flows at most; beyond it the least recently active flow is ended ('idle'). Default 500,000. */
+  maxFlows?: number;
+  /** Community ID seed. Default 0. */
+  communityIdSeed?: number;
+}
+
+export interface FlowStats extends FragmentStats {
+  /** Packets given to packet(). */
+  packets: number;
+  /** Packets without an IP layer (ARP, LLC, unsupported link types …). */
+  nonIp: number;
+  /** IP packets whose TCP/UDP header could not be read (cut or bad), not fragments. */
+  undecodable: number;
+  flowsCreated: number;
+  flowsEmitted: number;
+  /** Flows ended early because maxFlows was reached. */
+  evictions: number;
+  /** New flows started by a new SYN on a 5-tuple that was closed/reset or superseded (port reuse). */
+  portReuse: number;
+  /** ICMP errors counted on the flow they quote. */
+  icmpErrorsAttributed: number;
+  /** Packets that made no flow, by the decoder's stop reason (e.g. 'truncated', 'bad-header'). */
+  skipped: Record<string, number>;
+  /** Live flows now / at most. */
+  liveFlows: number;
+  peakFlows: number;
+}
+
+const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
+
+/** History "seen" bits (originator; responder = << 8), as Zeek's HIST_* masks. */
+const H_SYN = 1, H_FIN = 2, H_RST = 4, H_ACK = 8, H_DATA = 16, H_MULTI = 32, H_FINRST = 64;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function base62(v: number, width: number): string {
+  let s = '';
+  for (let i = 0; i < width; i++) {
+    s += BASE62[v % 62];
+    v = Math.floor(v / 62);
+  }
+  return s;
+}
+
+/** 'C' + 18 base62 chars; a bijection of the flow's sequence number, so unique within a run. */
+function makeUid(seq: number): string {
+  return 'C' + base62(fmix32(seq ^ 0x5bd1e995), 6) + base62(fmix32(seq + 0x27d4eb2f), 6) + base62(fmix32(seq * 3 + 0x165667b1), 6);
+}
+
+function protocolType(proto: number): ProtocolType {
+  return proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 || proto === 58 ? 'icmp' : 'other';
+}
+
+export class FlowMeter {
+  readonly stats: FlowStats = {
+    packets: 0, nonIp: 0, undecodable: 0,
+    fragments: 0, reassembled: 0, badFragments: 0, fragmentTimeouts: 0, fragmentLimitHits: 0,
+    flowsCreated: 0, flowsEmitted: 0, evictions: 0, portReuse: 0, icmpErrorsAttributed: 0,
+    liveFlows: 0, peakFlows: 0, skipped: {},
+  };
+  private readonly idle: number;
+  private readonly active: number;
+  private readonly linger: number;
+  private readonly maxFlows: number;
+  private readonly seed: number;
+  private readonly table: FlowTable;
+  private readonly frags: FragmentReassembler;
+  private readonly key = new KeyScratch();
+  private readonly plugins: FlowPlugin[];
+  private now = -Infinity;
+  private seq = 0;
+
+  constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
+    this.idle = opts.idleTimeout ?? 120;
+    this.active = opts.activeTimeout ?? 0;
+    this.linger = opts.tcpLinger ?? 5;
+    this.maxFlows = Math.max(1, opts.maxFlows ?? 500_000);
+    this.seed = opts.communityIdSeed ?? 0;
+    this.table = new FlowTable();
+    this.frags = new FragmentReassembler(opts, this.stats);
+    this.plugins = plugins;
+  }
+
+  packet(rec: CaptureRecord, pkt: DecodedPacket): void {
+    const st = this.stats;
+    st.packets++;
+    const t = rec.tsSec + rec.tsNsec * 1e-9;
+    if (t > this.now) {
+      this.now = t;
+      this.expire(t);
+    }
+    if (pkt.ipVersion === 0) {
+      st.nonIp++;
+      return;
+    }
+    let bad = 0;
+    if (pkt.isFragment && (pkt.fragOffset !== 0 || pkt.moreFragments)) {
+      if (!this.frags.add(pkt, rec, t)) return;
+      pkt = this.frags.out;
+      bad = this.frags.outBad;
+      if (pkt.ipVersion === 0) return;
+    }
+    const proto = pkt.proto;
+    const v6 = pkt.ipVersion === 6;
+    let sPort = 0, dPort = 0;
+    if (proto === 6 || proto === 17) {
+      if (pkt.layer !== (proto === 6 ? Layer.TCP : Layer.UDP)) {
+        this.skip(pkt);
+        return;
+      }
+      sPort = pkt.srcPort;
+      dPort = pkt.dstPort;
+    } else if (proto === 1 || proto === 58) {
+      if (pkt.layer !== (proto === 1 ? Layer.ICMP : Layer.ICMPv6)) {
+        this.skip(pkt);
+        return;
+      }
+      const type = pkt.icmpType;
+      if (pkt.innerProto !== 0 && isIcmpError(v6, type) && this.attributeIcmpError(pkt, t)) return;
+      sPort = dPort = icmpKeyPort(v6, type, pkt.icmpId);
+    }
+    const k = this.key;
+    if (v6) setKey6(k, proto, pkt.vlan, pkt.src6, sPort, pkt.dst6, dPort);
+    else setKey4(k, proto, pkt.vlan, pkt.src4, sPort, pkt.dst4, dPort);
+    let f = this.table.find(k);
+    if (f !== null && proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen !== 0 &&
+        this.isReuse(f, pkt.seq)) {
+      st.portReuse++;
+      this.emit(f, f.list === ListId.Closing ? f.endReason : reasonOf(f));
+      f = null;
+    }
+    if (f === null) f = this.create(k, pkt, t);
+    const fromOrig = k.senderIsA === f.origIsA;
+    this.update(f, pkt, rec, t, fromOrig, bad);
+  }
+
+  /**
+   * Start time of the oldest live flow (Infinity when none): every flow that ends later started at
+   * or after it, so the window stage may release finished flows that started before it.
+   */
+  oldestLiveStart(): number {
+    const h = this.table.startHead;
+    return h === null ? Infinity : h.startTs;
+  }
+
+  private skip(pkt: DecodedPacket): void {
+    this.stats.undecodable++;
+    const why = pkt.stopReason === '' ? 'bad-header' : pkt.stopReason;
+    this.stats.skipped[why] = (this.stats.skipped[why] ?? 0) + 1;
+  }
+
+  /** End every remaining flow ('eof', or fin/rst for closed TCP flows still lingering). */
+  finish(): void {
+    const tb = this.table;
+    while (tb.closingHead !== null) this.emit(tb.closingHead, tb.closingHead.endReason);
+    while (tb.activeHead !== null) this.emit(tb.activeHead, 'eof');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private expire(now: number): void {
+    const tb = this.table;
+    let h: Flow | null;
+    while ((h = tb.closingHead) !== null && h.closeTs + this.linger < now) this.emit(h, h.endReason);
+    while ((h = tb.activeHead) !== null && h.touchTs + this.idle < now) this.emit(h, 'idle');
+    if (this.active > 0) {
+      while ((h = tb.startHead) !== null && h.startTs + this.active < now) {
+        this.emit(h, h.list === ListId.Closing ? h.endReason : 'active');
+      }
+    }
+  }
+
+  /**
+   * Zeek's IsReuse for a pure SYN (SYN without ACK) on a known 5-tuple: it starts a new connection
+   * unless it repeats the originator's initial sequence number (a SYN retransmission, or the SYN
+   * that a SYN-ACK seen first already acknowledged).
+   */
+  private isReuse(f: Flow, seq: number): boolean {
+    return f.origIsn < 0 || seq !== f.origIsn;
+  }
+
+  private create(k: KeyScratch, pkt: DecodedPacket, t: number): Flow {
+    const st = this.stats;
+    if (this.table.size >= this.maxFlows) {
+      const victim = this.table.closingHead ?? this.table.activeHead;
+      if (victim !== null) {
+        st.evictions++;
+        this.emit(victim, victim.list === ListId.Closing ? victim.endReason : 'idle');
+      }
+    }
+    const f = new Flow(this.plugins.length);
+    f.seq = ++this.seq;
+    f.uid = makeUid(f.seq);
+    this.table.insert(f, k, this.now);
+    const proto = k.proto;
+    // Originator: the SYN sender; a SYN-ACK seen first means its receiver (Zeek flips, history '^').
+    if (proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === (SYN | ACK)) {
+      f.origIsA = !k.senderIsA;
+      f.history = '^';
+      f.origIsn = (pkt.ack - 1) >>> 0; // the SYN this SYN-ACK answers
+    } else {
+      f.origIsA = k.senderIsA;
+    }
+    if (proto === 1 || proto === 58) {
+      f.icmpType = pkt.icmpType;
+      f.icmpCode = pkt.icmpCode;
+      f.srcPort = pkt.icmpType;
+      f.dstPort = pkt.icmpCode;
+    } else if (proto === 6 || proto === 17) {
+      f.srcPort = f.origIsA ? k.aPort : k.bPort;
+      f.dstPort = f.origIsA ? k.bPort : k.aPort;
+    }
+    f.startTs = t;
+    f.endTs = t;
+    st.flowsCreated++;
+    st.liveFlows = this.table.size;
+    if (st.liveFlows > st.peakFlows) st.peakFlows = st.liveFlows;
+    return f;
+  }
+
+  private update(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, t: number, fromOrig: boolean, bad: number): void {
+    if (t > f.endTs) f.endTs = t;
+    else if (t < f.startTs) f.startTs = t; // captures are not always in time order
+    this.table.touch(f, this.now);
+    const ipLen = pkt.ipTotalLen;
+    if (fromOrig) {
+      f.origPkts++;
+      f.origIpBytes += ipLen;
+    } else {
+      f.respPkts++;
+      f.respIpBytes += ipLen;
+    }
+    f.wrongFragment += bad;
+    const proto = f.proto;
+    if (proto === 6) {
+      if (pkt.tcpHeaderLen !== 0) this.tcp(f, pkt, fromOrig);
+    } else if (proto === 17) {
+      if (fromOrig) f.origBytes += pkt.payloadLen;
+      else f.respBytes += pkt.payloadLen;
+      const bit = fromOrig ? H_DATA : H_DATA << 8;
+      if ((f.histSeen & bit) === 0) {
+        f.histSeen |= bit;
+        f.history += fromOrig ? 'D' : 'd';
+      }
+    } else {
+      // ICMP: the whole message incl. its 8-byte header; other protocols: the IP payload.
+      const n = ipLen - pkt.ipHeaderLen;
+      if (n > 0) {
+        if (fromOrig) f.origBytes += n;
+        else f.respBytes += n;
+      }
+    }
+    const plugins = this.plugins;
+    for (let i = 0; i < plugins.length; i++) plugins[i]!.onPacket(f, pkt, rec, fromOrig);
+  }
+
+  private tcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
+    const flags = pkt.tcpFlags;
+    const seq = pkt.seq;
+    const len = pkt.payloadLen;
+    if (flags & URG) f.urgent++;
+    this.history(f, fromOrig, flags, seq, len);
+    const wasClosed = f.list === ListId.Closing;
+    tcpTransition(f, fromOrig, flags, len);
+    if (flags & SYN) {
+      if (fromOrig) { if (f.origIsn < 0 && !(flags & ACK)) f.origIsn = seq; }
+      else if (f.respIsn < 0) f.respIsn = seq;
+    }
+    // ---- data bytes: count each sequence byte once (retransmissions are not double counted) ----
+    if (!(flags & RST)) {
+      const start = flags & SYN ? (seq + 1) >>> 0 : seq;
+      let fresh: number;
+      if (fromOrig) {
+        if (!f.origInit) { f.origInit = true; f.origHi = start; }
+        fresh = this.seqBytes(f, true, start, len);
+      } else {
+        if (!f.respInit) { f.respInit = true; f.respHi = start; }
+        fresh = this.seqBytes(f, false, start, len);
+      }
+      if (fromOrig) f.origBytes += fresh;
+      else f.respBytes += fresh;
+      if (len > 0 && fresh < len) {
+        // Retransmitted payload: Zeek's 'T'/'t', logarithmic (1st, 10th, 100th …).
+        if (fromOrig) {
+          if (++f.origRexmit === f.origRexmitNext) { f.history += 'T'; f.origRexmitNext *= 10; }
+        } else if (++f.respRexmit === f.respRexmitNext) { f.history += 't'; f.respRexmitNext *= 10; }
+      }
+    }
+    // ---- zero window: Zeek's 'W'/'w' (not with RST, not after the peer closed / we reset) ----
+    if (pkt.window === 0 && !(flags & (RST | SYN))) {
+      const own = fromOrig ? f.origState : f.respState;
+      const peer = fromOrig ? f.respState : f.origState;
+      if (peer !== TcpState.Closed && own !== TcpState.Reset) {
+        if (fromOrig) {
+          if (++f.origZeroWin === f.origZeroWinNext) { f.history += 'W'; f.origZeroWinNext *= 10; }
+        } else if (++f.respZeroWin === f.respZeroWinNext) { f.history += 'w'; f.respZeroWinNext *= 10; }
+      }
+    }
+    if (!wasClosed) {
+      const os = f.origState, rs = f.respState;
+      if (os === TcpState.Reset || rs === TcpState.Reset) {
+        f.endReason = 'rst';
+        this.table.close(f, this.now);
+      } else if (os === TcpState.Closed && rs === TcpState.Closed) {
+        f.endReason = 'fin';
+        this.table.close(f, this.now);
+      }
+    }
+  }
+
+  /**
+   * New (never seen) bytes of the segment [start, start+len) in one direction: beyond the highest
+   * sequence seen, or inside the one remembered hole (a reordered segment filling a gap).
+   * Sequence arithmetic is modulo 2^32.
+   */
+  private seqBytes(f: Flow, orig: boolean, start: number, len: number): number {
+    const hi = orig ? f.origHi : f.respHi;
+    const end = (start + len) >>> 0;
+    const d = (start - hi) | 0;
+    if (d >= 0) {
+      if (len === 0) return 0;
+      if (d > 0) {
+        // A gap before this segment: remember it.
+        if (orig) { f.origHoleS = hi; f.origHoleE = start; } else { f.respHoleS = hi; f.respHoleE = start; }
+      }
+      if (orig) f.origHi = end; else f.respHi = end;
+      return len;
+    }
+    if (len === 0) return 0;
+    const e = (end - hi) | 0;
+    let fresh = e > 0 ? e : 0;
+    if (e > 0) { if (orig) f.origHi = end; else f.respHi = end; }
+    // Fill the remembered hole [hs, he).
+    const hs = orig ? f.origHoleS : f.respHoleS;
+    const he = orig ? f.origHoleE : f.respHoleE;
+    const hl = (he - hs) | 0;
+    if (hl > 0) {
+      const rs = (start - hs) | 0;
+      const re = (end - hs) | 0;
+      const a = rs > 0 ? rs : 0;
+      const b = re < hl ? re : hl;
+      if (b > a) {
+        fresh += b - a;
+        let ns = hs, ne = he;
+        if (a === 0 && b === hl) { ns = ne = 0; }
+        else if (a === 0) ns = (hs + b) >>> 0;
+        else if (b === hl) ne = (hs + a) >>> 0;
+        else if (hl - b > a) ns = (hs + b) >>> 0; // keep the larger remaining part
+        else ne = (hs + a) >>> 0;
+        if (orig) { f.origHoleS = ns; f.origHoleE = ne; } else { f.respHoleS = ns; f.respHoleE = ne; }
+      }
+    }
+    return fresh;
+  }
+
+  /** Zeek's TCP history letters (peers.md §2.3). */
+  private history(f: Flow, fromOrig: boolean, flags: number, seq: number, len: number): void {
+    const sh = fromOrig ? 0 : 8;
+    const syn = flags & SYN, fin = flags & FIN, rst = flags & RST;
+    const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (bits > 1) {
+      if (fin && rst) this.once(f, H_FINRST << sh, fromOrig ? 'I' : 'i');
+      else this.once(f, H_MULTI << sh, fromOrig ? 'Q' : 'q');
+      return;
+    }
+    if (bits === 1) {
+      if (syn) {
+        const code = flags & ACK ? (fromOrig ? 'H' : 'h') : fromOrig ? 'S' : 's';
+        const last = fromOrig ? f.origLastSyn : f.respLastSyn;
+        if (!this.once(f, H_SYN << sh, code) && seq !== last) f.history += code;
+        if (fromOrig) f.origLastSyn = seq; else f.respLastSyn = seq;
+      } else if (fin) {
+        const at = (seq + len) >>> 0;
+        const last = fromOrig ? f.origLastFin : f.respLastFin;
+        if (!this.once(f, H_FIN << sh, fromOrig ? 'F' : 'f') && at !== last) f.history += fromOrig ? 'F' : 'f';
+        if (fromOrig) f.origLastFin = at; else f.respLastFin = at;
+      } else {
+        const last = fromOrig ? f.origLastRst : f.respLastRst;
+        if (!this.once(f, H_RST << sh, fromOrig ? 'R' : 'r') && seq !== last) f.history += fromOrig ? 'R' : 'r';
+        if (fromOrig) f.origLastRst = seq; else f.respLastRst = seq;
+      }
+      return;
+    }
+    if (len > 0) this.once(f, H_DATA << sh, fromOrig ? 'D' : 'd');
+    else if (flags & ACK) this.once(f, H_ACK << sh, fromOrig ? 'A' : 'a');
+  }
+
+  /** Add the letter the first time; returns true when this was the first time. */
+  private once(f: Flow, bit: number, code: string): boolean {
+    if ((f.histSeen & bit) !== 0) return false;
+    f.histSeen |= bit;
+    f.history += code;
+    return true;
+  }
+
+  /** An ICMP error quoting a datagram of a live flow: count it there. */
+  private attributeIcmpError(pkt: DecodedPacket, t: number): boolean {
+    const k = this.key;
+    const ip = pkt.innerProto;
+    if (pkt.innerIpVersion === 6) setKey6(k, ip, pkt.vlan, pkt.innerSrc6, pkt.innerSrcPort, pkt.innerDst6, pkt.innerDstPort);
+    else if (pkt.innerIpVersion === 4) setKey4(k, ip, pkt.vlan, pkt.innerSrc4, pkt.innerSrcPort, pkt.innerDst4, pkt.innerDstPort);
+    else return false;
+    const f = this.table.find(k);
+    if (f === null) return false;
+    // The quoted datagram went sender → target; the error travels back towards its sender.
+    const quotedFromOrig = k.senderIsA === f.origIsA;
+    if (t > f.endTs) f.endTs = t;
+    this.table.touch(f, this.now);
+    if (quotedFromOrig) { f.respPkts++; f.respIpBytes += pkt.ipTotalLen; }
+    else { f.origPkts++; f.origIpBytes += pkt.ipTotalLen; }
+    this.stats.icmpErrorsAttributed++;
+    return true;
+  }
+
+  private emit(f: Flow, reason: EndReason): void {
+    this.table.remove(f);
+    const st = this.stats;
+    st.liveFlows = this.table.size;
+    const v6 = f.ver === 6;
+    const a = v6 ? [f.a0, f.a1, f.a2, f.a3] : [f.a0];
+    const b = v6 ? [f.b0, f.b1, f.b2, f.b3] : [f.b0];
+    const src = f.origIsA ? a : b;
+    const dst = f.origIsA ? b : a;
+    const proto = f.proto;
+    const pt = protocolType(proto);
+    let cs: ConnFlag;
+    if (proto === 6) cs = connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
+    else if (proto === 17) cs = udpConnState(f.origPkts > 0, f.respPkts > 0);
+    else cs = 'OTH';
+    const sameAddr = f.a0 === f.b0 && f.a1 === f.b1 && f.a2 === f.b2 && f.a3 === f.b3;
+    const portsMatter = proto === 6 || proto === 17;
+    const rec: FlowRecord = {
+      uid: f.uid,
+      communityId: communityId(f.ver, proto, src, dst, f.srcPort, f.dstPort, f.icmpType, f.icmpCode, this.seed),
+      startTs: f.startTs,
+      endTs: f.endTs,
+      ipVersion: v6 ? 6 : 4,
+      proto,
+      protocolType: pt,
+      srcIp: v6 ? formatIPv6(src) : formatIPv4(src[0]!),
+      dstIp: v6 ? formatIPv6(dst) : formatIPv4(dst[0]!),
+      srcPort: f.srcPort,
+      dstPort: f.dstPort,
+      vlan: f.vlan,
+      icmpType: f.icmpType,
+      icmpCode: f.icmpCode,
+      flag: proto === 6 ? cs : pt === 'other' ? 'OTH' : 'SF',
+      connState: cs,
+      history: f.history,
+      endReason: reason,
+      srcBytes: f.origBytes,
+      dstBytes: f.respBytes,
+      srcPkts: f.origPkts,
+      dstPkts: f.respPkts,
+      srcIpBytes: f.origIpBytes,
+      dstIpBytes: f.respIpBytes,
+      land: sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0,
+      wrongFragment: f.wrongFragment,
+      urgent: f.urgent,
+      payloadInspected: false,
+    };
+    const plugins = this.plugins;
+    for (let i = 0; i < plugins.length; i++) plugins[i]!.onExpire(f, rec);
+    st.flowsEmitted++;
+    this.onFlow(rec);
+  }
+}
+
+/** Why a TCP flow superseded by port reuse ended. */
+function reasonOf(f: Flow): EndReason {
+  if (f.origState === TcpState.Reset || f.respState === TcpState.Reset) return 'rst';
+  if (f.origState === TcpState.Closed || f.respState === TcpState.Closed) return 'fin';
+  return 'idle';
+}

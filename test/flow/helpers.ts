@@ -1,0 +1,68 @@
+/**
+ * Test helpers: run real captures through readCaptures → decodePacket → FlowMeter, and build
+ * variants of real captures by selecting/reordering their packets (records copied as they are).
+ */
+import { fileURLToPath } from 'node:url';
+import { readCaptures } from '../../src/capture/index.ts';
+import type { CaptureRecord } from '../../src/capture/record.ts';
+import { decodePacket } from '../../src/decode/decoder.ts';
+import { DecodedPacket } from '../../src/decode/packet.ts';
+import { FlowMeter, type FlowOptions, type FlowStats } from '../../src/flow/meter.ts';
+import type { FlowRecord } from '../../src/flow/record.ts';
+
+export const CORPUS = fileURLToPath(new URL('../../../shared/corpus/pcap/', import.meta.url));
+export const BENCH_GEN = fileURLToPath(new URL('../../../shared/bench/gen_bench_pcap.py', import.meta.url));
+
+export function corpus(name: string): string {
+  return CORPUS + name;
+}
+
+/** A packet kept from a capture: its record fields and a copy of its bytes. */
+export interface SavedPacket {
+  rec: CaptureRecord;
+}
+
+/** Read every record of a capture (copied). */
+export async function loadPackets(file: string): Promise<SavedPacket[]> {
+  const out: SavedPacket[] = [];
+  await readCaptures([file], (r) => {
+    const bytes = r.buf.slice(r.offset, r.offset + r.caplen);
+    out.push({ rec: { ...r, buf: bytes, offset: 0 } });
+  });
+  return out;
+}
+
+/** Run saved packets (in the given order) through a FlowMeter. */
+export function flowsOfPackets(pkts: SavedPacket[], opts: FlowOptions = {}): { flows: FlowRecord[]; stats: FlowStats } {
+  const flows: FlowRecord[] = [];
+  const m = new FlowMeter(opts, (f) => flows.push(f));
+  const p = new DecodedPacket();
+  for (const s of pkts) {
+    decodePacket(s.rec, p);
+    m.packet(s.rec, p);
+  }
+  m.finish();
+  return { flows: flows.sort((a, b) => a.startTs - b.startTs), stats: m.stats };
+}
+
+/** Stream a capture through a FlowMeter. */
+export async function flowsOf(files: string | string[], opts: FlowOptions = {}): Promise<{ flows: FlowRecord[]; stats: FlowStats }> {
+  const flows: FlowRecord[] = [];
+  const m = new FlowMeter(opts, (f) => flows.push(f));
+  const p = new DecodedPacket();
+  await readCaptures(Array.isArray(files) ? files : [files], (r) => {
+    decodePacket(r, p);
+    m.packet(r, p);
+  });
+  m.finish();
+  return { flows: flows.sort((a, b) => a.startTs - b.startTs), stats: m.stats };
+}
+
+/** Packets by 1-based frame numbers (as tshark numbers them), in the order given. */
+export function frames(pkts: SavedPacket[], numbers: number[]): SavedPacket[] {
+  return numbers.map((n) => {
+    const p = pkts[n - 1];
+    if (p === undefined) throw new Error(`no frame ${n}`);
+    return p;
+  });
+}
