@@ -10,6 +10,7 @@ import type { CliIO, CommandDef } from './command.ts';
 /** One line per command; each module lives in src/cli/<name>.ts and default-exports a CommandDef. */
 const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   // --- commands (keep one per line, alphabetical) ---
+  flows: () => import('./flows.ts'),
   info: () => import('./info.ts'),
 };
 

@@ -35,10 +35,13 @@ export const ZERO_CONTENT: Readonly<ContentFeatures> = Object.freeze({
   num_file_creations: 0, num_shells: 0, num_access_files: 0, num_outbound_cmds: 0, is_host_login: 0, is_guest_login: 0,
 });
 
-/** Duration in seconds (never negative, even if timestamps went backwards inside the flow). */
+/**
+ * Duration in seconds, rounded to the microsecond (float epoch times carry ~0.2 µs of rounding, so
+ * more digits would be noise); never negative, even if timestamps went backwards inside the flow.
+ */
 export function flowDuration(f: FlowRecord): number {
   const d = f.endTs - f.startTs;
-  return d > 0 ? d : 0;
+  return d > 0 ? Math.round(d * 1e6) / 1e6 : 0;
 }
 
 /** The nine KDD basic features of a flow (`service` may be passed when already computed). */

@@ -1,0 +1,201 @@
+/**
+ * `flowsift flows <capture|dir|->... [-o FILE|-] [--format csv|kdd|jsonl] [--idle-timeout S]
+ *  [--active-timeout S] [--time-window S] [--host-window N] [--strict]`
+ *
+ * One row per bidirectional flow, ordered by flow start time: identity columns, the 41 KDD features,
+ * extras (src/features/schema.ts). Data goes to stdout unless -o; the summary, warnings and the
+ * progress bar go to stderr. Files are written atomically (temp + rename).
+ *
+ * Exit 3 on an input fault — after writing every flow read before it — and when the output would be
+ * empty (the message says why; no file is left behind).
+ */
+import { statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import cliProgress from 'cli-progress';
+import { EXIT, UsageError } from '../errors.ts';
+import { extractFlows, type ExtractOptions, type ExtractSummary } from '../features/extract.ts';
+import { FLOW_COLUMNS } from '../features/schema.ts';
+import { DATASET_FORMATS, formatFromPath, openDatasetWriter, type DatasetFormat } from '../dataset/output.ts';
+import type { FlowPlugin } from '../flow/plugin.ts';
+import type { CliIO, CommandDef } from './command.ts';
+
+export interface FlowsArgs {
+  captures: string[];
+  output: string;
+  format?: DatasetFormat;
+  idleTimeout: number;
+  activeTimeout: number;
+  timeWindow: number;
+  hostWindow: number;
+  strict: boolean;
+  quiet: boolean;
+}
+
+/** Inputs at least this large (bytes) get a progress bar when stderr is a terminal. */
+export const PROGRESS_MIN_BYTES = 64 << 20;
+
+function builder(y: Argv): Argv<FlowsArgs> {
+  return y
+    .positional('captures', {
+      describe: 'Capture files (pcap/pcapng, plain or gzip), directories (every capture inside, ordered by first packet), or - for stdin',
+      type: 'string',
+      array: true,
+      demandOption: true,
+    })
+    .option('output', { alias: 'o', type: 'string', default: '-', describe: 'Output file, written atomically (temp + rename); - = stdout', requiresArg: true })
+    .option('format', {
+      choices: DATASET_FORMATS,
+      describe: 'csv: header + all columns; kdd: the 41 KDD features like KDDTrain+.txt (no header, whole-second duration, 2-decimal rates; tcp/udp/icmp only); jsonl: one JSON object per line. Default: from the -o extension (.csv; .kdd/.txt; .jsonl/.ndjson), else csv',
+    })
+    .option('idle-timeout', { type: 'number', default: 120, describe: 'End a flow after this many seconds without a packet (packet time)', requiresArg: true })
+    .option('active-timeout', { type: 'number', default: 0, describe: 'Cut a flow this many seconds after its start (0 = off); also bounds how long rows wait to come out in start order', requiresArg: true })
+    .option('time-window', { type: 'number', default: 2, describe: 'Time window of features 23–31, seconds by flow start time', requiresArg: true })
+    .option('host-window', { type: 'number', default: 100, describe: 'Host window of features 32–41, in connections', requiresArg: true })
+    .option('strict', { type: 'boolean', default: false, describe: 'A capture cut inside its last record is an error (exit 3), not a warning' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr (errors and warnings still)' })
+    .epilog(
+      'Rows are ordered by flow start time. Windows include the current connection. Content features 10–22 (hot … is_guest_login) ' +
+        'are 0 unless the payload stage is on for the flow (column payload_inspected). Columns: see README "Flow columns".',
+    ) as unknown as Argv<FlowsArgs>;
+}
+
+function validate(a: FlowsArgs): DatasetFormat {
+  const num = (name: string, v: number, min: number, integer = false): void => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(v)}`);
+    }
+  };
+  num('idle-timeout', a.idleTimeout, 0);
+  if (a.idleTimeout === 0) throw new UsageError('--idle-timeout must be > 0');
+  num('active-timeout', a.activeTimeout, 0);
+  num('time-window', a.timeWindow, 0);
+  num('host-window', a.hostWindow, 1, true);
+  const fromExt = formatFromPath(a.output);
+  if (a.format !== undefined) return a.format;
+  if (fromExt === null) {
+    throw new UsageError(`cannot tell the output format from '${a.output}': use --format csv|kdd|jsonl (or an extension .csv, .kdd, .txt, .jsonl, .ndjson)`);
+  }
+  return fromExt ?? 'csv';
+}
+
+/** Total bytes of the inputs (directories: their files), for the progress bar; 0 when unknown (stdin). */
+function inputBytes(inputs: string[]): number {
+  let total = 0;
+  for (const p of inputs) {
+    if (p === '-') return 0;
+    try {
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        for (const e of readdirSync(p, { withFileTypes: true })) if (e.isFile()) total += statSync(join(p, e.name)).size;
+      } else total += st.size;
+    } catch {
+      // reported by the reader
+    }
+  }
+  return total;
+}
+
+const nf = new Intl.NumberFormat('en-US');
+
+function skippedText(s: ExtractSummary): string {
+  if (s.skippedTotal === 0) return '';
+  const parts = Object.entries(s.skipped).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${nf.format(v)} ${k}`);
+  return ` (${nf.format(s.skippedTotal)} skipped: ${parts.join(', ')})`;
+}
+
+/** Why an output is empty, in one line. */
+function emptyReason(s: ExtractSummary, format: DatasetFormat, nonKdd: number): string {
+  if (s.packets === 0) {
+    if (s.errors.length > 0) return 'no packets could be read';
+    return s.files.length === 0 ? 'no capture files found in the input' : 'the input holds no packets';
+  }
+  if (s.flows === 0) return `none of the ${nf.format(s.packets)} packets belongs to an IP flow${skippedText(s)}`;
+  if (format === 'kdd' && nonKdd === s.flows) return `all ${nf.format(nonKdd)} flows use IP protocols other than tcp/udp/icmp, which the KDD format cannot encode (use --format csv)`;
+  return 'no flows';
+}
+
+export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[] = []): Promise<number> {
+  const format = validate(args);
+  const inputs = args.captures.map(String);
+  const writer = openDatasetWriter(format, args.output, FLOW_COLUMNS, io.stdout);
+
+  let bar: cliProgress.SingleBar | undefined;
+  const total = io.stderrIsTTY && !args.quiet ? inputBytes(inputs) : 0;
+  let doneBytes = 0;
+  let fileBase = 0;
+  if (total >= PROGRESS_MIN_BYTES) {
+    bar = new cliProgress.SingleBar(
+      { stream: io.stderr as NodeJS.WritableStream, format: 'flows [{bar}] {percentage}% | {packets} packets | {flows} flows | {eta_formatted}', hideCursor: false, clearOnComplete: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { packets: 0, flows: 0 });
+  }
+  const opts: ExtractOptions = {
+    idleTimeout: args.idleTimeout,
+    activeTimeout: args.activeTimeout,
+    timeWindow: args.timeWindow,
+    hostWindow: args.hostWindow,
+    strict: args.strict,
+    signal: io.signal,
+    stdin: io.stdin,
+    plugins,
+    onProgress: bar && ((p) => {
+      doneBytes = Math.min(total, fileBase + p.fileBytes);
+      bar!.update(doneBytes, { packets: nf.format(p.packets), flows: nf.format(p.flows) });
+    }),
+    onFile: (fr) => {
+      fileBase += fr.bytesRead;
+    },
+  };
+
+  let summary: ExtractSummary;
+  try {
+    summary = await extractFlows(inputs, opts, (row) => writer.write(row));
+  } catch (e) {
+    bar?.stop();
+    await writer.abort();
+    throw e;
+  }
+  bar?.stop();
+
+  const nonKdd = writer.skipped ?? 0;
+  const written = summary.flows - nonKdd;
+  for (const w of summary.warnings) io.stderr.write(`flowsift: warning: ${w}\n`);
+  for (const e of summary.errors) io.stderr.write(`flowsift: ${e.message}\n`);
+
+  if (written === 0) {
+    await writer.abort();
+    io.stderr.write(`flowsift: nothing written${args.output === '-' ? '' : ` to ${args.output}`}: ${emptyReason(summary, format, nonKdd)}\n`);
+    return summary.aborted ? EXIT.INTERRUPTED : EXIT.BAD_INPUT;
+  }
+  const n = await writer.close();
+
+  if (!args.quiet) {
+    const files = summary.files.length;
+    let line = `flowsift: read ${nf.format(files)} file${files === 1 ? '' : 's'}, ${nf.format(summary.packets)} packets${skippedText(summary)}, ` +
+      `${nf.format(n)} flows written to ${args.output === '-' ? 'stdout' : args.output} (${format})`;
+    if (nonKdd > 0) line += `, ${nf.format(nonKdd)} flows of other IP protocols not written (no KDD encoding)`;
+    line += `, ${summary.seconds.toFixed(2)} s`;
+    if (summary.aborted) line += ' (interrupted: flows read so far were written)';
+    io.stderr.write(line + '\n');
+    if (summary.forcedReleases > 0) {
+      io.stderr.write(`flowsift: warning: ${nf.format(summary.forcedReleases)} rows were written before an earlier-started flow ended (too many flows held back); set --active-timeout to bound long flows\n`);
+    }
+    if (summary.outOfOrder > 0) {
+      io.stderr.write(`flowsift: warning: ${nf.format(summary.outOfOrder)} flows started before rows already written (packets not in time order); their window features are approximate\n`);
+    }
+  }
+  if (summary.errors.length > 0) return EXIT.BAD_INPUT;
+  if (summary.aborted) return EXIT.INTERRUPTED;
+  return EXIT.OK;
+}
+
+const def: CommandDef<FlowsArgs> = {
+  command: 'flows <captures..>',
+  describe: 'Captures → one row per bidirectional flow with the 41 KDD features (CSV, KDD or JSON Lines)',
+  builder,
+  run: (args, io) => runFlows(args, io),
+};
+
+export default def;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { CsvWriter, csvField, formatNumber } from '../../src/dataset/csv.ts';
+import { openOutput } from '../../src/dataset/output.ts';
+import type { ColumnDef } from '../../src/dataset/types.ts';
+
+const cols: ColumnDef[] = ['a', 'b', 'c', 'd'].map((name) => ({ name, type: 'string', group: 'extra', description: name }));
+
+describe('CSV writer', () => {
+  it('formats numbers without exponents and round-trips them', () => {
+    expect(formatNumber(1e-7)).toBe('0.0000001');
+    expect(formatNumber(1.5e-7)).toBe('0.00000015');
+    expect(formatNumber(-2.5e-9)).toBe('-0.0000000025');
+    expect(formatNumber(1e21)).toBe('1000000000000000000000');
+    expect(formatNumber(1.234e22)).toBe('12340000000000000000000');
+    expect(formatNumber(0.5)).toBe('0.5');
+    expect(formatNumber(1700000000.123456)).toBe('1700000000.123456');
+    expect(formatNumber(NaN)).toBe('');
+    for (const v of [1e-7, 3.3333333333333335e-7, 9.87654321e-12, 1e21, 6.02e23, -4e-8]) expect(Number(formatNumber(v))).toBe(v);
+  });
+
+  it('RFC 4180: quotes only fields with comma, quote, CR or LF; empty for null; booleans as words', async () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('x\ny')).toBe('"x\ny"');
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField(null)).toBe('');
+    expect(csvField(undefined)).toBe('');
+    expect(csvField(true)).toBe('true');
+    const chunks: string[] = [];
+    const out = new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } });
+    const w = new CsvWriter(openOutput('-', out), cols);
+    w.write({ a: 'x,y', b: 1e-7, c: null, d: false });
+    w.write({ a: 'q"', b: 3, c: 'ok', d: true });
+    expect(await w.close()).toBe(2);
+    const text = chunks.join('');
+    expect(text.split('\n')[0]).toBe('a,b,c,d');
+    const back = parse(text, { columns: true }) as Record<string, string>[];
+    expect(back).toEqual([
+      { a: 'x,y', b: '0.0000001', c: '', d: 'false' },
+      { a: 'q"', b: '3', c: 'ok', d: 'true' },
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KddWriter, kddLine } from '../../src/dataset/kdd-format.ts';
+import { openOutput } from '../../src/dataset/output.ts';
+import { readKdd } from '../../src/dataset/kdd.ts';
+import { KDD_COLUMNS } from '../../src/features/schema.ts';
+import type { Row } from '../../src/dataset/types.ts';
+
+function row(over: Row = {}): Row {
+  const r: Row = {};
+  for (const c of KDD_COLUMNS) r[c.name] = c.type === 'category' ? '' : 0;
+  return Object.assign(r, { protocol_type: 'tcp', service: 'http', flag: 'SF', uid: 'Cx', src_ip: '10.0.0.1' }, over);
+}
+
+describe('KDD format', () => {
+  it('41 columns in KDD order; whole-second duration (truncated); 2-decimal rates; integer counts', () => {
+    const line = kddLine(row({ duration: 2.999, src_bytes: 491, count: 3, serror_rate: 1 / 3, same_srv_rate: 1, dst_host_same_src_port_rate: 0.175 }))!;
+    const f = line.split(',');
+    expect(f).toHaveLength(41);
+    expect(f[0]).toBe('2');
+    expect(f.slice(1, 4)).toEqual(['tcp', 'http', 'SF']);
+    expect(f[4]).toBe('491');
+    expect(f[22]).toBe('3');
+    expect(f[24]).toBe('0.33');
+    expect(f[28]).toBe('1.00');
+    expect(f[35]).toBe('0.17'); // 0.175 is 0.17499… in binary, as printf("%.2f") would also print
+  });
+
+  it('caps counts at the KDD ranges (count/srv_count 511, dst_host_* 255)', () => {
+    const f = kddLine(row({ count: 9000, srv_count: 512, dst_host_count: 300, dst_host_srv_count: 255 }))!.split(',');
+    expect(f[22]).toBe('511');
+    expect(f[23]).toBe('511');
+    expect(f[31]).toBe('255');
+    expect(f[32]).toBe('255');
+  });
+
+  it('skips other IP protocols and counts them; appends label + difficulty when a row has a label', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-kdd-'));
+    const path = join(dir, 'out.txt');
+    const w = new KddWriter(openOutput(path));
+    w.write(row({ protocol_type: 'other', service: 'other' }));
+    w.write(row({ label: 'neptune', flag: 'S0', service: 'private' }));
+    w.write(row({ protocol_type: 'icmp', service: 'eco_i', label: 'normal', difficulty: 21 }));
+    expect(await w.close()).toBe(2);
+    expect(w.skipped).toBe(1);
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n')[0]!.split(',')).toHaveLength(43);
+    // The model stage's NSL-KDD reader loads it.
+    const rows: Row[] = [];
+    for await (const r of readKdd(path)) rows.push(r);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ protocol_type: 'tcp', flag: 'S0', service: 'private', label: 'neptune', difficulty: 0, category: 'dos' });
+    expect(rows[1]).toMatchObject({ protocol_type: 'icmp', service: 'eco_i', label: 'normal', difficulty: 21 });
+  });
+
+  it('no label → exactly 41 columns, no header', () => {
+    expect(kddLine(row())!.split(',')).toHaveLength(41);
+    expect(kddLine(row())!.startsWith('0,tcp,http,SF,')).toBe(true);
+  });
+});
