@@ -33,8 +33,8 @@ export interface SessionSpec {
 }
 
 /** The bytes of a string as sent on the wire (Latin-1: one byte per char). */
-export function bytes(s: string | Uint8Array): Uint8Array {
-  return typeof s === 'string' ? new Uint8Array(Buffer.from(s, 'latin1')) : s;
+export function bytes(s: string | Uint8Array): Uint8Array<ArrayBuffer> {
+  return typeof s === 'string' ? new Uint8Array(Buffer.from(s, 'latin1')) : new Uint8Array(s);
 }
 
 /** Frames of a complete TCP session. */
@@ -46,7 +46,7 @@ export function sessionFrames(spec: SessionSpec, steps: Step[]): Frame[] {
   let cseq = (spec.isnClient ?? 0xfffffff0) >>> 0;
   let sseq = (spec.isnServer ?? 1_000_000) >>> 0;
   const frames: Frame[] = [];
-  const send = (fromClient: boolean, flags: number, data = new Uint8Array(0)) => {
+  const send = (fromClient: boolean, flags: number, data: Uint8Array<ArrayBuffer> = new Uint8Array(0)) => {
     t += 0.01;
     const seg = fromClient
       ? tcpSegment(cli, srv, cport, spec.sport, flags, cseq, flags & TCP.ACK ? sseq : 0, data)
