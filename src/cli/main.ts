@@ -11,7 +11,9 @@ import type { CliIO, CommandDef } from './command.ts';
 const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   // --- commands (keep one per line, alphabetical) ---
   flows: () => import('./flows.ts'),
+  hosts: () => import('./hosts.ts'),
   info: () => import('./info.ts'),
+  label: () => import('./label.ts'),
 };
 
 export const VERSION = '0.1.0';

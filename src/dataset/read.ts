@@ -58,7 +58,7 @@ export async function openText(path: string): Promise<{ stream: Readable; gzip: 
 }
 
 /** The first `n` (decompressed) bytes of a file. */
-async function sniffBytes(path: string, n = 65536): Promise<{ head: Buffer; gzip: boolean }> {
+export async function sniffBytes(path: string, n = 65536): Promise<{ head: Buffer; gzip: boolean }> {
   const { stream, gzip } = await openText(path);
   const chunks: Buffer[] = [];
   let len = 0;
@@ -103,6 +103,32 @@ export async function* readDataset(path: string, opts: { signal?: AbortSignal } 
   else if (format === 'parquet') yield* readParquet(path, opts.signal);
   else if (format === 'jsonl') yield* readJsonl(path, opts.signal);
   else yield* readCsv(path, opts.signal);
+}
+
+/**
+ * Column definitions for rows read back from a dataset: flowsift's own columns keep their schema
+ * type; others get a type from the row's value (number → float — a later row may hold a fraction —, boolean → bool,
+ * else string).
+ * Label columns go last.
+ */
+export function columnsOf(row: Row, extra: readonly ColumnDef[] = []): ColumnDef[] {
+  const known = new Map([...FLOW_COLUMNS, ...LABEL_COLUMNS].map((c) => [c.name, c]));
+  const names = [...Object.keys(row), ...extra.map((c) => c.name)];
+  const out: ColumnDef[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const v = row[name];
+    out.push(known.get(name) ?? extra.find((c) => c.name === name) ?? {
+      name,
+      type: typeof v === 'number' ? 'float' : typeof v === 'boolean' ? 'bool' : 'string',
+      group: 'extra',
+      description: 'Column of the input dataset.',
+    });
+  }
+  const isLabel = (c: ColumnDef): boolean => c.group === 'label';
+  return [...out.filter((c) => !isLabel(c)), ...out.filter(isLabel)];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+/**
+ * `flowsift hosts` and `flowsift label` end to end on a generated capture (gen_bench_pcap.py, 1000
+ * background flows, seed 7). Host aggregates are checked against the generator's per-flow truth
+ * (flows, bytes, packets, distinct destinations/ports per source and window); failed connections
+ * against the flow rows' flags; labels against the truth's attack sources.
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/main.ts';
+import { extractFlows } from '../../src/features/extract.ts';
+import { FLOW_COLUMNS } from '../../src/features/schema.ts';
+import { openDatasetWriter } from '../../src/dataset/output.ts';
+import { readDataset } from '../../src/dataset/read.ts';
+import type { Row } from '../../src/dataset/types.ts';
+
+const GEN = fileURLToPath(new URL('../../../shared/bench/gen_bench_pcap.py', import.meta.url));
+let dir: string;
+let pcap: string;
+let truthCsv: string;
+let truth: { start: number; src: string; sport: number; dst: string; dport: number; label: string; pkts: number; bytes: number }[];
+let flows: Row[];
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += c));
+  err.on('data', (c) => (stderr += c));
+  const code = await runCli(args, { stdout: out, stderr: err });
+  return { code, stdout, stderr };
+}
+
+async function readAll(p: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const r of readDataset(p)) rows.push(r);
+  return rows;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowsift-hosts-'));
+  pcap = join(dir, 't.pcap');
+  truthCsv = join(dir, 't.labels.csv');
+  execFileSync('python3', [GEN, pcap, '1000', '7', '--labels', truthCsv], { stdio: 'pipe' });
+  truth = readFileSync(truthCsv, 'utf8').trim().split('\n').slice(1).map((l) => {
+    const f = l.split(',');
+    return { start: Number(f[1]), src: f[3]!, sport: Number(f[4]), dst: f[5]!, dport: Number(f[6]), label: f[8]!, pkts: Number(f[9]), bytes: Number(f[10]) + Number(f[11]) };
+  });
+  flows = [];
+  const w = openDatasetWriter('csv', join(dir, 'flows.csv'), FLOW_COLUMNS);
+  await extractFlows([pcap], {}, (row) => {
+    flows.push(row);
+    return w.write(row);
+  });
+  await w.close();
+});
+
+describe('flowsift hosts', () => {
+  it('aggregates per source and window as the generator\'s truth says, from the capture or from the flow CSV', async () => {
+    const W = 20;
+    const fromPcap = join(dir, 'hosts.parquet');
+    const r1 = await cli(['hosts', pcap, '--window', String(W), '-o', fromPcap]);
+    expect(r1.code).toBe(0);
+    const fromCsv = join(dir, 'hosts.jsonl');
+    const r2 = await cli(['hosts', join(dir, 'flows.csv'), '--window', String(W), '-o', fromCsv]);
+    expect(r2.code).toBe(0);
+    const a = await readAll(fromPcap);
+    const b = await readAll(fromCsv);
+    expect(b).toEqual(a);
+
+    // expected, from the truth file
+    const want = new Map<string, { flows: number; bytes: number; pkts: number; dsts: Set<string>; ports: Set<number> }>();
+    for (const t of truth) {
+      const k = `${Math.floor(t.start / W) * W}|${t.src}`;
+      const e = want.get(k) ?? { flows: 0, bytes: 0, pkts: 0, dsts: new Set(), ports: new Set() };
+      e.flows++;
+      e.bytes += t.bytes;
+      e.pkts += t.pkts;
+      e.dsts.add(t.dst);
+      e.ports.add(t.dport);
+      want.set(k, e);
+    }
+    expect(a.length).toBe(want.size);
+    for (const r of a) {
+      const e = want.get(`${r.window_start}|${r.src_ip}`)!;
+      expect(e, `${r.window_start} ${r.src_ip}`).toBeDefined();
+      expect([r.flows, r.bytes, r.packets, r.unique_dst_ips, r.unique_dst_ports]).toEqual([e.flows, e.bytes, e.pkts, e.dsts.size, e.ports.size]);
+      expect(r.window_end).toBe((r.window_start as number) + W);
+    }
+    // failed connections = flows with flag REJ/S0/RSTO/RSTR/RSTOS0/SH
+    const failed = new Map<string, number>();
+    for (const f of flows) {
+      if (['REJ', 'S0', 'RSTO', 'RSTR', 'RSTOS0', 'SH'].includes(f.flag as string)) {
+        const k = `${Math.floor((f.ts as number) / W) * W}|${f.src_ip}`;
+        failed.set(k, (failed.get(k) ?? 0) + 1);
+      }
+    }
+    for (const r of a) expect(r.failed_connections).toBe(failed.get(`${r.window_start}|${r.src_ip}`) ?? 0);
+    // the port scanner: one source, 1000 distinct ports in its window, mostly failed
+    const scan = a.filter((r) => r.src_ip === '185.220.101.47');
+    expect(scan.reduce((s, r) => s + (r.unique_dst_ports as number), 0)).toBe(truth.filter((t) => t.label === 'portscan').length);
+    expect(scan.reduce((s, r) => s + (r.failed_connections as number), 0)).toBeGreaterThan(900);
+  });
+
+  it('labels host rows with the dominant attack label of their flows', async () => {
+    const out = join(dir, 'hosts-labeled.csv');
+    const r = await cli(['hosts', pcap, '--window', '60', '--labels', truthCsv, '-o', out, '-q']);
+    expect(r.code).toBe(0);
+    const rows = await readAll(out);
+    // each attack source sends one kind of attack; its window rows carry that label, others normal
+    const attack = new Map<string, { label: string; n: number }>();
+    for (const t of truth) {
+      if (t.label === 'normal') continue;
+      const k = `${Math.floor(t.start / 60) * 60}|${t.src}`;
+      const e = attack.get(k) ?? { label: t.label, n: 0 };
+      e.n++;
+      attack.set(k, e);
+    }
+    let attackRows = 0;
+    for (const h of rows) {
+      const e = attack.get(`${h.window_start}|${h.src_ip}`);
+      if (e) attackRows++;
+      expect(h.label, h.src_ip as string).toBe(e?.label ?? 'normal');
+      expect(h.attack_flows).toBe(e?.n ?? 0);
+    }
+    expect(attackRows).toBe(attack.size);
+  });
+});
+
+describe('flowsift label', () => {
+  it('labels a flow CSV into Parquet with a JSON report; unmatched rules warn', async () => {
+    const rules = join(dir, 'rules.csv');
+    writeFileSync(rules, [
+      'src_ip,dst_ip,dst_port,proto,start,end,label',
+      '185.220.101.47,,,tcp,,,portsweep',
+      ',10.0.0.80,80,tcp,2023-11-15 01:13:44,2023-11-15 01:13:45,neptune',
+      '192.0.2.1,,,,,,never',
+    ].join('\n') + '\n');
+    const out = join(dir, 'labeled.parquet');
+    const report = join(dir, 'report.json');
+    const r = await cli(['label', join(dir, 'flows.csv'), '--labels', rules, '--labels-tz', 'Europe/Moscow', '-o', out, '--label-report', report]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*rule 3 \(line 4, src_ip=192\.0\.2\.1 → never\) matched no flow/);
+    const rows = await readAll(out);
+    expect(rows.length).toBe(flows.length);
+    const count = (l: string): number => rows.filter((x) => x.label === l).length;
+    expect(count('portsweep')).toBe(truth.filter((t) => t.label === 'portscan').length);
+    expect(rows.find((x) => x.label === 'portsweep')!.category).toBe('probe');
+    const synflood = truth.filter((t) => t.label === 'synflood').length;
+    expect(count('neptune')).toBeGreaterThanOrEqual(synflood);
+    expect(count('neptune')).toBeLessThanOrEqual(synflood * 1.005);
+    const rep = JSON.parse(readFileSync(report, 'utf8'));
+    expect(rep.rules.map((x: { flows: number }) => x.flows)).toEqual([count('portsweep'), count('neptune'), 0]);
+    expect(rep.perLabel.normal).toBe(count('normal'));
+    // the columns survived with their types
+    expect(rows[0]).toMatchObject({ src_ip: flows[0]!.src_ip, ts: flows[0]!.ts, src_bytes: flows[0]!.src_bytes, service: flows[0]!.service });
+  });
+
+  it('--split-by hour writes Hive partitions with atomic parts; a naive time without a zone is a usage error', async () => {
+    const outDir = join(dir, 'parts');
+    const r = await cli(['label', join(dir, 'flows.csv'), '--labels', truthCsv, '--split-by', 'hour', '-o', outDir, '-q']);
+    expect(r.code).toBe(0);
+    // the capture starts at 1700000000 = 2023-11-14T22:13:20Z and lasts 60 s
+    expect(readdirSync(outDir)).toEqual(['date=2023-11-14']);
+    expect(readdirSync(join(outDir, 'date=2023-11-14'))).toEqual(['hour=22']);
+    expect(readdirSync(join(outDir, 'date=2023-11-14', 'hour=22'))).toEqual(['part-0.parquet']);
+    const rows = await readAll(join(outDir, 'date=2023-11-14', 'hour=22', 'part-0.parquet'));
+    expect(rows.length).toBe(flows.length);
+    // a non-empty output directory is refused
+    const again = await cli(['label', join(dir, 'flows.csv'), '--labels', truthCsv, '--split-by', 'hour', '-o', outDir]);
+    expect(again.code).toBe(2);
+    const naive = join(dir, 'naive.csv');
+    writeFileSync(naive, 'src_ip,start,label\n10.0.0.1,2023-11-14 22:00:00,x\n');
+    const bad = await cli(['label', join(dir, 'flows.csv'), '--labels', naive, '-o', join(dir, 'never.csv')]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/naive\.csv: line 2, column start: naive time .*--labels-tz/);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
+  });
+});
