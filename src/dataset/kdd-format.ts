@@ -5,6 +5,8 @@
  * - duration in whole seconds (truncated); rates with 2 decimals; counts and bytes as integers.
  * - count/srv_count are capped at 511 and dst_host_count/dst_host_srv_count at 255, the ranges of the
  *   KDD data (the rich formats keep the true counts).
+ * - flag: the 11 NSL-KDD flags. Zeek's RSTRH and SHR (a SYN-ACK seen, never the originator's SYN) do
+ *   not occur in NSL-KDD; they are written as OTH (no SYN seen), the rich formats keep them.
  * - Only tcp, udp and icmp flows: other protocols have no KDD encoding; they are skipped and counted
  *   (`skipped`).
  * - When a row has a `label`, the label and a difficulty column (the row's `difficulty`, else 0 as a
@@ -16,6 +18,8 @@ import type { TextSink } from './output.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
 
 const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
+/** Zeek states NSL-KDD never shows → the KDD flag written instead. */
+const KDD_FLAG: Record<string, string> = { RSTRH: 'OTH', SHR: 'OTH' };
 const CAP: Record<string, number> = { count: 511, srv_count: 511, dst_host_count: 255, dst_host_srv_count: 255 };
 
 type Kind = 'duration' | 'symbol' | 'rate' | 'int';
@@ -42,9 +46,11 @@ export function kddLine(row: Row): string | undefined {
       case 'duration':
         s += String(Math.trunc(num(row, p.name)));
         break;
-      case 'symbol':
-        s += String(row[p.name] ?? '');
+      case 'symbol': {
+        const v = String(row[p.name] ?? '');
+        s += p.name === 'flag' ? (KDD_FLAG[v] ?? v) : v;
         break;
+      }
       case 'rate':
         s += num(row, p.name).toFixed(2);
         break;

@@ -1,0 +1,114 @@
+/**
+ * Benchmark of `flowsift flows` (the whole pipeline: read → decode → flows → 41 features → CSV):
+ * packets/s and peak RSS on the ~1 GB generated capture, and on a ~0.5 GB one to show RSS is flat
+ * in file size. Each size runs in a fresh child process (its own peak RSS), writing CSV to /dev/null.
+ *
+ *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half] [--format csv|kdd|jsonl] [--profile]
+ *
+ * Captures are cached in os.tmpdir()/flowsift-bench/ (shared with the other benchmarks):
+ *   bench1g.pcap    = python3 ../shared/bench/gen_bench_pcap.py bench1g.pcap 118000 42   (~1.0 GB, 4.44 M packets)
+ *   bench500m.pcap  = python3 ../shared/bench/gen_bench_pcap.py bench500m.pcap 59000 42  (~0.5 GB)
+ * Targets (issue 3): ≥ 3 M packets/s, ≤ 250 MB peak RSS, flat in file size. The machine is shared
+ * (2 cores): figures are noisy; the page cache is warmed (file read once, untimed) before each run.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
+const DIR = join(tmpdir(), 'flowsift-bench');
+
+const CAPTURES = {
+  '1g': { file: 'bench1g.pcap', flows: 118000 },
+  half: { file: 'bench500m.pcap', flows: 59000 },
+} as const;
+
+/** Generate (once) a bench capture; written under a temp name and renamed, so readers never see half a file. */
+export function benchCapture(file: string, flows: number, seed = 42): string {
+  mkdirSync(DIR, { recursive: true });
+  const path = join(DIR, file);
+  if (!existsSync(path)) {
+    const tmp = `${path}.${process.pid}.part`;
+    process.stderr.write(`generating ${path} (${flows} flows, seed ${seed}) …\n`);
+    execFileSync('python3', [GEN, tmp, String(flows), String(seed), '--labels', tmp.replace(/\.part$/, '.labels.csv')], { stdio: 'inherit' });
+    renameSync(tmp.replace(/\.part$/, '.labels.csv'), path.replace(/\.pcap$/, '.labels.csv'));
+    renameSync(tmp, path);
+  }
+  return path;
+}
+
+interface Result {
+  packets: number;
+  flows: number;
+  seconds: number;
+  peakRssMB: number;
+  heldPeak: number;
+}
+
+/** Child mode: run the pipeline once and print a JSON result line. */
+async function child(path: string, format: string): Promise<void> {
+  const { extractFlows } = await import('../src/features/extract.ts');
+  const { openDatasetWriter } = await import('../src/dataset/output.ts');
+  const { FLOW_COLUMNS } = await import('../src/features/schema.ts');
+  const { createWriteStream } = await import('node:fs');
+  const devnull = createWriteStream('/dev/null');
+  const w = openDatasetWriter(format as 'csv', '-', FLOW_COLUMNS, devnull);
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    const r = process.memoryUsage.rss();
+    if (r > peak) peak = r;
+  }, 50);
+  const t0 = performance.now();
+  const s = await extractFlows([path], {}, (row) => w.write(row));
+  await w.close();
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  // getrusage maxrss (kB) is the true peak.
+  const maxrss = process.resourceUsage().maxRSS / 1024;
+  peak = Math.max(peak / 1048576, maxrss);
+  const res: Result = { packets: s.packets, flows: s.flows, seconds, peakRssMB: peak, heldPeak: s.peakHeld };
+  process.stdout.write(JSON.stringify(res) + '\n');
+}
+
+function warm(path: string): void {
+  // Untimed read so every run starts with the file in the page cache (performance.md §3).
+  execFileSync('sh', ['-c', `cat '${path}' > /dev/null`]);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const ci = argv.indexOf('--child');
+  if (ci >= 0) return child(argv[ci + 1]!, argv[ci + 2] ?? 'csv');
+  const runs = Number(argv[argv.indexOf('--runs') + 1] ?? 3) || 3;
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  const format = argv.includes('--format') ? argv[argv.indexOf('--format') + 1]! : 'csv';
+  const profile = argv.includes('--profile');
+  const self = fileURLToPath(import.meta.url);
+  for (const [name, c] of Object.entries(CAPTURES)) {
+    if (only !== undefined && only !== name) continue;
+    const path = benchCapture(c.file, c.flows);
+    const bytes = statSync(path).size;
+    const results: Result[] = [];
+    for (let i = 0; i < (profile ? 1 : runs); i++) {
+      warm(path);
+      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', path, format];
+      const r = spawnSync(process.execPath, nodeArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+      const line = r.stdout.trim().split('\n').pop()!;
+      results.push(JSON.parse(line) as Result);
+    }
+    results.sort((a, b) => a.seconds - b.seconds);
+    const med = results[Math.floor(results.length / 2)]!;
+    const pps = med.packets / med.seconds;
+    console.log(
+      `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null | ` +
+        `median of ${results.length}: ${med.seconds.toFixed(2)} s, ${(pps / 1e6).toFixed(2)} M packets/s, ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
+        `peak RSS ${Math.max(...results.map((r) => r.peakRssMB)).toFixed(0)} MB | held for start order ≤ ${med.heldPeak.toLocaleString('en-US')} flows | runs: ${results.map((r) => r.seconds.toFixed(2)).join(' ')} s`,
+    );
+    if (profile) console.log(`CPU profile in ${join(DIR, 'prof')} (open in Chrome DevTools)`);
+  }
+}
+
+await main();
