@@ -30,6 +30,10 @@ export interface FlowsArgs {
   hostWindow: number;
   strict: boolean;
   quiet: boolean;
+  /** Payload stage (content features 10–22); --no-content = false. Default on. */
+  content?: boolean;
+  /** Payload bytes inspected per flow and direction (default 65,536). */
+  contentBytes?: number;
 }
 
 /** Inputs at least this large (bytes) get a progress bar when stderr is a terminal. */
@@ -52,6 +56,8 @@ function builder(y: Argv): Argv<FlowsArgs> {
     .option('active-timeout', { type: 'number', default: 0, describe: 'Cut a flow this many seconds after its start (0 = off); also bounds how long rows wait to come out in start order', requiresArg: true })
     .option('time-window', { type: 'number', default: 2, describe: 'Time window of features 23–31, seconds by flow start time', requiresArg: true })
     .option('host-window', { type: 'number', default: 100, describe: 'Host window of features 32–41, in connections', requiresArg: true })
+    .option('content', { type: 'boolean', default: true, describe: 'Payload stage: KDD content features 10–22 from cleartext TCP payloads (ftp, telnet, rlogin/rsh, pop3, imap, smtp, http; rules in README). --no-content turns it off (faster; features 0, payload_inspected false)' })
+    .option('content-bytes', { type: 'number', default: 65536, describe: 'Payload bytes the content stage inspects per flow and direction', requiresArg: true })
     .option('strict', { type: 'boolean', default: false, describe: 'A capture cut inside its last record is an error (exit 3), not a warning' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr (errors and warnings still)' })
     .epilog(
@@ -71,6 +77,7 @@ function validate(a: FlowsArgs): DatasetFormat {
   num('active-timeout', a.activeTimeout, 0);
   num('time-window', a.timeWindow, 0);
   num('host-window', a.hostWindow, 1, true);
+  if (a.contentBytes !== undefined) num('content-bytes', a.contentBytes, 0, true);
   const fromExt = formatFromPath(a.output);
   if (a.format !== undefined) return a.format;
   if (fromExt === null) {
@@ -140,6 +147,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     signal: io.signal,
     stdin: io.stdin,
     plugins,
+    content: args.content === false ? false : { maxBytes: args.contentBytes ?? 65536 },
     onProgress: bar && ((p) => {
       doneBytes = Math.min(total, fileBase + p.fileBytes);
       bar!.update(doneBytes, { packets: nf.format(p.packets), flows: nf.format(p.flows) });
