@@ -29,7 +29,10 @@ export async function readPackets(name: string, max = Infinity): Promise<RawPack
   const out: RawPacket[] = [];
   await readCaptures([CORPUS_DIR + name], (rec) => {
     if (out.length < max) {
-      out.push({ linktype: rec.linktype, bytes: rec.buf.slice(rec.offset, rec.offset + rec.caplen), origLen: rec.origLen });
+      // A copy as a plain Uint8Array (rec.buf may be a Buffer, whose slice() is a view into the reused chunk).
+      const bytes = new Uint8Array(rec.caplen);
+      bytes.set(rec.buf.subarray(rec.offset, rec.offset + rec.caplen));
+      out.push({ linktype: rec.linktype, bytes, origLen: rec.origLen });
     }
   });
   return out;
