@@ -8,14 +8,11 @@
  * datasets written by flowsift (CSV, JSON Lines, Parquet) — told apart by content. With --labels
  * (or labeled datasets) each host row gets the dominant attack label of its flows.
  */
-import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { EXIT, InputError, UsageError } from '../errors.ts';
-import { classicMagic } from '../capture/pcap.ts';
-import { PCAPNG_SHB } from '../capture/pcapng.ts';
 import { extractFlows } from '../features/extract.ts';
 import { HostAggregator } from '../dataset/hosts.ts';
-import { readDataset, sniffBytes } from '../dataset/read.ts';
+import { isCaptureInput, readDataset } from '../dataset/read.ts';
 import type { Row } from '../dataset/types.ts';
 import { finishLabels, openLabeler, openOutputWriter, withLabelOptions, withOutputOptions, type LabelFlags, type OutputFlags } from './label.ts';
 import type { CliIO, CommandDef } from './command.ts';
@@ -24,15 +21,6 @@ interface HostsArgs extends LabelFlags, OutputFlags {
   inputs: string[];
   window: number;
   quiet: boolean;
-}
-
-/** Is this input a capture (directory, '-', or pcap/pcapng magic, possibly gzipped)? */
-export async function isCaptureInput(path: string): Promise<boolean> {
-  if (path === '-') return true;
-  if (statSync(path).isDirectory()) return true;
-  const { head } = await sniffBytes(path, 4);
-  if (head.length < 4) return false;
-  return classicMagic(head) !== null || head.readUInt32LE(0) === PCAPNG_SHB;
 }
 
 function builder(y: Argv): Argv<HostsArgs> {

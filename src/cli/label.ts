@@ -9,10 +9,14 @@
  *
  * Also exports the shared label options and their plumbing, used by `flows` and `hosts`.
  */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
+import { extractFlows, type ExtractOptions, type ExtractSummary } from '../features/extract.ts';
+import type { FlowRecord } from '../flow/record.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
 import { formatLabelReport, loadLabels, type Labeler, type LabelReport } from '../dataset/labels.ts';
-import { columnsOf, LABEL_COLUMNS, readDataset } from '../dataset/read.ts';
+import { columnsOf, isCaptureInput, LABEL_COLUMNS, readDataset } from '../dataset/read.ts';
 import { openOutput } from '../dataset/output.ts';
 import {
   OUTPUT_FORMATS, PartitionedWriter, SPLIT_BY, openWriter, resolveOutputFormat, type OutputFormat, type SplitBy,
@@ -88,6 +92,55 @@ export function openOutputWriter(a: OutputFlags, columns: readonly ColumnDef[], 
   }
   const format = resolveOutputFormat(a.format, a.output);
   return { writer: openWriter(format, a.output, columns, { stdout: io.stdout }), format };
+}
+
+/** For --split-by file: which input file the rows being delivered come from. */
+export class FileTracker {
+  current = '';
+  readonly sourceOf = (_row: Row): string => this.current;
+}
+
+function mergeSummary(a: ExtractSummary, b: ExtractSummary): ExtractSummary {
+  const skipped = { ...a.skipped };
+  for (const [k, v] of Object.entries(b.skipped)) skipped[k] = (skipped[k] ?? 0) + v;
+  const flowStats = { ...a.flowStats } as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(b.flowStats)) {
+    if (typeof v === 'number') flowStats[k] = k.startsWith('peak') ? Math.max(flowStats[k] as number, v) : (flowStats[k] as number) + v;
+  }
+  return {
+    files: [...a.files, ...b.files], packets: a.packets + b.packets, skipped, skippedTotal: a.skippedTotal + b.skippedTotal,
+    flows: a.flows + b.flows, errors: [...a.errors, ...b.errors], warnings: [...a.warnings, ...b.warnings],
+    aborted: a.aborted || b.aborted, seconds: a.seconds + b.seconds, peakHeld: Math.max(a.peakHeld, b.peakHeld),
+    forcedReleases: a.forcedReleases + b.forcedReleases, outOfOrder: a.outOfOrder + b.outOfOrder,
+    flowStats: flowStats as unknown as ExtractSummary['flowStats'],
+  };
+}
+
+/**
+ * extractFlows, or — with a FileTracker (--split-by file) — one independent extraction per input
+ * capture (directories: every capture inside, by name), so each flow belongs to exactly one file.
+ */
+export async function extractFlowsSplit(
+  inputs: string[], opts: ExtractOptions, onRow: (row: Row, flow: FlowRecord) => void | Promise<void>, tracker?: FileTracker,
+): Promise<ExtractSummary> {
+  if (!tracker) return extractFlows(inputs, opts, onRow);
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (input !== '-' && statSync(input, { throwIfNoEntry: false })?.isDirectory()) {
+      for (const name of readdirSync(input).sort()) {
+        const p = join(input, name);
+        if (!name.startsWith('.') && statSync(p).isFile() && (await isCaptureInput(p))) files.push(p);
+      }
+    } else files.push(input);
+  }
+  let summary: ExtractSummary | undefined;
+  for (const f of files) {
+    if (opts.signal?.aborted) break;
+    tracker.current = f === '-' ? 'stdin' : basename(f);
+    const s = await extractFlows([f], opts, onRow);
+    summary = summary ? mergeSummary(summary, s) : s;
+  }
+  return summary ?? extractFlows([], opts, onRow);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  *     writes null as an empty field).
  * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
@@ -19,6 +19,8 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { InputError } from '../errors.ts';
+import { classicMagic } from '../capture/pcap.ts';
+import { PCAPNG_SHB } from '../capture/pcapng.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
 import { readKdd, sniffKddLine } from './kdd.ts';
 import type { ColumnDef, ColumnType, Row } from './types.ts';
@@ -74,6 +76,15 @@ export async function sniffBytes(path: string, n = 65536): Promise<{ head: Buffe
     stream.destroy();
   }
   return { head: Buffer.concat(chunks).subarray(0, n), gzip };
+}
+
+/** Is this input a capture rather than a dataset ('-', a directory, or pcap/pcapng magic, possibly gzipped)? */
+export async function isCaptureInput(path: string): Promise<boolean> {
+  if (path === '-') return true;
+  if (statSync(path).isDirectory()) return true;
+  const { head } = await sniffBytes(path, 4);
+  if (head.length < 4) return false;
+  return classicMagic(head) !== null || head.readUInt32LE(0) === PCAPNG_SHB;
 }
 
 /** Decide a dataset file's format from its first bytes. */
