@@ -42,10 +42,9 @@ export const PROGRESS_MIN_BYTES = 64 << 20;
 function builder(y: Argv): Argv<FlowsArgs> {
   return y
     .positional('captures', {
-      describe: 'Capture files (pcap/pcapng, plain or gzip), directories (every capture inside, ordered by first packet), or - for stdin',
+      describe: 'Capture files (pcap/pcapng, plain or gzip), directories (every capture inside, ordered by first packet), or - (or nothing) for stdin',
       type: 'string',
       array: true,
-      demandOption: true,
     })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'Output file, written atomically (temp + rename); - = stdout', requiresArg: true })
     .option('format', {
@@ -67,6 +66,9 @@ function builder(y: Argv): Argv<FlowsArgs> {
 }
 
 function validate(a: FlowsArgs): DatasetFormat {
+  if (a.format !== undefined && !DATASET_FORMATS.includes(a.format)) {
+    throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got ${String(a.format)}`);
+  }
   const num = (name: string, v: number, min: number, integer = false): void => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
       throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(v)}`);
@@ -124,7 +126,12 @@ function emptyReason(s: ExtractSummary, format: DatasetFormat, nonKdd: number): 
 
 export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[] = []): Promise<number> {
   const format = validate(args);
-  const inputs = args.captures.map(String);
+  // yargs drops a lone '-' positional, so `flows -` arrives with no captures: both mean stdin.
+  const inputs = (args.captures ?? []).map(String);
+  if (inputs.length === 0) {
+    if ((io.stdin as { isTTY?: boolean }).isTTY) throw new UsageError('name a capture file or directory, or pipe a capture to stdin (-)');
+    inputs.push('-');
+  }
   const writer = openDatasetWriter(format, args.output, FLOW_COLUMNS, io.stdout);
 
   let bar: cliProgress.SingleBar | undefined;
@@ -200,7 +207,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
 }
 
 const def: CommandDef<FlowsArgs> = {
-  command: 'flows <captures..>',
+  command: 'flows [captures..]',
   describe: 'Captures → one row per bidirectional flow with the 41 KDD features (CSV, KDD or JSON Lines)',
   builder,
   run: (args, io) => runFlows(args, io),
