@@ -93,7 +93,10 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket): DecodedPac
   // Never trust the record's view blindly: clamp it to the buffer.
   if (!(start >= 0)) start = 0;
   if (!(end <= buf.length)) end = buf.length;
-  if (end < start) end = start;
+  if (!(end >= start)) {
+    if (start > buf.length) start = buf.length;
+    end = start;
+  }
   const lt = rec.linktype;
   out.buf = buf;
   out.start = start;
