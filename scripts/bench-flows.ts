@@ -29,8 +29,12 @@ const CAPTURES = {
 export function benchCapture(file: string, flows: number, seed = 42): string {
   mkdirSync(DIR, { recursive: true });
   const path = join(DIR, file);
+  while (!existsSync(path) && existsSync(`${path}.gen.part`)) {
+    process.stderr.write(`waiting for ${path} (another process is generating it) …\n`);
+    execFileSync('sleep', ['10']);
+  }
   if (!existsSync(path)) {
-    const tmp = `${path}.${process.pid}.part`;
+    const tmp = `${path}.gen.part`;
     process.stderr.write(`generating ${path} (${flows} flows, seed ${seed}) …\n`);
     execFileSync('python3', [GEN, tmp, String(flows), String(seed), '--labels', tmp.replace(/\.part$/, '.labels.csv')], { stdio: 'inherit' });
     renameSync(tmp.replace(/\.part$/, '.labels.csv'), path.replace(/\.pcap$/, '.labels.csv'));

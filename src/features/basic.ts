@@ -1,11 +1,12 @@
 /**
- * KDD basic features (1–9) and content features (10–22) of one finished flow.
+ * Rules for the KDD basic features (1–9) and content features (10–22) of one finished flow.
  *
- * The flow engine measures the raw quantities (FlowRecord); this module only names them the KDD way.
- * Content features come from `rec.content` when the payload stage ran, else they are all 0.
+ * The flow engine measures the raw quantities (FlowRecord: flag, data bytes, land, wrong_fragment,
+ * urgent); `service` comes from services.ts; `duration` and the error classes of `flag` are here; the
+ * row itself is assembled once, in extract.ts `flowRow`. Content features come from `rec.content`
+ * when the payload stage ran, else they are all 0.
  */
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
-import { flowService, type KddService } from './services.ts';
 
 /** KDD flags counted as SYN errors in the window rates (as the NSL-KDD data shows, peers.md §0 #7). */
 export const SYN_ERROR_FLAGS: ReadonlySet<string> = new Set(['S0', 'S1', 'S2', 'S3', 'SH']);
@@ -15,18 +16,6 @@ export const REJ_ERROR_FLAGS: ReadonlySet<string> = new Set(['REJ', 'RSTO', 'RST
 /** Error class of a flag for the window rates: 1 = SYN error, 2 = REJ error, 0 = neither. */
 export function errorClass(flag: string): 0 | 1 | 2 {
   return SYN_ERROR_FLAGS.has(flag) ? 1 : REJ_ERROR_FLAGS.has(flag) ? 2 : 0;
-}
-
-export interface BasicFeatures {
-  duration: number;
-  protocol_type: string;
-  service: KddService;
-  flag: string;
-  src_bytes: number;
-  dst_bytes: number;
-  land: number;
-  wrong_fragment: number;
-  urgent: number;
 }
 
 /** All-zero content features (flows the payload stage did not inspect). Frozen: never mutate. */
@@ -42,21 +31,6 @@ export const ZERO_CONTENT: Readonly<ContentFeatures> = Object.freeze({
 export function flowDuration(f: FlowRecord): number {
   const d = f.endTs - f.startTs;
   return d > 0 ? Math.round(d * 1e6) / 1e6 : 0;
-}
-
-/** The nine KDD basic features of a flow (`service` may be passed when already computed). */
-export function basicFeatures(f: FlowRecord, service: KddService = flowService(f)): BasicFeatures {
-  return {
-    duration: flowDuration(f),
-    protocol_type: f.protocolType,
-    service,
-    flag: f.flag,
-    src_bytes: f.srcBytes,
-    dst_bytes: f.dstBytes,
-    land: f.land,
-    wrong_fragment: f.wrongFragment,
-    urgent: f.urgent,
-  };
 }
 
 /** Content features of a flow: the payload stage's values, or all zeros. */
