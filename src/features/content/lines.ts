@@ -1,34 +1,38 @@
 /**
  * Line assembly for the text protocols: bytes of one stream direction in, complete lines out
- * (CR LF or LF; optionally a lone CR as typed on a terminal), with a byte-skip mode for message
- * bodies and a bounded line length. Lines are decoded as Latin-1 (one char per byte).
+ * (LF-terminated, a trailing CR dropped; or, for terminal input, CR alone ends a line), with a
+ * byte-skip mode for message bodies, a quiet mode (lines delimited but not decoded — e.g. a mail
+ * body) and a bounded line length. Lines are decoded as Latin-1 (one char per byte).
+ *
+ * A line that lies entirely inside one delivered chunk is decoded straight from that chunk (no
+ * copy); only lines split across chunks are assembled in a (lazily allocated) buffer.
  */
 
 export const MAX_LINE = 2048;
 
-const latin1 = new TextDecoder('latin1');
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 export interface LineOptions {
-  /** A CR alone ends a line (terminal input: CR NUL / CR LF); the byte after it is dropped if LF/NUL. */
-  crEndsLine?: boolean;
-  /** Terminal line editing: BS/DEL erase a char, ^U/^C clear the line, other controls are dropped. */
-  editing?: boolean;
+  /** Terminal input: CR ends a line (CR NUL / CR LF: the byte after CR is dropped if LF or NUL);
+   *  BS/DEL erase a char, ^U/^C clear the line, other control bytes are dropped. */
+  terminal?: boolean;
 }
 
 export class LineSplitter {
-  private readonly line = new Uint8Array(MAX_LINE);
+  /** Delimit lines but do not decode or emit them (keepDot: except a line that is exactly "."). */
+  quiet = false;
+  keepDot = false;
+  private line: Uint8Array | null = null;
   private len = 0;
   private afterCr = false;
   private skipBytes = 0;
-  private readonly crEndsLine: boolean;
-  private readonly editing: boolean;
+  private readonly terminal: boolean;
 
   constructor(
     private readonly onLine: (line: string) => void,
     opts: LineOptions = {},
   ) {
-    this.crEndsLine = opts.crEndsLine ?? false;
-    this.editing = opts.editing ?? false;
+    this.terminal = opts.terminal ?? false;
   }
 
   /** Skip the next n raw bytes (a message body) before reading lines again. */
@@ -36,11 +40,11 @@ export class LineSplitter {
     this.skipBytes += n;
   }
 
-  get skipping(): boolean {
-    return this.skipBytes > 0;
-  }
-
   push(buf: Uint8Array, off: number, n: number): void {
+    if (this.terminal) {
+      this.pushTerminal(buf, off, n);
+      return;
+    }
     const end = off + n;
     let i = off;
     while (i < end) {
@@ -50,63 +54,89 @@ export class LineSplitter {
         i += k;
         continue;
       }
-      const b = buf[i++]!;
-      if (this.afterCr) {
-        this.afterCr = false;
-        if (b === 0x0a || b === 0x00) continue;
+      let j = i;
+      while (j < end && buf[j] !== 0x0a) j++;
+      if (j === end) {
+        this.append(buf, i, end);
+        return;
       }
-      if (b === 0x0a) {
-        this.emit();
-      } else if (b === 0x0d) {
-        if (this.crEndsLine) {
-          this.emit();
-          this.afterCr = true;
-        } else if (i < end && buf[i] === 0x0a) {
-          // CR LF: the LF ends the line
-        } else if (i === end) {
-          this.afterCrLf();
-        } else this.put(b);
-      } else if (this.editing && (b < 0x20 || b === 0x7f)) {
-        if (b === 0x08 || b === 0x7f) {
-          if (this.len > 0) this.len--;
-        } else if (b === 0x15 || b === 0x03) this.len = 0;
-        else if (b === 0x09) this.put(0x20);
-      } else if (b !== 0x00) this.put(b);
+      if (this.len === 0) this.emit(buf, i, j);
+      else {
+        this.append(buf, i, j);
+        this.emitBuffered();
+      }
+      i = j + 1;
     }
   }
 
   /** The unterminated rest of the current line (e.g. a prompt), or '' when none. */
   partial(): string {
-    return this.len === 0 ? '' : latin1.decode(this.line.subarray(0, this.len));
+    return this.len === 0 ? '' : latin1Slice.call(this.line!, 0, this.len);
   }
 
   /** Last byte of the unterminated line, or -1. */
   lastByte(): number {
-    return this.len === 0 ? -1 : this.line[this.len - 1]!;
-  }
-
-  get partialLength(): number {
-    return this.len;
+    return this.len === 0 ? -1 : this.line![this.len - 1]!;
   }
 
   /** End of stream: an unterminated last line counts as a line. */
   flush(): void {
-    if (this.len > 0) this.emit();
+    if (this.len > 0) this.emitBuffered();
   }
 
-  /** A CR at the very end of a chunk: treat as CR LF (the LF, if it comes, is dropped). */
-  private afterCrLf(): void {
-    this.emit();
-    this.afterCr = true;
+  private pushTerminal(buf: Uint8Array, off: number, n: number): void {
+    for (let i = off, end = off + n; i < end; i++) {
+      const b = buf[i]!;
+      if (this.afterCr) {
+        this.afterCr = false;
+        if (b === 0x0a || b === 0x00) continue;
+      }
+      if (b === 0x0d || b === 0x0a) {
+        this.emitBuffered();
+        this.afterCr = b === 0x0d;
+      } else if (b < 0x20 || b === 0x7f) {
+        if (b === 0x08 || b === 0x7f) {
+          if (this.len > 0) this.len--;
+        } else if (b === 0x15 || b === 0x03) this.len = 0;
+        else if (b === 0x09) this.append(Uint8Array.of(0x20), 0, 1);
+      } else if (this.len < MAX_LINE) {
+        if (this.line === null || this.len === this.line.length) this.grow(this.len + 1);
+        this.line![this.len++] = b;
+      }
+    }
   }
 
-  private put(b: number): void {
-    if (this.len < MAX_LINE) this.line[this.len++] = b;
+  private grow(need: number): void {
+    let size = this.line === null ? 128 : this.line.length * 2;
+    while (size < need) size *= 2;
+    size = Math.min(size, MAX_LINE);
+    const next = new Uint8Array(size);
+    if (this.line !== null) next.set(this.line.subarray(0, this.len));
+    this.line = next;
   }
 
-  private emit(): void {
-    const s = this.len === 0 ? '' : latin1.decode(this.line.subarray(0, this.len));
+  private append(buf: Uint8Array, s: number, e: number): void {
+    const n = Math.min(e - s, MAX_LINE - this.len);
+    if (n <= 0) return;
+    if (this.line === null || this.len + n > this.line.length) this.grow(this.len + n);
+    const line = this.line!;
+    for (let k = 0; k < n; k++) line[this.len + k] = buf[s + k]!;
+    this.len += n;
+  }
+
+  private emitBuffered(): void {
+    const n = this.len;
     this.len = 0;
-    this.onLine(s);
+    if (n === 0) this.emit(EMPTY, 0, 0);
+    else this.emit(this.line!, 0, n);
+  }
+
+  private emit(buf: Uint8Array, s: number, e: number): void {
+    if (e > s && buf[e - 1] === 0x0d) e--;
+    if (e - s > MAX_LINE) e = s + MAX_LINE;
+    if (this.quiet && !(this.keepDot && e - s === 1 && buf[s] === 0x2e)) return;
+    this.onLine(e === s ? '' : latin1Slice.call(buf, s, e));
   }
 }
+
+const EMPTY = new Uint8Array(0);

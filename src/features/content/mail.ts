@@ -10,8 +10,8 @@ import { type Findings, R } from './rules.ts';
 abstract class LineAnalyzer implements Analyzer {
   readonly done = false;
   protected readonly f: Findings;
-  private readonly client: LineSplitter;
-  private readonly server: LineSplitter;
+  protected readonly client: LineSplitter;
+  protected readonly server: LineSplitter;
 
   constructor(protected readonly env: AnalyzerEnv) {
     this.f = env.findings;
@@ -37,7 +37,21 @@ abstract class LineAnalyzer implements Analyzer {
 export class Pop3Analyzer extends LineAnalyzer {
   private user = '';
   /** PASS/APOP/AUTH sent, outcome not seen yet. */
-  private awaiting = false;
+  private _awaiting = false;
+
+  constructor(env: AnalyzerEnv) {
+    super(env);
+    this.server.quiet = true; // server lines (greeting, message bodies) matter only after PASS/APOP/AUTH
+  }
+
+  private get awaiting(): boolean {
+    return this._awaiting;
+  }
+
+  private set awaiting(v: boolean) {
+    this._awaiting = v;
+    this.server.quiet = !v;
+  }
 
   protected clientLine(line: string): void {
     const m = /^(\S+)\s*(.*)$/.exec(line);
@@ -102,7 +116,10 @@ export class SmtpAnalyzer extends LineAnalyzer {
 
   protected clientLine(line: string): void {
     if (this.inData) {
-      if (line === '.') this.inData = false;
+      if (line === '.') {
+        this.inData = false;
+        this.client.quiet = false;
+      }
       return;
     }
     const verb = (/^\S+/.exec(line)?.[0] ?? '').toUpperCase();
@@ -117,7 +134,12 @@ export class SmtpAnalyzer extends LineAnalyzer {
     if (this.dataPending) {
       this.dataPending = false;
       // 354: the client now sends the message; pipelined clients may already have.
-      if (code === '354') this.inData = true;
+      if (code === '354') {
+        // The message body: lines are delimited but not decoded, except the final ".".
+        this.inData = true;
+        this.client.quiet = true;
+        this.client.keepDot = true;
+      }
     }
     if (!this.awaiting || line[3] === '-') return;
     if (code === '235') {

@@ -75,7 +75,7 @@ abstract class TerminalAnalyzer implements Analyzer {
 
   constructor(env: AnalyzerEnv) {
     this.session = new ShellSession(env.findings, env);
-    this.client = new LineSplitter((l) => this.session.clientLine(l), { crEndsLine: true, editing: true });
+    this.client = new LineSplitter((l) => this.session.clientLine(l), { terminal: true });
     this.server = new LineSplitter((l) => this.session.serverLine(l));
   }
 
