@@ -33,7 +33,7 @@ export interface FragmentStats {
   reassembled: number;
   /** Bad fragments (overlap, oversize, zero-length, misaligned, conflicting end). */
   badFragments: number;
-  /** Partial datagrams dropped on timeout. */
+  /** Partial datagrams dropped on timeout or left incomplete at the end of input. */
   fragmentTimeouts: number;
   /** Partial datagrams dropped because a memory bound was hit. */
   fragmentLimitHits: number;
@@ -84,6 +84,13 @@ export class FragmentReassembler {
   /** Partial datagrams currently held. */
   get pending(): number {
     return this.buffers.size;
+  }
+
+  /** End of input: the partial datagrams left can never complete (counted as timeouts). */
+  flush(): void {
+    this.stats.fragmentTimeouts += this.buffers.size;
+    this.buffers.clear();
+    this.bytes = 0;
   }
 
   /** Drop partial datagrams older than the timeout (packet time `now`). */
@@ -169,9 +176,9 @@ export class FragmentReassembler {
     // ---- store ------------------------------------------------------------------------------
     if (off === 0 && b.header === null) {
       if (pkt.ipVersion === 4) {
-        b.header = buf.slice(ipOff, ipOff + pkt.ipHeaderLen);
+        b.header = copyBytes(buf, ipOff, ipOff + pkt.ipHeaderLen);
       } else {
-        const h = buf.slice(ipOff, ipOff + 40);
+        const h = copyBytes(buf, ipOff, ipOff + 40);
         h[6] = nextHeader;
         b.header = h;
       }
@@ -236,6 +243,13 @@ export class FragmentReassembler {
     out.vlan = vlan;
     out.innerVlan = innerVlan;
   }
+}
+
+/** A real copy (Buffer#slice would return a view into the reader's reused chunk). */
+function copyBytes(buf: Uint8Array, a: number, b: number): Uint8Array {
+  const out = new Uint8Array(b - a);
+  out.set(buf.subarray(a, b));
+  return out;
 }
 
 /** True when the pieces cover [0, total). */

@@ -187,6 +187,7 @@ export class FlowMeter {
 
   /** End every remaining flow ('eof', or fin/rst for closed TCP flows still lingering). */
   finish(): void {
+    this.frags.flush();
     const tb = this.table;
     while (tb.closingHead !== null) this.emit(tb.closingHead, tb.closingHead.endReason);
     while (tb.activeHead !== null) this.emit(tb.activeHead, 'eof');

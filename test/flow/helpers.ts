@@ -26,7 +26,7 @@ export interface SavedPacket {
 export async function loadPackets(file: string): Promise<SavedPacket[]> {
   const out: SavedPacket[] = [];
   await readCaptures([file], (r) => {
-    const bytes = r.buf.slice(r.offset, r.offset + r.caplen);
+    const bytes = Uint8Array.prototype.slice.call(r.buf, r.offset, r.offset + r.caplen);
     out.push({ rec: { ...r, buf: bytes, offset: 0 } });
   });
   return out;
