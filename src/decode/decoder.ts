@@ -26,15 +26,39 @@ import { STOP, stopAt } from './stop.ts';
 export { LINKTYPE, isSupportedLinktype, linktypeName } from './linktype.ts';
 export { STOP } from './stop.ts';
 
-/** Reset every field a decoder may set (cheap: scalar stores; IPv6 arrays only when last used). */
+/**
+ * Reset every field a decoder may set. Cheap: scalar stores, and the TCP / ICMP groups only when
+ * the previous packet reached those layers (their fields are set nowhere else); the IPv6 address
+ * arrays only when the previous packet used them.
+ */
 function reset(p: DecodedPacket): void {
+  const prev = p.layer;
   if (p.ipVersion === 6) {
     p.src6.fill(0);
     p.dst6.fill(0);
   }
-  if (p.innerIpVersion === 6) {
-    p.innerSrc6.fill(0);
-    p.innerDst6.fill(0);
+  if (prev === Layer.TCP) {
+    p.tcpFlags = 0;
+    p.seq = 0;
+    p.ack = 0;
+    p.window = 0;
+    p.urgentPtr = 0;
+    p.tcpHeaderLen = 0;
+  } else if (prev === Layer.ICMP || prev === Layer.ICMPv6) {
+    if (p.innerIpVersion === 6) {
+      p.innerSrc6.fill(0);
+      p.innerDst6.fill(0);
+    }
+    p.icmpType = 0;
+    p.icmpCode = 0;
+    p.icmpId = 0;
+    p.icmpSeq = 0;
+    p.innerProto = 0;
+    p.innerIpVersion = 0;
+    p.innerSrc4 = 0;
+    p.innerDst4 = 0;
+    p.innerSrcPort = 0;
+    p.innerDstPort = 0;
   }
   p.vlan = 0;
   p.innerVlan = 0;
@@ -60,25 +84,9 @@ function reset(p: DecodedPacket): void {
   p.l4Offset = 0;
   p.srcPort = 0;
   p.dstPort = 0;
-  p.tcpFlags = 0;
-  p.seq = 0;
-  p.ack = 0;
-  p.window = 0;
-  p.urgentPtr = 0;
-  p.tcpHeaderLen = 0;
   p.payloadOffset = 0;
   p.payloadLen = 0;
   p.payloadCaptured = 0;
-  p.icmpType = 0;
-  p.icmpCode = 0;
-  p.icmpId = 0;
-  p.icmpSeq = 0;
-  p.innerProto = 0;
-  p.innerIpVersion = 0;
-  p.innerSrc4 = 0;
-  p.innerDst4 = 0;
-  p.innerSrcPort = 0;
-  p.innerDstPort = 0;
   p.layer = Layer.None;
   p.truncated = false;
   p.stopLayer = Layer.None;

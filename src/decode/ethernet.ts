@@ -2,7 +2,6 @@
  * Ethernet II / 802.3+LLC/SNAP (LINKTYPE_ETHERNET 1), 802.1Q / 802.1ad (QinQ) tags, and the
  * EtherType dispatch every link layer with an EtherType field shares (SLL, SLL2, C-HDLC).
  */
-import { u16 } from './bytes.ts';
 import { decodeIPv4 } from './ipv4.ts';
 import { decodeIPv6 } from './ipv6.ts';
 import { decodeMpls } from './mpls.ts';
@@ -47,7 +46,7 @@ export function decodeEthernet(p: DecodedPacket, off: number): void {
       stopAt(p, Layer.Link, STOP.NOT_IP);
       return;
     }
-    et = u16(buf, off + 6);
+    et = (buf[off + 6]! << 8) | buf[off + 7]!;
     off += 8;
   }
   decodeEtherType(p, off, et);
@@ -81,7 +80,7 @@ export function decodeEtherType(p: DecodedPacket, off: number, et: number): void
       tags++;
       p.vlanTags = tags;
       p.layer = Layer.Vlan;
-      et = u16(buf, off + 2);
+      et = (buf[off + 2]! << 8) | buf[off + 3]!;
       off += 4;
     } while (et === ETHERTYPE.VLAN || et === ETHERTYPE.QINQ || et === ETHERTYPE.QINQ_OLD || et === ETHERTYPE.QINQ_OLD2);
   }

@@ -8,7 +8,6 @@
  * payloadOffset/payloadLen/payloadCaptured describe the ICMP message AFTER its 8-byte header
  * (type, code, checksum, rest-of-header): for echo the data, for errors the quoted datagram.
  */
-import { u16, u32 } from './bytes.ts';
 import { type DecodedPacket, Layer } from './packet.ts';
 import { stopL4 } from './stop.ts';
 
@@ -23,13 +22,13 @@ function decodeQuotedIPv4(p: DecodedPacket, off: number, lim: number): void {
   const proto = buf[off + 9]!;
   p.innerIpVersion = 4;
   p.innerProto = proto;
-  p.innerSrc4 = u32(buf, off + 12);
-  p.innerDst4 = u32(buf, off + 16);
+  p.innerSrc4 = ((buf[off + 12]! << 24) | (buf[off + 13]! << 16) | (buf[off + 14]! << 8) | buf[off + 15]!) >>> 0;
+  p.innerDst4 = ((buf[off + 16]! << 24) | (buf[off + 17]! << 16) | (buf[off + 18]! << 8) | buf[off + 19]!) >>> 0;
   const l4 = off + ihl;
   // Ports only from a first fragment (offset 0) whose first 4 L4 bytes are quoted.
-  if ((proto === 6 || proto === 17 || proto === 132) && (u16(buf, off + 6) & 0x1fff) === 0 && lim - l4 >= 4) {
-    p.innerSrcPort = u16(buf, l4);
-    p.innerDstPort = u16(buf, l4 + 2);
+  if ((proto === 6 || proto === 17 || proto === 132) && (((buf[off + 6]! << 8) | buf[off + 7]!) & 0x1fff) === 0 && lim - l4 >= 4) {
+    p.innerSrcPort = (buf[l4]! << 8) | buf[l4 + 1]!;
+    p.innerDstPort = (buf[l4 + 2]! << 8) | buf[l4 + 3]!;
   }
 }
 
@@ -52,8 +51,8 @@ export function decodeIcmp(p: DecodedPacket, off: number, ipEnd: number): void {
     return;
   }
   if (type === 0 || type === 8) {
-    p.icmpId = u16(buf, off + 4);
-    p.icmpSeq = u16(buf, off + 6);
+    p.icmpId = (buf[off + 4]! << 8) | buf[off + 5]!;
+    p.icmpSeq = (buf[off + 6]! << 8) | buf[off + 7]!;
   } else if (type === 3 || type === 4 || type === 5 || type === 11 || type === 12) {
     decodeQuotedIPv4(p, off + ICMP_HEADER_LEN, lim);
   }

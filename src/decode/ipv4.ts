@@ -3,7 +3,6 @@
  * The datagram's end is taken from the total length (Ethernet padding after it is ignored); a total
  * length of 0 (TCP segmentation offload captures) means "up to the captured end".
  */
-import { u16, u32 } from './bytes.ts';
 import { type DecodedPacket, Layer } from './packet.ts';
 import { STOP, setPayload, stopAt, stopTruncated } from './stop.ts';
 import { decodeTransport } from './transport.ts';
@@ -21,9 +20,9 @@ export function decodeIPv4(p: DecodedPacket, off: number): void {
     stopAt(p, Layer.IPv4, STOP.BAD_HEADER);
     return;
   }
-  let total = u16(buf, off + 2);
+  let total = (buf[off + 2]! << 8) | buf[off + 3]!;
   if (total === 0) total = avail;
-  const ff = u16(buf, off + 6);
+  const ff = (buf[off + 6]! << 8) | buf[off + 7]!;
   const fragOffset = (ff & 0x1fff) << 3;
   const mf = (ff & 0x2000) !== 0;
   const proto = buf[off + 9]!;
@@ -33,9 +32,9 @@ export function decodeIPv4(p: DecodedPacket, off: number): void {
   p.ipTotalLen = total;
   p.ttl = buf[off + 8]!;
   p.proto = proto;
-  p.src4 = u32(buf, off + 12);
-  p.dst4 = u32(buf, off + 16);
-  p.fragId = u16(buf, off + 4);
+  p.src4 = ((buf[off + 12]! << 24) | (buf[off + 13]! << 16) | (buf[off + 14]! << 8) | buf[off + 15]!) >>> 0;
+  p.dst4 = ((buf[off + 16]! << 24) | (buf[off + 17]! << 16) | (buf[off + 18]! << 8) | buf[off + 19]!) >>> 0;
+  p.fragId = (buf[off + 4]! << 8) | buf[off + 5]!;
   p.fragOffset = fragOffset;
   p.moreFragments = mf;
   p.dontFragment = (ff & 0x4000) !== 0;
@@ -71,11 +70,11 @@ function decodeIPv4Partial(p: DecodedPacket, off: number, avail: number): void {
   p.ipOffset = off;
   p.ipHeaderLen = (buf[off]! & 0x0f) << 2;
   if (avail < 4) return;
-  p.ipTotalLen = u16(buf, off + 2);
+  p.ipTotalLen = (buf[off + 2]! << 8) | buf[off + 3]!;
   if (avail < 6) return;
-  p.fragId = u16(buf, off + 4);
+  p.fragId = (buf[off + 4]! << 8) | buf[off + 5]!;
   if (avail < 8) return;
-  const ff = u16(buf, off + 6);
+  const ff = (buf[off + 6]! << 8) | buf[off + 7]!;
   p.fragOffset = (ff & 0x1fff) << 3;
   p.moreFragments = (ff & 0x2000) !== 0;
   p.dontFragment = (ff & 0x4000) !== 0;
@@ -84,5 +83,5 @@ function decodeIPv4Partial(p: DecodedPacket, off: number, avail: number): void {
   p.ttl = buf[off + 8]!;
   p.proto = buf[off + 9]!;
   if (avail < 16) return;
-  p.src4 = u32(buf, off + 12);
+  p.src4 = ((buf[off + 12]! << 24) | (buf[off + 13]! << 16) | (buf[off + 14]! << 8) | buf[off + 15]!) >>> 0;
 }

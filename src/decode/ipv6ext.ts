@@ -5,7 +5,6 @@
  * Loop/overrun safe: every step advances ≥ 8 bytes, the chain is capped at MAX_EXT_HEADERS and no
  * byte at or past `lim` is read.
  */
-import { u16, u32 } from './bytes.ts';
 import type { DecodedPacket } from './packet.ts';
 
 /**
@@ -43,12 +42,12 @@ export function walkIPv6Ext(buf: Uint8Array, off: number, lim: number, nh: numbe
     } else if (nh === 44) {
       len = 8;
       if (lim - off < 8) break;
-      const fo = u16(buf, off + 2) & 0xfff8;
+      const fo = ((buf[off + 2]! << 8) | buf[off + 3]!) & 0xfff8;
       if (frag !== null) {
         frag.isFragment = true;
         frag.fragOffset = fo;
         frag.moreFragments = (buf[off + 3]! & 1) !== 0;
-        frag.fragId = u32(buf, off + 4);
+        frag.fragId = ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0;
       }
       if (fo !== 0) {
         extWalk.off = off + 8;

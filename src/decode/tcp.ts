@@ -4,7 +4,6 @@
  * tcpHeaderLen − 20). Data offset < 5 is a bad header. With only 4..19 bytes present the ports are
  * still filled (layer = TCP, truncated) so a cut segment can be put in its flow.
  */
-import { u16, u32 } from './bytes.ts';
 import { type DecodedPacket, Layer } from './packet.ts';
 import { STOP, stopAt, stopL4 } from './stop.ts';
 
@@ -16,8 +15,8 @@ export function decodeTcp(p: DecodedPacket, off: number, ipEnd: number): void {
   if (avail < 20) {
     if (avail >= 4) {
       p.l4Offset = off;
-      p.srcPort = u16(buf, off);
-      p.dstPort = u16(buf, off + 2);
+      p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
+      p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
       p.layer = Layer.TCP;
     }
     stopL4(p, Layer.TCP, ipEnd);
@@ -25,13 +24,13 @@ export function decodeTcp(p: DecodedPacket, off: number, ipEnd: number): void {
   }
   const hlen = (buf[off + 12]! >> 4) << 2;
   p.l4Offset = off;
-  p.srcPort = u16(buf, off);
-  p.dstPort = u16(buf, off + 2);
-  p.seq = u32(buf, off + 4);
-  p.ack = u32(buf, off + 8);
+  p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
+  p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
+  p.seq = ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0;
+  p.ack = ((buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!) >>> 0;
   p.tcpFlags = buf[off + 13]!;
-  p.window = u16(buf, off + 14);
-  p.urgentPtr = u16(buf, off + 18);
+  p.window = (buf[off + 14]! << 8) | buf[off + 15]!;
+  p.urgentPtr = (buf[off + 18]! << 8) | buf[off + 19]!;
   p.tcpHeaderLen = hlen;
   p.layer = Layer.TCP;
   if (hlen < 20) {

@@ -2,7 +2,6 @@
  * UDP (RFC 768): ports; payload = IP payload after the 8-byte header (payloadLen from the IP
  * length, like every other layer; the UDP length field is not trusted over it).
  */
-import { u16 } from './bytes.ts';
 import { type DecodedPacket, Layer } from './packet.ts';
 import { stopL4 } from './stop.ts';
 
@@ -14,16 +13,16 @@ export function decodeUdp(p: DecodedPacket, off: number, ipEnd: number): void {
   if (avail < 8) {
     if (avail >= 4) {
       p.l4Offset = off;
-      p.srcPort = u16(buf, off);
-      p.dstPort = u16(buf, off + 2);
+      p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
+      p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
       p.layer = Layer.UDP;
     }
     stopL4(p, Layer.UDP, ipEnd);
     return;
   }
   p.l4Offset = off;
-  p.srcPort = u16(buf, off);
-  p.dstPort = u16(buf, off + 2);
+  p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
+  p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
   p.layer = Layer.UDP;
   const po = off + 8;
   p.payloadOffset = po;
