@@ -11,6 +11,9 @@ import { type Findings, R } from './rules.ts';
 
 const REQUEST = /^([A-Z][A-Z_-]{1,19}) (\S+) HTTP\/\d\.\d$/;
 const STATUS = /^HTTP\/\d\.\d (\d{3})/;
+const CONTENT_LENGTH = /^content-length\s*:\s*(\d+)/i;
+const CHUNKED = /^transfer-encoding\s*:.*chunked/i;
+const AUTHORIZATION = /^(?:proxy-)?authorization\s*:/i;
 const CGI = /\/(?:phf|test-cgi|nph-test-cgi|php\.cgi|campas|handler|glimpse|aglimpse|websendmail|wwwboard(?:\.pl)?|formmail(?:\.pl)?)(?:$|[?/.])/i;
 
 const START = 0;
@@ -41,13 +44,13 @@ class Side {
     this.lines = new LineSplitter(onLine);
   }
 
+  /** A header line: only Content-Length and Transfer-Encoding matter for framing. */
   header(line: string): void {
-    const c = line.indexOf(':');
-    if (c < 0) return;
-    const name = line.slice(0, c).trim().toLowerCase();
-    const value = line.slice(c + 1).trim();
-    if (name === 'content-length') this.contentLength = Number.parseInt(value, 10);
-    else if (name === 'transfer-encoding' && /chunked/i.test(value)) this.chunked = true;
+    const c = line.charCodeAt(0) | 0x20;
+    if (c === 0x63 /* c */) {
+      const m = CONTENT_LENGTH.exec(line);
+      if (m !== null) this.contentLength = Number(m[1]);
+    } else if (c === 0x74 /* t */ && CHUNKED.test(line)) this.chunked = true;
   }
 
   /** End of headers: skip a body of known length or switch to chunked framing. */
@@ -136,8 +139,9 @@ export class HttpAnalyzer implements Analyzer {
         s.body(s.chunked || s.contentLength > 0);
         return;
       }
-      if (/^(?:proxy-)?authorization\s*:/i.test(line)) this.current.auth = true;
-      s.header(line);
+      const c = line.charCodeAt(0) | 0x20;
+      if ((c === 0x61 /* a */ || c === 0x70 /* p */) && AUTHORIZATION.test(line)) this.current.auth = true;
+      else s.header(line);
     }
   }
 

@@ -54,6 +54,17 @@ export class LineSplitter {
         i += k;
         continue;
       }
+      if (this.quiet && !this.keepDot) {
+        // Nothing is emitted: only the position after the last LF matters.
+        let k = end - 1;
+        while (k >= i && buf[k] !== 0x0a) k--;
+        if (k >= i) {
+          this.len = 0;
+          i = k + 1;
+        }
+        this.append(buf, i, end);
+        return;
+      }
       let j = i;
       while (j < end && buf[j] !== 0x0a) j++;
       if (j === end) {

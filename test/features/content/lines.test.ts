@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../../src/features/content/lines.ts';
+import { TelnetStripper } from '../../../src/features/content/telnet.ts';
+
+const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+
+function split(chunks: string[], setup?: (l: LineSplitter) => void, terminal = false): string[] {
+  const out: string[] = [];
+  const l = new LineSplitter((x) => out.push(x), { terminal });
+  setup?.(l);
+  for (const c of chunks) {
+    const buf = b(`##${c}##`); // the chunk sits inside a bigger buffer, as in a packet
+    l.push(buf, 2, c.length);
+  }
+  l.flush();
+  return out;
+}
+
+describe('LineSplitter', () => {
+  it('splits CRLF and LF lines, across chunk boundaries, and keeps an unterminated tail until flush', () => {
+    expect(split(['USER bob\r\nPA', 'SS x\r', '\nQUIT\n', 'tail'])).toEqual(['USER bob', 'PASS x', 'QUIT', 'tail']);
+  });
+
+  it('skips a body of known length, even across chunks', () => {
+    const out: string[] = [];
+    const l = new LineSplitter((x) => {
+      out.push(x);
+      if (x === 'Content-Length: 7') l.skip(7 + 2); // body + the blank line before it, for the test
+    });
+    for (const c of ['Content-Length: 7\r\n\r\nabc', 'defgNEXT\r\n']) l.push(b(c), 0, c.length);
+    expect(out).toEqual(['Content-Length: 7', 'NEXT']);
+  });
+
+  it('quiet: lines are delimited but not emitted; keepDot lets the "." line through', () => {
+    expect(split(['a\r\nb\r\nc'], (l) => (l.quiet = true))).toEqual([]);
+    expect(split(['body\r\n.\r\n', 'after\r\n'], (l) => {
+      l.quiet = true;
+      l.keepDot = true;
+    })).toEqual(['.']);
+  });
+
+  it('quiet: the line after quiet ends starts cleanly at the last line boundary', () => {
+    const out: string[] = [];
+    const l = new LineSplitter((x) => out.push(x));
+    l.quiet = true;
+    const first = b('+OK Logged in\r\nbinary\x00\x01 body\r\npartial');
+    l.push(first, 0, first.length);
+    l.quiet = false;
+    const rest = ' line\r\n-ERR x\r\n';
+    l.push(b(rest), 0, rest.length);
+    expect(out).toEqual(['partial line', '-ERR x']);
+  });
+
+  it('terminal: CR or CR NUL or CR LF ends a line; backspace and ^U edit; controls are dropped', () => {
+    expect(split(['ls\r\0', 'cd /tmpx\x08\r\n', 'junk\x15pwd\r', 'a\x01b\n'], undefined, true)).toEqual(['ls', 'cd /tmp', 'pwd', 'ab']);
+  });
+});
+
+describe('TelnetStripper', () => {
+  it('removes option negotiation, subnegotiation and commands; IAC IAC is a data 255', () => {
+    const t = new TelnetStripper();
+    const input = b('\xff\xfd\x18\xff\xfb\x01lo\xff\xfa\x18\x00xterm\xff\xf0gin\xff\xff: \xff\xf1');
+    const out = new Uint8Array(input.length);
+    // In two pieces, cut inside the subnegotiation: the state carries over.
+    const n1 = t.strip(input, 0, 12, out);
+    const n2 = t.strip(input, 12, input.length - 12, out.subarray(n1));
+    expect(Buffer.from(out.subarray(0, n1 + n2)).toString('latin1')).toBe('login\xff: ');
+  });
+});
