@@ -3,7 +3,7 @@
  * layer. ipHeaderLen = 40 + extension headers; proto = the upper-layer protocol. A payload length
  * of 0 (jumbogram or offload capture) means "up to the captured end".
  */
-import { EXT_OK, EXT_OVERRUN, extWalk, walkIPv6Ext } from './ipv6ext.ts';
+import { EXT_OK, EXT_OVERRUN, extWalk, readIPv6Addrs, walkIPv6Ext } from './ipv6ext.ts';
 import { type DecodedPacket, Layer } from './packet.ts';
 import { STOP, setPayload, stopAt, stopTruncated } from './stop.ts';
 import { decodeTransport } from './transport.ts';
@@ -28,16 +28,7 @@ export function decodeIPv6(p: DecodedPacket, off: number): void {
   }
   const plen = (buf[off + 4]! << 8) | buf[off + 5]!;
   const total = plen === 0 ? avail : 40 + plen;
-  const src = p.src6;
-  const dst = p.dst6;
-  src[0] = ((buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!) >>> 0;
-  src[1] = ((buf[off + 12]! << 24) | (buf[off + 13]! << 16) | (buf[off + 14]! << 8) | buf[off + 15]!) >>> 0;
-  src[2] = ((buf[off + 16]! << 24) | (buf[off + 17]! << 16) | (buf[off + 18]! << 8) | buf[off + 19]!) >>> 0;
-  src[3] = ((buf[off + 20]! << 24) | (buf[off + 21]! << 16) | (buf[off + 22]! << 8) | buf[off + 23]!) >>> 0;
-  dst[0] = ((buf[off + 24]! << 24) | (buf[off + 25]! << 16) | (buf[off + 26]! << 8) | buf[off + 27]!) >>> 0;
-  dst[1] = ((buf[off + 28]! << 24) | (buf[off + 29]! << 16) | (buf[off + 30]! << 8) | buf[off + 31]!) >>> 0;
-  dst[2] = ((buf[off + 32]! << 24) | (buf[off + 33]! << 16) | (buf[off + 34]! << 8) | buf[off + 35]!) >>> 0;
-  dst[3] = ((buf[off + 36]! << 24) | (buf[off + 37]! << 16) | (buf[off + 38]! << 8) | buf[off + 39]!) >>> 0;
+  readIPv6Addrs(buf, off, p.src6, p.dst6);
   p.ipVersion = 6;
   p.ipOffset = off;
   p.ipTotalLen = total;

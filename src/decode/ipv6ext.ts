@@ -1,5 +1,6 @@
 /**
- * IPv6 extension-header chain walker, shared by the IPv6 decoder and ICMPv6's quoted datagram.
+ * IPv6 helpers shared by the IPv6 decoder and ICMPv6's quoted datagram: the address reader and the
+ * extension-header chain walker.
  * Walks hop-by-hop (0), routing (43), fragment (44), destination options (60) and AH (51); stops at
  * the first other Next Header (the upper layer: TCP, UDP, ICMPv6, ESP 50, No Next Header 59, ...).
  * Loop/overrun safe: every step advances ≥ 8 bytes, the chain is capped at MAX_EXT_HEADERS and no
@@ -19,6 +20,16 @@ export const EXT_OK = 0;
 export const EXT_OVERRUN = 1;
 /** More than MAX_EXT_HEADERS headers. */
 export const EXT_TOO_MANY = 2;
+
+/** Source and destination address of the IPv6 header at `off` as four 32-bit words each. */
+export function readIPv6Addrs(buf: Uint8Array, off: number, src: Uint32Array, dst: Uint32Array): void {
+  for (let i = 0; i < 4; i++) {
+    const s = off + 8 + 4 * i;
+    const d = off + 24 + 4 * i;
+    src[i] = ((buf[s]! << 24) | (buf[s + 1]! << 16) | (buf[s + 2]! << 8) | buf[s + 3]!) >>> 0;
+    dst[i] = ((buf[d]! << 24) | (buf[d + 1]! << 16) | (buf[d + 2]! << 8) | buf[d + 3]!) >>> 0;
+  }
+}
 
 /** Result of the last walk: offset of the header reached and its protocol number (reused object). */
 export const extWalk = { off: 0, proto: 0 };

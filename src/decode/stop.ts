@@ -36,8 +36,18 @@ export function stopL4(p: DecodedPacket, layer: Layer, ipEnd: number): void {
   else stopAt(p, layer, p.isFragment ? STOP.FRAGMENT : STOP.BAD_HEADER);
 }
 
+/** An L4 header with at least its 4 port bytes present at `off`: offset, ports, layer reached. */
+export function setPorts(p: DecodedPacket, off: number, layer: Layer): void {
+  const buf = p.buf;
+  p.l4Offset = off;
+  p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
+  p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
+  p.layer = layer;
+}
+
 /**
- * The IP payload after the last header we decode: offset and header-declared length; `payloadCaptured`
+ * The payload after the last header decoded (L4 data, or the IP payload when no L4 decoder applies):
+ * offset and header-declared length (from the IP length); `payloadCaptured`
  * is what is present. Marks the packet truncated when the capture cut the datagram.
  */
 export function setPayload(p: DecodedPacket, off: number, ipEnd: number): void {

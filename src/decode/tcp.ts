@@ -5,34 +5,24 @@
  * still filled (layer = TCP, truncated) so a cut segment can be put in its flow.
  */
 import { type DecodedPacket, Layer } from './packet.ts';
-import { STOP, stopAt, stopL4 } from './stop.ts';
+import { STOP, setPayload, setPorts, stopAt, stopL4 } from './stop.ts';
 
 export function decodeTcp(p: DecodedPacket, off: number, ipEnd: number): void {
   const buf = p.buf;
   const end = p.end;
-  const lim = ipEnd < end ? ipEnd : end;
-  const avail = lim - off;
+  const avail = (ipEnd < end ? ipEnd : end) - off;
+  if (avail >= 4) setPorts(p, off, Layer.TCP);
   if (avail < 20) {
-    if (avail >= 4) {
-      p.l4Offset = off;
-      p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
-      p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
-      p.layer = Layer.TCP;
-    }
     stopL4(p, Layer.TCP, ipEnd);
     return;
   }
   const hlen = (buf[off + 12]! >> 4) << 2;
-  p.l4Offset = off;
-  p.srcPort = (buf[off]! << 8) | buf[off + 1]!;
-  p.dstPort = (buf[off + 2]! << 8) | buf[off + 3]!;
   p.seq = ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0;
   p.ack = ((buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!) >>> 0;
   p.tcpFlags = buf[off + 13]!;
   p.window = (buf[off + 14]! << 8) | buf[off + 15]!;
   p.urgentPtr = (buf[off + 18]! << 8) | buf[off + 19]!;
   p.tcpHeaderLen = hlen;
-  p.layer = Layer.TCP;
   if (hlen < 20) {
     stopAt(p, Layer.TCP, STOP.BAD_HEADER);
     return;
@@ -42,9 +32,5 @@ export function decodeTcp(p: DecodedPacket, off: number, ipEnd: number): void {
     stopL4(p, Layer.TCP, ipEnd);
     return;
   }
-  const po = off + hlen;
-  p.payloadOffset = po;
-  p.payloadLen = ipEnd - po;
-  p.payloadCaptured = lim - po;
-  if (ipEnd > end) p.truncated = true;
+  setPayload(p, off + hlen, ipEnd);
 }

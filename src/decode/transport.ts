@@ -4,7 +4,6 @@
  * describe the whole IP payload after the headers decoded so far.
  */
 import { decodeIcmp } from './icmp.ts';
-import { decodeIcmpv6 } from './icmpv6.ts';
 import type { DecodedPacket } from './packet.ts';
 import { setPayload } from './stop.ts';
 import { decodeTcp } from './tcp.ts';
@@ -20,10 +19,10 @@ export function decodeTransport(p: DecodedPacket, off: number, ipEnd: number, pr
       decodeUdp(p, off, ipEnd);
       return;
     case 1:
-      decodeIcmp(p, off, ipEnd);
+      decodeIcmp(p, off, ipEnd, false);
       return;
     case 58:
-      decodeIcmpv6(p, off, ipEnd);
+      decodeIcmp(p, off, ipEnd, true);
       return;
     default:
       setPayload(p, off, ipEnd);
