@@ -462,7 +462,7 @@ export class FlowMeter {
     const pt = protocolType(proto);
     let cs: ConnFlag;
     if (proto === 6) cs = connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
-    else if (proto === 17) cs = udpConnState(f.origPkts > 0, f.respPkts > 0);
+    else if (proto === 17) cs = udpConnState((f.histSeen & H_DATA) !== 0, (f.histSeen & (H_DATA << 8)) !== 0); // ICMP errors do not count
     else cs = 'OTH';
     const sameAddr = f.a0 === f.b0 && f.a1 === f.b1 && f.a2 === f.b2 && f.a3 === f.b3;
     const portsMatter = proto === 6 || proto === 17;

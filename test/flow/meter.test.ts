@@ -1,0 +1,171 @@
+/**
+ * FlowMeter mechanics on real packets: timers on packet time (idle, active, TCP linger), maxFlows
+ * eviction, packet accounting over the whole corpus, ICMP echo pairing and ICMP error attribution,
+ * plus the pure pieces (conn_state table, history regex, keys, address text).
+ */
+import fc from 'fast-check';
+import { readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatIPv4, formatIPv6 } from '../../src/flow/ip-format.ts';
+import { KeyScratch, setKey4, setKey6 } from '../../src/flow/key.ts';
+import { TcpState as T, connState, historyRstos0, udpConnState } from '../../src/flow/tcp-state.ts';
+import { CORPUS, type SavedPacket, corpus, flowsOf, flowsOfPackets, frames, loadPackets } from './helpers.ts';
+
+function shifted(p: SavedPacket, seconds: number): SavedPacket {
+  return { rec: { ...p.rec, tsSec: p.rec.tsSec + seconds } };
+}
+const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+describe('timers on packet time', () => {
+  let get: SavedPacket[], ssh: SavedPacket[], vnc: SavedPacket[];
+  beforeAll(async () => {
+    get = await loadPackets(corpus('zeek__get-to-ssh-server.pcap'));
+    ssh = await loadPackets(corpus('zeek__ssh.pcap'));
+    vnc = await loadPackets(corpus('zeek__vnc-scanner.pcap'));
+  });
+
+  it('idle: ssh session frames 1–10, then 11–45 moved 200 s later → two flows (idle, then mid-stream)', () => {
+    const pkts = [...frames(ssh, range(1, 10)), ...frames(ssh, range(11, 45)).map((p) => shifted(p, 200))];
+    const { flows } = flowsOfPackets(pkts, { idleTimeout: 120 });
+    expect(flows).toHaveLength(2);
+    expect(flows[0]).toMatchObject({ endReason: 'idle', flag: 'S1' });
+    expect(flows[1]!.history).not.toMatch(/[Ss]/);
+    // The same packets with the default-free setting (idle 300 s) stay one SF flow.
+    expect(flowsOfPackets(pkts, { idleTimeout: 300 }).flows).toHaveLength(1);
+  });
+
+  it('active timeout: get-to-ssh-server frames 1–6, then 7–9 moved 10 s later, active 5 s → cut', () => {
+    const pkts = [...frames(get, range(1, 6)), ...frames(get, range(7, 9)).map((p) => shifted(p, 10))];
+    const cut = flowsOfPackets(pkts, { activeTimeout: 5 }).flows;
+    expect(cut.map((f) => f.endReason)).toEqual(['active', 'rst']);
+    expect(flowsOfPackets(pkts).flows).toHaveLength(1); // active timeout off by default
+  });
+
+  it('linger: vnc-scanner frames 1–17 (both FINs), then the RST 1 s later joins; 10 s later it does not', () => {
+    const near = flowsOfPackets([...frames(vnc, range(1, 17)), shifted(vnc[17]!, 1)], { tcpLinger: 5 }).flows;
+    expect(near).toHaveLength(1);
+    expect(near[0]).toMatchObject({ flag: 'SF', endReason: 'fin', srcPkts: 8 }); // client frames 1,3,5,9,10,12,17 + the RST
+    const far = flowsOfPackets([...frames(vnc, range(1, 17)), shifted(vnc[17]!, 10)], { tcpLinger: 5 }).flows;
+    expect(far).toHaveLength(2);
+    expect(far[1]).toMatchObject({ history: 'R', connState: 'OTH', endReason: 'rst' });
+  });
+
+  it('maxFlows: http-methods (49 connections) with room for 2 flows evicts, and loses no packet', async () => {
+    const { flows, stats } = await flowsOf(corpus('zeek__http-methods.pcap'), { maxFlows: 2 });
+    expect(stats.evictions).toBeGreaterThan(0);
+    expect(stats.peakFlows).toBeLessThanOrEqual(2);
+    // tshark (capinfos -c): 655 packets, all IPv4/TCP.
+    expect(flows.reduce((n, f) => n + f.srcPkts + f.dstPkts, 0)).toBe(655);
+  });
+});
+
+describe('accounting', () => {
+  it('every packet of every corpus capture is in exactly one flow, or counted as skipped', async () => {
+    const files = readdirSync(CORPUS).filter((f) => /\.(pcap|pcapng|cap)$/.test(f));
+    expect(files.length).toBeGreaterThan(60);
+    for (const file of files) {
+      const { flows, stats } = await flowsOf(corpus(file));
+      const inFlows = flows.reduce((n, f) => n + f.srcPkts + f.dstPkts, 0);
+      // A reassembled datagram is one flow packet made of several fragments.
+      expect(inFlows, file).toBe(stats.packets - stats.nonIp - stats.undecodable - stats.fragments + stats.reassembled);
+      expect(stats.flowsEmitted, file).toBe(stats.flowsCreated);
+      expect(new Set(flows.map((f) => f.uid)).size, file).toBe(flows.length);
+      for (const f of flows) {
+        expect(f.endTs, file).toBeGreaterThanOrEqual(f.startTs);
+        expect(f.srcIpBytes + f.dstIpBytes, file).toBeGreaterThanOrEqual(f.srcBytes + f.dstBytes);
+      }
+    }
+  });
+});
+
+describe('ICMP', () => {
+  it('echo request and reply pair into one flow per identifier (zeek__trunc-icmp-payload-trunc)', async () => {
+    // tshark: 4 frames, echo 8/0 with ident 55731 (10.0.0.1 ↔ 74.125.225.41) and 58291 (↔ 192.0.43.10); ip.len 84.
+    const { flows } = await flowsOf(corpus('zeek__trunc-icmp-payload-trunc.pcap'));
+    expect(flows).toHaveLength(2);
+    for (const f of flows) {
+      expect(f).toMatchObject({ protocolType: 'icmp', srcIp: '10.0.0.1', srcPort: 8, dstPort: 0, icmpType: 8, srcPkts: 1, dstPkts: 1, srcBytes: 64, dstBytes: 64, flag: 'SF', connState: 'OTH' });
+    }
+  });
+
+  it('errors are counted on the flow they quote (tcpdump__mpls-traceroute)', async () => {
+    // tshark: 9 UDP probes 12.4.4.4:42315 → 12.1.1.1:33435..33443, each answered by an ICMP error
+    // (11/0 time exceeded ×6 from routers, 3/3 port unreachable ×3) quoting it.
+    const { flows, stats } = await flowsOf(corpus('tcpdump__mpls-traceroute.pcap'));
+    expect(stats.icmpErrorsAttributed).toBe(9);
+    expect(flows).toHaveLength(9);
+    expect(flows.map((f) => f.dstPort)).toEqual(range(33435, 33443));
+    for (const f of flows) {
+      expect(f).toMatchObject({ protocolType: 'udp', srcPkts: 1, dstPkts: 1, dstBytes: 0, flag: 'SF' });
+      expect(f.connState).toBe('S0'); // Zeek: the responder never sent UDP
+    }
+  });
+
+  it('an error quoting no live flow is a flow of its own (zeek__icmp-destunreach-udp)', async () => {
+    const { flows } = await flowsOf(corpus('zeek__icmp-destunreach-udp.pcap'));
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ protocolType: 'icmp', icmpType: 3, icmpCode: 3, srcPort: 3, dstPort: 3, connState: 'OTH', flag: 'SF' });
+  });
+});
+
+describe('pure pieces', () => {
+  it('conn_state decision table (Zeek main.zeek), row by row', () => {
+    expect(connState(T.SynSent, T.Reset, 'Sr', 0, 0)).toBe('REJ');
+    expect(connState(T.Reset, T.Reset, 'SRr', 0, 0)).toBe('REJ');
+    expect(connState(T.Partial, T.Reset, 'Dr', 5, 0)).toBe('RSTRH');
+    expect(connState(T.Established, T.Reset, 'ShADr', 5, 0)).toBe('RSTR');
+    expect(connState(T.Reset, T.Inactive, 'SR', 0, 0)).toBe('RSTOS0');
+    expect(connState(T.Reset, T.Inactive, 'DR', 0, 0)).toBe('OTH');
+    expect(connState(T.Reset, T.Established, 'ShAR', 0, 0)).toBe('RSTO');
+    expect(connState(T.Closed, T.Closed, 'ShAFf', 0, 0)).toBe('SF');
+    expect(connState(T.Closed, T.Inactive, 'SF', 0, 0)).toBe('SH');
+    expect(connState(T.Closed, T.Established, 'ShAF', 0, 0)).toBe('S2');
+    expect(connState(T.Inactive, T.Closed, '^hf', 0, 0)).toBe('SHR');
+    expect(connState(T.Established, T.Closed, 'ShAf', 0, 0)).toBe('S3');
+    expect(connState(T.SynSent, T.Inactive, 'S', 0, 0)).toBe('S0');
+    expect(connState(T.Established, T.Established, 'ShA', 0, 0)).toBe('S1');
+    expect(connState(T.Partial, T.Partial, 'Dd', 1, 1)).toBe('OTH');
+    expect(udpConnState(true, true)).toBe('SF');
+    expect(udpConnState(true, false)).toBe('S0');
+    expect(udpConnState(false, true)).toBe('SHR');
+    expect(udpConnState(false, false)).toBe('OTH');
+  });
+
+  it('RSTOS0 history test = /^\\^?S[^HAFGIQ]*R.*/', () => {
+    const re = /^\^?S[^HAFGIQ]*R.*/;
+    fc.assert(fc.property(fc.stringMatching(/^[\^SHAFGIQRDdhafsrTtWw]{0,8}$/), (h) => historyRstos0(h) === re.test(h)));
+    expect(historyRstos0('SR')).toBe(true);
+    expect(historyRstos0('^SdR')).toBe(true);
+    expect(historyRstos0('SAR')).toBe(false);
+  });
+
+  it('keys are order-independent and distinguish the endpoints', () => {
+    const k1 = new KeyScratch(), k2 = new KeyScratch();
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    const port = fc.integer({ min: 0, max: 65535 });
+    fc.assert(fc.property(u32, u32, port, port, fc.integer({ min: 0, max: 4095 }), (a, b, pa, pb, vlan) => {
+      setKey4(k1, 6, vlan, a, pa, b, pb);
+      setKey4(k2, 6, vlan, b, pb, a, pa);
+      return k1.hash === k2.hash && k1.a0 === k2.a0 && k1.aPort === k2.aPort && k1.senderIsA !== k2.senderIsA ||
+        (a === b && pa === pb);
+    }));
+    const s = Uint32Array.of(0x20010db8, 0, 0, 1), d = Uint32Array.of(0x20010db8, 0, 0, 2);
+    setKey6(k1, 17, 0, s, 53, d, 5353);
+    setKey6(k2, 17, 0, d, 5353, s, 53);
+    expect(k1.hash).toBe(k2.hash);
+    expect(k1.hash).toBeLessThan(2 ** 30);
+  });
+
+  it('addresses: dotted quad and RFC 5952 IPv6 text', () => {
+    expect(formatIPv4(0xc0a80101)).toBe('192.168.1.1');
+    expect(formatIPv6([0x20010db8, 0, 0, 1])).toBe('2001:db8::1');
+    expect(formatIPv6([0x20010db8, 0, 0x00010000, 0x00010001])).toBe('2001:db8::1:0:1:1');
+    expect(formatIPv6([0x20010db8, 0x00000001, 0, 1])).toBe('2001:db8:0:1::1');
+    expect(formatIPv6([0x20010000, 0, 0x00010000, 1])).toBe('2001::1:0:0:1');
+    expect(formatIPv6([0, 0, 0, 0])).toBe('::');
+    expect(formatIPv6([0, 0, 0, 1])).toBe('::1');
+    expect(formatIPv6([0xfe800000, 0, 0, 0xdead])).toBe('fe80::dead');
+    expect(formatIPv6([0, 0, 0xffff, 0xc0000201])).toBe('::ffff:192.0.2.1');
+    expect(formatIPv6([0x20010db8, 0x00010002, 0x00030004, 0x00050006])).toBe('2001:db8:1:2:3:4:5:6');
+  });
+});
