@@ -9,18 +9,23 @@ import { STOP, stopAt, stopTruncated } from './stop.ts';
 
 export const SLL_HEADER_LEN = 16;
 
-export function decodeSll(p: DecodedPacket, off: number): void {
+/** Shared by SLL and SLL2: a `hdrLen`-byte cooked header at `off` whose protocol field is at `protoAt`. */
+export function decodeCooked(p: DecodedPacket, off: number, hdrLen: number, protoAt: number): void {
   const buf = p.buf;
-  if (p.end - off < SLL_HEADER_LEN) {
+  if (p.end - off < hdrLen) {
     stopTruncated(p, Layer.Link);
     return;
   }
   p.layer = Layer.Link;
-  const proto = (buf[off + 14]! << 8) | buf[off + 15]!;
+  const proto = (buf[off + protoAt]! << 8) | buf[off + protoAt + 1]!;
   if (proto < 0x0600) {
     p.etherType = proto;
     stopAt(p, Layer.Link, STOP.NOT_IP);
     return;
   }
-  decodeEtherType(p, off + SLL_HEADER_LEN, proto);
+  decodeEtherType(p, off + hdrLen, proto);
+}
+
+export function decodeSll(p: DecodedPacket, off: number): void {
+  decodeCooked(p, off, SLL_HEADER_LEN, 14);
 }
