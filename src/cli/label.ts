@@ -83,15 +83,20 @@ export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputFlags> {
     .option('split-by', { choices: SPLIT_BY, describe: 'Partition the output: -o names a directory that gets date=YYYY-MM-DD[/hour=HH]/part-N.<ext> (UTC, by flow start) or file=<input>/part-N.<ext>' }) as unknown as Argv<T & OutputFlags>;
 }
 
-/** Open the output for -o/--format/--split-by. `sourceOf` serves --split-by file. */
-export function openOutputWriter(a: OutputFlags, columns: readonly ColumnDef[], io: CliIO, sourceOf?: (row: Row) => string): { writer: DatasetWriter & { skipped?: number }; format: OutputFormat } {
+/**
+ * Open the output for -o/--format/--split-by. `sourceOf` serves --split-by file; `required` names
+ * columns the rows always fill (Parquet writes them REQUIRED, faster).
+ */
+export function openOutputWriter(
+  a: OutputFlags, columns: readonly ColumnDef[], io: CliIO, sourceOf?: (row: Row) => string, required?: readonly string[],
+): { writer: DatasetWriter & { skipped?: number }; format: OutputFormat } {
   if (a.splitBy !== undefined) {
     if (a.output === '-') throw new UsageError('--split-by writes a directory of parts: give it with -o DIR');
     const format = a.format ?? 'parquet';
-    return { writer: new PartitionedWriter(a.output, { splitBy: a.splitBy, format, columns, sourceOf }), format };
+    return { writer: new PartitionedWriter(a.output, { splitBy: a.splitBy, format, columns, sourceOf, required }), format };
   }
   const format = resolveOutputFormat(a.format, a.output);
-  return { writer: openWriter(format, a.output, columns, { stdout: io.stdout }), format };
+  return { writer: openWriter(format, a.output, columns, { stdout: io.stdout, required }), format };
 }
 
 /** For --split-by file: which input file the rows being delivered come from. */

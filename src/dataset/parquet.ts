@@ -11,7 +11,11 @@
  *   string    → BYTE_ARRAY UTF8 (STRING)
  *   category  → BYTE_ARRAY UTF8, dictionary-encoded (what pandas/pyarrow read back as categorical-friendly)
  *   bool      → BOOLEAN
- * Every column is OPTIONAL (null = missing value).
+ * Columns are OPTIONAL (null = missing value) unless the caller declares them never-null
+ * (`required`): those are REQUIRED and buffered in typed arrays (Int32Array, Float64Array,
+ * BigInt64Array), which hyparquet-writer encodes several times faster. Min/max statistics are kept
+ * for timestamps and identity integers (ports, proto) — what time-range and port filters in
+ * DuckDB/Spark prune on — and skipped elsewhere (they cost more than the encoding).
  *
  * Atomic: bytes go to a temp file beside the target; close() renames it into place, abort() removes it.
  */
@@ -30,6 +34,13 @@ export interface ParquetOptions {
   stdout?: Writable;
   /** Extra key/value metadata for the footer (e.g. the flowsift version, the command line). */
   kvMetadata?: Record<string, string>;
+  /**
+   * Columns that never hold null (e.g. every flow column straight from the extractor): written as
+   * REQUIRED from typed arrays, about 3× faster than OPTIONAL. A null in one is an error.
+   */
+  required?: Iterable<string>;
+  /** Column statistics (min/max) for every column; default only timestamps and identity ints (ports, proto). */
+  statistics?: 'all' | 'default';
 }
 
 type Physical = 'INT32' | 'INT64' | 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'TIMESTAMP';
@@ -50,11 +61,11 @@ function physicalOf(c: ColumnDef): Physical {
 }
 
 /** The Parquet schema flowsift writes for a column list (exported for tests and docs). */
-export function parquetSchema(columns: readonly ColumnDef[]): SchemaElement[] {
+export function parquetSchema(columns: readonly ColumnDef[], required: ReadonlySet<string> = new Set()): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }];
   for (const c of columns) {
     const p = physicalOf(c);
-    const el: SchemaElement = { name: c.name, repetition_type: 'OPTIONAL', type: 'INT32' };
+    const el: SchemaElement = { name: c.name, repetition_type: required.has(c.name) ? 'REQUIRED' : 'OPTIONAL', type: 'INT32' };
     if (p === 'TIMESTAMP') {
       el.type = 'INT64';
       el.converted_type = 'TIMESTAMP_MICROS';
@@ -102,9 +113,12 @@ class ChunkWriter extends ByteWriter {
  */
 export function createParquetWriter(path: string, columns: readonly ColumnDef[], opts: ParquetOptions = {}): DatasetWriter {
   const groupSize = opts.rowGroupSize ?? 65536;
-  const schema = parquetSchema(columns);
+  const required = new Set(opts.required ?? []);
+  const schema = parquetSchema(columns, required);
   const phys = columns.map(physicalOf);
   const names = columns.map((c) => c.name);
+  const req = columns.map((c) => required.has(c.name));
+  const stats = columns.map((c, j) => opts.statistics === 'all' || phys[j] === 'TIMESTAMP' || (c.group === 'identity' && phys[j] === 'INT32'));
   const toStdout = path === '-';
   const tmp = toStdout ? '' : tempPathFor(path);
   let fd = toStdout ? -1 : openSync(tmp, 'wx');
@@ -125,57 +139,78 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
     kvMetadata: opts.kvMetadata ? Object.entries(opts.kvMetadata).map(([key, value]) => ({ key, value })) : undefined,
     createdBy: 'flowsift (hyparquet-writer 0.17)',
   });
-  let buf: unknown[][] = columns.map(() => []);
+  // Column buffers: typed arrays (reused: hyparquet-writer encodes a row group synchronously) for
+  // REQUIRED numeric columns, plain arrays otherwise.
+  type Buf = unknown[] | Int32Array | Float64Array | BigInt64Array;
+  const newBuf = (j: number): Buf => {
+    if (!req[j]) return [];
+    switch (phys[j]) {
+      case 'INT32': return new Int32Array(groupSize);
+      case 'DOUBLE': return new Float64Array(groupSize);
+      case 'INT64': case 'TIMESTAMP': return new BigInt64Array(groupSize);
+      default: return [];
+    }
+  };
+  const buf: Buf[] = columns.map((_, j) => newBuf(j));
   let n = 0;
   let total = 0;
   let state: 'open' | 'closed' | 'aborted' = 'open';
 
   const flushGroup = async (): Promise<void> => {
     if (n === 0) return;
-    const columnData = names.map((name, j) => ({ name, data: buf[j]! as never[] }));
-    buf = columns.map(() => []);
+    const columnData = names.map((name, j) => {
+      const b = buf[j]!;
+      const data = Array.isArray(b) ? b : n === groupSize ? b : b.subarray(0, n);
+      return { name, data: data as never[], statistics: stats[j] };
+    });
+    for (let j = 0; j < buf.length; j++) if (Array.isArray(buf[j])) buf[j] = [];
+    const rows = n;
     n = 0;
-    await pw.write({ columnData, rowGroupSize: groupSize });
+    await pw.write({ columnData, rowGroupSize: rows });
   };
 
   const bad = (col: number, v: unknown): FlowsiftError =>
     new InputError('E_PARQUET_VALUE', toStdout ? '<stdout>' : path, undefined,
-      `row ${total + 1}, column ${names[col]}: ${JSON.stringify(v)} does not fit Parquet type ${phys[col]}`);
+      `row ${total + 1}, column ${names[col]}: ${JSON.stringify(v)} does not fit Parquet type ${phys[col]}${v === null || v === undefined ? ' (column declared never-null)' : ''}`);
 
   return {
     write(row: Row): void | Promise<void> {
       if (state !== 'open') throw new FlowsiftError('E_WRITER_CLOSED', `parquet writer for ${path} is ${state}`);
       for (let j = 0; j < names.length; j++) {
         let v = row[names[j]!];
-        if (v === undefined || v === null || v === '') {
-          if (v === '' && phys[j] === 'STRING') buf[j]!.push('');
-          else buf[j]!.push(null);
+        const b = buf[j]!;
+        if (v === undefined || v === null || (v === '' && phys[j] !== 'STRING')) {
+          if (req[j]) throw bad(j, v ?? null);
+          (b as unknown[]).push(null);
           continue;
         }
+        let x: unknown;
         switch (phys[j]) {
           case 'TIMESTAMP':
             if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(j, v);
-            buf[j]!.push(BigInt(Math.round(v * 1e6)));
+            x = BigInt(Math.round(v * 1e6));
             break;
           case 'INT32':
             if (typeof v === 'boolean') v = v ? 1 : 0;
             if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw bad(j, v);
-            buf[j]!.push(v);
+            x = v;
             break;
           case 'INT64':
             if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad(j, v);
-            buf[j]!.push(BigInt(v));
+            x = BigInt(v);
             break;
           case 'DOUBLE':
             if (typeof v !== 'number') throw bad(j, v);
-            buf[j]!.push(v);
+            x = v;
             break;
           case 'BOOLEAN':
-            buf[j]!.push(v === true || v === 1 || v === 'true');
+            x = v === true || v === 1 || v === 'true';
             break;
           default:
-            buf[j]!.push(typeof v === 'string' ? v : String(v));
+            x = typeof v === 'string' ? v : String(v);
         }
+        if (Array.isArray(b)) b.push(x);
+        else (b as unknown as unknown[])[n] = x;
       }
       n++;
       total++;
@@ -201,7 +236,7 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
     async abort(): Promise<void> {
       if (state !== 'open') return;
       state = 'aborted';
-      buf = [];
+      buf.length = 0;
       if (!toStdout) {
         if (fd >= 0) closeSync(fd);
         fd = -1;

@@ -19,14 +19,14 @@ beforeAll(() => {
 });
 
 /** Deterministic rows covering every column type, nulls, big counters, non-ASCII strings. */
-function makeRows(n: number): Row[] {
+function makeRows(n: number, nulls = 0.02): Row[] {
   let s = 12345;
   const rnd = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
   const rows: Row[] = [];
   for (let i = 0; i < n; i++) {
     const r: Row = {};
     for (const c of COLUMNS) {
-      if (c.name !== 'ts' && rnd() < 0.02) {
+      if (c.name !== 'ts' && rnd() < nulls) {
         r[c.name] = null;
         continue;
       }
@@ -87,32 +87,43 @@ describe('Parquet writer', () => {
     // hyparquet's reader with raw timestamps: µs since the epoch as bigint
     const back = await parquetReadObjects({ file, parsers: { timestampFromMicroseconds: (us: bigint) => us } });
     expect(back).toHaveLength(2500);
-    for (let i = 0; i < rows.length; i++) {
-      for (const c of COLUMNS) {
-        const want = rows[i]![c.name];
-        const got = back[i]![c.name];
-        if (want === null) {
-          expect(got ?? null, `${i} ${c.name}`).toBeNull();
-        } else if (c.type === 'timestamp') {
-          expect(got).toBe(BigInt(Math.round((want as number) * 1e6)));
-        } else if (typeof got === 'bigint') {
-          expect(got).toBe(BigInt(want as number));
-        } else {
-          expect(got, `${i} ${c.name}`).toBe(want);
-        }
-      }
-    }
+    const want = rows.map((r) => Object.fromEntries(COLUMNS.map((c) => {
+      const v = r[c.name];
+      if (v === null) return [c.name, null];
+      if (c.type === 'timestamp') return [c.name, BigInt(Math.round((v as number) * 1e6))];
+      if (c.type === 'int' && el(c.name).type === 'INT64') return [c.name, BigInt(v as number)];
+      return [c.name, v];
+    })));
+    const got = back.map((r) => Object.fromEntries(COLUMNS.map((c) => [c.name, r[c.name] ?? null])));
+    expect(got).toEqual(want);
     // and hyparquet's default conversion gives a UTC Date for ts
     const first = await parquetReadObjects({ file, rowStart: 0, rowEnd: 1 });
     expect((first[0]!.ts as Date).toISOString()).toBe(new Date(Math.floor((rows[0]!.ts as number) * 1000)).toISOString());
 
     // flowsift's own reader gives back the original rows (ts as float seconds, counters as numbers)
-    let i = 0;
-    for await (const r of readDataset(path)) {
-      for (const c of COLUMNS) expect(r[c.name], `${i} ${c.name}`).toEqual(rows[i]![c.name]);
-      i++;
-    }
-    expect(i).toBe(2500);
+    const mine: Row[] = [];
+    for await (const r of readDataset(path)) mine.push(r);
+    expect(mine).toEqual(rows);
+  });
+
+  it('declared never-null columns are REQUIRED, from typed buffers, with the same values; a null in one is an error', async () => {
+    const rows = makeRows(1500, 0);
+    const path = join(dir, 'required.parquet');
+    const w = createParquetWriter(path, COLUMNS, { rowGroupSize: 1000, required: FLOW_COLUMNS.map((c) => c.name) });
+    for (const r of rows) await w.write(r);
+    await w.close();
+    const file = await asyncBufferFromFile(path);
+    const md = await parquetMetadataAsync(file);
+    expect(md.schema.find((e) => e.name === 'src_bytes')!.repetition_type).toBe('REQUIRED');
+    expect(md.schema.find((e) => e.name === 'label')!.repetition_type).toBe('OPTIONAL');
+    // statistics: kept for ts and ports (pruning), min/max as written
+    const tsStats = md.row_groups[1]!.columns[0]!.meta_data!.statistics!;
+    expect(tsStats.min_value).toEqual(new Date(Math.floor((rows[1000]!.ts as number) * 1000)));
+    const back = await parquetReadObjects({ file, parsers: { timestampFromMicroseconds: (us: bigint) => Number(us) / 1e6 } });
+    expect(back.map((r) => Object.fromEntries(COLUMNS.map((c) => [c.name, typeof r[c.name] === 'bigint' ? Number(r[c.name]) : r[c.name]])))).toEqual(rows);
+    const w2 = createParquetWriter(join(dir, 'required-null.parquet'), COLUMNS, { required: ['src_port'] });
+    expect(() => w2.write({ ...rows[0]!, src_port: null })).toThrow(/column src_port: null does not fit Parquet type INT32 \(column declared never-null\)/);
+    await w2.abort();
   });
 
   it('abort leaves nothing behind; a value of the wrong type names row and column', async () => {
