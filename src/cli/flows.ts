@@ -14,16 +14,20 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
 import { EXIT, UsageError } from '../errors.ts';
-import { extractFlows, type ExtractOptions, type ExtractSummary } from '../features/extract.ts';
+import type { ExtractOptions, ExtractSummary } from '../features/extract.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
-import { DATASET_FORMATS, formatFromPath, openDatasetWriter, type DatasetFormat } from '../dataset/output.ts';
+import { LABEL_COLUMNS } from '../dataset/read.ts';
+import { OUTPUT_FORMATS, SPLIT_BY, outputFormatFromPath, type OutputFormat, type SplitBy } from '../dataset/partition.ts';
+import { FileTracker, extractFlowsSplit, finishLabels, openLabeler, openOutputWriter, withLabelOptions, type LabelFlags } from './label.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
 import type { CliIO, CommandDef } from './command.ts';
 
-export interface FlowsArgs {
+export interface FlowsArgs extends LabelFlags {
   captures: string[];
   output: string;
-  format?: DatasetFormat;
+  format?: OutputFormat;
+  /** Partitioned output (-o names a directory). */
+  splitBy?: SplitBy;
   idleTimeout: number;
   activeTimeout: number;
   timeWindow: number;
@@ -40,7 +44,7 @@ export interface FlowsArgs {
 export const PROGRESS_MIN_BYTES = 64 << 20;
 
 function builder(y: Argv): Argv<FlowsArgs> {
-  return y
+  return withLabelOptions(y)
     .positional('captures', {
       describe: 'Capture files (pcap/pcapng, plain or gzip), directories (every capture inside, ordered by first packet), or - (or nothing) for stdin',
       type: 'string',
@@ -48,9 +52,10 @@ function builder(y: Argv): Argv<FlowsArgs> {
     })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'Output file, written atomically (temp + rename); - = stdout', requiresArg: true })
     .option('format', {
-      choices: DATASET_FORMATS,
-      describe: 'csv: header + all columns; kdd: the 41 KDD features like KDDTrain+.txt (no header, whole-second duration, 2-decimal rates; tcp/udp/icmp only); jsonl: one JSON object per line. Default: from the -o extension (.csv; .kdd/.txt; .jsonl/.ndjson), else csv',
+      choices: OUTPUT_FORMATS,
+      describe: 'csv: header + all columns; kdd: the 41 KDD features like KDDTrain+.txt (no header, whole-second duration, 2-decimal rates; tcp/udp/icmp only); jsonl: one JSON object per line; parquet: typed columns (ts TIMESTAMP(MICROS, UTC)) in streamed row groups. Default: from the -o extension (.csv; .kdd/.txt; .jsonl/.ndjson; .parquet/.pq), else csv',
     })
+    .option('split-by', { choices: SPLIT_BY, describe: 'Partitioned output: -o names a directory that gets date=YYYY-MM-DD[/hour=HH]/part-N.<ext> (UTC, by flow start) or file=<capture>/part-N.<ext> (each capture on its own); default format parquet' })
     .option('idle-timeout', { type: 'number', default: 120, describe: 'End a flow after this many seconds without a packet (packet time)', requiresArg: true })
     .option('active-timeout', { type: 'number', default: 0, describe: 'Cut a flow this many seconds after its start (0 = off); also bounds how long rows wait to come out in start order', requiresArg: true })
     .option('time-window', { type: 'number', default: 2, describe: 'Time window of features 23–31, seconds by flow start time', requiresArg: true })
@@ -61,13 +66,14 @@ function builder(y: Argv): Argv<FlowsArgs> {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr (errors and warnings still)' })
     .epilog(
       'Rows are ordered by flow start time. Windows include the current connection. Content features 10–22 (hot … is_guest_login) ' +
-        'are 0 unless the payload stage is on for the flow (column payload_inspected). Columns: see README "Flow columns".',
+        'come from the payload stage (cleartext login protocols) and are 0 unless it inspected the flow (column payload_inspected: ' +
+        'false for encrypted or unrecognised traffic). Columns: see README "Flow columns".',
     ) as unknown as Argv<FlowsArgs>;
 }
 
-function validate(a: FlowsArgs): DatasetFormat {
-  if (a.format !== undefined && !DATASET_FORMATS.includes(a.format)) {
-    throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got ${String(a.format)}`);
+function validate(a: FlowsArgs): OutputFormat {
+  if (a.format !== undefined && !OUTPUT_FORMATS.includes(a.format)) {
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${String(a.format)}`);
   }
   const num = (name: string, v: number, min: number, integer = false): void => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
@@ -80,10 +86,11 @@ function validate(a: FlowsArgs): DatasetFormat {
   num('time-window', a.timeWindow, 0);
   num('host-window', a.hostWindow, 1, true);
   if (a.contentBytes !== undefined) num('content-bytes', a.contentBytes, 0, true);
-  const fromExt = formatFromPath(a.output);
+  if (a.splitBy !== undefined) return a.format ?? 'parquet';
+  const fromExt = outputFormatFromPath(a.output);
   if (a.format !== undefined) return a.format;
   if (fromExt === null) {
-    throw new UsageError(`cannot tell the output format from '${a.output}': use --format csv|kdd|jsonl (or an extension .csv, .kdd, .txt, .jsonl, .ndjson)`);
+    throw new UsageError(`cannot tell the output format from '${a.output}': use --format csv|kdd|jsonl|parquet (or an extension .csv, .kdd, .txt, .jsonl, .ndjson, .parquet)`);
   }
   return fromExt ?? 'csv';
 }
@@ -114,7 +121,7 @@ function skippedText(s: ExtractSummary): string {
 }
 
 /** Why an output is empty, in one line. */
-function emptyReason(s: ExtractSummary, format: DatasetFormat, nonKdd: number): string {
+function emptyReason(s: ExtractSummary, format: OutputFormat, nonKdd: number): string {
   if (s.packets === 0) {
     if (s.errors.length > 0) return 'no packets could be read';
     return s.files.length === 0 ? 'no capture files found in the input' : 'the input holds no packets';
@@ -132,7 +139,10 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     if ((io.stdin as { isTTY?: boolean }).isTTY) throw new UsageError('name a capture file or directory, or pipe a capture to stdin (-)');
     inputs.push('-');
   }
-  const writer = openDatasetWriter(format, args.output, FLOW_COLUMNS, io.stdout);
+  const labeler = await openLabeler(args);
+  const byFile = args.splitBy === 'file' ? new FileTracker() : undefined;
+  const columns = labeler ? [...FLOW_COLUMNS, ...LABEL_COLUMNS] : FLOW_COLUMNS;
+  const { writer } = openOutputWriter({ output: args.output, format, splitBy: args.splitBy }, columns, io, byFile?.sourceOf, FLOW_COLUMNS.map((c) => c.name));
 
   let bar: cliProgress.SingleBar | undefined;
   const total = io.stderrIsTTY && !args.quiet ? inputBytes(inputs) : 0;
@@ -166,7 +176,10 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
 
   let summary: ExtractSummary;
   try {
-    summary = await extractFlows(inputs, opts, (row) => writer.write(row));
+    summary = await extractFlowsSplit(inputs, opts, (row) => {
+      labeler?.labelRow(row);
+      return writer.write(row);
+    }, byFile);
   } catch (e) {
     bar?.stop();
     await writer.abort();
@@ -185,6 +198,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     return summary.aborted ? EXIT.INTERRUPTED : EXIT.BAD_INPUT;
   }
   const n = await writer.close();
+  if (labeler) await finishLabels(labeler, args, io, args.quiet);
 
   if (!args.quiet) {
     const files = summary.files.length;
@@ -208,7 +222,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
 
 const def: CommandDef<FlowsArgs> = {
   command: 'flows [captures..]',
-  describe: 'Captures → one row per bidirectional flow with the 41 KDD features (CSV, KDD or JSON Lines)',
+  describe: 'Captures → one row per bidirectional flow with the 41 KDD features (CSV, KDD, JSON Lines or Parquet), optionally labeled from ground truth',
   builder,
   run: (args, io) => runFlows(args, io),
 };

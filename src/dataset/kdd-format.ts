@@ -30,9 +30,20 @@ const PLAN: { name: string; kind: Kind; cap: number }[] = KDD_COLUMNS.map((c) =>
   cap: CAP[c.name] ?? Infinity,
 }));
 
-function num(row: Row, name: string): number {
-  const v = row[name];
+function num(v: Row[string] | undefined): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'boolean' ? (v ? 1 : 0) : 0;
+}
+
+/** "0.00" … "1.00": rates are fractions, so 2-decimal text is a table lookup. */
+const RATE2: string[] = Array.from({ length: 101 }, (_, i) => (i / 100).toFixed(2));
+
+/** A rate with 2 decimals, exactly as toFixed(2) / printf("%.2f") round it. */
+export function rate2(v: number): string {
+  if (!(v >= 0 && v <= 1)) return v.toFixed(2);
+  const x = v * 100;
+  const r = Math.round(x);
+  // Near a half-way point the binary value decides (0.175 is 0.17499…): let toFixed do those.
+  return Math.abs(x - r) > 0.4999 ? v.toFixed(2) : RATE2[r]!;
 }
 
 /** One KDD line (no line end) for a row, or undefined when the row's protocol has no KDD encoding. */
@@ -42,21 +53,22 @@ export function kddLine(row: Row): string | undefined {
   for (let i = 0; i < PLAN.length; i++) {
     const p = PLAN[i]!;
     if (i > 0) s += ',';
+    const v = row[p.name];
     switch (p.kind) {
       case 'duration':
-        s += String(Math.trunc(num(row, p.name)));
+        s += String(Math.trunc(num(v)));
         break;
       case 'symbol': {
-        const v = String(row[p.name] ?? '');
-        s += p.name === 'flag' ? (KDD_FLAG[v] ?? v) : v;
+        const t = String(v ?? '');
+        s += p.name === 'flag' ? (KDD_FLAG[t] ?? t) : t;
         break;
       }
       case 'rate':
-        s += num(row, p.name).toFixed(2);
+        s += rate2(num(v));
         break;
       default: {
-        const v = Math.round(num(row, p.name));
-        s += String(v > p.cap ? p.cap : v);
+        const n = Math.round(num(v));
+        s += String(n > p.cap ? p.cap : n);
       }
     }
   }

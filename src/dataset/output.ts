@@ -38,12 +38,48 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/**
+ * Text batched into one reusable byte buffer (no array of small strings to join: that cost more than
+ * formatting the rows). `drain(bytes)` receives each full batch.
+ */
+class Batcher {
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private off = 0;
+
+  /** Append; calls `drain` first when the text might not fit. Returns drain's result. */
+  add(text: string, drain: (bytes: Buffer) => void | Promise<void>): void | Promise<void> {
+    let r: void | Promise<void> = undefined;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.off + text.length * 3 > this.buf.length) {
+      r = this.take(drain);
+      if (text.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(text.length * 3);
+    }
+    this.off += this.buf.write(text, this.off, 'utf8');
+    return r;
+  }
+
+  /** Hand the batch to `drain` (the buffer is reused afterwards, so drain must use it at once or copy). */
+  take(drain: (bytes: Buffer) => void | Promise<void>): void | Promise<void> {
+    if (this.off === 0) return;
+    const bytes = this.buf.subarray(0, this.off);
+    this.off = 0;
+    return drain(bytes);
+  }
+
+  clear(): void {
+    this.off = 0;
+  }
+}
+
 class FileSink implements TextSink {
   private fd: number | undefined;
-  private parts: string[] = [];
-  private pending = 0;
+  private readonly batch = new Batcher();
   private done = false;
   readonly temp: string;
+  private readonly drainFn = (bytes: Buffer): void => {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
+  };
 
   constructor(readonly target: string) {
     this.temp = tempPathFor(target);
@@ -51,25 +87,14 @@ class FileSink implements TextSink {
   }
 
   write(text: string): void {
-    this.parts.push(text);
-    this.pending += text.length;
-    if (this.pending >= CHUNK) this.flush();
-  }
-
-  private flush(): void {
-    if (this.parts.length === 0 || this.fd === undefined) return;
-    const s = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
-    this.parts = [];
-    this.pending = 0;
-    const buf = Buffer.from(s, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    if (this.done) return;
+    this.batch.add(text, this.drainFn);
   }
 
   async close(): Promise<void> {
     if (this.done) return;
     try {
-      this.flush();
+      this.batch.take(this.drainFn);
       closeSync(this.fd!);
       this.fd = undefined;
       renameSync(this.temp, this.target);
@@ -83,7 +108,7 @@ class FileSink implements TextSink {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    this.parts = [];
+    this.batch.clear();
     if (this.fd !== undefined) {
       try {
         closeSync(this.fd);
@@ -102,12 +127,30 @@ class FileSink implements TextSink {
 
 class StreamSink implements TextSink {
   readonly target = '-';
-  private parts: string[] = [];
-  private pending = 0;
+  private readonly batch = new Batcher();
   private done = false;
   private error: Error | undefined;
+  /** Resolves when the stream has drained (one shared promise while it is full). */
+  private waiting: Promise<void> | undefined;
   private readonly onError = (e: Error): void => {
     this.error = e;
+  };
+  private readonly drainFn = (bytes: Buffer): void | Promise<void> => {
+    if (this.error) throw this.error;
+    // The batch buffer is reused: the stream gets a copy.
+    if (!this.stream.write(Buffer.from(bytes)) && this.waiting === undefined) {
+      this.waiting = new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          this.waiting = undefined;
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
+    }
+    return this.waiting;
   };
 
   constructor(private readonly stream: Writable) {
@@ -115,34 +158,14 @@ class StreamSink implements TextSink {
   }
 
   write(text: string): void | Promise<void> {
-    this.parts.push(text);
-    this.pending += text.length;
-    if (this.pending >= CHUNK) return this.flush();
-  }
-
-  private flush(): void | Promise<void> {
-    if (this.error) throw this.error;
-    if (this.parts.length === 0) return;
-    const s = this.parts.join('');
-    this.parts = [];
-    this.pending = 0;
-    if (!this.stream.write(s)) {
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.stream.off('drain', done);
-          this.stream.off('close', done);
-          resolve();
-        };
-        this.stream.on('drain', done);
-        this.stream.on('close', done);
-      });
-    }
+    if (this.done) return;
+    return this.batch.add(text, this.drainFn);
   }
 
   async close(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.flush();
+    await this.batch.take(this.drainFn);
     // Wait until everything handed to the stream has been processed.
     await new Promise<void>((resolve, reject) => {
       this.stream.write('', (err) => (err ? reject(err) : resolve()));
@@ -154,7 +177,7 @@ class StreamSink implements TextSink {
   async abort(): Promise<void> {
     // What was streamed is gone; drop what is still batched.
     this.done = true;
-    this.parts = [];
+    this.batch.clear();
     this.stream.off('error', this.onError);
   }
 }

@@ -143,6 +143,6 @@ describe('flowsift flows', () => {
     expect(code).toBe(0);
     expect(out).toContain('--format');
     expect(out).toContain('--host-window');
-    expect(out).toMatch(/Content features 10–22[\s\S]*are 0 unless the payload stage/);
+    expect(out).toMatch(/Content\s+features\s+10–22[\s\S]*are\s+0\s+unless\s+it\s+inspected\s+the\s+flow/);
   });
 });

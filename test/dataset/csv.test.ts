@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { CsvWriter, csvField, formatNumber } from '../../src/dataset/csv.ts';
+import { CsvWriter, csvField, formatMicro, formatNumber } from '../../src/dataset/csv.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
 
@@ -41,5 +41,20 @@ describe('CSV writer', () => {
       { a: 'x,y', b: '0.0000001', c: '', d: 'false' },
       { a: 'q"', b: '3', c: 'ok', d: 'true' },
     ]);
+  });
+});
+
+describe('formatMicro (times and rates in CSV)', () => {
+  it('prints at most 6 decimals without trailing zeros, equal to toFixed(6) as a number', () => {
+    expect(formatMicro(0.5)).toBe('0.5');
+    expect(formatMicro(1 / 3)).toBe('0.333333');
+    expect(formatMicro(2 / 3)).toBe('0.666667');
+    expect(formatMicro(1700000000.014446)).toBe('1700000000.014446');
+    expect(formatMicro(1700000000.0000005)).toBe('1700000000.000001');
+    expect(formatMicro(6.159373)).toBe('6.159373');
+    expect(formatMicro(0.000001)).toBe('0.000001');
+    expect(formatMicro(0.0000004)).toBe('0');
+    expect(formatMicro(12)).toBe('12');
+    for (let d = 1; d <= 300; d++) for (let n = 0; n <= d; n++) expect(Number(formatMicro(n / d))).toBe(Number((n / d).toFixed(6)));
   });
 });

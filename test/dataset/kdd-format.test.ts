@@ -60,3 +60,12 @@ describe('KDD format', () => {
     expect(kddLine(row())!.startsWith('0,tcp,http,SF,')).toBe(true);
   });
 });
+
+describe('rate2', () => {
+  it('equals toFixed(2) on every fraction n/d with d ≤ 600 (the rounding printf("%.2f") does)', async () => {
+    const { rate2 } = await import('../../src/dataset/kdd-format.ts');
+    const bad: string[] = [];
+    for (let d = 1; d <= 600; d++) for (let n = 0; n <= d; n++) if (rate2(n / d) !== (n / d).toFixed(2)) bad.push(`${n}/${d}`);
+    expect(bad).toEqual([]);
+  });
+});
