@@ -81,6 +81,8 @@ function reset(p: DecodedPacket): void {
   p.moreFragments = false;
   p.isFragment = false;
   p.dontFragment = false;
+  p.fragDataOffset = 0;
+  p.fragNextHeader = 0;
   p.l4Offset = 0;
   p.srcPort = 0;
   p.dstPort = 0;

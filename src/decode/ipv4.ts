@@ -49,6 +49,10 @@ export function decodeIPv4(p: DecodedPacket, off: number): void {
     stopTruncated(p, Layer.IPv4);
     return;
   }
+  if (p.isFragment) {
+    p.fragDataOffset = off + ihl;
+    p.fragNextHeader = proto;
+  }
   const ipEnd = off + total;
   if (fragOffset !== 0) {
     // Non-first fragment: no L4 header here; the payload is a slice of the original datagram.

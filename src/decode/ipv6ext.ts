@@ -58,6 +58,8 @@ export function walkIPv6Ext(buf: Uint8Array, off: number, lim: number, nh: numbe
         frag.isFragment = true;
         frag.fragOffset = fo;
         frag.moreFragments = (buf[off + 3]! & 1) !== 0;
+        frag.fragDataOffset = off + 8;
+        frag.fragNextHeader = buf[off]!;
         frag.fragId = ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0;
       }
       if (fo !== 0) {

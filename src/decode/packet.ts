@@ -36,7 +36,11 @@ export class DecodedPacket {
   etherType = 0;
 
   // ---- network layer ----------------------------------------------------------------------
-  /** 4, 6, or 0 when no IP layer was reached. */
+  /**
+   * 4, 6, or 0 when no IP layer was reached. Set only when the fixed header with both addresses is
+   * present; a shorter IP header still fills what it holds (ipOffset, ipTotalLen, ttl, ...) with
+   * ipVersion 0, stopLayer IPv4/IPv6, stopReason 'truncated'.
+   */
   ipVersion = 0;
   /** Offset of the IP header in buf. */
   ipOffset = 0;
@@ -48,7 +52,7 @@ export class DecodedPacket {
   /** IPv4 addresses as unsigned 32-bit numbers (network order value). */
   src4 = 0;
   dst4 = 0;
-  /** IPv6 addresses as four unsigned 32-bit words each (reused arrays). */
+  /** IPv6 addresses as four unsigned 32-bit words each (reused arrays; meaningful when ipVersion === 6). */
   readonly src6 = new Uint32Array(4);
   readonly dst6 = new Uint32Array(4);
   /** Upper-layer protocol after IPv6 extension headers (IPPROTO_*). */
@@ -60,6 +64,13 @@ export class DecodedPacket {
   /** True when this packet is a fragment (offset > 0 or MF set, or an IPv6 fragment header). */
   isFragment = false;
   dontFragment = false;
+  /**
+   * Fragments (isFragment): offset in buf where this fragment's data starts — right after the IPv4
+   * header, or right after the IPv6 fragment header — and the protocol it carries (IPv4 protocol /
+   * the fragment header's Next Header). 0 when not a fragment.
+   */
+  fragDataOffset = 0;
+  fragNextHeader = 0;
 
   // ---- transport layer --------------------------------------------------------------------
   /** Offset of the L4 header in buf; 0 if not reached. */
@@ -74,7 +85,10 @@ export class DecodedPacket {
   urgentPtr = 0;
   /** TCP data offset × 4 (header incl. options); 20 for no options. */
   tcpHeaderLen = 0;
-  /** Offset of the L4 payload (TCP/UDP data, ICMP message body after the 8-byte header) in buf. */
+  /**
+   * Offset of the L4 payload (TCP/UDP data, ICMP/ICMPv6 message body after the 8-byte header) in
+   * buf; for protocols without a decoder here (GRE, ESP, ...) and non-first fragments, the IP payload.
+   */
   payloadOffset = 0;
   /** Payload length per the headers (IP total length − headers), even if not all captured. */
   payloadLen = 0;
@@ -100,10 +114,17 @@ export class DecodedPacket {
   // ---- outcome -----------------------------------------------------------------------------
   /** Deepest layer decoded (Layer enum). */
   layer: Layer = Layer.None;
-  /** Some layer ran past the captured bytes (decoded as far as they go). */
+  /**
+   * Some layer ran past the captured bytes (decoded as far as they go). Also set when only the
+   * payload is cut (payloadCaptured < payloadLen) — then stopLayer stays None.
+   */
   truncated = false;
   /** Layer where decoding stopped early (Layer.None when it reached the end normally). */
   stopLayer: Layer = Layer.None;
-  /** Short machine code for why it stopped: '' | 'truncated' | 'unsupported-linktype' | 'bad-header' | 'not-ip' | ... */
+  /**
+   * Short machine code for why it stopped (STOP in src/decode/stop.ts): '' | 'truncated' |
+   * 'unsupported-linktype' | 'bad-header' | 'not-ip' | 'fragment' (an L4 header continues in a
+   * later fragment).
+   */
   stopReason = '';
 }

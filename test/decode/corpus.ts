@@ -92,7 +92,7 @@ export async function decodeFile(name: string): Promise<Snap[]> {
 export function boundsViolation(p: DecodedPacket): string {
   const { start, end } = p;
   if (!(start >= 0 && start <= end && end <= p.buf.length)) return `view [${start},${end}) outside buffer ${p.buf.length}`;
-  const offs: [string, number][] = [['ipOffset', p.ipOffset], ['l4Offset', p.l4Offset], ['payloadOffset', p.payloadOffset]];
+  const offs: [string, number][] = [['ipOffset', p.ipOffset], ['l4Offset', p.l4Offset], ['payloadOffset', p.payloadOffset], ['fragDataOffset', p.fragDataOffset]];
   for (const [k, v] of offs) {
     if (v !== 0 && (v < start || v > end)) return `${k}=${v} outside [${start},${end}]`;
     if (!Number.isInteger(v)) return `${k}=${v} not an integer`;

@@ -35,6 +35,9 @@ describe('IPv4', () => {
     expect(f[0]).toMatchObject({ fragId: 0xf2, moreFragments: true, fragOffset: 0, isFragment: true, ipTotalLen: 38, srcPort: 123, dstPort: 137, layer: Layer.UDP, payloadLen: 10 });
     // frame 2: 0x00f2 0 6 136 eth:ethertype:ip:data  (offset 6 × 8 = 48 bytes; no UDP header here)
     expect(f[1]).toMatchObject({ fragId: 0xf2, moreFragments: false, fragOffset: 48, isFragment: true, ipTotalLen: 136, srcPort: 0, layer: Layer.IPv4, payloadLen: 116, stopReason: '' });
+    // fragment data right after the 20-byte IPv4 header; it carries ip.proto 17
+    expect(f[1]).toMatchObject({ fragDataOffset: 14 + 20, fragNextHeader: 17 });
+    expect(f[0]).toMatchObject({ fragDataOffset: 14 + 20, fragNextHeader: 17 });
     // frame 3: 0x00f2 1 0 324 123 137
     expect(f[2]).toMatchObject({ fragId: 0xf2, moreFragments: true, fragOffset: 0, ipTotalLen: 324, srcPort: 123, dstPort: 137 });
   });
@@ -103,6 +106,10 @@ describe('IPv6', () => {
     expect(f[3]).toMatchObject({ src: '2607:f740:b::f93', proto: 17, ipTotalLen: 390, ipHeaderLen: 48, isFragment: true, fragId: 1, fragOffset: 2896, moreFragments: false, srcPort: 0, layer: Layer.IPv6, payloadLen: 342 });
     // frame 6: 44 1440 0x00000002 0 1 53 51851 (first fragment: UDP header present)
     expect(f[5]).toMatchObject({ ipTotalLen: 1480, isFragment: true, fragId: 2, fragOffset: 0, moreFragments: true, srcPort: 53, dstPort: 51851, layer: Layer.UDP });
+    // TF -e ipv6.fraghdr.nxt: frames 4 and 6 → 17; fragment data starts after the 8-byte fragment header
+    expect(f[3]).toMatchObject({ fragDataOffset: 14 + 40 + 8, fragNextHeader: 17 });
+    expect(f[5]).toMatchObject({ fragDataOffset: 14 + 40 + 8, fragNextHeader: 17 });
+    expect(f[0]).toMatchObject({ fragDataOffset: 0, fragNextHeader: 0 });
     // frame 1: 17 81 51850 53 — not a fragment
     expect(f[0]).toMatchObject({ isFragment: false, proto: 17, srcPort: 51850, dstPort: 53, ipHeaderLen: 40, src: '2001:470:1f11:81f:d138:5f55:6d4:1fe2' });
   });

@@ -13,7 +13,7 @@ import { DecodedPacket } from '../../src/decode/packet.ts';
 import { decodePacket } from '../../src/decode/decoder.ts';
 import { CORPUS_DIR, boundsViolation, corpusFiles, decodeRaw, readPackets, type RawPacket } from './corpus.ts';
 
-const OFFSET_FIELDS = new Set(['ipOffset', 'l4Offset', 'payloadOffset']);
+const OFFSET_FIELDS = new Set(['ipOffset', 'l4Offset', 'payloadOffset', 'fragDataOffset']);
 const SKIP = new Set(['buf', 'start', 'end']);
 const KEYS = Object.keys(new DecodedPacket()).filter((k) => !SKIP.has(k));
 
