@@ -41,7 +41,9 @@ export class FtpAnalyzer implements Analyzer {
     (fromOrig ? this.client : this.server).push(buf, off, len);
   }
 
-  gap(): void {}
+  gap(fromOrig: boolean, len: number): void {
+    (fromOrig ? this.client : this.server).gap(len);
+  }
 
   end(): void {
     this.client.flush();

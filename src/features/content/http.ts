@@ -113,9 +113,10 @@ export class HttpAnalyzer implements Analyzer {
     if (side.state !== STOPPED) side.lines.push(buf, off, len);
   }
 
-  gap(fromOrig: boolean): void {
-    // Framing is lost after a hole: stop reading that direction.
-    (fromOrig ? this.req : this.resp).state = STOPPED;
+  gap(fromOrig: boolean, len: number): void {
+    // A hole inside a skipped body keeps the framing; anywhere else it is lost: stop that direction.
+    const side = fromOrig ? this.req : this.resp;
+    if (!side.lines.gap(len)) side.state = STOPPED;
   }
 
   end(): void {}

@@ -159,7 +159,6 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
     onExpire(flow: FlowContext, out: FlowRecord): void {
       const st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
       flow.slots[slot] = undefined;
-      out.payloadInspected = false;
       if (st === undefined || st === SKIP || st.analyzer === null) return;
       st.fromOrig = true;
       st.orig!.end();

@@ -80,6 +80,23 @@ export class LineSplitter {
     }
   }
 
+  /**
+   * `n` bytes of the stream are missing. Inside a skipped body the framing survives (returns true);
+   * otherwise the line being assembled is dropped and the bytes after the hole start a new line
+   * (false): interactive protocols send one command or reply per segment, so segments usually
+   * start lines.
+   */
+  gap(n: number): boolean {
+    if (this.skipBytes >= n) {
+      this.skipBytes -= n;
+      return true;
+    }
+    this.skipBytes = 0;
+    this.len = 0;
+    this.afterCr = false;
+    return false;
+  }
+
   /** The unterminated rest of the current line (e.g. a prompt), or '' when none. */
   partial(): string {
     return this.len === 0 ? '' : latin1Slice.call(this.line!, 0, this.len);

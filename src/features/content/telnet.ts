@@ -91,8 +91,9 @@ abstract class TerminalAnalyzer implements Analyzer {
     if (last === SPACE || last === COLON) this.session.serverPartial(this.server.partial());
   }
 
-  gap(): void {
-    // A lost segment: the line being assembled is unreliable but harmless; carry on.
+  gap(fromOrig: boolean, len: number): void {
+    // A lost segment: drop the damaged line and resume at the next one.
+    (fromOrig ? this.client : this.server).gap(len);
   }
 
   end(): void {
@@ -218,7 +219,9 @@ export class RshAnalyzer implements Analyzer {
     if (len > 0 && !this.refused) this.output.push(buf, off, len);
   }
 
-  gap(): void {}
+  gap(fromOrig: boolean, len: number): void {
+    if (!fromOrig) this.output.gap(len);
+  }
 
   end(): void {
     this.output.flush();

@@ -51,6 +51,20 @@ describe('LineSplitter', () => {
     expect(out).toEqual(['partial line', '-ERR x']);
   });
 
+  it('a gap drops the line being assembled, the next segment starts a line; inside a skipped body the framing is kept', () => {
+    const out: string[] = [];
+    const l = new LineSplitter((x) => out.push(x));
+    const push = (t: string) => l.push(b(t), 0, t.length);
+    push('RETR a\r\nRETR b');
+    expect(l.gap(10)).toBe(false); // lost: the rest of 'RETR b…': the damaged line is dropped
+    push('QUIT\r\n');
+    expect(out).toEqual(['RETR a', 'QUIT']);
+    l.skip(100);
+    expect(l.gap(40)).toBe(true); // 40 of the 100 body bytes lost: 60 remain to skip
+    push(`${'z'.repeat(60)}NEXT\r\n`);
+    expect(out).toEqual(['RETR a', 'QUIT', 'NEXT']);
+  });
+
   it('terminal: CR or CR NUL or CR LF ends a line; backspace and ^U edit; controls are dropped', () => {
     expect(split(['ls\r\0', 'cd /tmpx\x08\r\n', 'junk\x15pwd\r', 'a\x01b\n'], undefined, true)).toEqual(['ls', 'cd /tmp', 'pwd', 'ab']);
   });
