@@ -59,29 +59,45 @@ const WORKER = new URL('../test/reliability/fuzz-worker.mjs', import.meta.url);
 let worker!: Worker;
 let pending: { index: number; resolve: (r: Result | null) => void } | null = null;
 let dead: Error | null = null;
+let ready: Promise<void> = Promise.resolve();
 
-function spawn(): void {
+/** Start a worker and wait until it has loaded the corpus and the pipeline (a load failure is fatal, not a case crash). */
+function spawn(): Promise<void> {
   dead = null;
   worker = new Worker(WORKER, { workerData: { seed, budget }, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
-  worker.on('message', (r: Result) => {
-    const p = pending;
-    pending = null;
-    p?.resolve(r);
+  ready = new Promise<void>((resolve) => {
+    let up = false;
+    worker.on('message', (r: Result | 'ready') => {
+      if (r === 'ready') {
+        up = true;
+        resolve();
+        return;
+      }
+      const p = pending;
+      pending = null;
+      p?.resolve(r);
+    });
+    worker.on('error', (e) => {
+      if (!up) {
+        console.error(`fuzz: the worker failed to load the pipeline: ${e.stack ?? e.message}`);
+        process.exit(1);
+      }
+      dead = e;
+      const p = pending;
+      pending = null;
+      p?.resolve(null);
+    });
   });
-  worker.on('error', (e) => {
-    dead = e;
-    const p = pending;
-    pending = null;
-    p?.resolve(null);
-  });
+  return ready;
 }
 
-function run(index: number): Promise<{ r: Result | null; hang: boolean; crash?: string }> {
+async function run(index: number): Promise<{ r: Result | null; hang: boolean; crash?: string }> {
+  await ready;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       pending = null;
       void worker.terminate();
-      spawn();
+      void spawn();
       resolve({ r: null, hang: true });
     }, budget * 5 + 5000);
     pending = {
@@ -89,8 +105,8 @@ function run(index: number): Promise<{ r: Result | null; hang: boolean; crash?: 
       resolve: (r) => {
         clearTimeout(timer);
         if (r === null) {
-          const why = `worker died: ${dead?.message ?? 'unknown'}`;
-          spawn();
+          const why = `worker died: ${dead?.stack ?? dead?.message ?? 'unknown'}`;
+          void spawn();
           resolve({ r: null, hang: false, crash: why });
         } else resolve({ r, hang: false });
       },
@@ -100,7 +116,7 @@ function run(index: number): Promise<{ r: Result | null; hang: boolean; crash?: 
 }
 
 const corpus = loadCorpus();
-spawn();
+await spawn();
 mkdirSync(outDir, { recursive: true });
 let crashes = 0;
 let hangs = 0;
@@ -131,7 +147,7 @@ for (let i = from; i < from + cases; i++) {
     const c = makeCase(corpus, seed, i);
     const file = join(outDir, `seed${seed}-case${i}-${c.op}${c.gzip ? '.pcap.gz' : '.pcap'}`);
     writeFileSync(file, c.bytes);
-    console.log(`${kind.toUpperCase()} case ${i} (${c.op} on ${c.source || 'synthetic'}: ${c.detail}): ${why.split('\n')[0]}`);
+    console.log(`${kind.toUpperCase()} case ${i} (${c.op} on ${c.source || 'synthetic'}: ${c.detail}): ${why.split('\n').slice(0, 4).join(' / ')}`);
     console.log(`  reproduce: npx tsx scripts/fuzz.ts --seed ${seed} --case ${i}    # input saved as ${file}`);
   }
   if ((i - from + 1) % 1000 === 0) console.error(`… ${i - from + 1}/${cases} cases, ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -15,3 +15,4 @@ parentPort.on('message', async (index) => {
   const out = await runCase(c, budget, clean);
   parentPort.postMessage({ index, op: c.op, source: c.source, detail: c.detail, failures: out.failures, ms: out.ms, packets: out.packets, peakExtra: out.peakExtra });
 });
+parentPort.postMessage('ready');

@@ -19,6 +19,11 @@ import type { CaptureRecord } from '../../src/capture/record.ts';
 import { decodePacket } from '../../src/decode/decoder.ts';
 import { DecodedPacket } from '../../src/decode/packet.ts';
 import { InputError } from '../../src/errors.ts';
+import type { Row } from '../../src/dataset/types.ts';
+import { createContentPlugin } from '../../src/features/content/index.ts';
+import { FeatureStage } from '../../src/features/extract.ts';
+import { FLOW_COLUMNS } from '../../src/features/schema.ts';
+import { FlowMeter } from '../../src/flow/meter.ts';
 import type { FlowRecord } from '../../src/flow/record.ts';
 import type { FuzzCase } from './mutate.ts';
 
@@ -51,21 +56,8 @@ export interface PipelineOptions {
 }
 
 const pkt = new DecodedPacket();
-
-interface Meter { packet(rec: CaptureRecord, p: DecodedPacket): void; finish(): void }
-type MeterCtor = new (opts: object, onFlow: (f: FlowRecord) => void) => Meter;
-let meterCtor: MeterCtor | null | undefined;
-/** The flow engine, once it exists (loaded lazily so the harness runs before src/flow/meter.ts lands). */
-async function flowMeter(): Promise<MeterCtor | null> {
-  if (meterCtor !== undefined) return meterCtor;
-  const spec = '../../src/flow/meter.ts';
-  try {
-    meterCtor = ((await import(spec)) as { FlowMeter: MeterCtor }).FlowMeter;
-  } catch {
-    meterCtor = null;
-  }
-  return meterCtor;
-}
+const NUMERIC = FLOW_COLUMNS.filter((c) => c.type === 'int' || c.type === 'float' || c.type === 'timestamp').map((c) => c.name);
+const RATES = FLOW_COLUMNS.filter((c) => c.name.endsWith('_rate')).map((c) => c.name);
 
 export async function runPipeline(path: string, o: PipelineOptions): Promise<CaseOutcome> {
   const failures: string[] = [];
@@ -74,18 +66,26 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
   let delivered = 0;
   let flowPkts = 0;
   let flows = 0;
+  let rows = 0;
   const t0 = performance.now();
   const sample = (): void => {
     const extra = process.memoryUsage().arrayBuffers - base;
     if (extra > peakExtra) peakExtra = extra;
   };
+  // The feature stage exactly as extractFlows wires it: meter (+ payload stage) → start order → rows.
+  const stage = new FeatureStage({}, (row) => {
+    rows++;
+    if (failures.length < 20) checkRow(row, failures);
+  });
+  let ended = false;
   const onFlow = (f: FlowRecord): void => {
     flows++;
     flowPkts += f.srcPkts + f.dstPkts;
-    if (!(f.endTs >= f.startTs) && !(Number.isNaN(f.startTs) && Number.isNaN(f.endTs))) failures.push(`flow ${f.uid}: endTs ${f.endTs} < startTs ${f.startTs}`);
+    if (!(f.endTs >= f.startTs)) failures.push(`flow ${f.uid}: endTs ${f.endTs} < startTs ${f.startTs}`);
+    stage.push(f);
+    ended = true;
   };
-  const Ctor = await flowMeter();
-  const meter: Meter = Ctor ? new Ctor({}, onFlow) : { packet() {}, finish() {} };
+  const meter = new FlowMeter({}, onFlow, [createContentPlugin({ slot: 0 })]);
   const onRecord = (rec: CaptureRecord): void => {
     delivered++;
     if ((delivered & 1023) === 0) sample();
@@ -94,11 +94,16 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
     decodePacket(rec, pkt);
     checkDecoded(rec, pkt, failures, delivered);
     meter.packet(rec, pkt);
+    if (ended) {
+      ended = false;
+      stage.release(meter.oldestLiveStart());
+    }
   };
   let report;
   try {
     report = await readCaptures([path], onRecord, { resync: o.resync, strict: o.strict });
     meter.finish();
+    stage.finish();
   } catch (err) {
     failures.push(`uncaught ${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack?.split('\n').slice(1, 6).join('\n')}`);
   }
@@ -112,18 +117,32 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
     if (o.exactPackets !== undefined && delivered !== o.exactPackets) failures.push(`truncated copy: ${delivered} packets read, ${o.exactPackets} complete records before the cut`);
     for (const e of report.errors) if (!(e instanceof InputError)) failures.push(`report error is not an InputError: ${String(e)}`);
     if (o.expectFault && report.errors.length + report.warnings.length === 0 && !report.files.some((f) => f.truncatedTail)) failures.push('corrupt framing read without any error or warning');
+    if (rows !== flows) failures.push(`${flows} flows ended but ${rows} rows came out`);
     if (flowPkts > delivered) failures.push(`flows count ${flowPkts} packets, only ${delivered} read`);
   }
   return {
     failures,
     packets: delivered,
-    flows,
+    flows: rows,
     errors: report?.errors.length ?? -1,
     warnings: report?.warnings.length ?? -1,
     ms,
     peakExtra,
     firstError: report?.errors[0]?.message,
   };
+}
+
+function checkRow(row: Row, failures: string[]): void {
+  for (const c of FLOW_COLUMNS) if (!(c.name in row)) failures.push(`row ${row.uid}: column ${c.name} missing`);
+  for (const n of NUMERIC) {
+    const v = row[n];
+    if (typeof v !== 'number' || !Number.isFinite(v)) failures.push(`row ${row.uid}: ${n} = ${String(v)}`);
+  }
+  for (const n of RATES) {
+    const v = row[n] as number;
+    if (!(v >= 0 && v <= 1)) failures.push(`row ${row.uid}: ${n} = ${v} outside [0, 1]`);
+  }
+  if (!((row.duration as number) >= 0)) failures.push(`row ${row.uid}: duration ${row.duration}`);
 }
 
 function checkRecord(rec: CaptureRecord, failures: string[], n: number): void {
