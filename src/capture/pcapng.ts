@@ -284,6 +284,8 @@ export async function readPcapng(st: ParseState): Promise<void> {
   };
 
   let started = false;
+  /** Offset of the last block the slow path validated for the hot loop (guards against a livelock). */
+  let handedBack = -1;
   /** Input ended inside a block: a warning, but an error before the first section header is complete. */
   const cut = (code: string, at: number, detail: string): void => {
     if (section < 0) st.fault(code, at, detail);
@@ -392,6 +394,7 @@ export async function readPcapng(st: ParseState): Promise<void> {
       return;
     }
     const at = w.offset;
+    if (at === handedBack) throw new Error(`internal error: pcapng block at byte ${at} was validated but not consumed`);
     const type0 = w.dv.getUint32(w.pos, true);
     if (type0 === PCAPNG_SHB) {
       if (!(await w.ensure(12))) {
@@ -466,5 +469,6 @@ export async function readPcapng(st: ParseState): Promise<void> {
       return;
     }
     // A valid complete block: the hot loop takes it.
+    handedBack = at;
   }
 }

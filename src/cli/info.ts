@@ -7,7 +7,7 @@
  * inside its last record is a warning (exit 0) unless --strict.
  */
 import type { Argv } from 'yargs';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { readCaptures, type CaptureRecord, type FileReport } from '../capture/index.ts';
 import { decodePacket, linktypeName, STOP } from '../decode/decoder.ts';
 import { DecodedPacket } from '../decode/packet.ts';
@@ -32,7 +32,7 @@ export interface DecodeCounts {
   badHeader: number;
   /** The link type is not one flowsift decodes. */
   unsupportedLinktype: number;
-  /** badHeader + unsupportedLinktype: packets flowsift cannot use. */
+  /** Packets with no usable network layer: bad header, unsupported link type, or cut before the IP header. */
   undecodable: number;
 }
 
@@ -88,7 +88,7 @@ function humanReport(f: FileReport, c: DecodeCounts): string {
     }
     row('Number of packets', f.packets);
     row('Truncated packets', `${f.truncated} (captured length < length on the wire)`);
-    row('Undecodable packets', `${c.undecodable} (${c.badHeader} bad header, ${c.unsupportedLinktype} unsupported link type)`);
+    row('Undecodable packets', `${c.undecodable} (no usable IP layer: ${c.badHeader} bad header, ${c.unsupportedLinktype} unsupported link type, ${c.undecodable - c.badHeader - c.unsupportedLinktype} cut before IP)`);
     row('Network layer', `${c.ipv4} IPv4, ${c.ipv6} IPv6, ${c.nonIp} not IP, ${c.headerTruncated} with headers cut by snaplen`);
     if (f.untimed > 0) row('Untimed packets', `${f.untimed} (Simple Packet Blocks carry no timestamp)`);
     row('First packet time', `${isoTs(f.minTsExact)}${f.minTsExact ? ` (${exactTs(f.minTsExact)})` : ''}`);
@@ -157,6 +157,9 @@ function jsonReport(f: FileReport, c: DecodeCounts): string {
 }
 
 export async function runInfo(args: InfoArgs, io: CliIO): Promise<number> {
+  const captures = args.captures.map(String);
+  const unknown = captures.find((c) => c.startsWith('-') && c !== '-');
+  if (unknown !== undefined) throw new UsageError(`info: unknown option ${unknown} (a capture whose name starts with '-' can be given as ./${unknown})`);
   const pkt = new DecodedPacket();
   let counts = newCounts();
   const onRecord = (rec: CaptureRecord): void => {
@@ -169,6 +172,7 @@ export async function runInfo(args: InfoArgs, io: CliIO): Promise<number> {
         break;
       case STOP.TRUNCATED:
         counts.headerTruncated++;
+        if (pkt.ipVersion === 0) counts.undecodable++; // cut before any IP header
         break;
       case STOP.BAD_HEADER:
         counts.badHeader++;
@@ -181,7 +185,7 @@ export async function runInfo(args: InfoArgs, io: CliIO): Promise<number> {
     }
   };
   let failed = false;
-  const report = await readCaptures(args.captures.map(String), onRecord, {
+  const report = await readCaptures(captures, onRecord, {
     strict: args.strict,
     resync: args.resync,
     signal: io.signal,
@@ -212,6 +216,9 @@ const info: CommandDef<InfoArgs> = {
   describe: 'Show format, link types, interfaces, packet count, time span and problems of capture files (like capinfos)',
   builder: (y: Argv) =>
     y
+      // yargs 18 drops a lone '-' (stdin) from variadic positionals when it re-parses them; keeping
+      // unknown options as arguments keeps it. Real unknown options are rejected in runInfo.
+      .parserConfiguration({ 'unknown-options-as-args': true })
       .positional('captures', {
         describe: "capture files (pcap, pcapng, optionally gzipped), directories, or '-' for stdin",
         type: 'string',
