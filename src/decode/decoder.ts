@@ -112,10 +112,11 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket): DecodedPac
   out.start = start;
   out.end = end;
   out.linktype = lt;
+  if (lt === 1) {
+    decodeEthernet(out, start); // LINKTYPE_ETHERNET: by far the most common, test it first
+    return out;
+  }
   switch (lt) {
-    case LINKTYPE.ETHERNET:
-      decodeEthernet(out, start);
-      break;
     case LINKTYPE.LINUX_SLL:
       decodeSll(out, start);
       break;

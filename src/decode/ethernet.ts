@@ -36,6 +36,12 @@ export function decodeEthernet(p: DecodedPacket, off: number): void {
   p.layer = Layer.Link;
   let et = (buf[off + 12]! << 8) | buf[off + 13]!;
   off += 14;
+  if (et === ETHERTYPE.IPV4) {
+    // Fast path: untagged IPv4 straight to the IP decoder (one call level less).
+    p.etherType = et;
+    decodeIPv4(p, off);
+    return;
+  }
   if (et <= 1500) {
     // 802.3 length field: only LLC/SNAP (AA AA 03, OUI, EtherType) carries a network protocol we know.
     if (end - off < 8) {
