@@ -10,10 +10,14 @@ import type { CliIO, CommandDef } from './command.ts';
 /** One line per command; each module lives in src/cli/<name>.ts and default-exports a CommandDef. */
 const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   // --- commands (keep one per line, alphabetical) ---
+  analyze: () => import('./analyze.ts'),
+  evaluate: () => import('./evaluate.ts'),
   flows: () => import('./flows.ts'),
   hosts: () => import('./hosts.ts'),
   info: () => import('./info.ts'),
   label: () => import('./label.ts'),
+  score: () => import('./score.ts'),
+  train: () => import('./train.ts'),
 };
 
 export const VERSION = '0.1.0';

@@ -18,18 +18,10 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError } from '../errors.ts';
 import type { Row } from './types.ts';
+import { KDD_COLUMNS } from '../features/schema.ts';
 
-/** The 41 KDD-Cup-99 features in their canonical order (kddcup.names). */
-export const KDD_FEATURE_NAMES: readonly string[] = [
-  'duration', 'protocol_type', 'service', 'flag', 'src_bytes', 'dst_bytes', 'land', 'wrong_fragment',
-  'urgent', 'hot', 'num_failed_logins', 'logged_in', 'num_compromised', 'root_shell', 'su_attempted',
-  'num_root', 'num_file_creations', 'num_shells', 'num_access_files', 'num_outbound_cmds',
-  'is_host_login', 'is_guest_login', 'count', 'srv_count', 'serror_rate', 'srv_serror_rate',
-  'rerror_rate', 'srv_rerror_rate', 'same_srv_rate', 'diff_srv_rate', 'srv_diff_host_rate',
-  'dst_host_count', 'dst_host_srv_count', 'dst_host_same_srv_rate', 'dst_host_diff_srv_rate',
-  'dst_host_same_src_port_rate', 'dst_host_srv_diff_host_rate', 'dst_host_serror_rate',
-  'dst_host_srv_serror_rate', 'dst_host_rerror_rate', 'dst_host_srv_rerror_rate',
-];
+/** The 41 KDD-Cup-99 features in their canonical order (kddcup.names), from the flow schema. */
+export const KDD_FEATURE_NAMES: readonly string[] = KDD_COLUMNS.map((c) => c.name);
 
 /** The three symbolic (string-valued) KDD features; every other feature is numeric. */
 export const KDD_SYMBOLIC: readonly string[] = ['protocol_type', 'service', 'flag'];

@@ -1,0 +1,131 @@
+/**
+ * `flowsift analyze <capture|dataset>... [--out-dir DIR]`: the one-shot pipeline — flows → train →
+ * score the same flows → a terminal summary (flows and anomalies per cluster, top anomalies with
+ * their reasons) and, with --out-dir, the files: model.json, scores.jsonl (every flow),
+ * anomalies.jsonl (anomalous flows, most anomalous first) and summary.txt.
+ */
+import type { Argv } from 'yargs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXIT } from '../errors.ts';
+import type { CliIO, CommandDef } from './command.ts';
+import { resolveFeatureList } from '../model/encode.ts';
+import { collectTable } from '../model/input.ts';
+import { trainModel } from '../model/train.ts';
+import { saveModel } from '../model/model-file.ts';
+import { Scorer } from '../model/score.ts';
+import { openOutput } from '../dataset/output.ts';
+import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
+import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
+import { reportExtract, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
+
+interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
+  outDir?: string;
+  top: number;
+  explain: number;
+}
+
+async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
+  const t0 = performance.now();
+  const opts = trainOptionsFrom(a);
+  const features = resolveFeatureList(a.features);
+  let inputErrors = 0;
+  const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
+  const col = await collectTable(a.inputs, {
+    features,
+    keep,
+    labelColumn: a.labelColumn,
+    signal: io.signal,
+    stdin: io.stdin,
+    onExtract: (s, input) => {
+      inputErrors += s.errors.length;
+      reportExtract(s, input, io, a.quiet);
+    },
+  });
+  const t = col.table;
+  if (t.n < 2) {
+    io.stderr.write(`flowsift: analyze: ${t.n} flows in the input: nothing to model\n`);
+    return EXIT.BAD_INPUT;
+  }
+  // train on every flow (or on --train-on rows) — scoring covers every flow
+  const trainIdx: number[] = [];
+  for (let i = 0; i < t.n; i++) if (a.trainOn === undefined || String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
+  const trainTable = a.trainOn === undefined ? t : t.select(trainIdx);
+  const model = trainModel(
+    trainTable,
+    { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts },
+    { ...opts, sweep: true },
+  );
+  const scorer = new Scorer(model, t);
+  const records: AnomalyRecord[] = [];
+  const perCluster = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0 }));
+  let anomalies = 0;
+  for (let i = 0; i < t.n; i++) {
+    const s = scorer.score(i, a.explain, true);
+    perCluster[s.cluster]!.flows++;
+    if (s.isAnomaly) {
+      perCluster[s.cluster]!.anomalies++;
+      anomalies++;
+    }
+    records.push(buildRecord(i + 1, t.kept[i]!, s, a.labelColumn));
+  }
+  const summary: ScoreSummary = { flows: t.n, anomalies, perCluster, threshold: model.thresholds.spec, scope: model.thresholds.rule.scope, model: `k-means k=${model.kmeans.k}` };
+  const top = records.filter((r) => r.is_anomaly).sort((x, y) => y.anomaly_score - x.anomaly_score);
+  const labeled = records.filter((r) => r.label !== undefined);
+  const parts = [formatSummary(summary)];
+  if (labeled.length) {
+    const by = new Map<string, { n: number; flagged: number }>();
+    for (const r of labeled) {
+      const e = by.get(r.label!) ?? { n: 0, flagged: 0 };
+      e.n++;
+      if (r.is_anomaly) e.flagged++;
+      by.set(r.label!, e);
+    }
+    parts.push('\nflagged per label: ' + [...by.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${e.flagged}/${e.n}`).join(' · '));
+  }
+  if (top.length) parts.push(`\ntop ${Math.min(a.top, top.length)} anomalies:`);
+  top.slice(0, a.top).forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
+  const text = parts.join('\n') + '\n';
+  io.stdout.write(text);
+  if (a.outDir) {
+    await mkdir(a.outDir, { recursive: true });
+    await saveModel(join(a.outDir, 'model.json'), model);
+    const writeLines = async (name: string, rows: AnomalyRecord[]): Promise<void> => {
+      const sink = openOutput(join(a.outDir!, name));
+      try {
+        for (const r of rows) sink.write(JSON.stringify(r) + '\n');
+        await sink.close();
+      } catch (e) {
+        await sink.abort();
+        throw e;
+      }
+    };
+    await writeLines('scores.jsonl', records);
+    await writeLines('anomalies.jsonl', top);
+    const sum = openOutput(join(a.outDir, 'summary.txt'));
+    sum.write(text);
+    await sum.close();
+  }
+  if (!a.quiet) {
+    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,summary.txt}` : ''}\n`);
+  }
+  if (io.signal.aborted) return EXIT.INTERRUPTED;
+  return inputErrors > 0 ? EXIT.BAD_INPUT : EXIT.OK;
+}
+
+const def: CommandDef<AnalyzeArgs> = {
+  command: 'analyze <inputs..>',
+  describe: 'One shot: captures → flows → train → score → terminal summary with the top anomalies (+ files in --out-dir)',
+  builder: (y) =>
+    trainBuilder(
+      y
+        .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
+        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, summary.txt here', requiresArg: true })
+        .option('top', { type: 'number', default: 10, describe: 'Anomalies shown in the summary', requiresArg: true })
+        .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
+    ) as unknown as Argv<AnalyzeArgs>,
+  run: (a, io) => runAnalyze({ ...a, inputs: a.inputs.map(String) }, io),
+};
+
+export default def;

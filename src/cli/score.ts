@@ -1,0 +1,97 @@
+/**
+ * `flowsift score <capture|dataset>... -m model.json`: one anomaly record per flow (JSON Lines,
+ * CSV, or a terminal table of the top anomalies). Exit 4 with --fail-on-anomaly when any flow is
+ * anomalous; exit 3 on unreadable input or an incompatible model.
+ */
+import type { Argv } from 'yargs';
+import { EXIT, UsageError } from '../errors.ts';
+import type { CliIO, CommandDef } from './command.ts';
+import { loadModel } from '../model/model-file.ts';
+import { openOutput } from '../dataset/output.ts';
+import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
+import { scoreInputs } from '../report/score-run.ts';
+import { reportExtract } from './train.ts';
+
+interface ScoreArgs {
+  inputs: string[];
+  model: string;
+  output: string;
+  format?: ReportFormat;
+  onlyAnomalies: boolean;
+  explain: number;
+  failOnAnomaly: boolean;
+  pca: boolean;
+  top: number;
+  labelColumn: string;
+  quiet: boolean;
+}
+
+function formatFor(a: ScoreArgs): ReportFormat {
+  if (a.format) return a.format;
+  if (/\.csv$/i.test(a.output)) return 'csv';
+  if (a.output === '-' && (process.stdout as { isTTY?: boolean }).isTTY) return 'table';
+  return 'jsonl';
+}
+
+export function openRecordWriter(format: ReportFormat, sink: ReturnType<typeof openOutput>, top: number): RecordWriter {
+  return format === 'csv' ? csvWriter(sink) : format === 'table' ? tableWriter(sink, top) : jsonlWriter(sink);
+}
+
+async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
+  if (!Number.isInteger(a.explain) || a.explain < 0) throw new UsageError(`--explain must be an integer ≥ 0, got ${String(a.explain)}`);
+  if (!Number.isInteger(a.top) || a.top < 1) throw new UsageError(`--top must be an integer ≥ 1, got ${String(a.top)}`);
+  const model = await loadModel(a.model);
+  const format = formatFor(a);
+  const sink = openOutput(a.output, io.stdout);
+  const writer = openRecordWriter(format, sink, a.top);
+  let inputErrors = 0;
+  let res;
+  try {
+    res = await scoreInputs(a.inputs, model, a.model, writer, {
+      explain: a.explain,
+      onlyAnomalies: a.onlyAnomalies,
+      pca: a.pca,
+      labelColumn: a.labelColumn,
+      signal: io.signal,
+      stdin: io.stdin,
+      onExtract: (s, input) => {
+        inputErrors += s.errors.length;
+        reportExtract(s, input, io, a.quiet);
+      },
+    });
+    await sink.close();
+  } catch (e) {
+    // keep what was scored before a bad input row: close (commit) the output, then report
+    await sink.close().catch(() => sink.abort());
+    throw e;
+  }
+  const s = res.summary;
+  if (!a.quiet && format !== 'table') {
+    io.stderr.write(`flowsift: ${s.flows.toLocaleString('en-US')} flows scored, ${s.anomalies.toLocaleString('en-US')} anomalies (threshold ${s.threshold}, ${s.scope})${a.output !== '-' ? ` → ${a.output}` : ''}\n`);
+  }
+  if (io.signal.aborted) return EXIT.INTERRUPTED;
+  if (inputErrors > 0) return EXIT.BAD_INPUT;
+  if (a.failOnAnomaly && s.anomalies > 0) return EXIT.ANOMALIES;
+  return EXIT.OK;
+}
+
+const def: CommandDef<ScoreArgs> = {
+  command: 'score <inputs..>',
+  describe: 'Score flows (captures or datasets) against a model: one anomaly record per flow',
+  builder: (y) =>
+    y
+      .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets (flowsift CSV/JSONL/Parquet, NSL-KDD/KDD99)', type: 'string', array: true })
+      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model file (flowsift train)', requiresArg: true })
+      .option('output', { alias: 'o', type: 'string', default: '-', describe: 'Output file, written atomically; - = stdout', requiresArg: true })
+      .option('format', { choices: REPORT_FORMATS, describe: 'jsonl (one object a flow), csv, or table (summary + top anomalies). Default: csv for *.csv, table on a terminal, else jsonl' })
+      .option('only-anomalies', { type: 'boolean', default: false, describe: 'Write only the anomalous flows' })
+      .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow: the top N features by share of the distance', requiresArg: true })
+      .option('fail-on-anomaly', { type: 'boolean', default: false, describe: 'Exit 4 when any flow is anomalous (CI / cron)' })
+      .option('pca', { type: 'boolean', default: false, describe: 'Add pca_x / pca_y (the model’s 2-D projection) to each record' })
+      .option('top', { type: 'number', default: 20, describe: 'Anomalies shown by --format table', requiresArg: true })
+      .option('label-column', { type: 'string', default: 'label', describe: 'Ground-truth column carried into the records', requiresArg: true })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr' }) as unknown as Argv<ScoreArgs>,
+  run: (a, io) => runScore({ ...a, inputs: a.inputs.map(String) }, io),
+};
+
+export default def;

@@ -1,0 +1,156 @@
+/**
+ * Inputs of train / score / analyze: captures (pcap, pcapng — plain or gzipped, or directories of
+ * them) go through the feature pipeline (extractFlows); datasets (NSL-KDD/KDD99 tables, flowsift
+ * CSV / JSON Lines / Parquet) through readDataset. Which one is decided by magic bytes only.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { Row } from '../dataset/types.ts';
+import { readDataset } from '../dataset/read.ts';
+import { extractFlows, type ExtractSummary } from '../features/extract.ts';
+import { classicMagic } from '../capture/pcap.ts';
+import { FLOW_COLUMNS } from '../features/schema.ts';
+import { KDD_SYMBOLIC } from '../dataset/kdd.ts';
+import { RawTable } from './encode.ts';
+
+const PCAPNG_MAGIC = [0x0a, 0x0d, 0x0d, 0x0a];
+
+function isCaptureHead(b: Uint8Array): boolean {
+  if (b.length < 4) return false;
+  if (classicMagic(b)) return true;
+  return PCAPNG_MAGIC.every((v, i) => b[i] === v);
+}
+
+async function gunzipHead(path: string): Promise<Buffer> {
+  const src = createReadStream(path, { start: 0, end: 65535 });
+  const gz = createGunzip();
+  src.pipe(gz);
+  const chunks: Buffer[] = [];
+  try {
+    for await (const c of gz) {
+      chunks.push(c as Buffer);
+      if (Buffer.concat(chunks).length >= 4) break;
+    }
+  } catch {
+    // truncated head: fine for sniffing
+  } finally {
+    src.destroy();
+    gz.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Is this input a capture (pcap/pcapng, possibly gzipped) or a directory (of captures)? */
+export async function isCaptureInput(path: string): Promise<boolean> {
+  if (path === '-') return true;
+  const st = await stat(path);
+  if (st.isDirectory()) return true;
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    head = head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return isCaptureHead(await gunzipHead(path));
+  return isCaptureHead(head);
+}
+
+const SCHEMA_TYPES = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
+
+/** Is a feature column categorical (one-hot), by the flow schema, the KDD symbolic list, or the value seen? */
+export function categoricalColumn(name: string, first: Row | undefined): boolean {
+  if (KDD_SYMBOLIC.includes(name)) return true;
+  const t = SCHEMA_TYPES.get(name);
+  if (t) return t === 'category' || t === 'string' || t === 'bool';
+  const v = first?.[name];
+  return typeof v === 'string' && v !== '' && !Number.isFinite(Number(v));
+}
+
+export interface InputSummary {
+  captures: string[];
+  datasets: string[];
+  rows: number;
+  extract?: ExtractSummary[];
+}
+
+export interface ReadInputsOptions {
+  signal?: AbortSignal;
+  stdin?: NodeJS.ReadableStream;
+  /** Called for every capture's extraction summary (errors, warnings). */
+  onExtract?(s: ExtractSummary, input: string): void;
+}
+
+/**
+ * Stream the rows of all inputs in order, calling `onRow` for each. Captures are extracted with
+ * the default feature options; datasets read as they are.
+ */
+export async function readInputs(inputs: string[], onRow: (row: Row) => void | Promise<void>, opts: ReadInputsOptions = {}): Promise<InputSummary> {
+  const summary: InputSummary = { captures: [], datasets: [], rows: 0, extract: [] };
+  for (const input of inputs) {
+    if (opts.signal?.aborted) break;
+    if (await isCaptureInput(input)) {
+      summary.captures.push(input);
+      const s = await extractFlows([input], { signal: opts.signal, stdin: opts.stdin }, (row) => {
+        summary.rows++;
+        return onRow(row);
+      });
+      summary.extract!.push(s);
+      opts.onExtract?.(s, input);
+    } else {
+      summary.datasets.push(input);
+      for await (const row of readDataset(input, { signal: opts.signal })) {
+        summary.rows++;
+        const r = onRow(row);
+        if (r) await r;
+      }
+    }
+  }
+  return summary;
+}
+
+export interface CollectOptions extends ReadInputsOptions {
+  /** Feature columns (model order is numeric then categorical, decided from the schema / first row). */
+  features: string[];
+  /** Extra columns kept per row (identity, label) for reports. */
+  keep?: string[];
+  /** Keep only rows whose label equals this (semi-supervised training on normal traffic). */
+  trainOn?: string;
+  labelColumn?: string;
+}
+
+export interface Collected {
+  table: RawTable;
+  summary: InputSummary;
+  labelCounts: Record<string, number>;
+}
+
+/** Read all inputs into a column table (optionally only the rows with label `trainOn`). */
+export async function collectTable(inputs: string[], opts: CollectOptions): Promise<Collected> {
+  let table: RawTable | undefined;
+  const labelCounts: Record<string, number> = {};
+  const labelCol = opts.labelColumn ?? 'label';
+  const summary = await readInputs(
+    inputs,
+    (row) => {
+      const lv = row[labelCol];
+      const label = lv === null || lv === undefined ? '' : String(lv);
+      if (label) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
+      if (opts.trainOn !== undefined && label !== opts.trainOn) return;
+      if (!table) table = newTableFor(opts.features, row, opts.keep ?? []);
+      table.push(row);
+    },
+    opts,
+  );
+  return { table: table ?? newTableFor(opts.features, undefined, opts.keep ?? []), summary, labelCounts };
+}
+
+/** An empty table for the features, split into numeric and categorical using `first` for unknown columns. */
+export function newTableFor(features: string[], first: Row | undefined, keep: string[], capacity?: number): RawTable {
+  const cat = features.filter((f) => categoricalColumn(f, first));
+  const num = features.filter((f) => !cat.includes(f));
+  return new RawTable(num, cat, keep, capacity);
+}

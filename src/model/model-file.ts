@@ -1,0 +1,169 @@
+/**
+ * model.json: a versioned, self-describing model file. Loading validates the whole document with
+ * zod and refuses a model written for another schema version with a one-line error (exit 3).
+ *
+ * Schema version history:
+ *   1 — flowsift 0.1: preprocessing (log1p + z-score with std floor and clip, one-hot), k-means
+ *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary.
+ */
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import type { Preprocessing } from './scale.ts';
+import type { Thresholds } from './threshold.ts';
+import type { KSelection } from './select-k.ts';
+import type { PcaProjection } from './pca.ts';
+
+export const MODEL_FORMAT = 'flowsift.model';
+export const MODEL_SCHEMA_VERSION = 1;
+export const FLOWSIFT_VERSION = '0.1.0';
+
+export interface TrainingSummary {
+  sources: string[];
+  /** Rows read from the inputs. */
+  rowsRead: number;
+  /** Rows the model was trained on (after --train-on). */
+  rows: number;
+  trainOn: string | null;
+  labelCounts: Record<string, number>;
+  /** Rows k-means was fitted on (a seeded sample when the data is large). */
+  fitRows: number;
+  seed: number;
+  nInit: number;
+  iterations: number;
+  converged: boolean;
+  inertia: number;
+  msPerIteration: number;
+  seconds: number;
+  /** Numeric values that were missing or not numbers (encoded as 0). */
+  missingValues: number;
+}
+
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  schemaVersion: number;
+  flowsiftVersion: string;
+  createdAt: string;
+  /** Input columns, in model order (numeric first, then categorical). */
+  features: string[];
+  preprocessing: Preprocessing;
+  kmeans: { k: number; centroids: number[][]; clusterSizes: number[] };
+  thresholds: Thresholds;
+  kSelection: KSelection;
+  training: TrainingSummary;
+  pca?: PcaProjection;
+}
+
+const num = z.number();
+const stats = z.object({ count: num, mean: num, std: num, p50: num, p90: num, p95: num, p99: num, max: num });
+
+const ModelSchema = z.object({
+  format: z.literal(MODEL_FORMAT),
+  schemaVersion: z.number().int(),
+  flowsiftVersion: z.string(),
+  createdAt: z.string(),
+  features: z.array(z.string()).min(1),
+  preprocessing: z.object({
+    numeric: z.array(z.object({ name: z.string(), log1p: z.boolean(), mean: num, std: num.positive(), min: num, max: num })),
+    categorical: z.array(z.object({ name: z.string(), values: z.array(z.string()), weight: num })),
+    clip: num.min(0),
+    stdFloor: num.min(0),
+  }),
+  kmeans: z.object({ k: z.number().int().min(1), centroids: z.array(z.array(num)).min(1), clusterSizes: z.array(num) }),
+  thresholds: z.object({
+    rule: z.object({ method: z.enum(['percentile', 'multiplier']), param: num, scope: z.enum(['global', 'cluster']) }),
+    spec: z.string(),
+    global: num,
+    perCluster: z.array(num),
+    globalStats: stats,
+    clusterStats: z.array(stats),
+    minClusterSize: num,
+  }),
+  kSelection: z.object({
+    method: z.enum(['silhouette', 'elbow', 'fixed']),
+    chosen: z.number().int(),
+    curve: z.array(z.object({ k: num, inertia: num, silhouette: num })),
+    elbowK: num,
+    silhouetteK: num,
+    sampleSize: num,
+    silhouetteSampleSize: num,
+  }),
+  training: z.object({
+    sources: z.array(z.string()),
+    rowsRead: num,
+    rows: num,
+    trainOn: z.string().nullable(),
+    labelCounts: z.record(z.string(), num),
+    fitRows: num,
+    seed: num,
+    nInit: num,
+    iterations: num,
+    converged: z.boolean(),
+    inertia: num,
+    msPerIteration: num,
+    seconds: num,
+    missingValues: num,
+  }),
+  pca: z
+    .object({
+      mean: z.array(num),
+      components: z.array(z.array(num)),
+      explainedVariance: z.array(num),
+      points: z.array(z.tuple([num, num, num])),
+      centroids: z.array(z.tuple([num, num])),
+    })
+    .optional(),
+});
+
+/** Validate a parsed model document; throws InputError naming the file and the first problem. */
+export function validateModel(doc: unknown, file = 'model'): ModelFile {
+  const d = doc as { format?: unknown; schemaVersion?: unknown; flowsiftVersion?: unknown } | null;
+  if (!d || typeof d !== 'object' || d.format !== MODEL_FORMAT) {
+    throw new InputError('E_MODEL_FORMAT', file, undefined, `not a flowsift model (expected "format": "${MODEL_FORMAT}")`);
+  }
+  if (d.schemaVersion !== MODEL_SCHEMA_VERSION) {
+    throw new InputError(
+      'E_MODEL_VERSION',
+      file,
+      undefined,
+      `model schema version ${String(d.schemaVersion)} (written by flowsift ${String(d.flowsiftVersion)}) is not supported by flowsift ${FLOWSIFT_VERSION}, which reads version ${MODEL_SCHEMA_VERSION}: retrain it with 'flowsift train'`,
+    );
+  }
+  const r = ModelSchema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new InputError('E_MODEL_INVALID', file, undefined, `invalid model: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const m = r.data as ModelFile;
+  const dims = m.preprocessing.numeric.length + m.preprocessing.categorical.reduce((s, c) => s + c.values.length, 0);
+  for (const [j, c] of m.kmeans.centroids.entries()) {
+    if (c.length !== dims) throw new InputError('E_MODEL_INVALID', file, undefined, `invalid model: kmeans.centroids.${j}: ${c.length} values, the preprocessing encodes ${dims} dimensions`);
+  }
+  if (m.kmeans.centroids.length !== m.kmeans.k || m.thresholds.perCluster.length !== m.kmeans.k) {
+    throw new InputError('E_MODEL_INVALID', file, undefined, `invalid model: k = ${m.kmeans.k} but ${m.kmeans.centroids.length} centroids and ${m.thresholds.perCluster.length} thresholds`);
+  }
+  return m;
+}
+
+export async function loadModel(path: string): Promise<ModelFile> {
+  const text = await readFile(path, 'utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError('E_MODEL_JSON', path, undefined, `not JSON: ${(e as Error).message}`);
+  }
+  return validateModel(doc, path);
+}
+
+/** Write the model atomically (temp file + rename). */
+export async function saveModel(path: string, m: ModelFile): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await writeFile(tmp, JSON.stringify(m) + '\n');
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Preprocessing fitted on the training rows and stored in the model:
+ * - numeric features: optional log1p (heavy-tailed non-negative counts), then z-score
+ *   (x − mean) / std, where constant columns get std = 1 (they map to 0, never NaN);
+ *   optionally clipped to ±clip standard deviations so one rare value cannot dominate a distance.
+ * - categorical features: one-hot with value `weight` on the active index; a value never seen in
+ *   training encodes as the all-zero vector (so it is far from every centroid that has mass on the
+ *   seen values: an unseen service is itself a reason to flag a flow).
+ */
+import type { RawTable } from './encode.ts';
+
+export interface NumericSpec {
+  name: string;
+  log1p: boolean;
+  mean: number;
+  std: number;
+  /** Training min/max of the raw value (before log1p), for reports. */
+  min: number;
+  max: number;
+}
+
+export interface CategoricalSpec {
+  name: string;
+  /** Training vocabulary, most frequent first; the one-hot index is the position here. */
+  values: string[];
+  /** Value of the active one-hot entry. */
+  weight: number;
+}
+
+export interface Preprocessing {
+  numeric: NumericSpec[];
+  categorical: CategoricalSpec[];
+  /** |z| is clipped to this many standard deviations (0 = off). */
+  clip: number;
+  /** Floor on the per-column std, so near-constant columns cannot blow up to z = 100s. */
+  stdFloor: number;
+}
+
+export type LogPolicy = 'auto' | 'none' | 'all' | string[];
+
+export interface PreprocessOptions {
+  /** 'auto' = log1p on every non-negative column whose training max exceeds 1 (counts, bytes, durations; not rates). */
+  log?: LogPolicy;
+  clip?: number;
+  stdFloor?: number;
+  oneHotWeight?: number;
+}
+
+/** Dimensions of the encoded space: numeric columns first, then one one-hot block per categorical column. */
+export function encodedDims(p: Preprocessing): number {
+  let d = p.numeric.length;
+  for (const c of p.categorical) d += c.values.length;
+  return d;
+}
+
+/** Offsets of each categorical block inside the encoded vector. */
+export function blockOffsets(p: Preprocessing): number[] {
+  const off: number[] = [];
+  let o = p.numeric.length;
+  for (const c of p.categorical) {
+    off.push(o);
+    o += c.values.length;
+  }
+  return off;
+}
+
+/** Fit log1p choice, mean/std and vocabularies on rows [0, t.n) of a raw table. */
+export function fitPreprocessing(t: RawTable, opts: PreprocessOptions = {}): Preprocessing {
+  const nn = t.numNames.length;
+  const n = t.n;
+  const log = opts.log ?? 'auto';
+  const numeric: NumericSpec[] = [];
+  for (let j = 0; j < nn; j++) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = t.num[i * nn + j]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    if (n === 0) min = max = 0;
+    const name = t.numNames[j]!;
+    const useLog =
+      log === 'all' ? min >= 0 : log === 'none' ? false : Array.isArray(log) ? log.includes(name) : min >= 0 && max > 1;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const x = t.num[i * nn + j]!;
+      s += useLog ? Math.log1p(Math.max(0, x)) : x;
+    }
+    const mean = n ? s / n : 0;
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      const x = t.num[i * nn + j]!;
+      const y = (useLog ? Math.log1p(Math.max(0, x)) : x) - mean;
+      v += y * y;
+    }
+    const sd = n ? Math.sqrt(v / n) : 0;
+    numeric.push({ name, log1p: useLog, mean, std: sd > 1e-12 ? sd : 1, min, max });
+  }
+  const nc = t.catNames.length;
+  const categorical: CategoricalSpec[] = [];
+  for (let j = 0; j < nc; j++) {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const c = t.cat[i * nc + j]!;
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    const values = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (t.catValues[j]![a[0]]! < t.catValues[j]![b[0]]! ? -1 : 1))
+      .map(([c]) => t.catValues[j]![c]!);
+    categorical.push({ name: t.catNames[j]!, values, weight: opts.oneHotWeight ?? 1 });
+  }
+  return { numeric, categorical, clip: opts.clip ?? 0, stdFloor: opts.stdFloor ?? 0 };
+}
+
+/**
+ * A compiled preprocessor bound to one raw table's categorical codes: turns row i into the numeric
+ * z-vector (Float64Array nNum) and the one-hot indices (Int32Array nCat, −1 = unseen).
+ */
+export class Encoder {
+  readonly p: Preprocessing;
+  readonly nNum: number;
+  readonly nCat: number;
+  private readonly mean: Float64Array;
+  private readonly inv: Float64Array;
+  private readonly log: Uint8Array;
+  private readonly remap: Int32Array[];
+  private readonly offsets: number[];
+  readonly dims: number;
+
+  constructor(p: Preprocessing, t: RawTable) {
+    this.p = p;
+    this.nNum = p.numeric.length;
+    this.nCat = p.categorical.length;
+    this.mean = Float64Array.from(p.numeric, (s) => s.mean);
+    this.inv = Float64Array.from(p.numeric, (s) => 1 / Math.max(s.std, p.stdFloor || 0));
+    this.log = Uint8Array.from(p.numeric, (s) => (s.log1p ? 1 : 0));
+    this.offsets = blockOffsets(p);
+    this.dims = encodedDims(p);
+    // table column order may differ from the model's: map by name
+    const numIdx = p.numeric.map((s) => t.numNames.indexOf(s.name));
+    const catIdx = p.categorical.map((s) => t.catNames.indexOf(s.name));
+    this.numCols = Int32Array.from(numIdx);
+    this.catCols = Int32Array.from(catIdx);
+    this.remap = p.categorical.map((s, j) => {
+      const col = catIdx[j]!;
+      const tv = col >= 0 ? t.catValues[col]! : [];
+      const index = new Map(s.values.map((v, k) => [v, k]));
+      return Int32Array.from(tv, (v) => index.get(v) ?? -1);
+    });
+    this.table = t;
+  }
+  private readonly numCols: Int32Array;
+  private readonly catCols: Int32Array;
+  readonly table: RawTable;
+
+  /** Refresh the categorical code maps after the table grew (new values appear while streaming). */
+  refresh(): void {
+    const t = this.table;
+    for (let j = 0; j < this.nCat; j++) {
+      const col = this.catCols[j]!;
+      if (col < 0) continue;
+      const tv = t.catValues[col]!;
+      if (this.remap[j]!.length === tv.length) continue;
+      const index = new Map(this.p.categorical[j]!.values.map((v, k) => [v, k]));
+      this.remap[j] = Int32Array.from(tv, (v) => index.get(v) ?? -1);
+    }
+  }
+
+  /** Encode row i of the bound table into z (numeric part) and oh (one-hot indices). */
+  encode(i: number, z: Float64Array, oh: Int32Array): void {
+    const t = this.table;
+    const tn = t.numNames.length;
+    const tc = t.catNames.length;
+    const clip = this.p.clip;
+    for (let j = 0; j < this.nNum; j++) {
+      const col = this.numCols[j]!;
+      let x = col >= 0 ? t.num[i * tn + col]! : 0;
+      if (this.log[j]) x = Math.log1p(x > 0 ? x : 0);
+      let v = (x - this.mean[j]!) * this.inv[j]!;
+      if (clip > 0) v = v > clip ? clip : v < -clip ? -clip : v;
+      z[j] = v;
+    }
+    for (let j = 0; j < this.nCat; j++) {
+      const col = this.catCols[j]!;
+      oh[j] = col >= 0 ? this.remap[j]![t.cat[i * tc + col]!]! : -1;
+    }
+  }
+
+  /** Dense encoded vector of row i (for PCA / ml-kmeans). */
+  dense(i: number, out: Float64Array, z: Float64Array, oh: Int32Array): Float64Array {
+    this.encode(i, z, oh);
+    out.fill(0);
+    out.set(z.subarray(0, this.nNum), 0);
+    for (let j = 0; j < this.nCat; j++) {
+      const k = oh[j]!;
+      if (k >= 0) out[this.offsets[j]! + k] = this.p.categorical[j]!.weight;
+    }
+    return out;
+  }
+
+  /** Inverse of the numeric transform: the raw value of a z-score (for "typical value" reasons). */
+  rawValue(j: number, z: number): number {
+    const s = this.p.numeric[j]!;
+    const y = z * Math.max(s.std, this.p.stdFloor || 0) + s.mean;
+    return s.log1p ? Math.expm1(y) : y;
+  }
+}

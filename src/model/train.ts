@@ -1,0 +1,127 @@
+/**
+ * Training: raw table → preprocessing → k (fixed, or by silhouette / elbow on a sample) → k-means
+ * with n_init restarts on a seeded fit sample → assignment of every training row → thresholds →
+ * PCA projection → ModelFile.
+ */
+import type { RawTable } from './encode.ts';
+import { Encoder, fitPreprocessing, type LogPolicy } from './scale.ts';
+import { encodeRows, fitKMeans, sampleIndices, subset } from './kmeans.ts';
+import { sweepK, type KSelection } from './select-k.ts';
+import { fitThresholds, parseThreshold, type ThresholdScope } from './threshold.ts';
+import { fitPca } from './pca.ts';
+import { FLOWSIFT_VERSION, MODEL_FORMAT, MODEL_SCHEMA_VERSION, type ModelFile } from './model-file.ts';
+import { UsageError } from '../errors.ts';
+
+/**
+ * Defaults, chosen by measurement on NSL-KDD (scripts/eval-nslkdd.ts; README "Model"):
+ * k = 100 clusters, log1p on every unbounded count, z-score with a std floor of 0.3, one-hot weight 1,
+ * global p95 threshold.
+ */
+export const TRAIN_DEFAULTS = {
+  k: 100 as number | 'auto',
+  kMin: 2,
+  kMax: 12,
+  select: 'silhouette' as 'silhouette' | 'elbow',
+  threshold: 'p95',
+  thresholdScope: 'global' as ThresholdScope,
+  seed: 42,
+  nInit: 3,
+  /** Rows k-means is fitted on (a seeded sample beyond this). */
+  sample: 100_000,
+  stdFloor: 0.3,
+  clip: 0,
+  oneHotWeight: 1,
+  log: 'auto' as LogPolicy,
+  silhouetteSample: 2000,
+  sweepSample: 20_000,
+  pcaSample: 2000,
+  maxIter: 100,
+  /** A fixed k is lowered to keep at least this many training rows per cluster on average (small captures). */
+  minRowsPerCluster: 20,
+};
+
+export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
+  /** Always compute the k sweep (curves) even with a fixed k (default true). */
+  sweep?: boolean;
+  onProgress?: (msg: string) => void;
+};
+
+export interface TrainMeta {
+  sources: string[];
+  rowsRead: number;
+  trainOn: string | null;
+  labelCounts: Record<string, number>;
+}
+
+export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions = {}): ModelFile {
+  const o = { ...TRAIN_DEFAULTS, ...stripUndefined(options) };
+  const t0 = performance.now();
+  if (t.n < 2) throw new UsageError(`train: need at least 2 training rows, got ${t.n}${meta.trainOn ? ` (after --train-on ${meta.trainOn})` : ''}`);
+  const rule = parseThreshold(o.threshold, o.thresholdScope);
+  const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
+  const enc = new Encoder(pre, t);
+  const all = encodeRows(enc, t.n);
+  const fitIdx = sampleIndices(all.n, o.sample, o.seed);
+  const fitRows = fitIdx.length === all.n ? all : subset(all, fitIdx);
+
+  // k: fixed or selected; the sweep (both curves) is stored either way for charts
+  let sel: KSelection;
+  const wantSweep = options.sweep ?? true;
+  const sweep = wantSweep || o.k === 'auto'
+    ? sweepK(pre, fitRows, { kMin: o.kMin, kMax: o.kMax, seed: o.seed, sample: o.sweepSample, silhouetteSample: o.silhouetteSample })
+    : { curve: [], elbowK: 0, silhouetteK: 0, sampleSize: 0, silhouetteSampleSize: 0 };
+  if (o.k === 'auto') {
+    const chosen = o.select === 'elbow' ? sweep.elbowK : sweep.silhouetteK;
+    sel = { method: o.select, chosen, ...sweep };
+  } else {
+    if (!(Number.isInteger(o.k) && o.k >= 1)) throw new UsageError(`--k: expected a positive integer or 'auto', got ${o.k}`);
+    const cap = Math.max(2, Math.floor(t.n / Math.max(1, o.minRowsPerCluster)));
+    if (o.k > cap) options.onProgress?.(`k lowered from ${o.k} to ${cap}: ${t.n} rows, at least ${o.minRowsPerCluster} rows per cluster`);
+    sel = { method: 'fixed', chosen: Math.min(o.k, cap), ...sweep };
+  }
+  options.onProgress?.(`k = ${sel.chosen} (${sel.method}); fitting k-means on ${fitRows.n} rows, n_init ${o.nInit}`);
+  const fit = fitKMeans(pre, fitRows, { k: sel.chosen, seed: o.seed, nInit: o.nInit, maxIter: o.maxIter });
+  const k = fit.centroids.k;
+  const labels = new Int32Array(all.n);
+  const d2 = new Float64Array(all.n);
+  fit.centroids.assign(all, labels, d2);
+  const dist = d2.map(Math.sqrt);
+  const thresholds = fitThresholds(rule, dist, labels, k);
+  const sizes = new Array<number>(k).fill(0);
+  for (let i = 0; i < all.n; i++) sizes[labels[i]!]!++;
+  const pca = fitPca(pre, all, labels, fit.centroids, o.pcaSample, o.seed);
+  return {
+    format: MODEL_FORMAT,
+    schemaVersion: MODEL_SCHEMA_VERSION,
+    flowsiftVersion: FLOWSIFT_VERSION,
+    createdAt: new Date().toISOString(),
+    features: [...pre.numeric.map((s) => s.name), ...pre.categorical.map((c) => c.name)],
+    preprocessing: pre,
+    kmeans: { k, centroids: fit.centroids.toArrays(), clusterSizes: sizes },
+    thresholds,
+    kSelection: sel,
+    training: {
+      sources: meta.sources,
+      rowsRead: meta.rowsRead,
+      rows: t.n,
+      trainOn: meta.trainOn,
+      labelCounts: meta.labelCounts,
+      fitRows: fitRows.n,
+      seed: o.seed,
+      nInit: o.nInit,
+      iterations: fit.iterations,
+      converged: fit.converged,
+      inertia: fit.inertia,
+      msPerIteration: fit.msPerIteration,
+      seconds: (performance.now() - t0) / 1000,
+      missingValues: t.missing,
+    },
+    ...(pca ? { pca } : {}),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const r: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as Record<string, unknown>)[k] = v;
+  return r;
+}

@@ -1,0 +1,134 @@
+/**
+ * Writers for anomaly records: JSON Lines (one object a flow), CSV (flat; reasons joined with
+ * "; "), and the terminal table (summary + one block per top anomaly, sorted by anomaly_score).
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { TextSink } from '../dataset/output.ts';
+import type { AnomalyRecord } from './record.ts';
+import { formatValue } from '../model/score.ts';
+
+export type ReportFormat = 'jsonl' | 'csv' | 'table';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['jsonl', 'csv', 'table'];
+
+export interface RecordWriter {
+  write(r: AnomalyRecord): void | Promise<void>;
+  /** Finish (table: print the summary and the top blocks). */
+  end(summary: ScoreSummary): Promise<void>;
+}
+
+export interface ScoreSummary {
+  flows: number;
+  anomalies: number;
+  perCluster: { cluster: number; flows: number; anomalies: number }[];
+  threshold: string;
+  scope: string;
+  model: string;
+}
+
+export const CSV_COLUMNS = [
+  'row', 'ts', 'timestamp', 'uid', 'community_id', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto',
+  'protocol_type', 'service', 'flag', 'cluster', 'distance', 'threshold', 'anomaly_score', 'is_anomaly',
+  'severity', 'reasons', 'label', 'category', 'pca_x', 'pca_y',
+] as const;
+
+export function csvRow(r: AnomalyRecord): (string | number | boolean | null)[] {
+  const o = r as unknown as Record<string, unknown>;
+  return CSV_COLUMNS.map((c) => {
+    if (c === 'reasons') return r.reasons.map((x) => x.text).join('; ');
+    const v = o[c];
+    return v === undefined || v === null ? '' : (v as string | number | boolean);
+  });
+}
+
+export function jsonlWriter(sink: TextSink): RecordWriter {
+  return {
+    write: (r) => sink.write(JSON.stringify(r) + '\n'),
+    end: async () => undefined,
+  };
+}
+
+export function csvWriter(sink: TextSink): RecordWriter {
+  let header = false;
+  let buf: (string | number | boolean | null)[][] = [];
+  const flush = (): void | Promise<void> => {
+    if (buf.length === 0) return;
+    const text = stringify(buf, { cast: { boolean: (b) => (b ? 'true' : 'false') } });
+    buf = [];
+    return sink.write(text);
+  };
+  return {
+    write(r) {
+      if (!header) {
+        buf.push([...CSV_COLUMNS]);
+        header = true;
+      }
+      buf.push(csvRow(r));
+      if (buf.length >= 1024) return flush();
+    },
+    async end() {
+      if (!header) buf.push([...CSV_COLUMNS]);
+      await flush();
+    },
+  };
+}
+
+/** One terminal block for an anomaly (conventions.md A3.2 `report` layout). */
+export function formatBlock(rank: number, r: AnomalyRecord, scopeText: string): string {
+  const proto = r.protocol_type ?? (r.proto !== undefined ? `proto ${r.proto}` : '');
+  const where =
+    r.src_ip !== undefined
+      ? `${proto} ${r.src_ip}:${r.src_port ?? ''} → ${r.dst_ip}:${r.dst_port ?? ''}${r.service ? ` (${r.service})` : ''}`
+      : `row ${r.row}  ${proto}${r.service ? ` ${r.service}` : ''}`;
+  const when = r.timestamp ? `  ${r.timestamp}` : '';
+  const lines = [
+    `#${rank}${when}  ${where}${r.flag ? `  ${r.flag}` : ''}`,
+    `    cluster ${r.cluster} · distance ${r.distance.toFixed(2)} > ${r.threshold.toFixed(2)} (${scopeText}) · anomaly_score ${r.anomaly_score.toFixed(2)} · severity ${r.severity ?? '-'}`,
+  ];
+  if (r.reasons.length) lines.push(`    why: ${r.reasons.map((x) => x.text).join(' · ')}`);
+  const tail: string[] = [];
+  if (r.uid) tail.push(`uid ${r.uid}`);
+  if (r.label) tail.push(`label ${r.label}${r.category && r.category !== r.label ? ` (${r.category})` : ''}`);
+  if (r.src_ip !== undefined && r.dst_ip !== undefined) {
+    const p = r.protocol_type === 'udp' ? 'udp' : r.protocol_type === 'tcp' ? 'tcp' : '';
+    tail.unshift(`wireshark: ip.addr==${r.src_ip} && ip.addr==${r.dst_ip}${p && r.src_port !== undefined ? ` && ${p}.port==${r.src_port}` : ''}`);
+  }
+  if (tail.length) lines.push(`    ${tail.join('   ')}`);
+  return lines.join('\n');
+}
+
+export function formatSummary(s: ScoreSummary, topClusters = 12): string {
+  const pct = (a: number, b: number): string => (b ? ((100 * a) / b).toFixed(1) : '0.0');
+  const lines = [
+    `${formatValue(s.flows)} flows scored with ${s.model}: ${formatValue(s.anomalies)} anomalies (${pct(s.anomalies, s.flows)} %), threshold ${s.threshold} (${s.scope})`,
+  ];
+  const rows = [...s.perCluster].filter((c) => c.flows > 0).sort((a, b) => b.anomalies - a.anomalies || b.flows - a.flows);
+  lines.push(`  cluster   flows  anomalies`);
+  for (const c of rows.slice(0, topClusters)) {
+    lines.push(`  ${String(c.cluster).padStart(7)} ${String(c.flows).padStart(7)} ${String(c.anomalies).padStart(10)}`);
+  }
+  if (rows.length > topClusters) lines.push(`  … ${rows.length - topClusters} more clusters`);
+  return lines.join('\n');
+}
+
+/** Terminal output: keeps the top `top` anomalies (by anomaly_score) and prints them at the end. */
+export function tableWriter(sink: TextSink, top: number): RecordWriter {
+  const best: AnomalyRecord[] = [];
+  return {
+    write(r) {
+      if (!r.is_anomaly) return;
+      best.push(r);
+      if (best.length > top * 4 + 64) {
+        best.sort((a, b) => b.anomaly_score - a.anomaly_score);
+        best.length = top;
+      }
+    },
+    async end(s) {
+      best.sort((a, b) => b.anomaly_score - a.anomaly_score);
+      const shown = best.slice(0, top);
+      const parts = [formatSummary(s)];
+      if (shown.length) parts.push(`\ntop ${shown.length} anomalies:`);
+      shown.forEach((r, i) => parts.push(formatBlock(i + 1, r, s.scope === 'cluster' ? `${s.threshold}, per cluster` : s.threshold)));
+      await sink.write(parts.join('\n') + '\n');
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The per-flow anomaly record (schema `flowsift.anomaly/1`), one JSON object per flow:
+ * identity (ts epoch + ISO `timestamp`, uid, community_id, 5-tuple when the input has them), the
+ * flow's protocol_type/service/flag, cluster, distance, threshold, anomaly_score = distance /
+ * threshold (> 1 ⇒ anomalous; higher = worse — the opposite polarity of scikit-learn's
+ * score_samples, hence the name), is_anomaly, severity (1 high … 3 low, Suricata eve style),
+ * reasons (top features by share of the squared distance), and the ground-truth label when present.
+ */
+import type { Row } from '../dataset/types.ts';
+import type { FlowScore, Reason } from '../model/score.ts';
+
+export const ANOMALY_SCHEMA = 'flowsift.anomaly/1';
+
+export interface AnomalyRecord {
+  event_type: 'anomaly' | 'flow';
+  schema: typeof ANOMALY_SCHEMA;
+  /** 1-based row number in the input stream (always present; KDD tables have no uid). */
+  row: number;
+  ts?: number;
+  timestamp?: string;
+  uid?: string;
+  community_id?: string;
+  src_ip?: string;
+  src_port?: number;
+  dst_ip?: string;
+  dst_port?: number;
+  proto?: number;
+  protocol_type?: string;
+  service?: string;
+  flag?: string;
+  cluster: number;
+  distance: number;
+  threshold: number;
+  anomaly_score: number;
+  is_anomaly: boolean;
+  severity: 1 | 2 | 3 | null;
+  reasons: Reason[];
+  label?: string;
+  category?: string;
+  pca_x?: number;
+  pca_y?: number;
+}
+
+const IDENTITY = ['uid', 'community_id', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'] as const;
+
+/** Columns a scoring run keeps from each input row for its record. */
+export const RECORD_KEEP = ['ts', ...IDENTITY, 'protocol_type', 'service', 'flag', 'label', 'category'];
+
+const r6 = (v: number): number => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : v);
+
+export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label'): AnomalyRecord {
+  const rec: AnomalyRecord = {
+    event_type: s.isAnomaly ? 'anomaly' : 'flow',
+    schema: ANOMALY_SCHEMA,
+    row: rowNo,
+  } as AnomalyRecord;
+  const ts = kept.ts;
+  if (typeof ts === 'number' && Number.isFinite(ts)) {
+    rec.ts = ts;
+    rec.timestamp = new Date(ts * 1000).toISOString();
+  }
+  for (const k of IDENTITY) {
+    const v = kept[k];
+    if (v !== null && v !== undefined && v !== '') (rec as unknown as Record<string, unknown>)[k] = v;
+  }
+  for (const k of ['protocol_type', 'service', 'flag'] as const) {
+    const v = kept[k];
+    if (v !== null && v !== undefined && v !== '') rec[k] = String(v);
+  }
+  rec.cluster = s.cluster;
+  rec.distance = r6(s.distance);
+  rec.threshold = r6(s.threshold);
+  rec.anomaly_score = r6(s.anomalyScore);
+  rec.is_anomaly = s.isAnomaly;
+  rec.severity = s.severity;
+  rec.reasons = s.reasons;
+  const label = kept[labelColumn];
+  if (label !== null && label !== undefined && label !== '') rec.label = String(label);
+  const cat = kept.category;
+  if (cat !== null && cat !== undefined && cat !== '') rec.category = String(cat);
+  if (s.pca) {
+    rec.pca_x = r6(s.pca[0]);
+    rec.pca_y = r6(s.pca[1]);
+  }
+  return rec;
+}

@@ -1,0 +1,83 @@
+/**
+ * Streaming scoring of inputs (captures or datasets) against a model: rows are buffered in batches
+ * of a few thousand in a column table, scored, turned into records and handed to the writer, so
+ * memory stays flat whatever the input size.
+ */
+import type { ModelFile } from '../model/model-file.ts';
+import { Scorer } from '../model/score.ts';
+import { RawTable } from '../model/encode.ts';
+import { readInputs, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
+import { buildRecord, RECORD_KEEP, type AnomalyRecord } from './record.ts';
+import type { RecordWriter, ScoreSummary } from './format.ts';
+
+export interface ScoreRunOptions extends ReadInputsOptions {
+  explain?: number;
+  onlyAnomalies?: boolean;
+  pca?: boolean;
+  labelColumn?: string;
+  batch?: number;
+  /** Also receives every record (analyze keeps the top ones). */
+  onRecord?(r: AnomalyRecord): void;
+}
+
+export interface ScoreRunResult {
+  summary: ScoreSummary;
+  input: InputSummary;
+}
+
+export async function scoreInputs(inputs: string[], model: ModelFile, modelName: string, writer: RecordWriter, opts: ScoreRunOptions = {}): Promise<ScoreRunResult> {
+  const batch = opts.batch ?? 4096;
+  const labelColumn = opts.labelColumn ?? 'label';
+  const keep = [...new Set([...RECORD_KEEP, labelColumn])];
+  // the model decides which columns are numeric and which categorical
+  const table = new RawTable(model.preprocessing.numeric.map((c) => c.name), model.preprocessing.categorical.map((c) => c.name), keep, batch);
+  const scorer = new Scorer(model, table);
+  const k = model.kmeans.k;
+  const flows = new Array<number>(k).fill(0);
+  const anomalies = new Array<number>(k).fill(0);
+  let rowNo = 0;
+  let nFlows = 0;
+  let nAnom = 0;
+  const explain = opts.explain ?? 3;
+
+  const flush = async (): Promise<void> => {
+    if (table.n === 0) return;
+    scorer.refresh();
+    for (let i = 0; i < table.n; i++) {
+      rowNo++;
+      const s = scorer.score(i, explain, opts.pca ?? false);
+      nFlows++;
+      flows[s.cluster]!++;
+      if (s.isAnomaly) {
+        nAnom++;
+        anomalies[s.cluster]!++;
+      }
+      if (opts.onlyAnomalies && !s.isAnomaly) continue;
+      const rec = buildRecord(rowNo, table.kept[i]!, s, labelColumn);
+      opts.onRecord?.(rec);
+      const w = writer.write(rec);
+      if (w) await w;
+    }
+    table.clear();
+  };
+
+  const input = await readInputs(
+    inputs,
+    (row) => {
+      table.push(row);
+      if (table.n >= batch) return flush();
+    },
+    opts,
+  );
+  await flush();
+  const summary: ScoreSummary = {
+    flows: nFlows,
+    anomalies: nAnom,
+    perCluster: flows.map((f, j) => ({ cluster: j, flows: f, anomalies: anomalies[j]! })),
+    threshold: model.thresholds.spec,
+    scope: model.thresholds.rule.scope,
+    model: modelName,
+  };
+  await writer.end(summary);
+  return { summary, input };
+}
