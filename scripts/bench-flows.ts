@@ -47,6 +47,7 @@ interface Result {
   packets: number;
   flows: number;
   seconds: number;
+  cpuSeconds: number;
   peakRssMB: number;
   heldPeak: number;
 }
@@ -56,23 +57,24 @@ async function child(path: string, format: string): Promise<void> {
   const { extractFlows } = await import('../src/features/extract.ts');
   const { openDatasetWriter } = await import('../src/dataset/output.ts');
   const { FLOW_COLUMNS } = await import('../src/features/schema.ts');
-  const { createWriteStream } = await import('node:fs');
-  const devnull = createWriteStream('/dev/null');
-  const w = openDatasetWriter(format as 'csv', '-', FLOW_COLUMNS, devnull);
+  // As `flowsift flows F -o /dev/null`: the sink writes the device in place, synchronously.
+  const w = openDatasetWriter(format as 'csv', '/dev/null', FLOW_COLUMNS);
   let peak = process.memoryUsage.rss();
   const timer = setInterval(() => {
     const r = process.memoryUsage.rss();
     if (r > peak) peak = r;
   }, 50);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const s = await extractFlows([path], {}, (row) => w.write(row));
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
+  const cu = process.cpuUsage(c0);
   clearInterval(timer);
   // getrusage maxrss (kB) is the true peak.
   const maxrss = process.resourceUsage().maxRSS / 1024;
   peak = Math.max(peak / 1048576, maxrss);
-  const res: Result = { packets: s.packets, flows: s.flows, seconds, peakRssMB: peak, heldPeak: s.peakHeld };
+  const res: Result = { packets: s.packets, flows: s.flows, seconds, cpuSeconds: (cu.user + cu.system) / 1e6, peakRssMB: peak, heldPeak: s.peakHeld };
   process.stdout.write(JSON.stringify(res) + '\n');
 }
 
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     const pps = med.packets / med.seconds;
     console.log(
       `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null | ` +
-        `median of ${results.length}: ${med.seconds.toFixed(2)} s, ${(pps / 1e6).toFixed(2)} M packets/s, ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
+        `median of ${results.length}: ${med.seconds.toFixed(2)} s wall (${med.cpuSeconds.toFixed(2)} s CPU), ${(pps / 1e6).toFixed(2)} M packets/s (${(med.packets / med.cpuSeconds / 1e6).toFixed(2)} M/s per CPU s), ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
         `peak RSS ${Math.max(...results.map((r) => r.peakRssMB)).toFixed(0)} MB | held for start order ≤ ${med.heldPeak.toLocaleString('en-US')} flows | runs: ${results.map((r) => r.seconds.toFixed(2)).join(' ')} s`,
     );
     if (profile) console.log(`CPU profile in ${join(DIR, 'prof')} (open in Chrome DevTools)`);

@@ -1,17 +1,20 @@
 /**
  * Atomic text output for the dataset writers.
  *
- * - A file target is written to a temp file in the target's own directory (same filesystem, so the
+ * - A regular-file target is written to a temp file in the target's own directory (same filesystem, so the
  *   final rename is atomic) and renamed into place by `close()`; `abort()` removes the temp file. A
  *   failed or interrupted run never leaves a half-written dataset, and never clobbers an existing
  *   file until the new one is complete.
+ * - A target that exists and is not a regular file (/dev/null, a FIFO) is written in place: there is
+ *   nothing to rename, and renaming over a device node would replace it.
  * - '-' streams to stdout (or the stream given), honouring backpressure: `write` returns a promise
  *   when the stream's buffer is full.
  *
  * Text is batched into ~1 MiB chunks (file: synchronous writes on a private fd, which cannot build
  * up an unbounded in-memory queue).
  */
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { UsageError } from '../errors.ts';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -81,9 +84,13 @@ class FileSink implements TextSink {
     while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
   };
 
-  constructor(readonly target: string) {
-    this.temp = tempPathFor(target);
-    this.fd = openSync(this.temp, 'wx', 0o644);
+  /**
+   * `direct`: the target is not a regular file (/dev/null, a FIFO, /dev/stdout): write it in place —
+   * renaming a temp file over a device node would replace the device.
+   */
+  constructor(readonly target: string, private readonly direct = false) {
+    this.temp = direct ? target : tempPathFor(target);
+    this.fd = openSync(this.temp, direct ? 'w' : 'wx', 0o644);
   }
 
   write(text: string): void {
@@ -97,7 +104,7 @@ class FileSink implements TextSink {
       this.batch.take(this.drainFn);
       closeSync(this.fd!);
       this.fd = undefined;
-      renameSync(this.temp, this.target);
+      if (!this.direct) renameSync(this.temp, this.target);
       this.done = true;
     } catch (e) {
       await this.abort();
@@ -117,6 +124,7 @@ class FileSink implements TextSink {
       }
       this.fd = undefined;
     }
+    if (this.direct) return;
     try {
       unlinkSync(this.temp);
     } catch {
@@ -184,7 +192,10 @@ class StreamSink implements TextSink {
 
 /** Open an atomic output: a file path, or '-' for `stdout`. */
 export function openOutput(target: string, stdout: Writable = process.stdout): TextSink {
-  return target === '-' ? new StreamSink(stdout) : new FileSink(target);
+  if (target === '-') return new StreamSink(stdout);
+  const st = statSync(target, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw new UsageError(`output ${target} is a directory`);
+  return new FileSink(target, st !== undefined && !st.isFile());
 }
 
 

@@ -329,11 +329,14 @@ export class TrafficWindows {
 /**
  * Finished flows in start order: a binary min-heap on (startTs, arrival sequence). Arrival order (the
  * meter's END order) breaks ties deterministically; a live flow with the same start time ends later,
- * so it sorts after every held flow with that start time.
+ * so it sorts after every held flow with that start time. Keys live in typed arrays beside the flows
+ * (sift with a hole, no swaps, no property loads in the comparisons).
  */
 export class StartOrderBuffer {
-  private heap: FlowRecord[] = [];
-  private seqs: number[] = [];
+  private flows: (FlowRecord | undefined)[] = [];
+  private ts = new Float64Array(1024);
+  private sq = new Float64Array(1024);
+  private n = 0;
   private seq = 0;
   /** Flows released before an earlier-started flow had finished (because `maxHeld` was reached). */
   forcedReleases = 0;
@@ -343,65 +346,68 @@ export class StartOrderBuffer {
   constructor(readonly maxHeld = 500_000) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.n;
   }
 
   /** Start time of the earliest held flow (Infinity when empty). */
   get minStart(): number {
-    return this.heap.length > 0 ? this.heap[0]!.startTs : Infinity;
-  }
-
-  private less(i: number, j: number): boolean {
-    const a = this.heap[i]!.startTs;
-    const b = this.heap[j]!.startTs;
-    return a < b || (a === b && this.seqs[i]! < this.seqs[j]!);
-  }
-
-  private swap(i: number, j: number): void {
-    const h = this.heap;
-    const s = this.seqs;
-    const f = h[i]!;
-    h[i] = h[j]!;
-    h[j] = f;
-    const q = s[i]!;
-    s[i] = s[j]!;
-    s[j] = q;
+    return this.n > 0 ? this.ts[0]! : Infinity;
   }
 
   push(f: FlowRecord): void {
-    const h = this.heap;
-    h.push(f);
-    this.seqs.push(this.seq++);
-    let i = h.length - 1;
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.n * 2);
+      ts.set(this.ts);
+      this.ts = ts;
+      const sq = new Float64Array(this.n * 2);
+      sq.set(this.sq);
+      this.sq = sq;
+    }
+    const t = f.startTs;
+    const q = this.seq++;
+    const { ts, sq, flows } = this;
+    let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      this.swap(i, p);
+      const pt = ts[p]!;
+      if (pt < t || (pt === t && sq[p]! < q)) break;
+      ts[i] = pt;
+      sq[i] = sq[p]!;
+      flows[i] = flows[p];
       i = p;
     }
-    if (h.length > this.peakHeld) this.peakHeld = h.length;
+    ts[i] = t;
+    sq[i] = q;
+    flows[i] = f;
+    if (this.n > this.peakHeld) this.peakHeld = this.n;
   }
 
   private pop(): FlowRecord {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    const lastSeq = this.seqs.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      this.seqs[0] = lastSeq;
-      const n = h.length;
+    const { ts, sq, flows } = this;
+    const top = flows[0]!;
+    const n = --this.n;
+    if (n > 0) {
+      // Sift the last element down from the root.
+      const t = ts[n]!;
+      const q = sq[n]!;
+      const f = flows[n];
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const m = r < n && this.less(r, l) ? r : l;
-        if (!this.less(m, i)) break;
-        this.swap(m, i);
-        i = m;
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        const r = c + 1;
+        if (r < n && (ts[r]! < ts[c]! || (ts[r] === ts[c] && sq[r]! < sq[c]!))) c = r;
+        if (t < ts[c]! || (t === ts[c] && q < sq[c]!)) break;
+        ts[i] = ts[c]!;
+        sq[i] = sq[c]!;
+        flows[i] = flows[c];
+        i = c;
       }
+      ts[i] = t;
+      sq[i] = q;
+      flows[i] = f;
     }
+    flows[n] = undefined;
     return top;
   }
 
@@ -411,8 +417,8 @@ export class StartOrderBuffer {
    * still held — the earliest ones down to `maxHeld`.
    */
   release(oldestLiveStart: number, emit: (f: FlowRecord) => void): void {
-    while (this.heap.length > 0 && this.heap[0]!.startTs <= oldestLiveStart) emit(this.pop());
-    while (this.heap.length > this.maxHeld) {
+    while (this.n > 0 && this.ts[0]! <= oldestLiveStart) emit(this.pop());
+    while (this.n > this.maxHeld) {
       this.forcedReleases++;
       emit(this.pop());
     }
@@ -420,6 +426,6 @@ export class StartOrderBuffer {
 
   /** Release everything (end of input). */
   drain(emit: (f: FlowRecord) => void): void {
-    while (this.heap.length > 0) emit(this.pop());
+    while (this.n > 0) emit(this.pop());
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -38,6 +38,18 @@ describe('atomic output', () => {
     await s.abort();
     expect(readdirSync(dir)).toEqual(['b.csv']);
     expect(readFileSync(target, 'utf8')).toBe('keep\n');
+  });
+
+  it('a device target (/dev/null) is written in place, never replaced by a rename', async () => {
+    const s = openOutput('/dev/null');
+    s.write('x'.repeat(3 << 20));
+    await s.close();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync('/dev').filter((f) => f.startsWith('.null.'))).toEqual([]);
+  });
+
+  it('a directory target is a usage error', () => {
+    expect(() => openOutput(tmpdir())).toThrow(/is a directory/);
   });
 
   it("'-' streams to the given stdout", async () => {

@@ -202,3 +202,19 @@ describe('StartOrderBuffer', () => {
     expect(b.peakHeld).toBe(5);
   });
 });
+
+describe('StartOrderBuffer ordering under load', () => {
+  it('drains any push order sorted by (start, arrival)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 3000 }), (starts) => {
+        const b = new StartOrderBuffer();
+        starts.forEach((t, i) => b.push(rec(String(i), t)));
+        const out: FlowRecord[] = [];
+        b.drain((f) => void out.push(f));
+        const want = starts.map((t, i) => ({ t, i })).sort((x, y) => x.t - y.t || x.i - y.i).map((x) => String(x.i));
+        expect(out.map((f) => f.uid)).toEqual(want);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
