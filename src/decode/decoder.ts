@@ -11,6 +11,10 @@
  * innerIpVersion === 6 (they are zeroed when the previous packet used them). ICMP/ICMPv6 payload
  * fields describe the message after its 8-byte header. `truncated` is also set when only the
  * payload is cut by the capture (then stopLayer stays None: every header was decoded).
+ *
+ * Reset relies on `layer` from the previous decode to know whether the TCP and ICMP field groups
+ * were written: callers may adjust fields of a decoded packet (e.g. lengths after reassembly) but
+ * should not write TCP/ICMP fields into an object whose `layer` says they were not decoded.
  */
 import type { CaptureRecord } from '../capture/record.ts';
 import { decodeEthernet } from './ethernet.ts';

@@ -154,6 +154,22 @@ describe('PPP (9), PPP-in-HDLC (50), MPLS, PPPoE', () => {
     expect(snap(decodeRaw(9, b))).toMatchObject({ mplsLabels: 2, mplsLabel: 20, ipVersion: 4, dstPort: 53 });
   });
 
+  it('Cisco HDLC (104) and PPPoE headers built around a corpus IPv4 packet', async () => {
+    const [v4] = await readPackets('tcpdump__LINKTYPE_RAW_ipv4.pcap');
+    const ip = v4!.bytes;
+    const hdlc = new Uint8Array(4 + ip.length);
+    hdlc.set([0x0f, 0x00, 0x08, 0x00]);
+    hdlc.set(ip, 4);
+    expect(snap(decodeRaw(104, hdlc))).toMatchObject({ etherType: 0x0800, ipOffset: 4, src: '192.168.1.100', dstPort: 53, layer: Layer.UDP });
+    // Ethernet + PPPoE session (ver/type 0x11, code 0, session 0x1234, length) + PPP 0x0021
+    const eth = new Uint8Array(14 + 8 + ip.length);
+    eth.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x88, 0x64, 0x11, 0x00, 0x12, 0x34, 0, ip.length + 2, 0x00, 0x21]);
+    eth.set(ip, 22);
+    expect(snap(decodeRaw(1, eth))).toMatchObject({ pppoe: true, pppoeSession: 0x1234, etherType: 0x0800, ipOffset: 22, srcPort: 12345 });
+    eth[14] = 0x12; // unknown PPPoE version/type
+    expect(snap(decodeRaw(1, eth))).toMatchObject({ pppoe: false, ipVersion: 0, stopLayer: Layer.Pppoe, stopReason: 'bad-header' });
+  });
+
   it('PPPoE session in QinQ: zeek__pppoe-over-qinq.pcap frames 1-2', async () => {
     const f = await decodeFile('zeek__pppoe-over-qinq.pcap');
     // TF -e vlan.id -e pppoe.session_id -e ip.src -e ip.dst -e ip.ttl -e tcp.srcport -e tcp.dstport -e tcp.flags
