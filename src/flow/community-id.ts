@@ -5,7 +5,7 @@
  * (type, code) — unordered, "one-way" — for everything else (the mapping Zeek and pycommunityid
  * use). Other IP protocols hash without ports. Computed once per flow, at emission.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** ICMPv4 request/reply counterparts (pycommunityid icmp.py / Zeek ICMP4_counterpart). */
 const V4_COUNTER: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17 };
@@ -73,5 +73,5 @@ export function communityId(
     buf.writeUInt16BE(pb & 0xffff, off + 2);
     off += 4;
   }
-  return '1:' + createHash('sha1').update(buf.subarray(0, off)).digest('base64');
+  return '1:' + hash('sha1', buf.subarray(0, off), 'base64'); // one-shot: ~2× faster than createHash
 }

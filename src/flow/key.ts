@@ -61,7 +61,7 @@ function hashKey(k: KeyScratch): number {
 /** Compare (x, xPort) with (y, yPort) for IPv4: negative when x-endpoint sorts first. */
 export function setKey4(k: KeyScratch, proto: number, vlan: number, src: number, sPort: number, dst: number, dPort: number): void {
   k.ver = 4; k.proto = proto; k.vlan = vlan;
-  k.a1 = k.a2 = k.a3 = k.b1 = k.b2 = k.b3 = 0;
+  // a1..b3 are not written for IPv4: keyEquals/copyKey ignore them when ver === 4.
   src >>>= 0; dst >>>= 0;
   if (src < dst || (src === dst && sPort <= dPort)) {
     k.a0 = src; k.aPort = sPort; k.b0 = dst; k.bPort = dPort; k.senderIsA = true;
@@ -96,13 +96,18 @@ export function setKey6(k: KeyScratch, proto: number, vlan: number, src: Uint32A
 export function keyEquals(f: FlowKeyFields, k: KeyScratch): boolean {
   return f.a0 === k.a0 && f.b0 === k.b0 && f.aPort === k.aPort && f.bPort === k.bPort &&
     f.proto === k.proto && f.ver === k.ver && f.vlan === k.vlan &&
-    f.a1 === k.a1 && f.a2 === k.a2 && f.a3 === k.a3 && f.b1 === k.b1 && f.b2 === k.b2 && f.b3 === k.b3;
+    (k.ver === 4 || (f.a1 === k.a1 && f.a2 === k.a2 && f.a3 === k.a3 && f.b1 === k.b1 && f.b2 === k.b2 && f.b3 === k.b3));
 }
 
 export function copyKey(f: FlowKeyFields, k: KeyScratch): void {
   f.ver = k.ver; f.proto = k.proto; f.vlan = k.vlan;
-  f.a0 = k.a0; f.a1 = k.a1; f.a2 = k.a2; f.a3 = k.a3; f.aPort = k.aPort;
-  f.b0 = k.b0; f.b1 = k.b1; f.b2 = k.b2; f.b3 = k.b3; f.bPort = k.bPort;
+  f.a0 = k.a0; f.aPort = k.aPort; f.b0 = k.b0; f.bPort = k.bPort;
+  if (k.ver === 6) {
+    f.a1 = k.a1; f.a2 = k.a2; f.a3 = k.a3;
+    f.b1 = k.b1; f.b2 = k.b2; f.b3 = k.b3;
+  } else {
+    f.a1 = f.a2 = f.a3 = f.b1 = f.b2 = f.b3 = 0;
+  }
 }
 
 // ---- ICMP conversation identity -----------------------------------------------------------

@@ -69,18 +69,21 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-function base62(v: number, width: number): string {
-  let s = '';
-  for (let i = 0; i < width; i++) {
-    s += BASE62[v % 62];
-    v = Math.floor(v / 62);
-  }
-  return s;
+const B62 = Array.from(BASE62, (c) => c.charCodeAt(0));
+
+/** Six base62 digits of a 32-bit value (62^6 > 2^32), built in one string allocation. */
+function base62x6(v: number): string {
+  const d0 = v % 62; v = (v - d0) / 62;
+  const d1 = v % 62; v = (v - d1) / 62;
+  const d2 = v % 62; v = (v - d2) / 62;
+  const d3 = v % 62; v = (v - d3) / 62;
+  const d4 = v % 62; v = (v - d4) / 62;
+  return String.fromCharCode(B62[d0]!, B62[d1]!, B62[d2]!, B62[d3]!, B62[d4]!, B62[v % 62]!);
 }
 
-/** 'C' + 18 base62 chars; a bijection of the flow's sequence number, so unique within a run. */
+/** 'C' + 18 base62 chars; the first six are a bijection of the flow's sequence number, so unique within a run. */
 function makeUid(seq: number): string {
-  return 'C' + base62(fmix32(seq ^ 0x5bd1e995), 6) + base62(fmix32(seq + 0x27d4eb2f), 6) + base62(fmix32(seq * 3 + 0x165667b1), 6);
+  return 'C' + base62x6(fmix32(seq ^ 0x5bd1e995)) + base62x6(fmix32(seq + 0x27d4eb2f)) + base62x6(fmix32(Math.imul(seq, 3) + 0x165667b1));
 }
 
 function protocolType(proto: number): ProtocolType {
@@ -104,6 +107,8 @@ export class FlowMeter {
   private readonly key = new KeyScratch();
   private readonly plugins: FlowPlugin[];
   private now = -Infinity;
+  /** No timer can fire before this packet time (a lower bound, lowered when a flow starts or closes). */
+  private nextExpiry = -Infinity;
   private seq = 0;
 
   constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
@@ -123,7 +128,7 @@ export class FlowMeter {
     const t = rec.tsSec + rec.tsNsec * 1e-9;
     if (t > this.now) {
       this.now = t;
-      this.expire(t);
+      if (t > this.nextExpiry) this.expire(t);
     }
     if (pkt.ipVersion === 0) {
       st.nonIp++;
@@ -205,6 +210,12 @@ export class FlowMeter {
         this.emit(h, h.list === ListId.Closing ? h.endReason : 'active');
       }
     }
+    // The heads' deadlines only move later as flows are touched; new flows and closes lower it.
+    let next = Infinity;
+    if (tb.closingHead !== null) next = tb.closingHead.closeTs + this.linger;
+    if (tb.activeHead !== null) next = Math.min(next, tb.activeHead.touchTs + this.idle);
+    if (this.active > 0 && tb.startHead !== null) next = Math.min(next, tb.startHead.startTs + this.active);
+    this.nextExpiry = next;
   }
 
   /**
@@ -229,6 +240,8 @@ export class FlowMeter {
     f.seq = ++this.seq;
     f.uid = makeUid(f.seq);
     this.table.insert(f, k, this.now);
+    const due = this.now + (this.active > 0 ? Math.min(this.idle, this.active) : this.idle);
+    if (due < this.nextExpiry) this.nextExpiry = due;
     const proto = k.proto;
     // Originator: the SYN sender; a SYN-ACK seen first means its receiver (Zeek flips, history '^').
     if (proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === (SYN | ACK)) {
@@ -337,12 +350,18 @@ export class FlowMeter {
       const os = f.origState, rs = f.respState;
       if (os === TcpState.Reset || rs === TcpState.Reset) {
         f.endReason = 'rst';
-        this.table.close(f, this.now);
+        this.closeFlow(f);
       } else if (os === TcpState.Closed && rs === TcpState.Closed) {
         f.endReason = 'fin';
-        this.table.close(f, this.now);
+        this.closeFlow(f);
       }
     }
+  }
+
+  private closeFlow(f: Flow): void {
+    this.table.close(f, this.now);
+    const due = this.now + this.linger;
+    if (due < this.nextExpiry) this.nextExpiry = due;
   }
 
   /**
