@@ -17,7 +17,16 @@ export function csvField(v: Row[string] | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (!NEEDS_QUOTING.test(v)) return v;
+  let plain = true;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // " , \r \n
+    if (c === 34 || c === 44 || c === 13 || c === 10) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return v;
   return stringify([[v]], { eof: false, quoted_match: NEEDS_QUOTING });
 }
 
