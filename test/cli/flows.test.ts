@@ -119,7 +119,7 @@ describe('flowsift flows', () => {
 
   it('usage errors exit 2: unknown output extension, bad window values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowsift-cli-'));
-    const r = await flows([SSH, '-o', join(dir, 'x.parquet')]);
+    const r = await flows([SSH, '-o', join(dir, 'x.xlsx')]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--format');
     expect((await flows([SSH, '--host-window', '0'])).code).toBe(2);

@@ -182,3 +182,47 @@ describe('flowsift label', () => {
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 });
+
+describe('flowsift flows: --labels, --format parquet/kdd, --split-by', () => {
+  it('writes labeled Parquet (by extension) whose rows equal the CSV flows plus the truth label', async () => {
+    const out = join(dir, 'flows-labeled.parquet');
+    const report = join(dir, 'flows-report.json');
+    const r = await cli(['flows', pcap, '-o', out, '--labels', truthCsv, '--label-report', report]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/flows per label: synflood \d+, normal \d+, portscan/);
+    const rows = await readAll(out);
+    expect(rows.length).toBe(flows.length);
+    const want: Record<string, number> = {};
+    for (const t of truth) want[t.label] = (want[t.label] ?? 0) + 1;
+    const got: Record<string, number> = {};
+    for (const x of rows) got[x.label as string] = (got[x.label as string] ?? 0) + 1;
+    expect(got).toEqual(want);
+    const { label: _l, category: _c, ...first } = rows[0]!;
+    expect(first).toEqual(flows[0]);
+    expect(JSON.parse(readFileSync(report, 'utf8')).truthMatched).toBe(truth.length);
+  });
+
+  it('--format kdd appends the label like KDDTrain+.txt (43 columns, read back as NSL-KDD)', async () => {
+    const out = join(dir, 'flows.kdd');
+    expect((await cli(['flows', pcap, '-o', out, '--labels', truthCsv, '-q'])).code).toBe(0);
+    const rows = await readAll(out);
+    expect(rows.length).toBe(flows.filter((f) => ['tcp', 'udp', 'icmp'].includes(f.protocol_type as string)).length);
+    expect(rows.filter((x) => x.label === 'portscan').length).toBe(truth.filter((t) => t.label === 'portscan').length);
+    expect(rows[0]!.difficulty).toBe(0);
+  });
+
+  it('--split-by day and --split-by file write Hive partitions', async () => {
+    const byDay = join(dir, 'by-day');
+    expect((await cli(['flows', pcap, '--split-by', 'day', '-o', byDay, '-q'])).code).toBe(0);
+    expect(readdirSync(byDay)).toEqual(['date=2023-11-14']);
+    expect((await readAll(join(byDay, 'date=2023-11-14', 'part-0.parquet'))).length).toBe(flows.length);
+    const two = join(dir, 'two');
+    execFileSync('mkdir', ['-p', two]);
+    execFileSync('cp', [pcap, join(two, 'a.pcap')]);
+    execFileSync('cp', [pcap, join(two, 'b.pcap')]);
+    const byFile = join(dir, 'by-file');
+    expect((await cli(['flows', two, '--split-by', 'file', '--format', 'jsonl', '-o', byFile, '-q'])).code).toBe(0);
+    expect(readdirSync(byFile).sort()).toEqual(['file=a.pcap', 'file=b.pcap']);
+    for (const f of ['a', 'b']) expect((await readAll(join(byFile, `file=${f}.pcap`, 'part-0.jsonl'))).length).toBe(flows.length);
+  });
+});

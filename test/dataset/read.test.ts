@@ -63,7 +63,7 @@ describe('flowsift CSV / JSON Lines', () => {
   const row = (i: number): Row => {
     const r: Row = {};
     for (const c of cols) {
-      r[c.name] = c.type === 'timestamp' ? 1700000000.000001 + i : c.type === 'float' ? i / 7 : c.type === 'int' ? i * 3 : c.type === 'bool' ? i % 2 === 1 : `${c.name},"${i}"`;
+      r[c.name] = c.type === 'timestamp' ? 1700000000.000001 + i : c.type === 'float' ? i / 8 : c.type === 'int' ? i * 3 : c.type === 'bool' ? i % 2 === 1 : `${c.name},"${i}"`;
     }
     r.service = 'http';
     r.category = null;
