@@ -6,6 +6,10 @@
  * machine and history letters (tcp-state.ts), plugin hooks, and the packet-time timers of the
  * flow table (table.ts: idle LRU, TCP close linger, optional active timeout, maxFlows eviction).
  * A FlowRecord (strings: uid, addresses, Community ID) is built only when a flow ends.
+ *
+ * Plugins get every packet of their flow (a reassembled datagram as one packet whose `pkt.buf` is
+ * the rebuilt datagram, not `rec.buf`); ICMP errors counted on the flow they quote are not passed
+ * to plugins (they are not the flow's own protocol).
  */
 import type { CaptureRecord } from '../capture/record.ts';
 import { type DecodedPacket, Layer } from '../decode/packet.ts';
@@ -283,7 +287,7 @@ export class FlowMeter {
     f.wrongFragment += bad;
     const proto = f.proto;
     if (proto === 6) {
-      if (pkt.tcpHeaderLen !== 0) this.tcp(f, pkt, fromOrig);
+      if (pkt.tcpHeaderLen >= 20) this.tcp(f, pkt, fromOrig); // a cut or bad TCP header: counted, no state
     } else if (proto === 17) {
       if (fromOrig) f.origBytes += pkt.payloadLen;
       else f.respBytes += pkt.payloadLen;

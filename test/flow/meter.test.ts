@@ -6,7 +6,12 @@
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodePacket } from '../../src/decode/decoder.ts';
+import { DecodedPacket } from '../../src/decode/packet.ts';
 import { formatIPv4, formatIPv6 } from '../../src/flow/ip-format.ts';
+import { FlowMeter } from '../../src/flow/meter.ts';
+import type { FlowPlugin } from '../../src/flow/plugin.ts';
+import type { FlowRecord } from '../../src/flow/record.ts';
 import { KeyScratch, setKey4, setKey6 } from '../../src/flow/key.ts';
 import { TcpState as T, connState, historyRstos0, udpConnState } from '../../src/flow/tcp-state.ts';
 import { CORPUS, type SavedPacket, corpus, flowsOf, flowsOfPackets, frames, loadPackets } from './helpers.ts';
@@ -105,6 +110,51 @@ describe('ICMP', () => {
     const { flows } = await flowsOf(corpus('zeek__icmp-destunreach-udp.pcap'));
     expect(flows).toHaveLength(1);
     expect(flows[0]).toMatchObject({ protocolType: 'icmp', icmpType: 3, icmpCode: 3, srcPort: 3, dstPort: 3, connState: 'OTH', flag: 'SF' });
+  });
+});
+
+describe('basic KDD fields and plugins', () => {
+  it('urgent = packets with URG, both directions (two_way_all_flags: tshark -Y tcp.flags.urg==1 → 3906)', async () => {
+    const { flows } = await flowsOf(corpus('curated-pcaps__two_way_all_flags.pcap'));
+    expect(flows.reduce((n, f) => n + f.urgent, 0)).toBe(3906);
+  });
+
+  it('land: the single_syn SYN rewritten to 10.0.0.10:30692 → itself is land; the original is not', async () => {
+    // tshark -x: IPv4 src at bytes 26–29 (0a 00 00 0a), dst 30–33 (0a 00 00 50), TCP ports 34–37 (77 e4 / 00 50).
+    const [syn] = await loadPackets(corpus('curated-pcaps__single_syn.pcap'));
+    expect(flowsOfPackets([syn!]).flows[0]!.land).toBe(0);
+    const b = Uint8Array.prototype.slice.call(syn!.rec.buf);
+    b.copyWithin(30, 26, 30); // dst address = src address
+    b.copyWithin(36, 34, 36); // dst port = src port
+    const f = flowsOfPackets([{ rec: { ...syn!.rec, buf: b } }]).flows[0]!;
+    expect(f).toMatchObject({ land: 1, srcIp: '10.0.0.10', dstIp: '10.0.0.10', srcPort: 30692, dstPort: 30692, flag: 'S0' });
+  });
+
+  it('plugins see every packet of their flow and finish before onFlow', async () => {
+    const seen = new Map<string, number>();
+    const plugin: FlowPlugin = {
+      name: 'count',
+      onPacket(flow, _pkt, _rec, _fromOrig) {
+        flow.slots[0] = ((flow.slots[0] as number | undefined) ?? 0) + 1;
+      },
+      onExpire(flow, out) {
+        seen.set(out.uid, flow.slots[0] as number);
+        out.payloadInspected = true;
+      },
+    };
+    const flows: FlowRecord[] = [];
+    const m = new FlowMeter({}, (f) => flows.push(f), [plugin]);
+    const p = new DecodedPacket();
+    for (const s of await loadPackets(corpus('zeek__ssh.pcap'))) {
+      decodePacket(s.rec, p);
+      m.packet(s.rec, p);
+    }
+    m.finish();
+    expect(flows.length).toBe(25);
+    for (const f of flows) {
+      expect(f.payloadInspected).toBe(true);
+      expect(seen.get(f.uid)).toBe(f.srcPkts + f.dstPkts);
+    }
   });
 });
 
