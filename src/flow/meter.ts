@@ -168,7 +168,7 @@ export class FlowMeter {
     if (v6) setKey6(k, proto, pkt.vlan, pkt.src6, sPort, pkt.dst6, dPort);
     else setKey4(k, proto, pkt.vlan, pkt.src4, sPort, pkt.dst4, dPort);
     let f = this.table.find(k);
-    if (f !== null && proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen !== 0 &&
+    if (f !== null && proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen >= 20 &&
         this.isReuse(f, pkt.seq)) {
       st.portReuse++;
       this.emit(f, f.list === ListId.Closing ? f.endReason : reasonOf(f));
