@@ -124,6 +124,7 @@ let contract = 0;
 const byOp = new Map<string, number>();
 const t0 = performance.now();
 let maxMs = 0;
+let slowest = '';
 let maxMem = 0;
 for (let i = from; i < from + cases; i++) {
   const { r, hang, crash } = await run(i);
@@ -140,7 +141,10 @@ for (let i = from; i < from + cases; i++) {
   }
   if (r) {
     byOp.set(r.op, (byOp.get(r.op) ?? 0) + 1);
-    maxMs = Math.max(maxMs, r.ms);
+    if (r.ms > maxMs) {
+      maxMs = r.ms;
+      slowest = `case ${i}, ${r.op} on ${r.source || 'synthetic'}`;
+    }
     maxMem = Math.max(maxMem, r.peakExtra);
   }
   if (kind) {
@@ -154,6 +158,6 @@ for (let i = from; i < from + cases; i++) {
 }
 await worker.terminate();
 const secs = (performance.now() - t0) / 1000;
-console.log(`cases ${cases} (seed ${seed}, from ${from}) in ${secs.toFixed(1)} s: crashes ${crashes}, hangs ${hangs}, contract failures ${contract}; slowest case ${maxMs.toFixed(0)} ms; peak extra array-buffer memory ${(maxMem / 2 ** 20).toFixed(1)} MiB`);
+console.log(`cases ${cases} (seed ${seed}, from ${from}) in ${secs.toFixed(1)} s: crashes ${crashes}, hangs ${hangs}, contract failures ${contract}; slowest case ${maxMs.toFixed(0)} ms (${slowest}); peak extra array-buffer memory ${(maxMem / 2 ** 20).toFixed(1)} MiB`);
 console.log(`ops: ${[...byOp].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 process.exit(crashes + hangs + contract ? 1 : 0);

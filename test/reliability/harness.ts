@@ -177,5 +177,5 @@ export function caseFile(bytes: Uint8Array, ext = '.pcap'): string {
 export async function runCase(c: FuzzCase, budgetMs: number, cleanFiles: ReadonlySet<string>): Promise<CaseOutcome> {
   const path = caseFile(c.bytes, c.gzip ? '.pcap.gz' : '.pcap');
   const exact = c.completeRecords !== undefined && cleanFiles.has(c.source) ? c.completeRecords : undefined;
-  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact, expectFault: c.expectFault });
+  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact, expectFault: c.expectFault, resync: c.resync });
 }

@@ -96,6 +96,8 @@ export interface FuzzCase {
   gzip?: boolean;
   /** The mutation is certainly corrupt framing: the reader must report an error or warning. */
   expectFault?: boolean;
+  /** Read with ReadOptions.resync (classic pcap: skip a corrupt record header to the next plausible one). */
+  resync?: boolean;
 }
 
 interface Ctx {
@@ -430,6 +432,37 @@ function transportHeader(c: Ctx): Mut {
   return { op: 'l4-random', detail: `record at ${hit.r.hdr}: first transport bytes randomised (proto ${hit.ip.proto})`, bytes: b };
 }
 
+function tcpSeqAndPayload(c: Ctx): Mut {
+  // Prefer TCP records that carry payload (application streams the payload stage reassembles).
+  let hit = null;
+  for (let i = 0; i < 20; i++) {
+    const h = pickIpRecord(c, 0, true);
+    if (!h || h.ip.proto !== 6) continue;
+    hit = h;
+    if (h.ip.l4 + 20 < h.r.data + h.r.caplen) break;
+  }
+  if (!hit) return null;
+  const b = copy(c.f.bytes);
+  const o = hit.ip.l4;
+  const end = hit.r.data + hit.r.caplen;
+  const what = c.rng.int(3);
+  if (what === 0 && o + 12 <= end) {
+    const old = u32(b, o + 4, false);
+    const v = c.rng.pick([(old + 0x80000000) >>> 0, (old - 1) >>> 0, (old + 65536 * 1024) >>> 0, 0xffffffff, 0, c.rng.next()]);
+    put32(b, o + (c.rng.chance(0.7) ? 4 : 8), v, false);
+    return { op: 'tcp-seq', detail: `record at ${hit.r.hdr}: TCP seq/ack ${old} -> ${v}`, bytes: b };
+  }
+  const doff = (b[o + 12]! >> 4) * 4;
+  const p = o + Math.max(20, doff);
+  if (p >= end) return null;
+  const pat = c.rng.int(4);
+  const text = ['USER root', 'PASS ', 'GET /' + 'A'.repeat(40), 'su root\r\n', '230 ', '\xff\xfd\x18'][c.rng.int(6)]!;
+  for (let i = p; i < end; i++) {
+    b[i] = pat === 0 ? c.rng.int(256) : pat === 1 ? text.charCodeAt((i - p) % text.length) & 0xff : pat === 2 ? 0x0a : 0x41;
+  }
+  return { op: 'payload', detail: `record at ${hit.r.hdr}: ${end - p} TCP payload bytes -> ${['random', `repeated "${text}"`, 'all newlines', 'one long line'][pat]}`, bytes: b };
+}
+
 function ipv6Mutation(c: Ctx): Mut {
   const hit = pickIpRecord(c, 6);
   if (!hit) return null;
@@ -513,7 +546,7 @@ function gzipWrap(c: Ctx): Mut {
 // ---- synthetic: fragment floods ------------------------------------------------------------------
 
 export function fragmentFlood(rng: Rng, count: number): { op: string; detail: string; bytes: Uint8Array } {
-  const mode = rng.int(5);
+  const mode = rng.int(6);
   const frames: Frame[] = [];
   const t0 = 1_700_000_000;
   const chunk = new Uint8Array(rng.pick([8, 16, 64, 1480]));
@@ -533,6 +566,12 @@ export function fragmentFlood(rng: Rng, count: number): { op: string; detail: st
     } else if (mode === 3) {
       // Zero-length and tiny fragments, plus last fragments without a first.
       frames.push({ ts, data: ethIpv4({ src: A, dst: B, proto: rng.pick([6, 17, 1]), id: rng.int(64), mf: rng.chance(0.5), fragOffset: rng.int(64) * 8, payload: new Uint8Array(rng.int(3) * 8) }) });
+    } else if (mode === 5) {
+      // Overlapping fragments of a few datagrams that DO complete (final fragment at the end of each
+      // group of 500): reassembly must bound and finish them.
+      const id = (i / 500) | 0;
+      const last = i % 500 === 499;
+      frames.push({ ts, data: ethIpv4({ src: A, dst: B, proto: 17, id, mf: !last, fragOffset: last ? 8 * 100 : rng.int(120) * 8, payload: i % 500 === 0 ? udpDatagram(1000, 53, new Uint8Array(chunk.length)) : chunk }) });
     } else {
       // IPv6 fragment-header flood: many ids, offsets, M flags.
       const s = new Uint8Array(16); s[0] = 0xfe; s[1] = 0x80; s[15] = 1;
@@ -544,7 +583,7 @@ export function fragmentFlood(rng: Rng, count: number): { op: string; detail: st
       frames.push({ ts, data: ethIpv6(s, d, 44, fh) });
     }
   }
-  const names = ['one datagram, overlapping, never completed', 'many datagrams, first fragment only', 'fragments past 65535 bytes', 'tiny and zero-length fragments', 'IPv6 fragment headers'];
+  const names = ['one datagram, overlapping, never completed', 'many datagrams, first fragment only', 'fragments past 65535 bytes', 'tiny and zero-length fragments', 'IPv6 fragment headers', 'overlapping fragments that complete'];
   return { op: 'frag-flood', detail: `${count} fragments: ${names[mode]}`, bytes: writePcap(frames) };
 }
 
@@ -565,7 +604,7 @@ const OPS: Array<[weight: number, fn: (c: Ctx) => Mut]> = [
   [10, truncBoundary], [6, truncRandom], [6, truncInside], [10, bitflip], [4, byteSet], [4, splice],
   [8, pcapCaplen], [3, pcapOriglen], [3, pcapTimestamp], [5, pcapFileHeader],
   [6, ngBlockLen], [3, ngTrailer], [4, ngInsertBlock], [4, ngOption], [5, ngFields],
-  [7, ipv4Header], [6, transportHeader], [5, ipv6Mutation], [4, linkChain], [2, shuffleRecords], [3, gzipWrap],
+  [7, ipv4Header], [6, transportHeader], [6, tcpSeqAndPayload], [5, ipv6Mutation], [4, linkChain], [2, shuffleRecords], [3, gzipWrap],
 ];
 const TOTAL_WEIGHT = OPS.reduce((s, [w]) => s + w, 0);
 
@@ -595,7 +634,7 @@ export function makeCase(corpus: CorpusFile[], seed: number, index: number): Fuz
     const m = fn({ f, rng });
     if (!m) continue;
     const gz = m.op.startsWith('gzip');
-    return { index, seed, source: f.name, op: m.op, detail: m.detail, bytes: m.bytes, maxPackets: gz ? f.layout.records.length + packetBound(f.bytes) : packetBound(m.bytes), completeRecords: m.completeRecords, gzip: gz, expectFault: m.expectFault };
+    return { index, seed, source: f.name, op: m.op, detail: m.detail, bytes: m.bytes, maxPackets: gz ? f.layout.records.length + packetBound(f.bytes) : packetBound(m.bytes), completeRecords: m.completeRecords, gzip: gz, expectFault: m.expectFault, resync: f.layout.kind === 'pcap' && rng.chance(0.5) };
   }
   const m = fragmentFlood(rng, 1000);
   return { index, seed, source: '', ...m, maxPackets: packetBound(m.bytes) };
