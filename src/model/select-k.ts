@@ -44,9 +44,22 @@ export function rowDistance(p: Preprocessing, x: EncodedRows, a: number, b: numb
   return Math.sqrt(s);
 }
 
-/** Mean silhouette coefficient of the rows of `x` under `labels` (exact on these rows: O(n²)). */
-export function silhouette(p: Preprocessing, x: EncodedRows, labels: Int32Array, k: number): number {
+/** Condensed pairwise distance matrix (n × n, Float64Array) of the rows of `x`: O(n²) once, reused for every k. */
+export function pairwiseDistances(p: Preprocessing, x: EncodedRows): Float64Array {
   const n = x.n;
+  const d = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const v = rowDistance(p, x, i, j);
+      d[i * n + j] = v;
+      d[j * n + i] = v;
+    }
+  }
+  return d;
+}
+
+/** Mean silhouette coefficient of n rows under `labels`, from their pairwise distances. */
+export function silhouetteFromDistances(dist: Float64Array, n: number, labels: Int32Array, k: number): number {
   if (n < 2 || k < 2) return 0;
   const sizes = new Float64Array(k);
   for (let i = 0; i < n; i++) sizes[labels[i]!]!++;
@@ -54,7 +67,8 @@ export function silhouette(p: Preprocessing, x: EncodedRows, labels: Int32Array,
   let total = 0;
   for (let i = 0; i < n; i++) {
     sums.fill(0);
-    for (let j = 0; j < n; j++) if (j !== i) sums[labels[j]!]! += rowDistance(p, x, i, j);
+    const row = i * n;
+    for (let j = 0; j < n; j++) sums[labels[j]!]! += dist[row + j]!;
     const li = labels[i]!;
     if (sizes[li]! <= 1) continue; // s(i) = 0 for singletons
     const a = sums[li]! / (sizes[li]! - 1);
@@ -65,6 +79,11 @@ export function silhouette(p: Preprocessing, x: EncodedRows, labels: Int32Array,
     total += m > 0 ? (b - a) / m : 0;
   }
   return total / n;
+}
+
+/** Mean silhouette coefficient of the rows of `x` under `labels` (exact on these rows: O(n²)). */
+export function silhouette(p: Preprocessing, x: EncodedRows, labels: Int32Array, k: number): number {
+  return silhouetteFromDistances(pairwiseDistances(p, x), x.n, labels, k);
 }
 
 /**
@@ -112,11 +131,12 @@ export function sweepK(p: Preprocessing, x: EncodedRows, opts: SelectKOptions): 
   const curve: KCurvePoint[] = [];
   const labels = new Int32Array(sil.n);
   const d2 = new Float64Array(sil.n);
+  const dist = pairwiseDistances(p, sil);
   const kMax = Math.max(opts.kMin, Math.min(opts.kMax, xs.n - 1));
   for (let k = opts.kMin; k <= kMax; k++) {
     const fit = fitKMeans(p, xs, { k, seed: opts.seed, nInit: opts.nInit ?? 1, maxIter: 100 });
     fit.centroids.assign(sil, labels, d2);
-    curve.push({ k, inertia: fit.inertia, silhouette: silhouette(p, sil, labels, k) });
+    curve.push({ k, inertia: fit.inertia, silhouette: silhouetteFromDistances(dist, sil.n, labels, k) });
   }
   const ki = kneeIndex(curve.map((c) => c.k), curve.map((c) => c.inertia));
   let si = 0;
