@@ -145,11 +145,13 @@ export async function readOne(
       if (typeof e.code === 'string' && typeof e.syscall === 'string') {
         st.fault('E_INPUT_READ', w.base + w.end, `read failed: ${e.message}`);
       } else {
+        await w.drain();
         await opened.source.close();
         throw err;
       }
     }
   }
+  await w.drain();
   await opened.source.close();
   if (opened.source.truncatedCompressed && !report.error) {
     const detail = 'gzip stream ends before its end-of-stream marker (compressed file truncated)';

@@ -18,6 +18,8 @@ export const DEFAULT_CHUNK = 4 << 20;
 export interface ByteSource {
   /** Read up to `len` bytes into dst[off..]; resolves 0 at end of input. */
   read(dst: Uint8Array, off: number, len: number): Promise<number>;
+  /** Positional read (files): up to `len` bytes at file offset `position`; 0 at end of input. */
+  readAt?(dst: Uint8Array, off: number, len: number, position: number): Promise<number>;
   close(): Promise<void>;
   /** Set when a compressed stream ended before its end marker (treated as end of input). */
   truncatedCompressed?: boolean;
@@ -35,6 +37,10 @@ export class FileSource implements ByteSource {
   constructor(private readonly fh: FileHandle) {}
   async read(dst: Uint8Array, off: number, len: number): Promise<number> {
     const { bytesRead } = await this.fh.read(dst, off, len, null);
+    return bytesRead;
+  }
+  async readAt(dst: Uint8Array, off: number, len: number, position: number): Promise<number> {
+    const { bytesRead } = await this.fh.read(dst, off, len, position);
     return bytesRead;
   }
   close(): Promise<void> {
@@ -176,8 +182,20 @@ export async function openStreamSource(stream: NodeJS.ReadableStream): Promise<O
 }
 
 /**
+ * Unread bytes a prefetched buffer keeps free in front of the data it receives, so the tail of the
+ * current window (a record split by the read boundary) can be placed right before it without
+ * moving the new data. Larger tails (records > 512 KiB) take a copying path.
+ */
+const RESERVE = 512 * 1024;
+
+/**
  * The refillable window over a source. `buf[pos, end)` is unread data; `base` is the file offset
  * of `buf[0]`, so the file offset of `buf[i]` is `base + i`.
+ *
+ * For files (positional reads) the window double-buffers: while the parser walks `buf`, the next
+ * chunk is already being read into a second buffer on the libuv thread pool; `ensure` then only
+ * moves the short tail of `buf` in front of it and swaps the two. No data is copied twice and the
+ * read overlaps the parsing.
  */
 export class Window {
   buf: Uint8Array;
@@ -186,13 +204,22 @@ export class Window {
   end = 0;
   base = 0;
   eof = false;
+  private spare: Uint8Array | null = null;
+  private pending: Promise<number> | null = null;
+  private pendingAt = 0;
+  /** Positional sources: file offset of the next byte not yet requested. */
+  private srcPos = 0;
+  private readonly positional: boolean;
+  private readonly reserve: number;
 
   constructor(
     private readonly src: ByteSource,
     chunkSize = DEFAULT_CHUNK,
     private readonly signal?: AbortSignal,
   ) {
-    this.buf = Buffer.allocUnsafeSlow(chunkSize);
+    this.positional = typeof src.readAt === 'function';
+    this.reserve = Math.min(RESERVE, chunkSize);
+    this.buf = Buffer.allocUnsafeSlow(this.positional ? chunkSize + this.reserve : chunkSize);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -206,6 +233,68 @@ export class Window {
     return this.base + this.pos;
   }
 
+  private setBuf(b: Uint8Array): void {
+    this.buf = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** Move unread data to the front; grow the buffer to hold `need` unread bytes. */
+  private compact(need: number): void {
+    if (this.pos > 0) {
+      if (this.end > this.pos) this.buf.copyWithin(0, this.pos, this.end);
+      this.end -= this.pos;
+      this.base += this.pos;
+      this.pos = 0;
+    }
+    if (need > this.buf.length) {
+      let size = this.buf.length;
+      while (size < need) size *= 2;
+      const nb = Buffer.allocUnsafeSlow(size);
+      nb.set(this.buf.subarray(0, this.end));
+      this.setBuf(nb);
+    }
+  }
+
+  private startPrefetch(): void {
+    if (!this.positional || this.eof || this.pending !== null) return;
+    if (this.spare === null || this.spare.length < this.buf.length) this.spare = Buffer.allocUnsafeSlow(this.buf.length);
+    const len = this.spare.length - this.reserve;
+    this.pendingAt = this.srcPos;
+    this.srcPos += len;
+    this.pending = this.src.readAt!(this.spare, this.reserve, len, this.pendingAt);
+  }
+
+  /** Take the prefetched chunk: the unread tail goes in front of it and the buffers swap. */
+  private async integrate(): Promise<void> {
+    const p = this.pending!;
+    let n: number;
+    try {
+      n = await p;
+    } finally {
+      this.pending = null;
+    }
+    this.srcPos = this.pendingAt + n;
+    if (n === 0) {
+      this.eof = true;
+      return;
+    }
+    const spare = this.spare!;
+    const tail = this.end - this.pos;
+    if (tail <= this.reserve) {
+      const start = this.reserve - tail;
+      if (tail > 0) spare.set(this.buf.subarray(this.pos, this.end), start);
+      this.base += this.pos - start;
+      this.spare = this.buf;
+      this.setBuf(spare);
+      this.pos = start;
+      this.end = this.reserve + n;
+    } else {
+      this.compact(this.end - this.pos + n);
+      this.buf.set(spare.subarray(this.reserve, this.reserve + n), this.end);
+      this.end += n;
+    }
+  }
+
   /**
    * Make at least `need` bytes available from `pos` (fewer only at end of input). Grows the
    * buffer when a single record is larger than it; callers bound `need` before asking.
@@ -214,41 +303,38 @@ export class Window {
   async ensure(need: number): Promise<boolean> {
     if (this.end - this.pos >= need) return true;
     if (this.signal?.aborted) return false;
-    if (this.pos > 0) {
-      if (this.end > this.pos) this.buf.copyWithin(0, this.pos, this.end);
-      this.end -= this.pos;
-      this.base += this.pos;
-      this.pos = 0;
-    }
-    while (this.end < need && !this.eof) {
-      // Grow only when the window is full and the input still has bytes: a header claiming a huge
-      // length in a short file never allocates more than twice the data actually present.
-      if (this.end === this.buf.length) {
-        const nb = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, 4096));
-        nb.set(this.buf.subarray(0, this.end));
-        this.buf = nb;
-        this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
+    while (this.end - this.pos < need) {
+      if (this.pending !== null) {
+        await this.integrate();
+        continue;
       }
-      const n = await this.src.read(this.buf, this.end, this.buf.length - this.end);
+      if (this.eof) break;
+      this.compact(need);
+      const room = this.buf.length - this.end;
+      let n: number;
+      if (this.positional) {
+        n = await this.src.readAt!(this.buf, this.end, room, this.srcPos);
+        this.srcPos += n;
+      } else {
+        n = await this.src.read(this.buf, this.end, room);
+      }
       if (n === 0) this.eof = true;
       else this.end += n;
     }
+    this.startPrefetch();
     return this.end - this.pos >= need;
   }
 
-  /** Skip `n` bytes (may run past the window: reads and discards). Resolves to bytes skipped. */
-  async skip(n: number): Promise<number> {
-    let left = n;
-    while (left > 0) {
-      const a = this.end - this.pos;
-      if (a >= left) {
-        this.pos += left;
-        return n;
+  /** Wait for an outstanding read-ahead (before the source is closed). */
+  async drain(): Promise<void> {
+    const p = this.pending;
+    this.pending = null;
+    if (p !== null) {
+      try {
+        await p;
+      } catch {
+        /* the read-ahead's failure no longer matters */
       }
-      this.pos = this.end;
-      left -= a;
-      if (!(await this.ensure(1))) return n - left;
     }
-    return n;
   }
 }

@@ -1,0 +1,201 @@
+/**
+ * Read benchmark: packets/s, MB/s and peak RSS of
+ *   walk        bare record walk (stream + header walk, like ../shared/bench/harness/walk_stream.js)
+ *   read        readCaptures() with a counting sink
+ *   decode      readCaptures() + decodePacket() on every record
+ *   pcap-parser the pcap-parser npm package (event API), for comparison
+ * on a ~1 GB capture generated once with ../shared/bench/gen_bench_pcap.py (118000 flows, seed 42)
+ * and cached in $TMPDIR/flowsift-bench/. Each measurement runs in its own child process (clean peak
+ * RSS via process.resourceUsage().maxRSS) after an untimed read of the file to warm the page cache,
+ * as the shared harness does. Prints the median of --runs runs.
+ *
+ *   npx tsx scripts/bench-read.ts [--runs 3] [--file capture.pcap] [--only walk,read,decode,pcap-parser]
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventEmitter } from 'node:events';
+
+const MODES = ['walk', 'read', 'decode', 'pcap-parser'] as const;
+type Mode = (typeof MODES)[number];
+
+interface Result {
+  packets: number;
+  bytes: number;
+  secs: number;
+  /** user + system CPU seconds of the process during the measurement (all threads). */
+  cpu: number;
+  maxRssKB: number;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Child side: one measurement.
+
+async function walk(file: string): Promise<number> {
+  // Same algorithm as shared/bench/harness/walk_stream.js (zero-copy header walk over 1 MiB chunks).
+  let skip = 24;
+  let hlen = 0;
+  let count = 0;
+  const hdr = Buffer.alloc(16);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const n = chunk.length;
+    let off = 0;
+    while (off < n) {
+      if (skip > 0) {
+        const s = Math.min(skip, n - off);
+        skip -= s;
+        off += s;
+        continue;
+      }
+      if (hlen === 0 && off + 16 <= n) {
+        skip = chunk.readUInt32LE(off + 8);
+        count++;
+        off += 16;
+        continue;
+      }
+      const take = Math.min(16 - hlen, n - off);
+      chunk.copy(hdr, hlen, off, off + take);
+      hlen += take;
+      off += take;
+      if (hlen === 16) {
+        skip = hdr.readUInt32LE(8);
+        count++;
+        hlen = 0;
+      }
+    }
+  }
+  return count;
+}
+
+async function read(file: string): Promise<number> {
+  const { readCaptures } = await import('../src/capture/index.ts');
+  let n = 0;
+  let caplen = 0;
+  const report = await readCaptures([file], (rec) => {
+    n++;
+    caplen += rec.caplen;
+  });
+  if (report.errors.length) throw report.errors[0];
+  if (caplen === 0 && n > 0) throw new Error('no bytes');
+  return n;
+}
+
+async function decode(file: string): Promise<number> {
+  const { readCaptures } = await import('../src/capture/index.ts');
+  const { decodePacket } = await import('../src/decode/decoder.ts');
+  const { DecodedPacket } = await import('../src/decode/packet.ts');
+  const pkt = new DecodedPacket();
+  let n = 0;
+  let sink = 0;
+  const report = await readCaptures([file], (rec) => {
+    decodePacket(rec, pkt);
+    sink += pkt.srcPort + pkt.proto;
+    n++;
+  });
+  if (report.errors.length) throw report.errors[0];
+  if (sink === -1) console.log(sink);
+  return n;
+}
+
+function pcapParser(file: string): Promise<number> {
+  const require = createRequire(import.meta.url);
+  const pp = require('pcap-parser') as { parse(input: string): EventEmitter };
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const p = pp.parse(file);
+    p.on('packet', () => {
+      n++;
+    });
+    p.on('error', reject);
+    p.on('end', () => resolve(n));
+  });
+}
+
+async function child(mode: Mode, file: string): Promise<void> {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const packets =
+    mode === 'walk' ? await walk(file) : mode === 'read' ? await read(file) : mode === 'decode' ? await decode(file) : await pcapParser(file);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const r: Result = { packets, bytes: statSync(file).size, secs, cpu: (c.user + c.system) / 1e6, maxRssKB: process.resourceUsage().maxRSS };
+  process.stdout.write(JSON.stringify(r) + '\n');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Parent side.
+
+/** Size of gen_bench_pcap.py 118000 42 output (../shared/notes/performance.md, bench1g.pcap). */
+const BENCH1G_BYTES = 998_766_663;
+
+function ensureCapture(): string {
+  const dir = join(tmpdir(), 'flowsift-bench');
+  // Other benchmarks cache the same generator output under this name: reuse it when complete.
+  const shared = join(dir, 'bench1g.pcap');
+  if (existsSync(shared) && statSync(shared).size === BENCH1G_BYTES) return shared;
+  const file = existsSync(shared) ? join(dir, 'bench1g-read.pcap') : shared;
+  if (existsSync(file) && statSync(file).size === BENCH1G_BYTES) return file;
+  mkdirSync(dir, { recursive: true });
+  const gen = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
+  const part = `${file}.${process.pid}.part`;
+  console.error(`generating ${file} with ${gen} 118000 42 (once; ~1 GB, about a minute)...`);
+  const r = spawnSync('python3', [gen, part, '118000', '42'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`gen_bench_pcap.py failed (exit ${r.status})`);
+  renameSync(part, file);
+  return file;
+}
+
+async function warm(file: string): Promise<void> {
+  for await (const _ of createReadStream(file, { highWaterMark: 4 << 20 })) {
+    /* untimed read: page cache */
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    await child(args[1] as Mode, args[2]!);
+    return;
+  }
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const runs = Number(opt('--runs') ?? 3);
+  const file = opt('--file') ?? ensureCapture();
+  const only = (opt('--only')?.split(',') ?? [...MODES]) as Mode[];
+  const self = fileURLToPath(import.meta.url);
+  const size = statSync(file).size;
+  console.log(`capture: ${file} (${(size / 1e6).toFixed(1)} MB); median of ${runs} runs; node ${process.version}`);
+  console.log('(wall = elapsed seconds of the read; cpu = user+sys seconds of the process, all threads)');
+  console.log('mode          packets   wall s   Mpkt/s     MB/s    cpu s  Mpkt/cpu-s  peak RSS MB   wall runs (s)');
+  for (const mode of only) {
+    const results: Result[] = [];
+    for (let i = 0; i < runs; i++) {
+      await warm(file);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', mode, file], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
+      results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Result);
+    }
+    const secs = median(results.map((r) => r.secs));
+    const cpu = median(results.map((r) => r.cpu));
+    const packets = results[0]!.packets;
+    const rss = median(results.map((r) => r.maxRssKB)) / 1024;
+    console.log(
+      `${mode.padEnd(12)} ${String(packets).padStart(9)} ${secs.toFixed(3).padStart(8)} ${(packets / secs / 1e6).toFixed(2).padStart(8)} ${(size / secs / 1e6).toFixed(0).padStart(8)} ${cpu.toFixed(3).padStart(8)} ${(packets / cpu / 1e6).toFixed(2).padStart(11)} ${rss.toFixed(0).padStart(12)}   ${results.map((r) => r.secs.toFixed(3)).join(' / ')}`,
+    );
+  }
+}
+
+await main();
