@@ -342,7 +342,8 @@ interface Rule {
   forwardOnly: boolean;
   result: LabelResult;
   match: string;
-  flows: number;
+  /** Flows this rule labeled. */
+  hits: number;
 }
 
 const RULE_COLUMNS = ['src_ip', 'dst_ip', 'src_port', 'dst_port', 'proto', 'start', 'end', 'label', 'category', 'direction'];
@@ -526,12 +527,33 @@ async function loadRules(
       forwardOnly: dir === 'forward',
       result: { label, category: categoryFor(label, cell('category') || null) },
       match: RULE_COLUMNS.filter((c) => c !== 'label' && c !== 'category' && cell(c)).map((c) => `${c}=${cell(c)}`).join(' ') || '(any flow)',
-      flows: 0,
+      hits: 0,
     };
     if (r.start !== null && r.end !== null && r.end < r.start) throw bad('end', 'end is before start');
     rules.push(r);
     index.add(r);
   }
+  return makeLabeler('rules', defaultLabel, (k) => {
+    const sIp = parseIp(k.srcIp);
+    const dIp = parseIp(k.dstIp);
+    return sIp && dIp ? index.first(k, sIp, dIp) : null;
+  }, (base) => ({
+    ...base,
+    file: path,
+    rules: rules.map((r) => ({ rule: r.index + 1, line: r.line, label: r.result.label, category: r.result.category, match: r.match, flows: r.hits })),
+    warnings: rules.filter((r) => r.hits === 0).map((r) => `${path}: rule ${r.index + 1} (line ${r.line}, ${r.match} → ${r.result.label}) matched no flow`),
+  }));
+}
+
+type ReportBase = Pick<LabelReport, 'kind' | 'flows' | 'matched' | 'defaulted' | 'defaultLabel' | 'perLabel'>;
+
+/** The counting and row/flow plumbing shared by both kinds of truth file. */
+function makeLabeler(
+  kind: 'rules' | 'per-flow',
+  defaultLabel: string,
+  find: (k: FlowKey) => { result: LabelResult; hits: number } | null,
+  report: (base: ReportBase) => LabelReport,
+): Labeler {
   const def: LabelResult = { label: defaultLabel, category: categoryFor(defaultLabel) };
   const perLabel = new Map<string, number>();
   let flows = 0;
@@ -539,31 +561,21 @@ async function loadRules(
   const key: FlowKey = { srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, proto: 0, ts: 0 };
   const classify = (k: FlowKey): LabelResult => {
     flows++;
-    const sIp = parseIp(k.srcIp);
-    const dIp = parseIp(k.dstIp);
-    const r = sIp && dIp ? index.first(k, sIp, dIp) : null;
-    const res = r ? r.result : def;
-    if (r) {
-      r.flows++;
+    const hit = find(k);
+    if (hit) {
+      hit.hits++;
       matched++;
     }
+    const res = hit ? hit.result : def;
     perLabel.set(res.label, (perLabel.get(res.label) ?? 0) + 1);
     return res;
   };
   return {
-    kind: 'rules',
+    kind,
     classify,
     labelRow: (row) => applyToRow(row, classify, key),
     labelFlow: (f) => classify(flowKeyOfRecord(f, key)),
-    report: () => {
-      const warnings = rules.filter((r) => r.flows === 0).map((r) => `${path}: rule ${r.index + 1} (line ${r.line}, ${r.match} → ${r.result.label}) matched no flow`);
-      return {
-        file: path, kind: 'rules', flows, matched, defaulted: flows - matched, defaultLabel,
-        perLabel: Object.fromEntries(perLabel),
-        rules: rules.map((r) => ({ rule: r.index + 1, line: r.line, label: r.result.label, category: r.result.category, match: r.match, flows: r.flows })),
-        warnings,
-      };
-    },
+    report: () => report({ kind, flows, matched, defaulted: flows - matched, defaultLabel, perLabel: Object.fromEntries(perLabel) }),
   };
 }
 
@@ -648,61 +660,37 @@ async function loadPerFlow(
     rows++;
   }
   for (const list of byKey.values()) if (list.length > 1) list.sort((a, b) => a.start - b.start);
-  const def: LabelResult = { label: defaultLabel, category: categoryFor(defaultLabel) };
-  const perLabel = new Map<string, number>();
-  let flows = 0;
-  let matched = 0;
-  const classify = (k: FlowKey): LabelResult => {
-    flows++;
+  return makeLabeler('per-flow', defaultLabel, (k) => {
     const list = byKey.get(canonicalKey(k.proto, ipText(k.srcIp), k.srcPort, ipText(k.dstIp), k.dstPort));
+    if (!list) return null;
+    // first entry with start ≥ ts − tolerance, then the nearest within the window
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.start < k.ts - tolerance) lo = mid + 1;
+      else hi = mid;
+    }
     let best: TruthEntry | null = null;
-    if (list) {
-      // first entry with start ≥ ts − tolerance, then the nearest within the window
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (list[mid]!.start < k.ts - tolerance) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = lo; i < list.length && list[i]!.start <= k.ts + tolerance; i++) {
-        if (!best || Math.abs(list[i]!.start - k.ts) < Math.abs(best.start - k.ts)) best = list[i]!;
+    for (let i = lo; i < list.length && list[i]!.start <= k.ts + tolerance; i++) {
+      if (!best || Math.abs(list[i]!.start - k.ts) < Math.abs(best.start - k.ts)) best = list[i]!;
+    }
+    return best;
+  }, (base) => {
+    let truthMatched = 0;
+    const unmatched = new Map<string, number>();
+    for (const list of byKey.values()) {
+      for (const e of list) {
+        if (e.hits > 0) truthMatched++;
+        else unmatched.set(e.result.label, (unmatched.get(e.result.label) ?? 0) + 1);
       }
     }
-    const res = best ? best.result : def;
-    if (best) {
-      best.hits++;
-      matched++;
+    const warnings: string[] = [];
+    if (rows - truthMatched > 0) {
+      warnings.push(`${path}: ${rows - truthMatched} of ${rows} truth rows matched no flow within ±${tolerance} s (${[...unmatched].map(([l, n]) => `${l} ${n}`).join(', ')})`);
     }
-    perLabel.set(res.label, (perLabel.get(res.label) ?? 0) + 1);
-    return res;
-  };
-  const key: FlowKey = { srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, proto: 0, ts: 0 };
-  return {
-    kind: 'per-flow',
-    classify,
-    labelRow: (row) => applyToRow(row, classify, key),
-    labelFlow: (f) => classify(flowKeyOfRecord(f, key)),
-    report: () => {
-      let truthMatched = 0;
-      const unmatched = new Map<string, number>();
-      for (const list of byKey.values()) {
-        for (const e of list) {
-          if (e.hits > 0) truthMatched++;
-          else unmatched.set(e.result.label, (unmatched.get(e.result.label) ?? 0) + 1);
-        }
-      }
-      const warnings: string[] = [];
-      if (rows - truthMatched > 0) {
-        warnings.push(`${path}: ${rows - truthMatched} of ${rows} truth rows matched no flow within ±${tolerance} s (${[...unmatched].map(([l, n]) => `${l} ${n}`).join(', ')})`);
-      }
-      return {
-        file: path, kind: 'per-flow', flows, matched, defaulted: flows - matched, defaultLabel,
-        perLabel: Object.fromEntries(perLabel), truthRows: rows, truthMatched,
-        truthUnmatchedByLabel: Object.fromEntries(unmatched), tolerance, warnings,
-      };
-    },
-  };
+    return { ...base, file: path, truthRows: rows, truthMatched, truthUnmatchedByLabel: Object.fromEntries(unmatched), tolerance, warnings };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,23 +6,21 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/main.ts';
 import { extractFlows } from '../../src/features/extract.ts';
 import { FLOW_COLUMNS } from '../../src/features/schema.ts';
 import { openDatasetWriter } from '../../src/dataset/output.ts';
 import { readDataset } from '../../src/dataset/read.ts';
 import type { Row } from '../../src/dataset/types.ts';
+import { generateCapture, type Truth } from './helpers.ts';
 
-const GEN = fileURLToPath(new URL('../../../shared/bench/gen_bench_pcap.py', import.meta.url));
 let dir: string;
 let pcap: string;
 let truthCsv: string;
-let truth: { start: number; src: string; sport: number; dst: string; dport: number; label: string; pkts: number; bytes: number }[];
+let truth: Truth[];
 let flows: Row[];
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -43,14 +41,7 @@ async function readAll(p: string): Promise<Row[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'flowsift-hosts-'));
-  pcap = join(dir, 't.pcap');
-  truthCsv = join(dir, 't.labels.csv');
-  execFileSync('python3', [GEN, pcap, '1000', '7', '--labels', truthCsv], { stdio: 'pipe' });
-  truth = readFileSync(truthCsv, 'utf8').trim().split('\n').slice(1).map((l) => {
-    const f = l.split(',');
-    return { start: Number(f[1]), src: f[3]!, sport: Number(f[4]), dst: f[5]!, dport: Number(f[6]), label: f[8]!, pkts: Number(f[9]), bytes: Number(f[10]) + Number(f[11]) };
-  });
+  ({ dir, pcap, truthCsv, truth } = generateCapture());
   flows = [];
   const w = openDatasetWriter('csv', join(dir, 'flows.csv'), FLOW_COLUMNS);
   await extractFlows([pcap], {}, (row) => {

@@ -6,29 +6,14 @@
  * the attack rows (e.g. synflood = the many spoofed sources → dst 10.0.0.80:80).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { extractFlows } from '../../src/features/extract.ts';
-import { loadLabels, protoNumber, type Labeler } from '../../src/dataset/labels.ts';
+import { loadLabels, type Labeler } from '../../src/dataset/labels.ts';
 import type { Row } from '../../src/dataset/types.ts';
-
-const GEN = fileURLToPath(new URL('../../../shared/bench/gen_bench_pcap.py', import.meta.url));
-
-interface Truth {
-  start: number;
-  proto: number;
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  label: string;
-}
+import { generateCapture, type Truth } from './helpers.ts';
 
 let dir: string;
-let pcap: string;
 let truthCsv: string;
 let truth: Truth[];
 let flows: Row[];
@@ -76,16 +61,10 @@ async function labelAll(l: Labeler): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'flowsift-labcap-'));
-  pcap = join(dir, 't.pcap');
-  truthCsv = join(dir, 't.labels.csv');
-  execFileSync('python3', [GEN, pcap, '1000', '7', '--labels', truthCsv], { stdio: 'pipe' });
-  truth = readFileSync(truthCsv, 'utf8').trim().split('\n').slice(1).map((line) => {
-    const f = line.split(',');
-    return { start: Number(f[1]), proto: protoNumber(f[2]!)!, src: f[3]!, sport: Number(f[4]), dst: f[5]!, dport: Number(f[6]), label: f[8]! };
-  });
+  const g = generateCapture();
+  ({ dir, truthCsv, truth } = g);
   flows = [];
-  await extractFlows([pcap], {}, (row) => void flows.push(row));
+  await extractFlows([g.pcap], {}, (row) => void flows.push(row));
 });
 
 describe('labels on flows extracted from a generated capture', () => {
