@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
 import { EXIT, UsageError } from '../errors.ts';
+import { isSupportedLinktype, linktypeName } from '../decode/linktype.ts';
 import type { ExtractOptions, ExtractSummary } from '../features/extract.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
 import { LABEL_COLUMNS } from '../dataset/read.ts';
@@ -126,7 +127,12 @@ function emptyReason(s: ExtractSummary, format: OutputFormat, nonKdd: number): s
     if (s.errors.length > 0) return 'no packets could be read';
     return s.files.length === 0 ? 'no capture files found in the input' : 'the input holds no packets';
   }
-  if (s.flows === 0) return `none of the ${nf.format(s.packets)} packets belongs to an IP flow${skippedText(s)}`;
+  if (s.flows === 0) {
+    // Name the link types the decoder does not support ("link type 105 (IEEE802_11) unsupported").
+    const lts = [...new Set(s.files.flatMap((f) => f.linktypes))].filter((lt) => !isSupportedLinktype(lt));
+    const why = lts.length > 0 && (s.skipped['unsupported-linktype'] ?? 0) > 0 ? `; link type ${lts.map((lt) => `${lt} (${linktypeName(lt)})`).join(', ')} unsupported` : '';
+    return `none of the ${nf.format(s.packets)} packets belongs to an IP flow${skippedText(s)}${why}`;
+  }
   if (format === 'kdd' && nonKdd === s.flows) return `all ${nf.format(nonKdd)} flows use IP protocols other than tcp/udp/icmp, which the KDD format cannot encode (use --format csv)`;
   return 'no flows';
 }
