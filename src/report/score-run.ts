@@ -40,6 +40,15 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
   let nAnom = 0;
   const explain = opts.explain ?? 3;
 
+  const summaryOf = (): ScoreSummary => ({
+    flows: nFlows,
+    anomalies: nAnom,
+    perCluster: flows.map((f, j) => ({ cluster: j, flows: f, anomalies: anomalies[j]! })),
+    threshold: model.thresholds.spec,
+    scope: model.thresholds.rule.scope,
+    model: modelName,
+  });
+
   const flush = async (): Promise<void> => {
     if (table.n === 0) return;
     scorer.refresh();
@@ -61,23 +70,24 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
     table.clear();
   };
 
-  const input = await readInputs(
-    inputs,
-    (row) => {
-      table.push(row);
-      if (table.n >= batch) return flush();
-    },
-    opts,
-  );
+  let input: InputSummary;
+  try {
+    input = await readInputs(
+      inputs,
+      (row) => {
+        table.push(row);
+        if (table.n >= batch) return flush();
+      },
+      opts,
+    );
+  } catch (e) {
+    // bad input: everything read before the fault is still scored and written
+    await flush();
+    await writer.end(summaryOf());
+    throw e;
+  }
   await flush();
-  const summary: ScoreSummary = {
-    flows: nFlows,
-    anomalies: nAnom,
-    perCluster: flows.map((f, j) => ({ cluster: j, flows: f, anomalies: anomalies[j]! })),
-    threshold: model.thresholds.spec,
-    scope: model.thresholds.rule.scope,
-    model: modelName,
-  };
+  const summary = summaryOf();
   await writer.end(summary);
   return { summary, input };
 }
