@@ -8,7 +8,8 @@
  * the OS temp dir (Ethernet/IPv4/TCP/UDP/ICMP, classic LE µs pcap). The file is read into memory
  * once, its record headers walked once into an offset table, then decodePacket runs over every
  * record REPEAT times (one reused record + one reused DecodedPacket, as in the pipeline).
- * Prints ns/packet and packets/s for decode only, then for a streamed read+decode pass.
+ * Prints ns/packet and packets/s for decode only, then streamed read-only and read+decode passes
+ * through readCaptures (wall and process CPU time: CPU time is steadier on a shared machine).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -90,6 +91,22 @@ console.log(
 );
 
 // Streamed read + decode through the capture reader (one pass; file is in the page cache now).
+// Streamed read alone (same reader, callback only counts) as the baseline for read+decode.
+for (let r = 0; r < 2; r++) {
+  let cnt = 0;
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await readCaptures([file], () => {
+    cnt++;
+  });
+  const ns = Number(process.hrtime.bigint() - t0);
+  const c = process.cpuUsage(c0);
+  const cns = (c.user + c.system) * 1000;
+  console.log(
+    `read only  (readCaptures) run ${r + 1}: ${cnt} packets, wall ${(ns / 1e6).toFixed(1)} ms = ${((cnt / ns) * 1e3).toFixed(2)} M packets/s, ` +
+      `CPU ${(cns / 1e6).toFixed(1)} ms = ${((cnt / cns) * 1e3).toFixed(2)} M packets/s`,
+  );
+}
 for (let r = 0; r < 3; r++) {
   let cnt = 0;
   const c0 = process.cpuUsage();
