@@ -22,7 +22,7 @@ import { LINKTYPE } from './linktype.ts';
 import { decodeNull } from './null.ts';
 import { type DecodedPacket, Layer } from './packet.ts';
 import { decodeCHdlc, decodePpp } from './ppp.ts';
-import { decodeRaw, decodeRawIPv4, decodeRawIPv6 } from './raw.ts';
+import { decodeRaw, decodeRawIPv4, decodeRawIPv6, decodeRawOrLoop } from './raw.ts';
 import { decodeSll } from './sll.ts';
 import { decodeSll2 } from './sll2.ts';
 import { STOP, stopAt } from './stop.ts';
@@ -128,9 +128,11 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket): DecodedPac
       decodeSll2(out, start);
       break;
     case LINKTYPE.RAW:
+      decodeRaw(out, start);
+      break;
     case LINKTYPE.RAW_12:
     case LINKTYPE.RAW_14:
-      decodeRaw(out, start);
+      decodeRawOrLoop(out, start);
       break;
     case LINKTYPE.IPV4:
       decodeRawIPv4(out, start);

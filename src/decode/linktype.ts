@@ -6,7 +6,7 @@ export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
   PPP: 9,
-  /** DLT_RAW on most platforms: raw IPv4/IPv6 (version nibble decides). */
+  /** DLT_RAW on most platforms: raw IPv4/IPv6 (version nibble decides); OpenBSD's DLT_LOOP when an AF header leads. */
   RAW_12: 12,
   /** DLT_RAW on OpenBSD: raw IPv4/IPv6. */
   RAW_14: 14,

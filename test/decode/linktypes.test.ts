@@ -43,6 +43,11 @@ describe('raw IP link types', () => {
     const [pkt] = await readPackets('tcpdump__LINKTYPE_RAW_ipv4.pcap');
     const ref = snap(decodeRaw(101, pkt!.bytes));
     for (const lt of [12, 14]) expect({ ...snap(decodeRaw(lt, pkt!.bytes)), linktype: 101 }).toEqual(ref);
+    // DLT 12 is DLT_LOOP on OpenBSD: an AF header (network order AF_INET) before the IP packet
+    const loop = new Uint8Array(4 + pkt!.bytes.length);
+    loop.set([0, 0, 0, 2]);
+    loop.set(pkt!.bytes, 4);
+    expect({ ...snap(decodeRaw(12, loop)), linktype: 101 }).toEqual({ ...ref, ipOffset: 4, l4Offset: (ref.l4Offset as number) + 4, payloadOffset: (ref.payloadOffset as number) + 4, end: (ref.end as number) + 4 });
   });
 });
 
