@@ -73,90 +73,20 @@ export async function readPcap(st: ParseState): Promise<void> {
   const fracLimit = kind.ns ? 1e9 : 1e6;
   const maxCap = Math.min(MAX_RECORD, Math.max(snaplen, STANDARD_MAX_CAPLEN));
   const rec = st.rec;
-  const onRecord = st.onRecord;
-  const limit = st.limit;
   rec.linktype = linktype;
   rec.interfaceId = 0;
   rec.tsMissing = false;
-
-  let n = st.packets;
-  let trunc = st.truncated;
-  let capB = st.capBytes;
-  let wireB = st.wireBytes;
-  let firstS = st.firstSec;
-  let firstN = st.firstNsec;
-  let lastS = st.lastSec;
-  let lastN = st.lastNsec;
-  let minS = st.minSec;
-  let minN = st.minNsec;
-  let maxS = st.maxSec;
-  let maxN = st.maxNsec;
+  const limit = st.limit;
 
   for (;;) {
-    const buf = w.buf;
+    walkRecords(st, hdr, le, mult, fracLimit, maxCap);
+    iface.packets = st.packets;
+    const n = st.packets;
+    if (n >= limit) return;
     const dv = w.dv;
+    const p = w.pos;
     const end = w.end;
     const base = w.base;
-    let p = w.pos;
-    while (p + hdr <= end && n < limit) {
-      const caplen = dv.getUint32(p + 8, le);
-      if (caplen > maxCap) break;
-      const next = p + hdr + caplen;
-      if (next > end) break;
-      let sec = dv.getUint32(p, le);
-      let frac = dv.getUint32(p + 4, le);
-      if (frac >= fracLimit) {
-        sec += Math.floor(frac / fracLimit);
-        frac %= fracLimit;
-      }
-      const nsec = frac * mult;
-      const orig = dv.getUint32(p + 12, le);
-      rec.tsSec = sec;
-      rec.tsNsec = nsec;
-      rec.caplen = caplen;
-      rec.origLen = orig;
-      rec.buf = buf;
-      rec.offset = p + hdr;
-      rec.byteOffset = base + p;
-      rec.packetIndex = n;
-      if (caplen < orig) trunc++;
-      capB += caplen;
-      wireB += orig;
-      if (n === 0) {
-        firstS = sec;
-        firstN = nsec;
-      }
-      lastS = sec;
-      lastN = nsec;
-      if (sec > maxS || (sec === maxS && nsec > maxN)) {
-        maxS = sec;
-        maxN = nsec;
-      }
-      if (sec < minS || (sec === minS && nsec < minN)) {
-        minS = sec;
-        minN = nsec;
-      }
-      n++;
-      onRecord(rec);
-      p = next;
-    }
-    w.pos = p;
-    st.packets = n;
-    st.timed = n;
-    st.truncated = trunc;
-    st.capBytes = capB;
-    st.wireBytes = wireB;
-    st.firstSec = firstS;
-    st.firstNsec = firstN;
-    st.lastSec = lastS;
-    st.lastNsec = lastN;
-    st.minSec = minS;
-    st.minNsec = minN;
-    st.maxSec = maxS;
-    st.maxNsec = maxN;
-    iface.packets = n;
-    if (n >= limit) return;
-
     let need = hdr;
     if (end - p >= hdr) {
       const caplen = dv.getUint32(p + 8, le);
@@ -190,6 +120,91 @@ export async function readPcap(st: ParseState): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * The hot loop: deliver every record complete in the window, from w.pos. Synchronous on purpose:
+ * its locals stay in registers (in the async driver they would live in the generator context,
+ * and number sums would be boxed per packet). Stops at an incomplete or corrupt record header.
+ */
+function walkRecords(st: ParseState, hdr: number, le: boolean, mult: number, fracLimit: number, maxCap: number): void {
+  const w = st.w;
+  const rec = st.rec;
+  const onRecord = st.onRecord;
+  const limit = st.limit;
+  const buf = w.buf;
+  const dv = w.dv;
+  const end = w.end;
+  const base = w.base;
+  let p = w.pos;
+  let n = st.packets;
+  let trunc = st.truncated;
+  let capB = st.capBytes;
+  let wireB = st.wireBytes;
+  let firstS = st.firstSec;
+  let firstN = st.firstNsec;
+  let lastS = st.lastSec;
+  let lastN = st.lastNsec;
+  let minS = st.minSec;
+  let minN = st.minNsec;
+  let maxS = st.maxSec;
+  let maxN = st.maxNsec;
+  while (p + hdr <= end && n < limit) {
+    const caplen = dv.getUint32(p + 8, le);
+    if (caplen > maxCap) break;
+    const next = p + hdr + caplen;
+    if (next > end) break;
+    let sec = dv.getUint32(p, le);
+    let frac = dv.getUint32(p + 4, le);
+    if (frac >= fracLimit) {
+      sec += Math.floor(frac / fracLimit);
+      frac %= fracLimit;
+    }
+    const nsec = frac * mult;
+    const orig = dv.getUint32(p + 12, le);
+    rec.tsSec = sec;
+    rec.tsNsec = nsec;
+    rec.caplen = caplen;
+    rec.origLen = orig;
+    rec.buf = buf;
+    rec.offset = p + hdr;
+    rec.byteOffset = base + p;
+    rec.packetIndex = n;
+    if (caplen < orig) trunc++;
+    capB += caplen;
+    wireB += orig;
+    if (n === 0) {
+      firstS = sec;
+      firstN = nsec;
+    }
+    lastS = sec;
+    lastN = nsec;
+    if (sec > maxS || (sec === maxS && nsec > maxN)) {
+      maxS = sec;
+      maxN = nsec;
+    }
+    if (sec < minS || (sec === minS && nsec < minN)) {
+      minS = sec;
+      minN = nsec;
+    }
+    n++;
+    onRecord(rec);
+    p = next;
+  }
+  w.pos = p;
+  st.packets = n;
+  st.timed = n;
+  st.truncated = trunc;
+  st.capBytes = capB;
+  st.wireBytes = wireB;
+  st.firstSec = firstS;
+  st.firstNsec = firstN;
+  st.lastSec = lastS;
+  st.lastNsec = lastN;
+  st.minSec = minS;
+  st.minNsec = minN;
+  st.maxSec = maxS;
+  st.maxNsec = maxN;
 }
 
 function plausible(dv: DataView, q: number, le: boolean, fracLimit: number, capLimit: number, haveLast: boolean, lastSec: number): boolean {

@@ -9,6 +9,7 @@
  * section headers, interface descriptions, errors and blocks split across reads go through the
  * slow path, which validates and then hands packet blocks back to the hot loop.
  */
+import type { CaptureRecord } from './record.ts';
 import type { InterfaceInfo } from './types.ts';
 import type { ParseState } from './state.ts';
 import { MAX_RECORD } from './state.ts';
@@ -65,10 +66,6 @@ class Iface {
   }
 }
 
-/** Scratch results of timestamp conversion (no allocation per packet). */
-let tsSec = 0;
-let tsNsec = 0;
-
 function divStep(cur: number, d: number): number {
   let q = Math.floor(cur / d);
   const r = cur - q * d;
@@ -77,8 +74,11 @@ function divStep(cur: number, d: number): number {
   return q;
 }
 
-/** Convert a 64-bit timestamp (hi, lo) in `ifc` units to tsSec/tsNsec exactly. */
-function convertTs(ifc: Iface, hi: number, lo: number): void {
+/**
+ * Convert a 64-bit timestamp (hi, lo) in `ifc` units exactly into rec.tsSec/rec.tsNsec (object
+ * fields: no boxing per packet, unlike module-level variables).
+ */
+function convertTs(ifc: Iface, hi: number, lo: number, rec: CaptureRecord): void {
   const d = ifc.units;
   let sec: number;
   let rem: number;
@@ -107,7 +107,7 @@ function convertTs(ifc: Iface, hi: number, lo: number): void {
     sec = q;
     rem = r;
   } else {
-    convertTsBig(ifc, hi, lo);
+    convertTsBig(ifc, hi, lo, rec);
     return;
   }
   let ns: number;
@@ -115,23 +115,23 @@ function convertTs(ifc: Iface, hi: number, lo: number): void {
   else if (ifc.nsDiv !== 0) ns = Math.floor(rem / ifc.nsDiv);
   else if (d <= 2 ** 23) ns = Math.floor((rem * 1e9) / d);
   else {
-    convertTsBig(ifc, hi, lo);
+    convertTsBig(ifc, hi, lo, rec);
     return;
   }
-  tsSec = sec + ifc.offsetSec;
-  tsNsec = ns;
+  rec.tsSec = sec + ifc.offsetSec;
+  rec.tsNsec = ns;
 }
 
 /** Rare resolutions (finer than 2^-37 s, coarser than 2^-11 s with huge values, 2^-k with k > 23). */
-function convertTsBig(ifc: Iface, hi: number, lo: number): void {
+function convertTsBig(ifc: Iface, hi: number, lo: number, rec: CaptureRecord): void {
   const t = (BigInt(hi) << 32n) | BigInt(lo);
   let units: bigint;
   if (ifc.nsMul === 0 && ifc.nsDiv === 0) units = 1n << BigInt(Math.round(Math.log2(ifc.units)));
   else units = 10n ** BigInt(Math.round(Math.log10(ifc.units)));
   const sec = t / units;
   const rem = t % units;
-  tsSec = Number(sec) + ifc.offsetSec;
-  tsNsec = Number((rem * 1_000_000_000n) / units);
+  rec.tsSec = Number(sec) + ifc.offsetSec;
+  rec.tsNsec = Number((rem * 1_000_000_000n) / units);
 }
 
 function describeBlock(type: number): string {
@@ -151,36 +151,130 @@ function describeBlock(type: number): string {
   }
 }
 
-export async function readPcapng(st: ParseState): Promise<void> {
-  const w = st.w;
-  const report = st.report;
-  report.format = 'pcapng';
-  const rec = st.rec;
-  const onRecord = st.onRecord;
-  const limit = st.limit;
-  rec.tsMissing = false;
+export function readPcapng(st: ParseState): Promise<void> {
+  return new PcapngReader(st).run();
+}
 
-  let le = true;
-  let section = -1;
-  let ifaces: Iface[] = [];
-  let nIf = 0;
+class PcapngReader {
+  /** Byte order of the current section. */
+  le = true;
+  section = -1;
+  ifaces: Iface[] = [];
+  nIf = 0;
+  started = false;
+  /** Offset of the last block the slow path validated for the hot loop (guards against a livelock). */
+  handedBack = -1;
 
-  let n = st.packets;
-  let trunc = st.truncated;
-  let untimed = st.untimed;
-  let capB = st.capBytes;
-  let wireB = st.wireBytes;
-  let firstS = st.firstSec;
-  let firstN = st.firstNsec;
-  let lastS = st.lastSec;
-  let lastN = st.lastNsec;
-  let minS = st.minSec;
-  let minN = st.minNsec;
-  let maxS = st.maxSec;
-  let maxN = st.maxNsec;
-  let timed = st.timed;
+  constructor(readonly st: ParseState) {}
 
-  const flush = (): void => {
+  /**
+   * The hot loop: packet and skippable blocks of the current section, complete in the window.
+   * Synchronous with everything in locals; stops at anything the slow path must look at.
+   */
+  walk(): void {
+    const st = this.st;
+    const w = st.w;
+    const rec = st.rec;
+    const onRecord = st.onRecord;
+    const limit = st.limit;
+    const le = this.le;
+    const ifaces = this.ifaces;
+    const nIf = this.nIf;
+    const buf = w.buf;
+    const dv = w.dv;
+    const end = w.end;
+    const base = w.base;
+    let p = w.pos;
+    let n = st.packets;
+    let trunc = st.truncated;
+    let untimed = st.untimed;
+    let timed = st.timed;
+    let capB = st.capBytes;
+    let wireB = st.wireBytes;
+    let firstS = st.firstSec;
+    let firstN = st.firstNsec;
+    let lastS = st.lastSec;
+    let lastN = st.lastNsec;
+    let minS = st.minSec;
+    let minN = st.minNsec;
+    let maxS = st.maxSec;
+    let maxN = st.maxNsec;
+    while (p + 12 <= end && n < limit) {
+      const type = dv.getUint32(p, le);
+      const blen = dv.getUint32(p + 4, le);
+      if (type === PCAPNG_SHB || type === BT_IDB || blen < 12 || (blen & 3) !== 0 || blen > MAX_BLOCK) break;
+      const next = p + blen;
+      if (next > end || dv.getUint32(next - 4, le) !== blen) break;
+      if (type === BT_EPB || type === BT_PB) {
+        if (blen < 32) break;
+        const ifid = type === BT_EPB ? dv.getUint32(p + 8, le) : dv.getUint16(p + 8, le);
+        const caplen = dv.getUint32(p + 20, le);
+        if (ifid >= nIf || caplen > blen - 32) break;
+        const ifc = ifaces[ifid]!;
+        convertTs(ifc, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), rec);
+        const sec = rec.tsSec;
+        const nsec = rec.tsNsec;
+        const orig = dv.getUint32(p + 24, le);
+        rec.caplen = caplen;
+        rec.origLen = orig;
+        rec.linktype = ifc.linktype;
+        rec.interfaceId = ifid;
+        rec.buf = buf;
+        rec.offset = p + 28;
+        rec.byteOffset = base + p;
+        rec.packetIndex = n;
+        rec.tsMissing = false;
+        if (caplen < orig) trunc++;
+        capB += caplen;
+        wireB += orig;
+        if (timed === 0) {
+          firstS = sec;
+          firstN = nsec;
+        }
+        lastS = sec;
+        lastN = nsec;
+        if (sec > maxS || (sec === maxS && nsec > maxN)) {
+          maxS = sec;
+          maxN = nsec;
+        }
+        if (sec < minS || (sec === minS && nsec < minN)) {
+          minS = sec;
+          minN = nsec;
+        }
+        timed++;
+        ifc.info.packets++;
+        n++;
+        onRecord(rec);
+      } else if (type === BT_SPB) {
+        if (blen < 16 || nIf === 0) break;
+        const ifc = ifaces[0]!;
+        const orig = dv.getUint32(p + 8, le);
+        let caplen = blen - 16;
+        if (orig < caplen) caplen = orig;
+        if (ifc.snaplen !== 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
+        rec.tsSec = lastS;
+        rec.tsNsec = lastN;
+        rec.caplen = caplen;
+        rec.origLen = orig;
+        rec.linktype = ifc.linktype;
+        rec.interfaceId = 0;
+        rec.buf = buf;
+        rec.offset = p + 12;
+        rec.byteOffset = base + p;
+        rec.packetIndex = n;
+        rec.tsMissing = true;
+        if (caplen < orig) trunc++;
+        capB += caplen;
+        wireB += orig;
+        untimed++;
+        ifc.info.packets++;
+        n++;
+        onRecord(rec);
+      }
+      // ISB, NRB, DSB, custom, unknown: skipped by length.
+      p = next;
+    }
+    w.pos = p;
     st.packets = n;
     st.truncated = trunc;
     st.untimed = untimed;
@@ -195,14 +289,15 @@ export async function readPcapng(st: ParseState): Promise<void> {
     st.minNsec = minN;
     st.maxSec = maxS;
     st.maxNsec = maxN;
-  };
+  }
 
   /** Bounds-check options in [o, endOpts); returns an error detail or null; calls `onOpt` per option. */
-  const walkOptions = (o: number, endOpts: number, onOpt: ((code: number, at: number, len: number) => void) | null): string | null => {
+  walkOptions(o: number, endOpts: number, onOpt: ((code: number, at: number, len: number) => void) | null): string | null {
+    const w = this.st.w;
     const dv = w.dv;
     while (o + 4 <= endOpts) {
-      const code = dv.getUint16(o, le);
-      const len = dv.getUint16(o + 2, le);
+      const code = dv.getUint16(o, this.le);
+      const len = dv.getUint16(o + 2, this.le);
       if (code === 0) return null;
       if (o + 4 + len > endOpts) {
         return `option ${code} at byte ${w.base + o} has length ${len} but only ${endOpts - o - 4} bytes remain in the block (corrupt option)`;
@@ -211,47 +306,49 @@ export async function readPcapng(st: ParseState): Promise<void> {
       o += 4 + ((len + 3) & ~3);
     }
     return null;
-  };
+  }
 
   /** Handle a complete SHB at w.pos (le already set from its byte-order magic). False on fault. */
-  const sectionHeader = (blen: number): boolean => {
+  sectionHeader(blen: number): boolean {
+    const st = this.st;
+    const w = st.w;
     const dv = w.dv;
     const p = w.pos;
     const at = w.base + p;
-    const major = dv.getUint16(p + 12, le);
-    const minor = dv.getUint16(p + 14, le);
+    const major = dv.getUint16(p + 12, this.le);
+    const minor = dv.getUint16(p + 14, this.le);
     if (major !== 1 || minor > 2) {
       st.fault('E_PCAPNG_BAD_VERSION', at + 12, `unsupported pcapng section version ${major}.${minor} (expected 1.0)`);
       return false;
     }
-    const bad = walkOptions(p + 24, p + blen - 4, null);
+    const bad = this.walkOptions(p + 24, p + blen - 4, null);
     if (bad) {
       st.fault('E_PCAPNG_BAD_OPTION', at, `Section Header Block: ${bad}`);
       return false;
     }
-    section++;
-    report.sections = section + 1;
-    if (section === 0) report.byteOrder = le ? 'little' : 'big';
-    ifaces = [];
-    nIf = 0;
+    this.section++;
+    st.report.sections = this.section + 1;
+    if (this.section === 0) st.report.byteOrder = this.le ? 'little' : 'big';
+    this.ifaces = [];
+    this.nIf = 0;
     return true;
-  };
+  }
 
-  const interfaceDescription = (blen: number): boolean => {
+  interfaceDescription(blen: number): boolean {
+    const st = this.st;
+    const w = st.w;
+    const report = st.report;
+    const le = this.le;
     const dv = w.dv;
     const buf = w.buf;
     const p = w.pos;
     const at = w.base + p;
-    if (blen < 20) {
-      st.fault('E_PCAPNG_BAD_BLOCK', at, `Interface Description Block length ${blen} is less than the minimum 20 (corrupt block)`);
-      return false;
-    }
     const linktype = dv.getUint16(p + 8, le);
     const snaplen = dv.getUint32(p + 12, le);
-    const info: InterfaceInfo = { section, id: nIf, linktype, snaplen, tsUnitsPerSecond: 1e6, tsOffset: 0, packets: 0 };
+    const info: InterfaceInfo = { section: this.section, id: this.nIf, linktype, snaplen, tsUnitsPerSecond: 1e6, tsOffset: 0, packets: 0 };
     const ifc = new Iface(linktype, snaplen, info);
     let tsresol = -1;
-    const bad = walkOptions(p + 16, p + blen - 4, (code, o, len) => {
+    const bad = this.walkOptions(p + 16, p + blen - 4, (code, o, len) => {
       if (code === 2 || code === 3) {
         const s = Buffer.from(buf.buffer, buf.byteOffset + o, len).toString('utf8').replace(/\0+$/, '');
         if (code === 2) info.name = s;
@@ -269,151 +366,76 @@ export async function readPcapng(st: ParseState): Promise<void> {
     }
     if (tsresol >= 0) {
       const k = tsresol & 0x7f;
-      if ((tsresol & 0x80 ? k > 63 : k > 19)) {
+      if (tsresol & 0x80 ? k > 63 : k > 19) {
         st.fault('E_PCAPNG_BAD_OPTION', at, `if_tsresol 0x${tsresol.toString(16)} is out of range (expected 10^-0..10^-19 or 2^-0..2^-63)`);
         return false;
       }
       ifc.setResolution(tsresol);
     }
-    ifaces.push(ifc);
-    nIf = ifaces.length;
+    this.ifaces.push(ifc);
+    this.nIf = this.ifaces.length;
     report.interfaces.push(info);
     if (!report.linktypes.includes(linktype)) report.linktypes.push(linktype);
     if (snaplen > report.snaplen) report.snaplen = snaplen;
     return true;
-  };
+  }
 
-  let started = false;
-  /** Offset of the last block the slow path validated for the hot loop (guards against a livelock). */
-  let handedBack = -1;
   /** Input ended inside a block: a warning, but an error before the first section header is complete. */
-  const cut = (code: string, at: number, detail: string): void => {
-    if (section < 0) st.fault(code, at, detail);
-    else st.cutShort(code, at, detail);
-  };
+  cut(code: string, at: number, detail: string): void {
+    if (this.section < 0) this.st.fault(code, at, detail);
+    else this.st.cutShort(code, at, detail);
+  }
 
-  for (;;) {
-    // ---------------- hot loop: packet and skippable blocks of the current section --------------
-    const buf = w.buf;
-    const dv = w.dv;
-    const end = w.end;
-    const base = w.base;
-    let p = w.pos;
-    if (section >= 0) {
-      while (p + 12 <= end && n < limit) {
-        const type = dv.getUint32(p, le);
-        const blen = dv.getUint32(p + 4, le);
-        if (type === PCAPNG_SHB || type === BT_IDB || blen < 12 || (blen & 3) !== 0 || blen > MAX_BLOCK) break;
-        const next = p + blen;
-        if (next > end || dv.getUint32(next - 4, le) !== blen) break;
-        if (type === BT_EPB || type === BT_PB) {
-          if (blen < 32) break;
-          const ifid = type === BT_EPB ? dv.getUint32(p + 8, le) : dv.getUint16(p + 8, le);
-          const caplen = dv.getUint32(p + 20, le);
-          if (ifid >= nIf || caplen > blen - 32) break;
-          const ifc = ifaces[ifid]!;
-          const hi = dv.getUint32(p + 12, le);
-          const lo = dv.getUint32(p + 16, le);
-          convertTs(ifc, hi, lo);
-          const sec = tsSec;
-          const nsec = tsNsec;
-          const orig = dv.getUint32(p + 24, le);
-          rec.tsSec = sec;
-          rec.tsNsec = nsec;
-          rec.caplen = caplen;
-          rec.origLen = orig;
-          rec.linktype = ifc.linktype;
-          rec.interfaceId = ifid;
-          rec.buf = buf;
-          rec.offset = p + 28;
-          rec.byteOffset = base + p;
-          rec.packetIndex = n;
-          rec.tsMissing = false;
-          if (caplen < orig) trunc++;
-          capB += caplen;
-          wireB += orig;
-          if (timed === 0) {
-            firstS = sec;
-            firstN = nsec;
-          }
-          lastS = sec;
-          lastN = nsec;
-          if (sec > maxS || (sec === maxS && nsec > maxN)) {
-            maxS = sec;
-            maxN = nsec;
-          }
-          if (sec < minS || (sec === minS && nsec < minN)) {
-            minS = sec;
-            minN = nsec;
-          }
-          timed++;
-          ifc.info.packets++;
-          n++;
-          onRecord(rec);
-        } else if (type === BT_SPB) {
-          if (blen < 16 || nIf === 0) break;
-          const ifc = ifaces[0]!;
-          const orig = dv.getUint32(p + 8, le);
-          let caplen = blen - 16;
-          if (orig < caplen) caplen = orig;
-          if (ifc.snaplen !== 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
-          rec.tsSec = lastS;
-          rec.tsNsec = lastN;
-          rec.caplen = caplen;
-          rec.origLen = orig;
-          rec.linktype = ifc.linktype;
-          rec.interfaceId = 0;
-          rec.buf = buf;
-          rec.offset = p + 12;
-          rec.byteOffset = base + p;
-          rec.packetIndex = n;
-          rec.tsMissing = true;
-          if (caplen < orig) trunc++;
-          capB += caplen;
-          wireB += orig;
-          untimed++;
-          ifc.info.packets++;
-          n++;
-          onRecord(rec);
-        }
-        // ISB, NRB, DSB, custom, unknown: skipped by length.
-        p = next;
-      }
+  async run(): Promise<void> {
+    const st = this.st;
+    const w = st.w;
+    st.report.format = 'pcapng';
+    st.rec.tsMissing = false;
+    for (;;) {
+      if (this.section >= 0) this.walk();
+      if (st.packets >= st.limit) return;
+      if (!(await this.slowPath())) return;
     }
-    w.pos = p;
-    flush();
-    if (n >= limit) return;
+  }
 
-    // ---------------- slow path: the block at w.pos ------------------------------------------
+  /**
+   * The block at w.pos: read it whole, validate it, handle SHB/IDB; packet blocks that are fine
+   * go back to the hot loop. Resolves false when reading stops (end, fault, abort).
+   */
+  async slowPath(): Promise<boolean> {
+    const st = this.st;
+    const w = st.w;
+    const n = st.packets;
     if (!(await w.ensure(8))) {
-      if (st.aborted) return;
+      if (st.aborted) return false;
       if (w.avail > 0) {
-        cut('E_PCAPNG_TRUNCATED', w.offset, `truncated pcapng file; tried to read 8 block header bytes, only got ${w.avail}`);
+        this.cut('E_PCAPNG_TRUNCATED', w.offset, `truncated pcapng file; tried to read 8 block header bytes, only got ${w.avail}`);
         w.pos = w.end;
       }
-      return;
+      return false;
     }
     const at = w.offset;
-    if (at === handedBack) throw new Error(`internal error: pcapng block at byte ${at} was validated but not consumed`);
+    if (at === this.handedBack) throw new Error(`internal error: pcapng block at byte ${at} was validated but not consumed`);
     const type0 = w.dv.getUint32(w.pos, true);
     if (type0 === PCAPNG_SHB) {
       if (!(await w.ensure(12))) {
-        if (st.aborted) return;
-        cut('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read 12 section header bytes, only got ${w.avail}`);
+        if (st.aborted) return false;
+        this.cut('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read 12 section header bytes, only got ${w.avail}`);
         w.pos = w.end;
-        return;
+        return false;
       }
       const bom = w.dv.getUint32(w.pos + 8, true);
-      if (bom === BOM) le = true;
-      else if (bom === 0x4d3c2b1a) le = false;
+      if (bom === BOM) this.le = true;
+      else if (bom === 0x4d3c2b1a) this.le = false;
       else {
         st.fault('E_PCAPNG_BAD_BOM', at + 8, `Section Header Block byte-order magic is 0x${bom.toString(16).padStart(8, '0')} (expected 1a2b3c4d in either byte order)`);
-        return;
+        return false;
       }
-    } else if (section < 0) {
+    } else if (this.section < 0) {
       st.fault('E_PCAPNG_BAD_BLOCK', at, `expected a Section Header Block, found ${describeBlock(type0)}`);
-      return;
+      return false;
     }
+    const le = this.le;
     const type = w.dv.getUint32(w.pos, le);
     const blen = w.dv.getUint32(w.pos + 4, le);
     const name = describeBlock(type);
@@ -424,51 +446,53 @@ export async function readPcapng(st: ParseState): Promise<void> {
         at + 4,
         `${name} length ${blen} is ${blen < minLen ? `less than the minimum ${minLen}` : (blen & 3) !== 0 ? 'not a multiple of 4' : `over the maximum ${MAX_BLOCK}`} (corrupt block)`,
       );
-      return;
+      return false;
     }
     if (!(await w.ensure(blen))) {
-      if (st.aborted) return;
-      cut('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read ${blen} bytes of ${name}, only got ${w.avail}`);
+      if (st.aborted) return false;
+      this.cut('E_PCAPNG_TRUNCATED', at, `truncated pcapng file; tried to read ${blen} bytes of ${name}, only got ${w.avail}`);
       w.pos = w.end;
-      return;
+      return false;
     }
-    const dv2 = w.dv;
+    const dv = w.dv;
     const q = w.pos;
-    const trail = dv2.getUint32(q + blen - 4, le);
+    const trail = dv.getUint32(q + blen - 4, le);
     if (trail !== blen) {
       st.fault('E_PCAPNG_BAD_BLOCK', at + blen - 4, `${name} trailing length ${trail} does not match its leading length ${blen} (corrupt block)`);
-      return;
+      return false;
     }
     if (type === PCAPNG_SHB) {
-      if (!sectionHeader(blen)) return;
+      if (!this.sectionHeader(blen)) return false;
       w.pos += blen;
-      if (!started) {
-        started = true;
-        st.opts.onFileStart?.(report);
+      if (!this.started) {
+        this.started = true;
+        st.opts.onFileStart?.(st.report);
       }
-      continue;
+      return true;
     }
     if (type === BT_IDB) {
-      if (!interfaceDescription(blen)) return;
+      if (!this.interfaceDescription(blen)) return false;
       w.pos += blen;
-      continue;
+      return true;
     }
+    const nIf = this.nIf;
     if (type === BT_EPB || type === BT_PB) {
-      const ifid = type === BT_EPB ? dv2.getUint32(q + 8, le) : dv2.getUint16(q + 8, le);
-      const caplen = dv2.getUint32(q + 20, le);
+      const ifid = type === BT_EPB ? dv.getUint32(q + 8, le) : dv.getUint16(q + 8, le);
+      const caplen = dv.getUint32(q + 20, le);
       if (ifid >= nIf) {
-        st.fault('E_PCAPNG_BAD_INTERFACE', at + 8, `${name} for packet ${n} refers to interface ${ifid} but section ${section} has ${nIf} interface${nIf === 1 ? '' : 's'}`);
-        return;
+        st.fault('E_PCAPNG_BAD_INTERFACE', at + 8, `${name} for packet ${n} refers to interface ${ifid} but section ${this.section} has ${nIf} interface${nIf === 1 ? '' : 's'}`);
+        return false;
       }
       if (caplen > blen - 32) {
         st.fault('E_PCAPNG_BAD_BLOCK', at + 20, `${name} for packet ${n}: caplen ${caplen} exceeds the block's data area of ${blen - 32} bytes (corrupt block)`);
-        return;
+        return false;
       }
     } else if (type === BT_SPB && nIf === 0) {
-      st.fault('E_PCAPNG_BAD_INTERFACE', at, `Simple Packet Block for packet ${n} but section ${section} has no interface`);
-      return;
+      st.fault('E_PCAPNG_BAD_INTERFACE', at, `Simple Packet Block for packet ${n} but section ${this.section} has no interface`);
+      return false;
     }
     // A valid complete block: the hot loop takes it.
-    handedBack = at;
+    this.handedBack = at;
+    return true;
   }
 }
