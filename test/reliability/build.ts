@@ -3,6 +3,7 @@
  * Ethernet/IPv4/IPv6/TCP/UDP frame builders (checksums correct), so hostile inputs (fragment floods,
  * 1 M SYN sources, extension-header chains) are generated instead of stored.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { put16, put32 } from './layout.ts';
 
 export interface Frame {
@@ -93,7 +94,7 @@ export function ethIpv4(spec: Ipv4Spec): Uint8Array {
 }
 
 /** TCP header (no options) + data, checksum over the IPv4 pseudo header. */
-export function tcpSegment(src: number, dst: number, sport: number, dport: number, flags: number, seq = 1, ack = 0, data = new Uint8Array(0)): Uint8Array {
+export function tcpSegment(src: number, dst: number, sport: number, dport: number, flags: number, seq = 1, ack = 0, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const t = new Uint8Array(20 + data.length);
   put16(t, 0, sport, false);
   put16(t, 2, dport, false);
@@ -135,4 +136,77 @@ export function ethIpv6(src: Uint8Array, dst: Uint8Array, nextHeader: number, pa
 
 export function ip4(a: number, b: number, c: number, d: number): number {
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
+
+/**
+ * Write `n` Ethernet/IPv4/TCP SYN frames (54 bytes each), every one from a distinct source address
+ * (10.0.0.0/8 + i), 10 µs apart, to a classic pcap at `path`, in 1 MiB chunks (no big buffer).
+ */
+export function writeSynFlood(path: string, n: number, t0 = 1_700_000_000): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, pcapHeader(1, 65535));
+    const dst = ip4(192, 168, 0, 80);
+    const per = 16 + 54;
+    const batch = 16384;
+    const buf = new Uint8Array(per * batch);
+    const tmpl = ethIpv4({ src: 0, dst, proto: 6, payload: tcpSegment(0, dst, 40000, 80, 0x02, 1000) });
+    for (let i = 0; i < n; i += batch) {
+      const m = Math.min(batch, n - i);
+      for (let j = 0; j < m; j++) {
+        const k = i + j;
+        const o = j * per;
+        const usec = k * 10;
+        pcapRecordHeader(t0 + Math.floor(usec / 1e6) + (usec % 1e6) / 1e6, 54, 54, buf, o);
+        buf.set(tmpl, o + 16);
+        const src = (0x0a000000 + k) >>> 0;
+        put32(buf, o + 16 + 26, src, false);
+        // IPv4 header checksum recomputed for the new source; the TCP checksum is left as is
+        // (flowsift never drops packets on checksums).
+        buf[o + 16 + 24] = 0;
+        buf[o + 16 + 25] = 0;
+        put16(buf, o + 16 + 24, ~csum(buf, o + 16 + 14, 20) & 0xffff, false);
+        put16(buf, o + 16 + 34, 1024 + (k & 0x7fff), false);
+      }
+      writeSync(fd, buf, 0, m * per);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a capture of `flows` complete TCP connections (handshake, one request and one response of
+ * `dataLen` bytes, FIN/ACK close: 8 packets each) from distinct client ports/addresses, 1 ms apart.
+ */
+export function writeTcpSessions(path: string, flows: number, dataLen = 200, t0 = 1_700_000_000): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, pcapHeader(1, 65535));
+    const S = ip4(192, 168, 0, 80);
+    const data = new Uint8Array(dataLen).fill(0x61);
+    for (let i = 0; i < flows; i++) {
+      const C = (0x0a000000 + (i >>> 8)) >>> 0;
+      const cp = 1024 + (i & 0xff) * 200 + (i % 7);
+      const t = t0 + i * 0.001;
+      const c2s = (flags: number, seq: number, ack: number, d?: Uint8Array): Uint8Array => ethIpv4({ src: C, dst: S, proto: 6, payload: tcpSegment(C, S, cp, 80, flags, seq, ack, d) });
+      const s2c = (flags: number, seq: number, ack: number, d?: Uint8Array): Uint8Array => ethIpv4({ src: S, dst: C, proto: 6, payload: tcpSegment(S, C, 80, cp, flags, seq, ack, d) });
+      const frames = [
+        c2s(0x02, 100, 0), s2c(0x12, 500, 101), c2s(0x10, 101, 501), c2s(0x18, 101, 501, data),
+        s2c(0x18, 501, 101 + dataLen, data), c2s(0x11, 101 + dataLen, 501 + dataLen), s2c(0x11, 501 + dataLen, 102 + dataLen), c2s(0x10, 102 + dataLen, 502 + dataLen),
+      ];
+      let size = 0;
+      for (const f of frames) size += 16 + f.length;
+      const out = new Uint8Array(size);
+      let o = 0;
+      frames.forEach((f, j) => {
+        pcapRecordHeader(t + j * 0.0001, f.length, f.length, out, o);
+        out.set(f, o + 16);
+        o += 16 + f.length;
+      });
+      writeSync(fd, out);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
