@@ -25,12 +25,15 @@ export class KeyScratch {
   hash = 0;
 }
 
-/** Full key fields as stored on a flow (the same names as KeyScratch). */
+/** Key fields kept on a flow object; the address words live in the table's number array at `base`. */
 export interface FlowKeyFields {
-  ver: number; proto: number; vlan: number;
-  a0: number; a1: number; a2: number; a3: number; aPort: number;
-  b0: number; b1: number; b2: number; b3: number; bPort: number;
+  ver: number; proto: number; vlan: number; aPort: number; bPort: number;
+  /** Offset of the flow's record in the table's Float64Array (see table.ts `N`). */
+  base: number;
 }
+
+/** Offsets of the address words in a flow's number record (table.ts keeps the same values in N). */
+export const K_A0 = 0, K_B0 = 1, K_A1 = 20, K_A2 = 21, K_A3 = 22, K_B1 = 23, K_B2 = 24, K_B3 = 25;
 
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
@@ -93,20 +96,23 @@ export function setKey6(k: KeyScratch, proto: number, vlan: number, src: Uint32A
   k.hash = hashKey(k);
 }
 
-export function keyEquals(f: FlowKeyFields, k: KeyScratch): boolean {
-  return f.a0 === k.a0 && f.b0 === k.b0 && f.aPort === k.aPort && f.bPort === k.bPort &&
+export function keyEquals(f: FlowKeyFields, k: KeyScratch, num: Float64Array): boolean {
+  const o = f.base;
+  return num[o + K_A0] === k.a0 && num[o + K_B0] === k.b0 && f.aPort === k.aPort && f.bPort === k.bPort &&
     f.proto === k.proto && f.ver === k.ver && f.vlan === k.vlan &&
-    (k.ver === 4 || (f.a1 === k.a1 && f.a2 === k.a2 && f.a3 === k.a3 && f.b1 === k.b1 && f.b2 === k.b2 && f.b3 === k.b3));
+    (k.ver === 4 || (num[o + K_A1] === k.a1 && num[o + K_A2] === k.a2 && num[o + K_A3] === k.a3 &&
+      num[o + K_B1] === k.b1 && num[o + K_B2] === k.b2 && num[o + K_B3] === k.b3));
 }
 
-export function copyKey(f: FlowKeyFields, k: KeyScratch): void {
-  f.ver = k.ver; f.proto = k.proto; f.vlan = k.vlan;
-  f.a0 = k.a0; f.aPort = k.aPort; f.b0 = k.b0; f.bPort = k.bPort;
+export function copyKey(f: FlowKeyFields, k: KeyScratch, num: Float64Array): void {
+  f.ver = k.ver; f.proto = k.proto; f.vlan = k.vlan; f.aPort = k.aPort; f.bPort = k.bPort;
+  const o = f.base;
+  num[o + K_A0] = k.a0; num[o + K_B0] = k.b0;
   if (k.ver === 6) {
-    f.a1 = k.a1; f.a2 = k.a2; f.a3 = k.a3;
-    f.b1 = k.b1; f.b2 = k.b2; f.b3 = k.b3;
+    num[o + K_A1] = k.a1; num[o + K_A2] = k.a2; num[o + K_A3] = k.a3;
+    num[o + K_B1] = k.b1; num[o + K_B2] = k.b2; num[o + K_B3] = k.b3;
   } else {
-    f.a1 = f.a2 = f.a3 = f.b1 = f.b2 = f.b3 = 0;
+    num[o + K_A1] = num[o + K_A2] = num[o + K_A3] = num[o + K_B1] = num[o + K_B2] = num[o + K_B3] = 0;
   }
 }
 

@@ -19,7 +19,7 @@ import { formatIPv4, formatIPv6 } from './ip-format.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
 import type { FlowPlugin } from './plugin.ts';
 import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
-import { Flow, FlowTable, ListId } from './table.ts';
+import { Flow, FlowTable, ListId, N } from './table.ts';
 import { TcpState, connState, tcpTransition, udpConnState } from './tcp-state.ts';
 
 export interface FlowOptions extends FragmentOptions {
@@ -114,6 +114,8 @@ export class FlowMeter {
   /** No timer can fire before this packet time (a lower bound, lowered when a flow starts or closes). */
   private nextExpiry = -Infinity;
   private seq = 0;
+  /** Ended Flow objects kept for reuse (bounded). A FlowContext is valid until onExpire returns. */
+  private readonly pool: Flow[] = [];
 
   constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
     this.idle = opts.idleTimeout ?? 120;
@@ -168,6 +170,11 @@ export class FlowMeter {
     if (v6) setKey6(k, proto, pkt.vlan, pkt.src6, sPort, pkt.dst6, dPort);
     else setKey4(k, proto, pkt.vlan, pkt.src4, sPort, pkt.dst4, dPort);
     let f = this.table.find(k);
+    // The idle timer is lazy (expire() may run later than a flow's deadline): check this flow exactly.
+    if (f !== null && f.list === ListId.Active && this.table.num[f.base + N.TOUCH] + this.idle < this.now) {
+      this.emit(f, 'idle');
+      f = null;
+    }
     if (f !== null && proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen >= 20 &&
         this.isReuse(f, pkt.seq)) {
       st.portReuse++;
@@ -184,8 +191,9 @@ export class FlowMeter {
    * or after it, so the window stage may release finished flows that started before it.
    */
   oldestLiveStart(): number {
+    const num = this.table.num;
     const h = this.table.startHead;
-    return h === null ? Infinity : h.startTs;
+    return h === null ? Infinity : num[h.base + N.START];
   }
 
   private skip(pkt: DecodedPacket): void {
@@ -205,20 +213,24 @@ export class FlowMeter {
   // ---------------------------------------------------------------------------------------------
 
   private expire(now: number): void {
+    const num = this.table.num;
     const tb = this.table;
     let h: Flow | null;
-    while ((h = tb.closingHead) !== null && h.closeTs + this.linger < now) this.emit(h, h.endReason);
-    while ((h = tb.activeHead) !== null && h.touchTs + this.idle < now) this.emit(h, 'idle');
+    while ((h = tb.closingHead) !== null && num[h.base + N.CLOSE] + this.linger < now) this.emit(h, h.endReason);
+    while ((h = tb.activeHead) !== null && num[h.base + N.QUEUED] + this.idle < now) {
+      if (num[h.base + N.TOUCH] + this.idle < now) this.emit(h, 'idle');
+      else tb.requeue(h, now);
+    }
     if (this.active > 0) {
-      while ((h = tb.startHead) !== null && h.startTs + this.active < now) {
+      while ((h = tb.startHead) !== null && num[h.base + N.START] + this.active < now) {
         this.emit(h, h.list === ListId.Closing ? h.endReason : 'active');
       }
     }
-    // The heads' deadlines only move later as flows are touched; new flows and closes lower it.
+    // Head deadlines only move later as flows are re-queued or end; new flows and closes lower it.
     let next = Infinity;
-    if (tb.closingHead !== null) next = tb.closingHead.closeTs + this.linger;
-    if (tb.activeHead !== null) next = Math.min(next, tb.activeHead.touchTs + this.idle);
-    if (this.active > 0 && tb.startHead !== null) next = Math.min(next, tb.startHead.startTs + this.active);
+    if (tb.closingHead !== null) next = num[tb.closingHead.base + N.CLOSE] + this.linger;
+    if (tb.activeHead !== null) next = Math.min(next, num[tb.activeHead.base + N.QUEUED] + this.idle);
+    if (this.active > 0 && tb.startHead !== null) next = Math.min(next, num[tb.startHead.base + N.START] + this.active);
     this.nextExpiry = next;
   }
 
@@ -228,7 +240,8 @@ export class FlowMeter {
    * that a SYN-ACK seen first already acknowledged).
    */
   private isReuse(f: Flow, seq: number): boolean {
-    return f.origIsn < 0 || seq !== f.origIsn;
+    const num = this.table.num;
+    return num[f.base + N.O_ISN] < 0 || seq !== num[f.base + N.O_ISN];
   }
 
   private create(k: KeyScratch, pkt: DecodedPacket, t: number): Flow {
@@ -240,10 +253,15 @@ export class FlowMeter {
         this.emit(victim, victim.list === ListId.Closing ? victim.endReason : 'idle');
       }
     }
-    const f = new Flow(this.plugins.length);
+    const f = this.pool.pop() ?? new Flow(this.plugins.length);
     f.seq = ++this.seq;
     f.uid = makeUid(f.seq);
     this.table.insert(f, k, this.now);
+    const num = this.table.num; // after insert: the array may have grown
+    const o = f.base;
+    num[o + N.O_ISN] = num[o + N.R_ISN] = -1;
+    num[o + N.O_LSYN] = num[o + N.O_LFIN] = num[o + N.O_LRST] = -1;
+    num[o + N.R_LSYN] = num[o + N.R_LFIN] = num[o + N.R_LRST] = -1;
     const due = this.now + (this.active > 0 ? Math.min(this.idle, this.active) : this.idle);
     if (due < this.nextExpiry) this.nextExpiry = due;
     const proto = k.proto;
@@ -251,7 +269,7 @@ export class FlowMeter {
     if (proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === (SYN | ACK)) {
       f.origIsA = !k.senderIsA;
       f.history = '^';
-      f.origIsn = (pkt.ack - 1) >>> 0; // the SYN this SYN-ACK answers
+      num[f.base + N.O_ISN] = (pkt.ack - 1) >>> 0; // the SYN this SYN-ACK answers
     } else {
       f.origIsA = k.senderIsA;
     }
@@ -264,8 +282,8 @@ export class FlowMeter {
       f.srcPort = f.origIsA ? k.aPort : k.bPort;
       f.dstPort = f.origIsA ? k.bPort : k.aPort;
     }
-    f.startTs = t;
-    f.endTs = t;
+    num[f.base + N.START] = t;
+    num[f.base + N.END] = t;
     st.flowsCreated++;
     st.liveFlows = this.table.size;
     if (st.liveFlows > st.peakFlows) st.peakFlows = st.liveFlows;
@@ -273,9 +291,10 @@ export class FlowMeter {
   }
 
   private update(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, t: number, fromOrig: boolean, bad: number): void {
-    if (t > f.endTs) f.endTs = t;
-    else if (t < f.startTs) f.startTs = t; // captures are not always in time order
-    this.table.touch(f, this.now);
+    const num = this.table.num;
+    if (t > num[f.base + N.END]) num[f.base + N.END] = t;
+    else if (t < num[f.base + N.START]) num[f.base + N.START] = t; // captures are not always in time order
+    num[f.base + N.TOUCH] = this.now;
     const ipLen = pkt.ipTotalLen;
     if (fromOrig) {
       f.origPkts++;
@@ -309,6 +328,7 @@ export class FlowMeter {
   }
 
   private tcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
+    const num = this.table.num;
     const flags = pkt.tcpFlags;
     const seq = pkt.seq;
     const len = pkt.payloadLen;
@@ -317,18 +337,18 @@ export class FlowMeter {
     const wasClosed = f.list === ListId.Closing;
     tcpTransition(f, fromOrig, flags, len);
     if (flags & SYN) {
-      if (fromOrig) { if (f.origIsn < 0 && !(flags & ACK)) f.origIsn = seq; }
-      else if (f.respIsn < 0) f.respIsn = seq;
+      if (fromOrig) { if (num[f.base + N.O_ISN] < 0 && !(flags & ACK)) num[f.base + N.O_ISN] = seq; }
+      else if (num[f.base + N.R_ISN] < 0) num[f.base + N.R_ISN] = seq;
     }
     // ---- data bytes: count each sequence byte once (retransmissions are not double counted) ----
     if (!(flags & RST)) {
       const start = flags & SYN ? (seq + 1) >>> 0 : seq;
       let fresh: number;
       if (fromOrig) {
-        if (!f.origInit) { f.origInit = true; f.origHi = start; }
+        if (!f.origInit) { f.origInit = true; num[f.base + N.O_HI] = start; }
         fresh = this.seqBytes(f, true, start, len);
       } else {
-        if (!f.respInit) { f.respInit = true; f.respHi = start; }
+        if (!f.respInit) { f.respInit = true; num[f.base + N.R_HI] = start; }
         fresh = this.seqBytes(f, false, start, len);
       }
       if (fromOrig) f.origBytes += fresh;
@@ -374,25 +394,26 @@ export class FlowMeter {
    * Sequence arithmetic is modulo 2^32.
    */
   private seqBytes(f: Flow, orig: boolean, start: number, len: number): number {
-    const hi = orig ? f.origHi : f.respHi;
+    const num = this.table.num;
+    const hi = orig ? num[f.base + N.O_HI] : num[f.base + N.R_HI];
     const end = (start + len) >>> 0;
     const d = (start - hi) | 0;
     if (d >= 0) {
       if (len === 0) return 0;
       if (d > 0) {
         // A gap before this segment: remember it.
-        if (orig) { f.origHoleS = hi; f.origHoleE = start; } else { f.respHoleS = hi; f.respHoleE = start; }
+        if (orig) { num[f.base + N.O_HS] = hi; num[f.base + N.O_HE] = start; } else { num[f.base + N.R_HS] = hi; num[f.base + N.R_HE] = start; }
       }
-      if (orig) f.origHi = end; else f.respHi = end;
+      if (orig) num[f.base + N.O_HI] = end; else num[f.base + N.R_HI] = end;
       return len;
     }
     if (len === 0) return 0;
     const e = (end - hi) | 0;
     let fresh = e > 0 ? e : 0;
-    if (e > 0) { if (orig) f.origHi = end; else f.respHi = end; }
+    if (e > 0) { if (orig) num[f.base + N.O_HI] = end; else num[f.base + N.R_HI] = end; }
     // Fill the remembered hole [hs, he).
-    const hs = orig ? f.origHoleS : f.respHoleS;
-    const he = orig ? f.origHoleE : f.respHoleE;
+    const hs = orig ? num[f.base + N.O_HS] : num[f.base + N.R_HS];
+    const he = orig ? num[f.base + N.O_HE] : num[f.base + N.R_HE];
     const hl = (he - hs) | 0;
     if (hl > 0) {
       const rs = (start - hs) | 0;
@@ -407,7 +428,7 @@ export class FlowMeter {
         else if (b === hl) ne = (hs + a) >>> 0;
         else if (hl - b > a) ns = (hs + b) >>> 0; // keep the larger remaining part
         else ne = (hs + a) >>> 0;
-        if (orig) { f.origHoleS = ns; f.origHoleE = ne; } else { f.respHoleS = ns; f.respHoleE = ne; }
+        if (orig) { num[f.base + N.O_HS] = ns; num[f.base + N.O_HE] = ne; } else { num[f.base + N.R_HS] = ns; num[f.base + N.R_HE] = ne; }
       }
     }
     return fresh;
@@ -415,6 +436,7 @@ export class FlowMeter {
 
   /** Zeek's TCP history letters (peers.md §2.3). */
   private history(f: Flow, fromOrig: boolean, flags: number, seq: number, len: number): void {
+    const num = this.table.num;
     const sh = fromOrig ? 0 : 8;
     const syn = flags & SYN, fin = flags & FIN, rst = flags & RST;
     const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
@@ -426,18 +448,18 @@ export class FlowMeter {
     if (bits === 1) {
       if (syn) {
         const code = flags & ACK ? (fromOrig ? 'H' : 'h') : fromOrig ? 'S' : 's';
-        const last = fromOrig ? f.origLastSyn : f.respLastSyn;
+        const last = fromOrig ? num[f.base + N.O_LSYN] : num[f.base + N.R_LSYN];
         if (!this.once(f, H_SYN << sh, code) && seq !== last) f.history += code;
-        if (fromOrig) f.origLastSyn = seq; else f.respLastSyn = seq;
+        if (fromOrig) num[f.base + N.O_LSYN] = seq; else num[f.base + N.R_LSYN] = seq;
       } else if (fin) {
         const at = (seq + len) >>> 0;
-        const last = fromOrig ? f.origLastFin : f.respLastFin;
+        const last = fromOrig ? num[f.base + N.O_LFIN] : num[f.base + N.R_LFIN];
         if (!this.once(f, H_FIN << sh, fromOrig ? 'F' : 'f') && at !== last) f.history += fromOrig ? 'F' : 'f';
-        if (fromOrig) f.origLastFin = at; else f.respLastFin = at;
+        if (fromOrig) num[f.base + N.O_LFIN] = at; else num[f.base + N.R_LFIN] = at;
       } else {
-        const last = fromOrig ? f.origLastRst : f.respLastRst;
+        const last = fromOrig ? num[f.base + N.O_LRST] : num[f.base + N.R_LRST];
         if (!this.once(f, H_RST << sh, fromOrig ? 'R' : 'r') && seq !== last) f.history += fromOrig ? 'R' : 'r';
-        if (fromOrig) f.origLastRst = seq; else f.respLastRst = seq;
+        if (fromOrig) num[f.base + N.O_LRST] = seq; else num[f.base + N.R_LRST] = seq;
       }
       return;
     }
@@ -455,6 +477,7 @@ export class FlowMeter {
 
   /** An ICMP error quoting a datagram of a live flow: count it there. */
   private attributeIcmpError(pkt: DecodedPacket, t: number): boolean {
+    const num = this.table.num;
     const k = this.key;
     const ip = pkt.innerProto;
     if (pkt.innerIpVersion === 6) setKey6(k, ip, pkt.vlan, pkt.innerSrc6, pkt.innerSrcPort, pkt.innerDst6, pkt.innerDstPort);
@@ -464,8 +487,8 @@ export class FlowMeter {
     if (f === null) return false;
     // The quoted datagram went sender → target; the error travels back towards its sender.
     const quotedFromOrig = k.senderIsA === f.origIsA;
-    if (t > f.endTs) f.endTs = t;
-    this.table.touch(f, this.now);
+    if (t > num[f.base + N.END]) num[f.base + N.END] = t;
+    num[f.base + N.TOUCH] = this.now;
     if (quotedFromOrig) { f.respPkts++; f.respIpBytes += pkt.ipTotalLen; }
     else { f.origPkts++; f.origIpBytes += pkt.ipTotalLen; }
     this.stats.icmpErrorsAttributed++;
@@ -473,12 +496,13 @@ export class FlowMeter {
   }
 
   private emit(f: Flow, reason: EndReason): void {
+    const num = this.table.num;
     this.table.remove(f);
     const st = this.stats;
     st.liveFlows = this.table.size;
     const v6 = f.ver === 6;
-    const a = v6 ? [f.a0, f.a1, f.a2, f.a3] : [f.a0];
-    const b = v6 ? [f.b0, f.b1, f.b2, f.b3] : [f.b0];
+    const a = v6 ? [num[f.base + N.A0], num[f.base + N.A1], num[f.base + N.A2], num[f.base + N.A3]] : [num[f.base + N.A0]];
+    const b = v6 ? [num[f.base + N.B0], num[f.base + N.B1], num[f.base + N.B2], num[f.base + N.B3]] : [num[f.base + N.B0]];
     const src = f.origIsA ? a : b;
     const dst = f.origIsA ? b : a;
     const proto = f.proto;
@@ -487,13 +511,13 @@ export class FlowMeter {
     if (proto === 6) cs = connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
     else if (proto === 17) cs = udpConnState((f.histSeen & H_DATA) !== 0, (f.histSeen & (H_DATA << 8)) !== 0); // ICMP errors do not count
     else cs = 'OTH';
-    const sameAddr = f.a0 === f.b0 && f.a1 === f.b1 && f.a2 === f.b2 && f.a3 === f.b3;
+    const sameAddr = num[f.base + N.A0] === num[f.base + N.B0] && num[f.base + N.A1] === num[f.base + N.B1] && num[f.base + N.A2] === num[f.base + N.B2] && num[f.base + N.A3] === num[f.base + N.B3];
     const portsMatter = proto === 6 || proto === 17;
     const rec: FlowRecord = {
       uid: f.uid,
       communityId: communityId(f.ver, proto, src, dst, f.srcPort, f.dstPort, f.icmpType, f.icmpCode, this.seed),
-      startTs: f.startTs,
-      endTs: f.endTs,
+      startTs: num[f.base + N.START],
+      endTs: num[f.base + N.END],
       ipVersion: v6 ? 6 : 4,
       proto,
       protocolType: pt,
@@ -523,6 +547,10 @@ export class FlowMeter {
     for (let i = 0; i < plugins.length; i++) plugins[i]!.onExpire(f, rec);
     st.flowsEmitted++;
     this.onFlow(rec);
+    if (this.pool.length < 4096) {
+      f.reset();
+      this.pool.push(f);
+    }
   }
 }
 

@@ -2,8 +2,9 @@
  * The live-flow table: a hash index (Map<30-bit hash, chain head>, collisions chained through the
  * flows) plus intrusive doubly-linked lists that order flows for the timers, so expiry never scans
  * the table:
- *   - `active`: open flows by last packet (LRU: a packet moves its flow to the tail), idle timeout
- *     and maxFlows eviction take from the head;
+ *   - `active`: open flows in queue order (lazy LRU: a packet only records its time; the idle timer
+ *     re-queues a head flow that was touched since, and ends it otherwise), idle timeout and
+ *     maxFlows eviction take from the head;
  *   - `closing`: TCP flows that finished (both FINs or a RST), by close time; they linger a few
  *     seconds so late ACKs/RSTs join them;
  *   - `started`: all flows by creation (= start) time: the active timeout and oldestLiveStart().
@@ -16,12 +17,28 @@ import { TcpState, type TcpEndpoints } from './tcp-state.ts';
 
 export const enum ListId { None = 0, Active = 1, Closing = 2 }
 
-/** One live bidirectional flow. Fields are plain numbers (monomorphic, no per-packet allocation). */
+/**
+ * Offsets in a flow's record of the table's Float64Array (`num[f.base + N.X]`). Everything that is
+ * a float or may exceed V8's small-integer range (times, 32-bit addresses and sequence numbers)
+ * lives here, not on the Flow object: object fields holding such values are separate heap boxes,
+ * one more cache line each per packet. The first 8 values are the per-packet hot ones.
+ */
+export const enum N {
+  A0 = 0, B0 = 1, TOUCH = 2, END = 3, O_HI = 4, R_HI = 5, O_HS = 6, O_HE = 7,
+  R_HS = 8, R_HE = 9, START = 10, CLOSE = 11,
+  O_LSYN = 12, O_LFIN = 13, O_LRST = 14, R_LSYN = 15, R_LFIN = 16, R_LRST = 17,
+  O_ISN = 18, R_ISN = 19, A1 = 20, A2 = 21, A3 = 22, B1 = 23, B2 = 24, B3 = 25,
+  /** When the flow was (re)queued at the active list's tail: the list is ordered by it. */
+  QUEUED = 26,
+}
+/** Values per flow record (a power of two: records never straddle more cache lines than needed). */
+export const STRIDE = 32;
+
+/** One live bidirectional flow: small-integer fields and references; numbers at `base` in the table. */
 export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
-  // ---- key (A = lower endpoint) ----
-  ver = 4; proto = 0; vlan = 0;
-  a0 = 0; a1 = 0; a2 = 0; a3 = 0; aPort = 0;
-  b0 = 0; b1 = 0; b2 = 0; b3 = 0; bPort = 0;
+  // ---- key (A = lower endpoint; addresses in the number record) ----
+  ver = 4; proto = 0; vlan = 0; aPort = 0; bPort = 0;
+  base = 0;
   hash = 0;
   /** Next flow in the same hash bucket. */
   chain: Flow | null = null;
@@ -39,12 +56,6 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   srcPort = 0;
   dstPort = 0;
   slots: unknown[];
-  // ---- times ----
-  startTs = 0;
-  endTs = 0;
-  /** Monotonic packet clock at the last touch (drives the LRU order). */
-  touchTs = 0;
-  closeTs = 0;
   endReason: EndReason = 'eof';
   // ---- counters ----
   origPkts = 0; respPkts = 0;
@@ -58,23 +69,33 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   respState: TcpState = TcpState.Inactive;
   origPrev: TcpState = TcpState.Inactive;
   respPrev: TcpState = TcpState.Inactive;
-  /** Originator's ISN (first SYN's seq), -1 when no SYN seen. */
-  origIsn = -1;
-  respIsn = -1;
-  /** Per direction: next expected sequence number (highest seen end), hole [s,e) for reordering. */
+  /** Per direction: first segment seen (initialises the highest-sequence tracking). */
   origInit = false; respInit = false;
-  origHi = 0; respHi = 0;
-  origHoleS = 0; origHoleE = 0; respHoleS = 0; respHoleE = 0;
   // ---- history ----
   history = '';
   histSeen = 0;
-  origLastSyn = -1; origLastFin = -1; origLastRst = -1;
-  respLastSyn = -1; respLastFin = -1; respLastRst = -1;
   origRexmit = 0; respRexmit = 0; origRexmitNext = 1; respRexmitNext = 1;
   origZeroWin = 0; respZeroWin = 0; origZeroWinNext = 1; respZeroWinNext = 1;
 
   constructor(nSlots: number) {
     this.slots = nSlots === 0 ? EMPTY : new Array<unknown>(nSlots).fill(undefined);
+  }
+
+  /** Back to the state of a new Flow, for reuse from the meter's pool (fewer old-generation GCs). */
+  reset(): void {
+    this.ver = 4; this.proto = 0; this.vlan = 0; this.aPort = 0; this.bPort = 0;
+    this.base = 0; this.hash = 0; this.chain = null;
+    this.list = ListId.None; this.prev = this.next = this.sPrev = this.sNext = null;
+    this.seq = 0; this.uid = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
+    if (this.slots.length !== 0) this.slots.fill(undefined);
+    this.endReason = 'eof';
+    this.origPkts = this.respPkts = this.origBytes = this.respBytes = this.origIpBytes = this.respIpBytes = 0;
+    this.urgent = 0; this.wrongFragment = 0; this.icmpType = -1; this.icmpCode = -1;
+    this.origState = this.respState = this.origPrev = this.respPrev = TcpState.Inactive;
+    this.origInit = this.respInit = false;
+    this.history = ''; this.histSeen = 0;
+    this.origRexmit = this.respRexmit = 0; this.origRexmitNext = this.respRexmitNext = 1;
+    this.origZeroWin = this.respZeroWin = 0; this.origZeroWinNext = this.respZeroWinNext = 1;
   }
 }
 
@@ -83,6 +104,10 @@ const EMPTY: unknown[] = [];
 export class FlowTable {
   private readonly index = new Map<number, Flow>();
   size = 0;
+  /** Number records of all flows (STRIDE values each); replaced when it grows: re-read after insert(). */
+  num = new Float64Array(1024 * STRIDE);
+  private nextBase = 0;
+  private readonly free: number[] = [];
   activeHead: Flow | null = null;
   activeTail: Flow | null = null;
   closingHead: Flow | null = null;
@@ -96,20 +121,24 @@ export class FlowTable {
   find(k: KeyScratch): Flow | null {
     let f: Flow | null | undefined = this.index.get(k.hash);
     while (f !== undefined && f !== null) {
-      if (keyEquals(f, k)) return f;
+      if (keyEquals(f, k, this.num)) return f;
       f = f.chain;
     }
     return null;
   }
 
   insert(f: Flow, k: KeyScratch, now: number): void {
-    copyKey(f, k);
+    f.base = this.allocRecord();
+    const num = this.num;
+    num.fill(0, f.base, f.base + STRIDE);
+    copyKey(f, k, num);
     f.hash = k.hash;
     const head = this.index.get(k.hash);
     f.chain = head === undefined ? null : head;
     this.index.set(k.hash, f);
     this.size++;
-    f.touchTs = now;
+    num[f.base + N.TOUCH] = now;
+    num[f.base + N.QUEUED] = now;
     this.append(f, ListId.Active);
     if (this.trackStart) {
       f.sPrev = this.startTail;
@@ -133,6 +162,7 @@ export class FlowTable {
     }
     f.chain = null;
     this.size--;
+    this.free.push(f.base);
     this.unlink(f);
     if (this.trackStart) {
       if (f.sPrev !== null) f.sPrev.sNext = f.sNext;
@@ -143,27 +173,37 @@ export class FlowTable {
     }
   }
 
-  /** A packet of an open flow: move it to the LRU tail (no-op when already there). */
-  touch(f: Flow, now: number): void {
-    f.touchTs = now;
-    if (f.list !== ListId.Active || f === this.activeTail) return;
-    // unlink (f is not the tail, so f.next !== null)
-    const n = f.next!;
-    if (f.prev !== null) f.prev.next = n;
-    else this.activeHead = n;
-    n.prev = f.prev;
-    f.prev = this.activeTail;
-    f.next = null;
-    this.activeTail!.next = f;
-    this.activeTail = f;
+  /**
+   * The idle timer found this flow at the head although it was touched since it was queued: move
+   * it to the tail, queued now (lazy LRU — a packet only writes its touch time, and a flow is
+   * re-queued at most once per idle period instead of on every packet).
+   */
+  requeue(f: Flow, now: number): void {
+    this.num[f.base + N.QUEUED] = now;
+    if (f === this.activeTail) return;
+    this.unlink(f);
+    this.append(f, ListId.Active);
   }
 
   /** The flow closed (TCP FINs / RST): move it to the closing list. */
   close(f: Flow, now: number): void {
     if (f.list === ListId.Closing) return;
     this.unlink(f);
-    f.closeTs = now;
+    this.num[f.base + N.CLOSE] = now;
     this.append(f, ListId.Closing);
+  }
+
+  private allocRecord(): number {
+    const b = this.free.pop();
+    if (b !== undefined) return b;
+    if (this.nextBase + STRIDE > this.num.length) {
+      const bigger = new Float64Array(this.num.length * 2);
+      bigger.set(this.num);
+      this.num = bigger;
+    }
+    const base = this.nextBase;
+    this.nextBase += STRIDE;
+    return base;
   }
 
   private append(f: Flow, list: ListId): void {
