@@ -114,7 +114,7 @@ export async function readOne(
     if (!(await w.ensure(4))) {
       if (!st.aborted) {
         st.fault(
-          'E_BAD_MAGIC',
+          'E_PCAP_BAD_MAGIC',
           0,
           w.avail === 0
             ? 'empty input (expected a pcap or pcapng file header)'
@@ -131,7 +131,7 @@ export async function readOne(
         const zstd = b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd;
         const xz = b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58;
         st.fault(
-          'E_BAD_MAGIC',
+          'E_PCAP_BAD_MAGIC',
           0,
           `${zstd ? 'zstd-compressed input is not supported (decompress it first)' : xz ? 'xz-compressed input is not supported (decompress it first)' : 'not a capture file'}: found magic 0x${hex4(b, 4)}, expected pcap a1b2c3d4/a1b23c4d/a1b2cd34 (either byte order), pcapng 0a0d0d0a or gzip 1f8b`,
         );
@@ -198,7 +198,7 @@ async function expandInputs(inputs: string[], opts: ReadOptions, warnings: strin
         first = [rec.tsSec, rec.tsNsec];
       }, { ...opts, onFile: undefined, onFileStart: undefined, chunkSize: 64 * 1024 }, 1);
       if (r.format === 'unknown') {
-        if (r.error?.code === 'E_BAD_MAGIC') warnings.push(`${path}: skipped (not a capture file)`);
+        if (r.error?.code === 'E_PCAP_BAD_MAGIC') warnings.push(`${path}: skipped (not a capture file)`);
         else if (r.error) out.push(path); // unreadable: let the real read report it
         continue;
       }

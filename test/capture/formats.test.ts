@@ -297,7 +297,7 @@ describe('classic pcap corruption', () => {
 
   it('not a capture: the magic found and expected are named', async () => {
     const { file } = await records([tmpFile('x.txt', Buffer.from('hello, world\n'))]);
-    expect(file.error!.code).toBe('E_BAD_MAGIC');
+    expect(file.error!.code).toBe('E_PCAP_BAD_MAGIC');
     expect(file.error!.message).toMatch(/byte 0: not a capture file: found magic 0x68656c6c, expected pcap a1b2c3d4/);
     const missing = await records([join(tmp, 'does-not-exist.pcap')]);
     expect(missing.file.error!.code).toBe('E_INPUT_OPEN');
