@@ -40,13 +40,14 @@ function mix(h: number, v: number): number {
   return (h << 13) | (h >>> 19);
 }
 
-function finish(h: number): number {
+/** murmur3's 32-bit finaliser: a bijection on 32-bit values (also used for flow uids). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h & 0x3fffffff; // a V8 small integer
+  return h >>> 0;
 }
 
 function hashKey(k: KeyScratch): number {
@@ -58,7 +59,7 @@ function hashKey(k: KeyScratch): number {
     h = mix(h, k.b1); h = mix(h, k.b2); h = mix(h, k.b3);
   }
   h = mix(h, (k.aPort << 16) ^ k.bPort ^ (k.aPort >>> 16) ^ ((k.bPort >>> 16) << 7));
-  return finish(h);
+  return fmix32(h) & 0x3fffffff; // a V8 small integer
 }
 
 /** Compare (x, xPort) with (y, yPort) for IPv4: negative when x-endpoint sorts first. */

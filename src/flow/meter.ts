@@ -16,7 +16,7 @@ import { type DecodedPacket, Layer } from '../decode/packet.ts';
 import { communityId } from './community-id.ts';
 import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
 import { formatIPv4, formatIPv6 } from './ip-format.ts';
-import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
+import { KeyScratch, fmix32, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
 import type { FlowPlugin } from './plugin.ts';
 import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
@@ -63,15 +63,6 @@ const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
 const H_SYN = 1, H_FIN = 2, H_RST = 4, H_ACK = 8, H_DATA = 16, H_MULTI = 32, H_FINRST = 64;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 const B62 = Array.from(BASE62, (c) => c.charCodeAt(0));
 
