@@ -309,7 +309,9 @@ export class Window {
         continue;
       }
       if (this.eof) break;
-      this.compact(need);
+      // Grow at most by doubling, and only once the unread data fills the buffer: a header claiming
+      // a huge length never allocates more than a few times the data actually present (fuzz regression).
+      this.compact(Math.min(need, Math.max(this.buf.length, 2 * (this.end - this.pos))));
       const room = this.buf.length - this.end;
       let n: number;
       if (this.positional) {
