@@ -40,6 +40,8 @@ export interface CaseOutcome {
   ms: number;
   /** Highest ArrayBuffer usage above the baseline seen during the case (bytes). */
   peakExtra: number;
+  /** Largest single Buffer allocation requested (bytes). */
+  largestAlloc: number;
   /** First error message (for the log). */
   firstError?: string;
 }
@@ -51,16 +53,48 @@ export interface PipelineOptions {
   /** Expected exact packet count (truncation of a cleanly read file). */
   exactPackets?: number;
   maxPackets: number;
+  /** Extra single-allocation allowance (inputs with genuinely large records). */
+  allowAlloc?: number;
   /** The input is certainly corrupt: the read report must carry an error or a warning. */
   expectFault?: boolean;
 }
 
 const pkt = new DecodedPacket();
+
+/**
+ * Largest single Buffer allocation requested during the current case. Buffer.alloc/allocUnsafe/
+ * allocUnsafeSlow are wrapped once (deterministic, unlike sampling memory usage around GC): a
+ * header claiming 0xffffffff bytes must never turn into an allocation of that size.
+ */
+let largestAlloc = 0;
+let spyInstalled = false;
+function installAllocSpy(): void {
+  if (spyInstalled) return;
+  spyInstalled = true;
+  for (const name of ['alloc', 'allocUnsafe', 'allocUnsafeSlow'] as const) {
+    const orig = Buffer[name] as (size: number, ...rest: unknown[]) => Buffer;
+    (Buffer as unknown as Record<string, unknown>)[name] = function (size: number, ...rest: unknown[]): Buffer {
+      if (size > largestAlloc) largestAlloc = size;
+      return orig.call(Buffer, size, ...rest);
+    };
+  }
+}
+/** Run `fn` and return the largest single Buffer allocation it requested. */
+export async function largestAllocDuring(fn: () => Promise<unknown>): Promise<number> {
+  installAllocSpy();
+  largestAlloc = 0;
+  await fn();
+  return largestAlloc;
+}
+/** Largest single allocation a case may make: the 4 MiB read window (+ its 512 KiB reserve), doubled once. */
+export const MAX_SINGLE_ALLOC = 16 * 1024 * 1024;
 const NUMERIC = FLOW_COLUMNS.filter((c) => c.type === 'int' || c.type === 'float' || c.type === 'timestamp').map((c) => c.name);
 const RATES = FLOW_COLUMNS.filter((c) => c.name.endsWith('_rate')).map((c) => c.name);
 
 export async function runPipeline(path: string, o: PipelineOptions): Promise<CaseOutcome> {
   const failures: string[] = [];
+  installAllocSpy();
+  largestAlloc = 0;
   const base = process.memoryUsage().arrayBuffers;
   let peakExtra = 0;
   let delivered = 0;
@@ -110,6 +144,7 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
   sample();
   const ms = performance.now() - t0;
   if (ms > o.budgetMs) failures.push(`hang: ${ms.toFixed(0)} ms > budget ${o.budgetMs} ms`);
+  if (largestAlloc > MAX_SINGLE_ALLOC + (o.allowAlloc ?? 0)) failures.push(`allocation: one buffer of ${largestAlloc} bytes requested (bound ${MAX_SINGLE_ALLOC})`);
   if (peakExtra > MEMORY_BOUND) failures.push(`memory: ${(peakExtra / 2 ** 20).toFixed(0)} MiB of array buffers above baseline (bound ${MEMORY_BOUND / 2 ** 20} MiB)`);
   if (report) {
     if (report.packets !== delivered) failures.push(`report says ${report.packets} packets, ${delivered} delivered`);
@@ -128,6 +163,7 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
     warnings: report?.warnings.length ?? -1,
     ms,
     peakExtra,
+    largestAlloc,
     firstError: report?.errors[0]?.message,
   };
 }
