@@ -21,6 +21,7 @@ import { reportExtract, trainBuilder, trainOptionsFrom, type TrainArgs } from '.
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   outDir?: string;
+  baseline?: string[];
   top: number;
   explain: number;
 }
@@ -47,18 +48,37 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     io.stderr.write(`flowsift: analyze: ${t.n} flows in the input: nothing to model\n`);
     return EXIT.BAD_INPUT;
   }
-  // train on every flow (or on --train-on rows) — scoring covers every flow
-  const trainIdx: number[] = [];
-  for (let i = 0; i < t.n; i++) if (a.trainOn === undefined || String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
-  const trainTable = a.trainOn === undefined ? t : t.select(trainIdx);
-  const model = trainModel(
-    trainTable,
-    { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts },
-    { ...opts, sweep: true },
-  );
+  // train on a clean baseline (--baseline), else on every flow (or the --train-on rows); score every flow
+  let trainTable = t;
+  let meta = { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts };
+  if (a.baseline && a.baseline.length) {
+    const base = await collectTable(a.baseline.map(String), {
+      features,
+      trainOn: a.trainOn,
+      labelColumn: a.labelColumn,
+      signal: io.signal,
+      stdin: io.stdin,
+      onExtract: (s, input) => {
+        inputErrors += s.errors.length;
+        reportExtract(s, input, io, a.quiet);
+      },
+    });
+    if (base.table.n < 2) {
+      io.stderr.write(`flowsift: analyze: the baseline has ${base.table.n} usable flows: nothing to learn normal traffic from\n`);
+      return EXIT.BAD_INPUT;
+    }
+    trainTable = base.table;
+    meta = { sources: a.baseline.map(String), rowsRead: base.summary.rows, trainOn: a.trainOn ?? null, labelCounts: base.labelCounts };
+  } else if (a.trainOn !== undefined) {
+    const trainIdx: number[] = [];
+    for (let i = 0; i < t.n; i++) if (String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
+    trainTable = t.select(trainIdx);
+  }
+  const model = trainModel(trainTable, meta, { ...opts, sweep: true });
   const scorer = new Scorer(model, t);
   const records: AnomalyRecord[] = [];
-  const perCluster = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0 }));
+  const profiles = scorer.profiles(2);
+  const perCluster = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0, profile: profiles[j] }));
   let anomalies = 0;
   for (let i = 0; i < t.n; i++) {
     const s = scorer.score(i, a.explain, true);
@@ -72,7 +92,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const summary: ScoreSummary = { flows: t.n, anomalies, perCluster, threshold: model.thresholds.spec, scope: model.thresholds.rule.scope, model: `k-means k=${model.kmeans.k}` };
   const top = records.filter((r) => r.is_anomaly).sort((x, y) => y.anomaly_score - x.anomaly_score);
   const labeled = records.filter((r) => r.label !== undefined);
-  const parts = [formatSummary(summary)];
+  const parts = [formatSummary(summary, 20, true)];
   if (labeled.length) {
     const by = new Map<string, { n: number; flagged: number }>();
     for (const r of labeled) {
@@ -121,6 +141,7 @@ const def: CommandDef<AnalyzeArgs> = {
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
         .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, summary.txt here', requiresArg: true })
+        .option('baseline', { type: 'string', array: true, describe: 'Learn normal traffic from these captures/datasets (attack-free) instead of from the inputs themselves', requiresArg: true })
         .option('top', { type: 'number', default: 10, describe: 'Anomalies shown in the summary', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),

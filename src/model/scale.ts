@@ -203,6 +203,8 @@ export class Encoder {
   rawValue(j: number, z: number): number {
     const s = this.p.numeric[j]!;
     const y = z * Math.max(s.std, this.p.stdFloor || 0) + s.mean;
-    return s.log1p ? Math.expm1(y) : y;
+    const v = s.log1p ? Math.expm1(y) : y;
+    // a centroid is a mean in the transformed space: keep its raw value inside the training range
+    return Math.min(s.max, Math.max(s.min, v));
   }
 }

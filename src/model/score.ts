@@ -90,6 +90,38 @@ export class Scorer {
     }
   }
 
+  /**
+   * What sets each cluster apart, for the cluster table: the `n` features whose centroid value is
+   * farthest (in z units / one-hot share) from the size-weighted mean of all centroids, e.g.
+   * "flag S0 (100%) · serror_rate 1.00 vs 0.06".
+   */
+  profiles(n = 2): string[] {
+    const { cent, model } = this;
+    const p = model.preprocessing;
+    const sizes = model.kmeans.clusterSizes;
+    const total = sizes.reduce((a, b) => a + b, 0) || 1;
+    const mean = new Float64Array(cent.dims);
+    for (let j = 0; j < cent.k; j++) for (let u = 0; u < cent.dims; u++) mean[u]! += (cent.c[j * cent.dims + u]! * sizes[j]!) / total;
+    const out: string[] = [];
+    for (let j = 0; j < cent.k; j++) {
+      const cand: { d: number; text: string }[] = [];
+      for (let u = 0; u < cent.nNum; u++) {
+        const d = Math.abs(cent.c[j * cent.dims + u]! - mean[u]!);
+        cand.push({ d, text: `${p.numeric[u]!.name} ${formatValue(this.typicalNum[j]![u]!)} vs ${formatValue(this.enc.rawValue(u, mean[u]!))}` });
+      }
+      p.categorical.forEach((c, b) => {
+        const [v, share] = this.typicalCat[j]![b]!;
+        const vi = c.values.indexOf(v);
+        const g = vi >= 0 && c.weight ? mean[cent.offsets[b]! + vi]! / c.weight : 0;
+        // a one-hot share difference of 1 is worth about 2 z units
+        cand.push({ d: 2 * Math.abs(share - g), text: `${c.name} ${v} (${Math.round(share * 100)}% vs ${Math.round(g * 100)}%)` });
+      });
+      cand.sort((a, b) => b.d - a.d);
+      out.push(cand.slice(0, n).map((x) => x.text).join(' · '));
+    }
+    return out;
+  }
+
   /** Table grew (streaming): pick up new categorical values. */
   refresh(): void {
     this.enc.refresh();

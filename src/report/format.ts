@@ -19,7 +19,7 @@ export interface RecordWriter {
 export interface ScoreSummary {
   flows: number;
   anomalies: number;
-  perCluster: { cluster: number; flows: number; anomalies: number }[];
+  perCluster: { cluster: number; flows: number; anomalies: number; profile?: string }[];
   threshold: string;
   scope: string;
   model: string;
@@ -96,15 +96,15 @@ export function formatBlock(rank: number, r: AnomalyRecord, scopeText: string): 
   return lines.join('\n');
 }
 
-export function formatSummary(s: ScoreSummary, topClusters = 12): string {
+export function formatSummary(s: ScoreSummary, topClusters = 12, bySize = false): string {
   const pct = (a: number, b: number): string => (b ? ((100 * a) / b).toFixed(1) : '0.0');
   const lines = [
     `${formatValue(s.flows)} flows scored with ${s.model}: ${formatValue(s.anomalies)} anomalies (${pct(s.anomalies, s.flows)} %), threshold ${s.threshold} (${s.scope})`,
   ];
-  const rows = [...s.perCluster].filter((c) => c.flows > 0).sort((a, b) => b.anomalies - a.anomalies || b.flows - a.flows);
-  lines.push(`  cluster   flows  anomalies`);
+  const rows = [...s.perCluster].filter((c) => c.flows > 0).sort((a, b) => (bySize ? b.flows - a.flows : b.anomalies - a.anomalies || b.flows - a.flows));
+  lines.push(`  cluster   flows  anomalies${rows.some((c) => c.profile) ? '  what sets it apart (centroid vs all)' : ''}`);
   for (const c of rows.slice(0, topClusters)) {
-    lines.push(`  ${String(c.cluster).padStart(7)} ${String(c.flows).padStart(7)} ${String(c.anomalies).padStart(10)}`);
+    lines.push(`  ${String(c.cluster).padStart(7)} ${String(c.flows).padStart(7)} ${String(c.anomalies).padStart(10)}${c.profile ? '  ' + c.profile : ''}`);
   }
   if (rows.length > topClusters) lines.push(`  … ${rows.length - topClusters} more clusters`);
   return lines.join('\n');
