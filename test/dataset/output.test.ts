@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -40,12 +41,21 @@ describe('atomic output', () => {
     expect(readFileSync(target, 'utf8')).toBe('keep\n');
   });
 
-  it('a device target (/dev/null) is written in place, never replaced by a rename', async () => {
-    const s = openOutput('/dev/null');
-    s.write('x'.repeat(3 << 20));
+  it('a target that is not a regular file (a FIFO, like /dev/null) is written in place, never renamed over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-out-'));
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // The reader is another process (opening a FIFO for writing blocks until a reader has it open).
+    const copy = join(dir, 'copy');
+    const reader = spawn('sh', ['-c', `cat "${fifo}" > "${copy}"`]);
+    const exited = new Promise((resolve) => reader.on('exit', resolve));
+    const s = openOutput(fifo);
+    s.write('x'.repeat(200_000));
     await s.close();
-    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
-    expect(readdirSync('/dev').filter((f) => f.startsWith('.null.'))).toEqual([]);
+    await exited;
+    expect(readFileSync(copy, 'utf8')).toBe('x'.repeat(200_000));
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['copy', 'pipe']);
   });
 
   it('a directory target is a usage error', () => {
