@@ -36,44 +36,43 @@ export const STRIDE = 32;
 
 /** One live bidirectional flow: small-integer fields and references; numbers at `base` in the table. */
 export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
+  // Field order = memory order: what every packet reads or writes comes first (about two cache lines).
   // ---- key (A = lower endpoint; addresses in the number record) ----
-  ver = 4; proto = 0; vlan = 0; aPort = 0; bPort = 0;
   base = 0;
-  hash = 0;
+  aPort = 0; bPort = 0; proto = 0; ver = 4; vlan = 0;
   /** Next flow in the same hash bucket. */
   chain: Flow | null = null;
-  // ---- lists ----
   list: ListId = ListId.None;
+  /** True when endpoint A is the originator. */
+  origIsA = true;
+  // ---- counters ----
+  origPkts = 0; respPkts = 0;
+  origIpBytes = 0; respIpBytes = 0;
+  origBytes = 0; respBytes = 0;
+  // ---- TCP ----
+  origState: TcpState = TcpState.Inactive;
+  respState: TcpState = TcpState.Inactive;
+  histSeen = 0;
+  /** Per direction: first segment seen (initialises the highest-sequence tracking). */
+  origInit = false; respInit = false;
+  origPrev: TcpState = TcpState.Inactive;
+  respPrev: TcpState = TcpState.Inactive;
+  wrongFragment = 0;
+  urgent = 0;
+  slots: unknown[];
+  // ---- colder ----
+  hash = 0;
   prev: Flow | null = null;
   next: Flow | null = null;
   sPrev: Flow | null = null;
   sNext: Flow | null = null;
-  // ---- identity ----
   seq = 0;
   uid = '';
-  /** True when endpoint A is the originator. */
-  origIsA = true;
   srcPort = 0;
   dstPort = 0;
-  slots: unknown[];
   endReason: EndReason = 'eof';
-  // ---- counters ----
-  origPkts = 0; respPkts = 0;
-  origBytes = 0; respBytes = 0;
-  origIpBytes = 0; respIpBytes = 0;
-  urgent = 0;
-  wrongFragment = 0;
   icmpType = -1; icmpCode = -1;
-  // ---- TCP ----
-  origState: TcpState = TcpState.Inactive;
-  respState: TcpState = TcpState.Inactive;
-  origPrev: TcpState = TcpState.Inactive;
-  respPrev: TcpState = TcpState.Inactive;
-  /** Per direction: first segment seen (initialises the highest-sequence tracking). */
-  origInit = false; respInit = false;
-  // ---- history ----
   history = '';
-  histSeen = 0;
   origRexmit = 0; respRexmit = 0; origRexmitNext = 1; respRexmitNext = 1;
   origZeroWin = 0; respZeroWin = 0; origZeroWinNext = 1; respZeroWinNext = 1;
 
