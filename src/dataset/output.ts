@@ -193,9 +193,19 @@ class StreamSink implements TextSink {
 /** Open an atomic output: a file path, or '-' for `stdout`. */
 export function openOutput(target: string, stdout: Writable = process.stdout): TextSink {
   if (target === '-') return new StreamSink(stdout);
+  return new FileSink(target, writesInPlace(target));
+}
+
+/**
+ * True when `target` exists and is not a regular file (/dev/null, a FIFO, a terminal): such a target
+ * must be opened and written in place — a temp file renamed over it would REPLACE the device node
+ * (as root, `-o /dev/null` would turn /dev/null into a regular file for the whole machine). Every
+ * atomic writer must check this before its temp + rename. Throws a UsageError for a directory.
+ */
+export function writesInPlace(target: string): boolean {
   const st = statSync(target, { throwIfNoEntry: false });
   if (st?.isDirectory()) throw new UsageError(`output ${target} is a directory`);
-  return new FileSink(target, st !== undefined && !st.isFile());
+  return st !== undefined && !st.isFile();
 }
 
 
