@@ -4,6 +4,7 @@
  *   npx tsx scripts/bench-parquet.ts                  # the ~1 GB bench capture (generated once, cached)
  *   npx tsx scripts/bench-parquet.ts --capture X.pcap # another capture
  *   npx tsx scripts/bench-parquet.ts --synthetic 1000000,4000000   # writer alone, synthetic rows
+ *   … --row-group N                                  # Parquet row-group size (default: the writer's, 32,768)
  *
  * Each measurement runs in a fresh child process so its peak RSS (getrusage maxrss) is its own:
  *   capture mode:   extract only (no output) · extract → CSV · extract → Parquet
@@ -46,7 +47,7 @@ async function child(mode: string, input: string): Promise<Result> {
   const t0 = performance.now();
   const samples: number[] = [];
   let writer: DatasetWriter | undefined;
-  if (mode === 'parquet' || mode.startsWith('synthetic')) writer = createParquetWriter(out, FLOW_COLUMNS, { required: FLOW_COLUMNS.map((c) => c.name) });
+  if (mode === 'parquet' || mode.startsWith('synthetic')) writer = createParquetWriter(out, FLOW_COLUMNS, { required: FLOW_COLUMNS.map((c) => c.name), rowGroupSize: arg('--row-group') ? Number(arg('--row-group')) : undefined });
   else if (mode === 'csv') writer = openDatasetWriter('csv', out, FLOW_COLUMNS);
   let rows = 0;
   if (mode.startsWith('synthetic')) {
@@ -82,6 +83,8 @@ async function child(mode: string, input: string): Promise<Result> {
 }
 
 function run(mode: string, input: string, extra: string[] = []): Result {
+  const rg = arg('--row-group');
+  if (rg) extra = [...extra, '--row-group', rg];
   const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', mode, input, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
@@ -96,6 +99,7 @@ function show(r: Result): void {
 
 if (argv[0] === '--child') {
   const res = await child(argv[1]!, argv[2]!);
+  res.mode += arg('--row-group') ? ` rg=${arg('--row-group')}` : '';
   process.stdout.write(JSON.stringify(res) + '\n');
 } else {
   mkdirSync(join(tmpdir(), 'flowsift-bench'), { recursive: true });

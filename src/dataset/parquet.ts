@@ -1,6 +1,6 @@
 /**
  * Parquet dataset writer (hyparquet-writer's incremental ParquetWriter), streaming: rows are
- * buffered column-wise up to `rowGroupSize` rows, each full buffer is encoded as one row group and
+ * buffered column-wise up to `rowGroupSize` rows (32,768), each full buffer is encoded as one row group and
  * its bytes go straight to the file, so memory stays flat whatever the row count (only the footer's
  * per-row-group metadata grows).
  *
@@ -28,7 +28,7 @@ import { tempPathFor } from './output.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
 export interface ParquetOptions {
-  /** Rows per row group (default 65,536). */
+  /** Rows per row group (default 32,768: peak RSS ~+50 MB over the pipeline; 65,536 costs ~+200 MB of encoder garbage). */
   rowGroupSize?: number;
   /** Where '-' writes (default process.stdout). */
   stdout?: Writable;
@@ -112,7 +112,7 @@ class ChunkWriter extends ByteWriter {
  * epoch seconds), strings, booleans — a value of the wrong type is an error naming row and column.
  */
 export function createParquetWriter(path: string, columns: readonly ColumnDef[], opts: ParquetOptions = {}): DatasetWriter {
-  const groupSize = opts.rowGroupSize ?? 65536;
+  const groupSize = opts.rowGroupSize ?? 32768;
   const required = new Set(opts.required ?? []);
   const schema = parquetSchema(columns, required);
   const phys = columns.map(physicalOf);
