@@ -33,6 +33,7 @@ function builder(y: Argv): Argv<HostsArgs> {
 
 export async function runHosts(a: HostsArgs, io: CliIO): Promise<number> {
   if (a.splitBy !== undefined) throw new UsageError('hosts writes one table; --split-by is for flow datasets');
+  if (a.format === 'kdd') throw new UsageError('--format kdd holds the 41 KDD flow features only; write host aggregates as csv, jsonl or parquet');
   const labeler = await openLabeler(a);
   const agg = new HostAggregator(a.window, a.labelDefault);
   const captures: string[] = [];
