@@ -238,7 +238,14 @@ export class FlowMeter {
   private create(k: KeyScratch, pkt: DecodedPacket, t: number): Flow {
     const st = this.stats;
     if (this.table.size >= this.maxFlows) {
-      const victim = this.table.closingHead ?? this.table.activeHead;
+      const tb = this.table;
+      // Closed flows go first; else the least recently active: re-queue heads touched since they
+      // were queued (a bounded number of steps) so the victim is the oldest idle flow.
+      for (let i = 0; i < 64 && tb.closingHead === null && tb.activeHead !== null &&
+          tb.num[tb.activeHead.base + N.TOUCH] > tb.num[tb.activeHead.base + N.QUEUED]; i++) {
+        tb.requeue(tb.activeHead, this.now);
+      }
+      const victim = tb.closingHead ?? tb.activeHead;
       if (victim !== null) {
         st.evictions++;
         this.emit(victim, victim.list === ListId.Closing ? victim.endReason : 'idle');

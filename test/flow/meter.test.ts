@@ -55,6 +55,19 @@ describe('timers on packet time', () => {
     expect(far[1]).toMatchObject({ history: 'R', connState: 'OTH', endReason: 'rst' });
   });
 
+  it('maxFlows evicts the least recently active flow, not the oldest one', () => {
+    const at = (p: SavedPacket, t: number): SavedPacket => ({ rec: { ...p.rec, tsSec: t, tsNsec: 0 } });
+    // X = ssh frames 1 and 3 (192.168.1.79:51880 → :22), Y = get-to-ssh-server frame 1, Z = vnc-scanner frame 1.
+    const pkts = [at(ssh[0]!, 1000), at(get[0]!, 1001), at(ssh[2]!, 1002), at(vnc[0]!, 1003)];
+    const { flows, stats } = flowsOfPackets(pkts, { maxFlows: 2 });
+    expect(stats.evictions).toBe(1);
+    expect(flows).toHaveLength(3);
+    const y = flows.find((f) => f.srcIp === '136.216.42.40')!;
+    const x = flows.find((f) => f.srcIp === '192.168.1.79')!;
+    expect(y.endReason).toBe('idle');
+    expect(x).toMatchObject({ srcPkts: 2, endReason: 'eof' });
+  });
+
   it('maxFlows: http-methods (49 connections) with room for 2 flows evicts, and loses no packet', async () => {
     const { flows, stats } = await flowsOf(corpus('zeek__http-methods.pcap'), { maxFlows: 2 });
     expect(stats.evictions).toBeGreaterThan(0);
