@@ -96,6 +96,31 @@ describe('accounting', () => {
   });
 });
 
+describe('robustness', () => {
+  it('random byte damage to real packets never throws and every packet is still accounted for', async () => {
+    const base = [
+      ...(await loadPackets(corpus('zeek__get-to-ssh-server.pcap'))),
+      ...(await loadPackets(corpus('zeek__ipv4-fragmented-1.pcap'))),
+      ...(await loadPackets(corpus('zeek__ipv6-fragmented-dns.pcap'))),
+      ...(await loadPackets(corpus('tcpdump__mpls-traceroute.pcap'))),
+    ];
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(127), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }),
+      (edits) => {
+        const pkts = base.map((p) => ({ rec: { ...p.rec, buf: Uint8Array.prototype.slice.call(p.rec.buf) } }));
+        for (const [i, at, v] of edits) {
+          const b = pkts[i]!.rec.buf;
+          if (at < b.length) b[at] = v;
+        }
+        const { flows, stats } = flowsOfPackets(pkts);
+        const inFlows = flows.reduce((n, f) => n + f.srcPkts + f.dstPkts, 0);
+        return inFlows === stats.packets - stats.nonIp - stats.undecodable - stats.fragments + stats.reassembled &&
+          stats.flowsEmitted === stats.flowsCreated;
+      },
+    ), { numRuns: 300, seed: 7 });
+  });
+});
+
 describe('ICMP', () => {
   it('echo request and reply pair into one flow per identifier (zeek__trunc-icmp-payload-trunc)', async () => {
     // tshark: 4 frames, echo 8/0 with ident 55731 (10.0.0.1 ↔ 74.125.225.41) and 58291 (↔ 192.0.43.10); ip.len 84.
