@@ -17,7 +17,7 @@ import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
-import { reportExtract, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
+import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   outDir?: string;
@@ -30,19 +30,9 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
   const opts = trainOptionsFrom(a);
   const features = resolveFeatureList(a.features);
-  let inputErrors = 0;
+  const ro = cliReadOptions(io, a.quiet);
   const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
-  const col = await collectTable(a.inputs, {
-    features,
-    keep,
-    labelColumn: a.labelColumn,
-    signal: io.signal,
-    stdin: io.stdin,
-    onExtract: (s, input) => {
-      inputErrors += s.errors.length;
-      reportExtract(s, input, io, a.quiet);
-    },
-  });
+  const col = await collectTable(a.inputs, { ...ro, features, keep, labelColumn: a.labelColumn });
   const t = col.table;
   if (t.n < 2) {
     io.stderr.write(`flowsift: analyze: ${t.n} flows in the input: nothing to model\n`);
@@ -52,17 +42,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   let trainTable = t;
   let meta = { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts };
   if (a.baseline && a.baseline.length) {
-    const base = await collectTable(a.baseline.map(String), {
-      features,
-      trainOn: a.trainOn,
-      labelColumn: a.labelColumn,
-      signal: io.signal,
-      stdin: io.stdin,
-      onExtract: (s, input) => {
-        inputErrors += s.errors.length;
-        reportExtract(s, input, io, a.quiet);
-      },
-    });
+    const base = await collectTable(a.baseline.map(String), { ...ro, features, trainOn: a.trainOn, labelColumn: a.labelColumn });
     if (base.table.n < 2) {
       io.stderr.write(`flowsift: analyze: the baseline has ${base.table.n} usable flows: nothing to learn normal traffic from\n`);
       return EXIT.BAD_INPUT;
@@ -130,7 +110,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,summary.txt}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
-  return inputErrors > 0 ? EXIT.BAD_INPUT : EXIT.OK;
+  return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
 const def: CommandDef<AnalyzeArgs> = {

@@ -10,7 +10,7 @@ import { loadModel } from '../model/model-file.ts';
 import { openOutput } from '../dataset/output.ts';
 import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
 import { scoreInputs } from '../report/score-run.ts';
-import { reportExtract } from './train.ts';
+import { cliReadOptions } from './train.ts';
 
 interface ScoreArgs {
   inputs: string[];
@@ -44,7 +44,7 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   const format = formatFor(a);
   const sink = openOutput(a.output, io.stdout);
   const writer = openRecordWriter(format, sink, a.top);
-  let inputErrors = 0;
+  const ro = cliReadOptions(io, a.quiet);
   let res;
   try {
     res = await scoreInputs(a.inputs, model, a.model, writer, {
@@ -52,12 +52,7 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
       onlyAnomalies: a.onlyAnomalies,
       pca: a.pca,
       labelColumn: a.labelColumn,
-      signal: io.signal,
-      stdin: io.stdin,
-      onExtract: (s, input) => {
-        inputErrors += s.errors.length;
-        reportExtract(s, input, io, a.quiet);
-      },
+      ...ro,
     });
     await sink.close();
   } catch (e) {
@@ -70,7 +65,7 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
     io.stderr.write(`flowsift: ${s.flows.toLocaleString('en-US')} flows scored, ${s.anomalies.toLocaleString('en-US')} anomalies (threshold ${s.threshold}, ${s.scope})${a.output !== '-' ? ` → ${a.output}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
-  if (inputErrors > 0) return EXIT.BAD_INPUT;
+  if (ro.errors.count > 0) return EXIT.BAD_INPUT;
   if (a.failOnAnomaly && s.anomalies > 0) return EXIT.ANOMALIES;
   return EXIT.OK;
 }

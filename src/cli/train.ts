@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
-import { collectTable } from '../model/input.ts';
+import { collectTable, type ReadInputsOptions } from '../model/input.ts';
 import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel, type ModelFile } from '../model/model-file.ts';
 import { parseThreshold } from '../model/threshold.ts';
@@ -75,28 +75,30 @@ export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet'
   };
 }
 
-/** Exit 3 when a capture had a read error (what was read is still used). */
-export function reportExtract(s: ExtractSummary, input: string, io: CliIO, quiet: boolean): void {
-  for (const e of s.errors) io.stderr.write(`flowsift: ${e.message}\n`);
-  if (!quiet) for (const w of s.warnings) io.stderr.write(`flowsift: warning: ${w}\n`);
-  void input;
+/**
+ * Input options shared by train / score / analyze: stop on SIGINT, stdin, and capture read errors
+ * and warnings printed as they come; `errors.count` tells the caller to exit 3 at the end (what was
+ * read before a fault is still used).
+ */
+export function cliReadOptions(io: CliIO, quiet: boolean): ReadInputsOptions & { errors: { count: number } } {
+  const errors = { count: 0 };
+  return {
+    errors,
+    signal: io.signal,
+    stdin: io.stdin,
+    onExtract: (s: ExtractSummary) => {
+      errors.count += s.errors.length;
+      for (const e of s.errors) io.stderr.write(`flowsift: ${e.message}\n`);
+      if (!quiet) for (const w of s.warnings) io.stderr.write(`flowsift: warning: ${w}\n`);
+    },
+  };
 }
 
 export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number; model?: ModelFile }> {
   const opts = trainOptionsFrom(a);
   const features = resolveFeatureList(a.features);
-  let inputErrors = 0;
-  const col = await collectTable(a.inputs, {
-    features,
-    trainOn: a.trainOn,
-    labelColumn: a.labelColumn,
-    signal: io.signal,
-    stdin: io.stdin,
-    onExtract: (s, input) => {
-      inputErrors += s.errors.length;
-      reportExtract(s, input, io, a.quiet);
-    },
-  });
+  const ro = cliReadOptions(io, a.quiet);
+  const col = await collectTable(a.inputs, { ...ro, features, trainOn: a.trainOn, labelColumn: a.labelColumn });
   if (io.signal.aborted) return { code: EXIT.INTERRUPTED };
   if (col.table.n < 2) {
     const why = a.trainOn !== undefined
@@ -119,7 +121,7 @@ export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number;
         `${t.iterations} iterations, threshold ${model.thresholds.spec} ${model.thresholds.rule.scope} = ${model.thresholds.global.toFixed(3)}, ${t.seconds.toFixed(1)} s → ${a.model}\n`,
     );
   }
-  return { code: inputErrors > 0 ? EXIT.BAD_INPUT : EXIT.OK, model };
+  return { code: ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK, model };
 }
 
 const def: CommandDef<TrainArgs> = {

@@ -253,6 +253,23 @@ function meanVariance(p: Preprocessing, x: EncodedRows): number {
   return total / Math.max(1, dims);
 }
 
+/** Nearest centroid of row r into labels[r], its distance into upper[r], the second nearest into lower[r]. */
+function assignTwo(cent: Centroids, x: EncodedRows, r: number, labels: Int32Array, upper: Float64Array, lower: Float64Array): number {
+  let b1 = Infinity, b2 = Infinity, a = 0;
+  for (let j = 0; j < cent.k; j++) {
+    const d = cent.dist2(x, r, j);
+    if (d < b1) {
+      b2 = b1;
+      b1 = d;
+      a = j;
+    } else if (d < b2) b2 = d;
+  }
+  labels[r] = a;
+  upper[r] = Math.sqrt(b1);
+  lower[r] = Math.sqrt(b2);
+  return a;
+}
+
 /** Fit k-means with n_init restarts on the encoded rows; returns the lowest-inertia run. */
 export function fitKMeans(p: Preprocessing, x: EncodedRows, opts: KMeansOptions): KMeansFit {
   const k = Math.max(1, Math.min(opts.k, x.n));
@@ -282,20 +299,7 @@ export function fitKMeans(p: Preprocessing, x: EncodedRows, opts: KMeansOptions)
     const sIdx = sampleIndices(n, Math.max(k, opts.seedSample ?? 10_000), s);
     const cent = Centroids.fromArrays(p, seedKMeansPP(toDense(p, subset(x, sIdx)), k, s));
     // first assignment: best and second-best distance of every row
-    for (let r = 0; r < n; r++) {
-      let b1 = Infinity, b2 = Infinity, a = 0;
-      for (let j = 0; j < k; j++) {
-        const d = cent.dist2(x, r, j);
-        if (d < b1) {
-          b2 = b1;
-          b1 = d;
-          a = j;
-        } else if (d < b2) b2 = d;
-      }
-      labels[r] = a;
-      upper[r] = Math.sqrt(b1);
-      lower[r] = Math.sqrt(b2);
-    }
+    for (let r = 0; r < n; r++) assignTwo(cent, x, r, labels, upper, lower);
     let it = 0;
     let converged = false;
     while (it < maxIter) {
@@ -327,19 +331,7 @@ export function fitKMeans(p: Preprocessing, x: EncodedRows, opts: KMeansOptions)
             upper[r] = Math.sqrt(cent.dist2(x, r, a0));
             if (upper[r]! <= m) continue;
           }
-          let b1 = Infinity, b2 = Infinity, a = 0;
-          for (let j = 0; j < k; j++) {
-            const d = cent.dist2(x, r, j);
-            if (d < b1) {
-              b2 = b1;
-              b1 = d;
-              a = j;
-            } else if (d < b2) b2 = d;
-          }
-          if (a !== a0) changed++;
-          labels[r] = a;
-          upper[r] = Math.sqrt(b1);
-          lower[r] = Math.sqrt(b2);
+          if (assignTwo(cent, x, r, labels, upper, lower) !== a0) changed++;
         }
       } else changed = n;
       // update step
