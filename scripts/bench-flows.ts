@@ -3,7 +3,7 @@
  * packets/s and peak RSS on the ~1 GB generated capture, and on a ~0.5 GB one to show RSS is flat
  * in file size. Each size runs in a fresh child process (its own peak RSS), writing CSV to /dev/null.
  *
- *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half] [--format csv|kdd|jsonl] [--profile]
+ *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half] [--format csv|kdd|jsonl] [--active-timeout S] [--profile]
  *
  * Captures are cached in os.tmpdir()/flowsift-bench/ (shared with the other benchmarks):
  *   bench1g.pcap    = python3 ../shared/bench/gen_bench_pcap.py bench1g.pcap 118000 42   (~1.0 GB, 4.44 M packets)
@@ -53,7 +53,7 @@ interface Result {
 }
 
 /** Child mode: run the pipeline once and print a JSON result line. */
-async function child(path: string, format: string): Promise<void> {
+async function child(path: string, format: string, activeTimeout: number): Promise<void> {
   const { extractFlows } = await import('../src/features/extract.ts');
   const { openDatasetWriter } = await import('../src/dataset/output.ts');
   const { FLOW_COLUMNS } = await import('../src/features/schema.ts');
@@ -66,7 +66,7 @@ async function child(path: string, format: string): Promise<void> {
   }, 50);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const s = await extractFlows([path], {}, (row) => w.write(row));
+  const s = await extractFlows([path], { activeTimeout }, (row) => w.write(row));
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);
@@ -86,11 +86,12 @@ function warm(path: string): void {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const ci = argv.indexOf('--child');
-  if (ci >= 0) return child(argv[ci + 1]!, argv[ci + 2] ?? 'csv');
+  if (ci >= 0) return child(argv[ci + 1]!, argv[ci + 2] ?? 'csv', Number(argv[ci + 3] ?? 0));
   const runs = Number(argv[argv.indexOf('--runs') + 1] ?? 3) || 3;
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const format = argv.includes('--format') ? argv[argv.indexOf('--format') + 1]! : 'csv';
   const profile = argv.includes('--profile');
+  const activeTimeout = argv.includes('--active-timeout') ? Number(argv[argv.indexOf('--active-timeout') + 1]) : 0;
   const self = fileURLToPath(import.meta.url);
   for (const [name, c] of Object.entries(CAPTURES)) {
     if (only !== undefined && only !== name) continue;
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     const results: Result[] = [];
     for (let i = 0; i < (profile ? 1 : runs); i++) {
       warm(path);
-      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', path, format];
+      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', path, format, String(activeTimeout)];
       const r = spawnSync(process.execPath, nodeArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
       const line = r.stdout.trim().split('\n').pop()!;
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     const med = results[Math.floor(results.length / 2)]!;
     const pps = med.packets / med.seconds;
     console.log(
-      `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null | ` +
+      `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''} | ` +
         `median of ${results.length}: ${med.seconds.toFixed(2)} s wall (${med.cpuSeconds.toFixed(2)} s CPU), ${(pps / 1e6).toFixed(2)} M packets/s (${(med.packets / med.cpuSeconds / 1e6).toFixed(2)} M/s per CPU s), ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
         `peak RSS ${Math.max(...results.map((r) => r.peakRssMB)).toFixed(0)} MB | held for start order ≤ ${med.heldPeak.toLocaleString('en-US')} flows | runs: ${results.map((r) => r.seconds.toFixed(2)).join(' ')} s`,
     );
