@@ -118,4 +118,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Importable (benchCapture) without running the benchmark.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
