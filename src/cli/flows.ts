@@ -209,7 +209,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
   if (!args.quiet) {
     const files = summary.files.length;
     let line = `flowsift: read ${nf.format(files)} file${files === 1 ? '' : 's'}, ${nf.format(summary.packets)} packets${skippedText(summary)}, ` +
-      `${nf.format(n)} flows written to ${args.output === '-' ? 'stdout' : args.output} (${format})`;
+      `${nf.format(n)} flow${n === 1 ? '' : 's'} written to ${args.output === '-' ? 'stdout' : args.output} (${format})`;
     if (nonKdd > 0) line += `, ${nf.format(nonKdd)} flows of other IP protocols not written (no KDD encoding)`;
     line += `, ${summary.seconds.toFixed(2)} s`;
     if (summary.aborted) line += ' (interrupted: flows read so far were written)';
