@@ -79,7 +79,7 @@ export async function readPcap(st: ParseState): Promise<void> {
   const limit = st.limit;
 
   for (;;) {
-    walkRecords(st, hdr, le, mult, fracLimit, maxCap);
+    w.pos = walkRecords(st, hdr, le, mult, fracLimit, maxCap);
     iface.packets = st.packets;
     const n = st.packets;
     if (n >= limit) return;
@@ -123,11 +123,11 @@ export async function readPcap(st: ParseState): Promise<void> {
 }
 
 /**
- * The hot loop: deliver every record complete in the window, from w.pos. Synchronous on purpose:
- * its locals stay in registers (in the async driver they would live in the generator context,
- * and number sums would be boxed per packet). Stops at an incomplete or corrupt record header.
+ * The hot loop: deliver every record complete in the window, from w.pos; returns the position of
+ * the first record not delivered (incomplete or corrupt header). Synchronous on purpose: in the
+ * async driver its locals would live in the generator context.
  */
-function walkRecords(st: ParseState, hdr: number, le: boolean, mult: number, fracLimit: number, maxCap: number): void {
+function walkRecords(st: ParseState, hdr: number, le: boolean, mult: number, fracLimit: number, maxCap: number): number {
   const w = st.w;
   const rec = st.rec;
   const onRecord = st.onRecord;
@@ -137,19 +137,7 @@ function walkRecords(st: ParseState, hdr: number, le: boolean, mult: number, fra
   const end = w.end;
   const base = w.base;
   let p = w.pos;
-  let n = st.packets;
-  let trunc = st.truncated;
-  let capB = st.capBytes;
-  let wireB = st.wireBytes;
-  let firstS = st.firstSec;
-  let firstN = st.firstNsec;
-  let lastS = st.lastSec;
-  let lastN = st.lastNsec;
-  let minS = st.minSec;
-  let minN = st.minNsec;
-  let maxS = st.maxSec;
-  let maxN = st.maxNsec;
-  while (p + hdr <= end && n < limit) {
+  while (p + hdr <= end && st.packets < limit) {
     const caplen = dv.getUint32(p + 8, le);
     if (caplen > maxCap) break;
     const next = p + hdr + caplen;
@@ -169,42 +157,13 @@ function walkRecords(st: ParseState, hdr: number, le: boolean, mult: number, fra
     rec.buf = buf;
     rec.offset = p + hdr;
     rec.byteOffset = base + p;
-    rec.packetIndex = n;
-    if (caplen < orig) trunc++;
-    capB += caplen;
-    wireB += orig;
-    if (n === 0) {
-      firstS = sec;
-      firstN = nsec;
-    }
-    lastS = sec;
-    lastN = nsec;
-    if (sec > maxS || (sec === maxS && nsec > maxN)) {
-      maxS = sec;
-      maxN = nsec;
-    }
-    if (sec < minS || (sec === minS && nsec < minN)) {
-      minS = sec;
-      minN = nsec;
-    }
-    n++;
+    rec.packetIndex = st.packets;
+    st.countTimed(rec);
     onRecord(rec);
     p = next;
   }
-  w.pos = p;
-  st.packets = n;
-  st.timed = n;
-  st.truncated = trunc;
-  st.capBytes = capB;
-  st.wireBytes = wireB;
-  st.firstSec = firstS;
-  st.firstNsec = firstN;
-  st.lastSec = lastS;
-  st.lastNsec = lastN;
-  st.minSec = minS;
-  st.minNsec = minN;
-  st.maxSec = maxS;
-  st.maxNsec = maxN;
+  // The caller stores the position (see PcapngReader.walk: no property store after an OSR'd loop).
+  return p;
 }
 
 function plausible(dv: DataView, q: number, le: boolean, fracLimit: number, capLimit: number, haveLast: boolean, lastSec: number): boolean {

@@ -66,46 +66,48 @@ class Iface {
   }
 }
 
-function divStep(cur: number, d: number): number {
-  let q = Math.floor(cur / d);
-  const r = cur - q * d;
-  if (r < 0) q--;
-  else if (r >= d) q++;
-  return q;
-}
-
 /**
- * Convert a 64-bit timestamp (hi, lo) in `ifc` units exactly into rec.tsSec/rec.tsNsec (object
- * fields: no boxing per packet, unlike module-level variables).
+ * Convert the 64-bit timestamp (high word, low word) at `off` in `ifc` units exactly into
+ * rec.tsSec/rec.tsNsec. Arguments and results are objects and small integers only: a double
+ * passed to or returned from a call V8 does not inline is boxed, i.e. allocated per packet.
  */
-function convertTs(ifc: Iface, hi: number, lo: number, rec: CaptureRecord): void {
+function convertTs(ifc: Iface, dv: DataView, off: number, le: boolean, rec: CaptureRecord): void {
+  const hi = dv.getUint32(off, le);
+  const lo = dv.getUint32(off + 4, le);
   const d = ifc.units;
   let sec: number;
   let rem: number;
   if (hi < 0x200000 && (ifc.exact || d < 2 ** 11)) {
-    // T < 2^53: exact as a number.
+    // T < 2^53: exact as a number; the float quotient is off by at most one.
     const t = hi * TWO32 + lo;
-    sec = divStep(t, d);
+    sec = Math.floor(t / d);
     rem = t - sec * d;
+    if (rem < 0) {
+      sec--;
+      rem += d;
+    } else if (rem >= d) {
+      sec++;
+      rem -= d;
+    }
   } else if (ifc.exact) {
-    // Long division of the 64-bit value by d in 16-bit digits; every intermediate < 2^53.
-    let cur = hi >>> 16;
-    let q = divStep(cur, d);
-    let r = cur - q * d;
-    cur = r * 65536 + (hi & 0xffff);
-    let qd = divStep(cur, d);
-    r = cur - qd * d;
-    q = q * 65536 + qd;
-    cur = r * 65536 + (lo >>> 16);
-    qd = divStep(cur, d);
-    r = cur - qd * d;
-    q = q * 65536 + qd;
-    cur = r * 65536 + (lo & 0xffff);
-    qd = divStep(cur, d);
-    r = cur - qd * d;
-    q = q * 65536 + qd;
-    sec = q;
-    rem = r;
+    // Long division of the 64-bit value by d in 16-bit digits; every intermediate < 2^53. Each
+    // float quotient digit is off by at most one and corrected.
+    sec = 0;
+    rem = 0;
+    for (let k = 0; k < 4; k++) {
+      const digit = k === 0 ? hi >>> 16 : k === 1 ? hi & 0xffff : k === 2 ? lo >>> 16 : lo & 0xffff;
+      const cur = rem * 65536 + digit;
+      let q = Math.floor(cur / d);
+      rem = cur - q * d;
+      if (rem < 0) {
+        q--;
+        rem += d;
+      } else if (rem >= d) {
+        q++;
+        rem -= d;
+      }
+      sec = sec * 65536 + q;
+    }
   } else {
     convertTsBig(ifc, hi, lo, rec);
     return;
@@ -171,7 +173,7 @@ class PcapngReader {
    * The hot loop: packet and skippable blocks of the current section, complete in the window.
    * Synchronous with everything in locals; stops at anything the slow path must look at.
    */
-  walk(): void {
+  walk(): number {
     const st = this.st;
     const w = st.w;
     const rec = st.rec;
@@ -185,21 +187,7 @@ class PcapngReader {
     const end = w.end;
     const base = w.base;
     let p = w.pos;
-    let n = st.packets;
-    let trunc = st.truncated;
-    let untimed = st.untimed;
-    let timed = st.timed;
-    let capB = st.capBytes;
-    let wireB = st.wireBytes;
-    let firstS = st.firstSec;
-    let firstN = st.firstNsec;
-    let lastS = st.lastSec;
-    let lastN = st.lastNsec;
-    let minS = st.minSec;
-    let minN = st.minNsec;
-    let maxS = st.maxSec;
-    let maxN = st.maxNsec;
-    while (p + 12 <= end && n < limit) {
+    while (p + 12 <= end && st.packets < limit) {
       const type = dv.getUint32(p, le);
       const blen = dv.getUint32(p + 4, le);
       if (type === PCAPNG_SHB || type === BT_IDB || blen < 12 || (blen & 3) !== 0 || blen > MAX_BLOCK) break;
@@ -211,9 +199,7 @@ class PcapngReader {
         const caplen = dv.getUint32(p + 20, le);
         if (ifid >= nIf || caplen > blen - 32) break;
         const ifc = ifaces[ifid]!;
-        convertTs(ifc, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), rec);
-        const sec = rec.tsSec;
-        const nsec = rec.tsNsec;
+        convertTs(ifc, dv, p + 12, le, rec);
         const orig = dv.getUint32(p + 24, le);
         rec.caplen = caplen;
         rec.origLen = orig;
@@ -222,28 +208,10 @@ class PcapngReader {
         rec.buf = buf;
         rec.offset = p + 28;
         rec.byteOffset = base + p;
-        rec.packetIndex = n;
+        rec.packetIndex = st.packets;
         rec.tsMissing = false;
-        if (caplen < orig) trunc++;
-        capB += caplen;
-        wireB += orig;
-        if (timed === 0) {
-          firstS = sec;
-          firstN = nsec;
-        }
-        lastS = sec;
-        lastN = nsec;
-        if (sec > maxS || (sec === maxS && nsec > maxN)) {
-          maxS = sec;
-          maxN = nsec;
-        }
-        if (sec < minS || (sec === minS && nsec < minN)) {
-          minS = sec;
-          minN = nsec;
-        }
-        timed++;
+        st.countTimed(rec);
         ifc.info.packets++;
-        n++;
         onRecord(rec);
       } else if (type === BT_SPB) {
         if (blen < 16 || nIf === 0) break;
@@ -252,8 +220,8 @@ class PcapngReader {
         let caplen = blen - 16;
         if (orig < caplen) caplen = orig;
         if (ifc.snaplen !== 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
-        rec.tsSec = lastS;
-        rec.tsNsec = lastN;
+        rec.tsSec = st.lastSec;
+        rec.tsNsec = st.lastNsec;
         rec.caplen = caplen;
         rec.origLen = orig;
         rec.linktype = ifc.linktype;
@@ -261,34 +229,19 @@ class PcapngReader {
         rec.buf = buf;
         rec.offset = p + 12;
         rec.byteOffset = base + p;
-        rec.packetIndex = n;
+        rec.packetIndex = st.packets;
         rec.tsMissing = true;
-        if (caplen < orig) trunc++;
-        capB += caplen;
-        wireB += orig;
-        untimed++;
+        st.countUntimed(rec);
         ifc.info.packets++;
-        n++;
         onRecord(rec);
       }
       // ISB, NRB, DSB, custom, unknown: skipped by length.
       p = next;
     }
-    w.pos = p;
-    st.packets = n;
-    st.truncated = trunc;
-    st.untimed = untimed;
-    st.timed = timed;
-    st.capBytes = capB;
-    st.wireBytes = wireB;
-    st.firstSec = firstS;
-    st.firstNsec = firstN;
-    st.lastSec = lastS;
-    st.lastNsec = lastN;
-    st.minSec = minS;
-    st.minNsec = minN;
-    st.maxSec = maxS;
-    st.maxNsec = maxN;
+    // The caller stores the position: a property store here, after the loop, would have no type
+    // feedback when V8 compiles the loop on-stack (OSR) during the first call, and the cached OSR
+    // code would then deoptimise on every later call.
+    return p;
   }
 
   /** Bounds-check options in [o, endOpts); returns an error detail or null; calls `onOpt` per option. */
@@ -392,7 +345,7 @@ class PcapngReader {
     st.report.format = 'pcapng';
     st.rec.tsMissing = false;
     for (;;) {
-      if (this.section >= 0) this.walk();
+      if (this.section >= 0) w.pos = this.walk();
       if (st.packets >= st.limit) return;
       if (!(await this.slowPath())) return;
     }

@@ -107,6 +107,25 @@ export class StreamSource implements ByteSource {
   }
 }
 
+/** The read's result, or -1 as soon as `signal` aborts (the read itself is abandoned). */
+function abortable(read: Promise<number>, signal: AbortSignal): Promise<number> {
+  if (signal.aborted) return Promise.resolve(-1);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(-1);
+    signal.addEventListener('abort', onAbort, { once: true });
+    read.then(
+      (n) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(n);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 function isGzip(b: Uint8Array, n: number): boolean {
   return n >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
@@ -163,7 +182,9 @@ export async function openStreamSource(stream: NodeJS.ReadableStream): Promise<O
     [Symbol.asyncIterator]: () =>
       ended ? { next: async () => ({ done: true, value: undefined }) } : it,
   };
-  if (!isGzip(first, first.length)) return { source: new StreamSource(rest, undefined, first), gzip: false };
+  // Closing destroys the stream: an iterator waiting on a quiet stdin (aborted read) only settles then.
+  const destroy = (): void => void (stream as Readable).destroy?.();
+  if (!isGzip(first, first.length)) return { source: new StreamSource(rest, destroy, first), gzip: false };
   async function* all(): AsyncGenerator<Uint8Array> {
     yield first;
     for await (const c of rest) yield typeof c === 'string' ? Buffer.from(c, 'latin1') : c;
@@ -176,6 +197,7 @@ export async function openStreamSource(stream: NodeJS.ReadableStream): Promise<O
     source: new StreamSource(gunzip, () => {
       input.destroy();
       gunzip.destroy();
+      destroy();
     }),
     gzip: true,
   };
@@ -318,7 +340,10 @@ export class Window {
         n = await this.src.readAt!(this.buf, this.end, room, this.srcPos);
         this.srcPos += n;
       } else {
-        n = await this.src.read(this.buf, this.end, room);
+        // A stream (stdin) can block indefinitely: an abort (SIGINT) ends the wait instead of
+        // waiting for more data or EOF (fuzz/reliability regression).
+        n = this.signal ? await abortable(this.src.read(this.buf, this.end, room), this.signal) : await this.src.read(this.buf, this.end, room);
+        if (n < 0) return false;
       }
       if (n === 0) this.eof = true;
       else this.end += n;

@@ -222,6 +222,24 @@ describe('pcapng', () => {
     ]);
   });
 
+  it('rare if_tsresol values convert exactly (2^-30, 10^-12, 10^0, 10^-3) — checked with BigInt', async () => {
+    const cases: [number, bigint, bigint][] = [
+      // [if_tsresol byte, units per second, raw 64-bit timestamp]
+      [0x80 | 30, 1n << 30n, (1_700_000_000n << 30n) + 123_456_789n],
+      [12, 10n ** 12n, 1_700_000_000_123_456_789_012n % (1n << 64n)],
+      [0, 1n, 1_700_000_000n],
+      [3, 1000n, 1_700_000_000_999n],
+    ];
+    const b = new NgBuilder().shb(true);
+    for (const [res] of cases) b.idb(1, 0, { tsresol: res });
+    cases.forEach(([, , ts], i) => b.epb(i, ts, payload(14, i)));
+    const { recs, file } = await records([tmpFile('resol.pcapng', b.build())]);
+    expect(file.error).toBeUndefined();
+    expect(recs.map((r) => r.ts)).toEqual(
+      cases.map(([, units, ts]) => `${ts / units}.${String(((ts % units) * 1_000_000_000n) / units).padStart(9, '0')}`),
+    );
+  });
+
   it('corrupt blocks stop reading with the byte offset; what came before is kept', async () => {
     const good = () => new NgBuilder().shb(true).idb(1, 0).epb(0, 1_700_000_000_000_000n, payload(40, 1));
     const base = good().build().length; // offset of the faulty block
