@@ -3,6 +3,7 @@
  * input from a corpus file plus the described mutation, and checks the fixed behaviour.
  */
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/index.ts';
 import { caseFile, largestAllocDuring, MAX_SINGLE_ALLOC } from './harness.ts';
@@ -59,5 +60,29 @@ describe('fuzz regressions (large files)', () => {
     // The window grows by doubling while data keeps coming (4.5 → 9 → 18 → 36 MiB here), never
     // to the claimed 200 MiB (it used to allocate 288 MiB).
     expect(largest).toBeLessThanOrEqual(3 * b.length);
+  });
+});
+
+describe('SIGINT while stdin is idle', () => {
+  it('an abort ends a read blocked on an open, quiet stdin (no wait for more data or EOF)', async () => {
+    // `producer | flowsift flows -` where the producer goes quiet: the first 100 records of
+    // zeek__http-methods.pcap arrive, then nothing (the stream stays open), then Ctrl-C.
+    const src = corpus('zeek__http-methods.pcap');
+    const L = walkCapture(src);
+    const stdin = new PassThrough();
+    stdin.write(src.subarray(0, L.records[100]!.hdr));
+    const ac = new AbortController();
+    let n = 0;
+    const read = readCaptures(['-'], () => {
+      if (++n === 100) setTimeout(() => ac.abort(), 50);
+    }, { stdin, signal: ac.signal });
+    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 3000).unref());
+    const r = await Promise.race([read, timeout]);
+    stdin.destroy();
+    expect(r).not.toBe('hang');
+    if (r === 'hang') return;
+    expect(r.aborted).toBe(true);
+    expect(r.packets).toBe(100);
+    expect(r.errors).toEqual([]);
   });
 });
