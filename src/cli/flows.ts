@@ -35,6 +35,7 @@ export interface FlowsArgs extends LabelFlags {
   hostWindow: number;
   strict: boolean;
   quiet: boolean;
+  progress?: 'auto' | 'always' | 'never';
   /** Payload stage (content features 10–22); --no-content = false. Default on. */
   content?: boolean;
   /** Payload bytes inspected per flow and direction (default 65,536). */
@@ -64,6 +65,7 @@ function builder(y: Argv): Argv<FlowsArgs> {
     .option('content', { type: 'boolean', default: true, describe: 'Payload stage: KDD content features 10–22 from cleartext TCP payloads (ftp, telnet, rlogin/rsh, pop3, imap, smtp, http; rules in README). --no-content turns it off (faster; features 0, payload_inspected false)' })
     .option('content-bytes', { type: 'number', default: 65536, describe: 'Payload bytes the content stage inspects per flow and direction', requiresArg: true })
     .option('strict', { type: 'boolean', default: false, describe: 'A capture cut inside its last record is an error (exit 3), not a warning' })
+    .option('progress', { choices: ['auto', 'always', 'never'] as const, default: 'auto', describe: 'Progress bar on stderr: auto = when stderr is a terminal and the input is ≥ 64 MiB' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr (errors and warnings still)' })
     .epilog(
       'Rows are ordered by flow start time. Windows include the current connection. Content features 10–22 (hot … is_guest_login) ' +
@@ -151,12 +153,13 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
   const { writer } = openOutputWriter({ output: args.output, format, splitBy: args.splitBy }, columns, io, byFile?.sourceOf, FLOW_COLUMNS.map((c) => c.name));
 
   let bar: cliProgress.SingleBar | undefined;
-  const total = io.stderrIsTTY && !args.quiet ? inputBytes(inputs) : 0;
+  const progress = args.progress ?? 'auto';
+  const total = progress === 'always' || (progress === 'auto' && io.stderrIsTTY && !args.quiet) ? inputBytes(inputs) : 0;
   let doneBytes = 0;
   let fileBase = 0;
-  if (total >= PROGRESS_MIN_BYTES) {
+  if (total > 0 && (progress === 'always' || total >= PROGRESS_MIN_BYTES)) {
     bar = new cliProgress.SingleBar(
-      { stream: io.stderr as NodeJS.WritableStream, format: 'flows [{bar}] {percentage}% | {packets} packets | {flows} flows | {eta_formatted}', hideCursor: false, clearOnComplete: true },
+      { stream: io.stderr as NodeJS.WritableStream, format: 'flows [{bar}] {percentage}% | {packets} packets | {flows} flows | {eta_formatted}', hideCursor: false, clearOnComplete: true, noTTYOutput: progress === 'always', notTTYSchedule: 1000 },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { packets: 0, flows: 0 });

@@ -138,6 +138,14 @@ describe('flowsift flows', () => {
     expect(readdirSync(dir)).toEqual(['a.pcap']);
   });
 
+  it('--progress always draws the bar on stderr (auto: only on a terminal, for large inputs); data stays on stdout', async () => {
+    const r = await flows([SSH, '--format', 'kdd', '--progress', 'always']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/flows \[[\s\S]*\d+% \| [\d,]+ packets \| [\d,]+ flows/);
+    expect(r.out.trim().split('\n')).toHaveLength(25);
+    expect((await flows([SSH, '--format', 'kdd'])).err).not.toContain('flows [');
+  });
+
   it('--help documents formats, windows and that content features are 0 until the payload stage', async () => {
     const { code, out } = await flows(['--help']);
     expect(code).toBe(0);
