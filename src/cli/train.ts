@@ -28,6 +28,7 @@ export interface TrainArgs {
   seed: number;
   nInit: number;
   stdFloor: number;
+  clip: number;
   quiet: boolean;
 }
 
@@ -45,7 +46,8 @@ export function trainBuilder<T>(y: Argv<T>): Argv<T> {
     .option('sample', { type: 'number', default: TRAIN_DEFAULTS.sample, describe: 'Fit k-means on a seeded sample of at most this many rows (all rows are assigned afterwards)', requiresArg: true })
     .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'Seed of every random choice (sampling, k-means++)', requiresArg: true })
     .option('n-init', { type: 'number', default: TRAIN_DEFAULTS.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
-    .option('std-floor', { type: 'number', default: TRAIN_DEFAULTS.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true });
+    .option('std-floor', { type: 'number', default: TRAIN_DEFAULTS.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
+    .option('clip', { type: 'number', default: TRAIN_DEFAULTS.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true });
 }
 
 export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet'>): Parameters<typeof trainModel>[2] {
@@ -60,6 +62,7 @@ export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet'
   intMin('n-init', a.nInit, 1);
   intMin('seed', a.seed, 0);
   if (!(a.stdFloor >= 0)) throw new UsageError(`--std-floor must be ≥ 0, got ${String(a.stdFloor)}`);
+  if (!(a.clip >= 0)) throw new UsageError(`--clip must be ≥ 0 (0 = off), got ${String(a.clip)}`);
   parseThreshold(a.threshold, a.thresholdScope);
   return {
     k,
@@ -72,6 +75,7 @@ export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet'
     seed: a.seed,
     nInit: a.nInit,
     stdFloor: a.stdFloor,
+    clip: a.clip,
   };
 }
 
