@@ -6,13 +6,15 @@
  *    counted, every SYN still becomes a row, and peak RSS stays under a fixed bound.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_COLUMNS } from '../../src/features/schema.ts';
-import { writeTcpSessions } from './build.ts';
+import { extractFlows, type ExtractSummary } from '../../src/features/extract.ts';
+import type { FlowOptions } from '../../src/flow/meter.ts';
+import { ethIpv4, ip4, udpDatagram, writePcap, writeTcpSessions, type Frame } from './build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'src/cli/flowsift.mjs');
@@ -99,5 +101,47 @@ describe('1 M distinct SYN sources with maxFlows', () => {
     // 10 µs apart over 10 s: nothing idles out (120 s), so all but the last MAX flows were evicted.
     expect(s.evictions).toBe(N - MAX);
     expect(s.maxRssMiB).toBeLessThan(600);
+  });
+});
+
+describe('fragment buffers are bounded', () => {
+  const A = ip4(10, 1, 0, 1);
+  const B = ip4(10, 1, 0, 2);
+  async function run(frames: Frame[], flow: FlowOptions): Promise<ExtractSummary> {
+    const path = join(dir, 'frags.pcap');
+    writeFileSync(path, writePcap(frames));
+    return extractFlows([path], { flow }, () => {});
+  }
+
+  it('20,000 never-completed datagrams with maxFragmentBuffers 1,000: buffers capped and every drop counted', async () => {
+    // First fragments only (MF set, offset 0), each from its own source: no datagram can complete.
+    const frames: Frame[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      frames.push({ ts: 1_700_000_000 + i * 1e-4, data: ethIpv4({ src: (A + i) >>> 0, dst: B, proto: 17, id: i & 0xffff, mf: true, payload: udpDatagram(1000, 53, new Uint8Array(200)) }) });
+    }
+    const s = await run(frames, { maxFragmentBuffers: 1000 });
+    expect(s.packets).toBe(20_000);
+    expect(s.flowStats.fragments).toBe(20_000);
+    expect(s.flowStats.reassembled).toBe(0);
+    // Every datagram is dropped either for the bound (19,000 of them) or at the end of input (the last 1,000).
+    expect(s.flowStats.fragmentLimitHits).toBe(19_000);
+    expect(s.flowStats.fragmentLimitHits + s.flowStats.fragmentTimeouts).toBe(20_000);
+    expect(s.flows).toBe(0);
+  });
+
+  it('fragment bytes over maxFragmentBytes drop the oldest datagrams; datagrams that complete still make flows', async () => {
+    // 3,000 datagrams of 1,480-byte first fragments (4.4 MB held if unbounded), bound 1 MiB; then
+    // one datagram sent complete in two fragments.
+    const frames: Frame[] = [];
+    for (let i = 0; i < 3000; i++) {
+      frames.push({ ts: 1_700_000_000 + i * 1e-4, data: ethIpv4({ src: A, dst: B, proto: 17, id: i, mf: true, payload: new Uint8Array(1480) }) });
+    }
+    const udp = udpDatagram(4000, 53, new Uint8Array(2000));
+    frames.push({ ts: 1_700_000_001, data: ethIpv4({ src: A, dst: B, proto: 17, id: 9999, mf: true, payload: udp.subarray(0, 1480) }) });
+    frames.push({ ts: 1_700_000_001.001, data: ethIpv4({ src: A, dst: B, proto: 17, id: 9999, fragOffset: 1480, payload: udp.subarray(1480) }) });
+    const s = await run(frames, { maxFragmentBytes: 1 << 20 });
+    expect(s.flowStats.fragmentLimitHits).toBeGreaterThanOrEqual(3000 - Math.floor((1 << 20) / 1480));
+    expect(s.flowStats.reassembled).toBe(1);
+    expect(s.flows).toBe(1);
   });
 });
