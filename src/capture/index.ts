@@ -185,10 +185,12 @@ async function expandInputs(inputs: string[], opts: ReadOptions, warnings: strin
       out.push(input);
       continue;
     }
-    const names = (await readdir(input, { withFileTypes: true }))
-      .filter((d) => d.isFile() || d.isSymbolicLink())
-      .map((d) => d.name)
-      .sort();
+    const names: string[] = [];
+    for (const d of await readdir(input, { withFileTypes: true })) {
+      // Regular files, and symbolic links to regular files; subdirectories are not descended.
+      if (d.isFile() || (d.isSymbolicLink() && (await stat(join(input, d.name)).catch(() => null))?.isFile())) names.push(d.name);
+    }
+    names.sort();
     const entries: Entry[] = [];
     const probeRec = newRecord();
     for (const name of names) {
