@@ -116,3 +116,37 @@ export function flowService(f: {
     default: return 'other';
   }
 }
+
+/**
+ * The service rules as markdown for the README (rendered from the tables above, so the docs cannot
+ * drift from the code).
+ */
+export function renderServiceRules(): string {
+  const byName = new Map<string, number[]>();
+  for (const [port, name] of Object.entries(TCP_PORTS)) {
+    if (!byName.has(name)) byName.set(name, []);
+    byName.get(name)!.push(Number(port));
+  }
+  const ranges = (ports: number[]): string => {
+    const out: string[] = [];
+    for (let i = 0; i < ports.length; i++) {
+      let j = i;
+      while (j + 1 < ports.length && ports[j + 1] === ports[j]! + 1) j++;
+      out.push(j > i + 1 ? `${ports[i]}–${ports[j]}` : j === i + 1 ? `${ports[i]}, ${ports[j]}` : `${ports[i]}`);
+      i = j;
+    }
+    return out.join(', ');
+  };
+  const tcp = [...byName].sort((a, b) => a[1][0]! - b[1][0]!).map(([n, p]) => `${n} ${ranges(p.sort((x, y) => x - y))}`).join(' · ');
+  const udp = Object.entries(UDP_PORTS).map(([p, n]) => `${n} ${p}`).join(' · ');
+  return [
+    '| protocol | rule |',
+    '|---|---|',
+    '| TCP | originator or responder port 20 → `ftp_data`; else by responder port: ' + tcp + ' |',
+    '| UDP | by responder port: ' + udp + ' |',
+    `| TCP/UDP, port not listed | ${DYNAMIC_PORT_MIN}–65535 → \`private\`; 1024–${DYNAMIC_PORT_MIN - 1} → \`other\` for registered non-KDD services (${[...OTHER_REGISTERED].join(', ')}), else \`private\`; 0–1023 → \`other\` |`,
+    '| ICMP | first packet: echo request (v6 128) `eco_i`; echo reply (v6 129) `ecr_i`; unreachable (v6 1) port/protocol (v4 codes 2, 3; v6 code 4) `urp_i`, other codes `urh_i`; time exceeded (v6 3) `tim_i`; redirect (v6 137) `red_i`; else `other` |',
+    '| other IP protocols | `other` |',
+    '',
+  ].join('\n');
+}

@@ -100,3 +100,14 @@ describe('service rules', () => {
     expect(flowService({ ...base, protocolType: 'other', proto: 47 })).toBe('other');
   });
 });
+
+describe('renderServiceRules', () => {
+  it('renders the port table from the code (every listed TCP port appears)', async () => {
+    const { renderServiceRules } = await import('../../src/features/services.ts');
+    const md = renderServiceRules();
+    expect(md).toContain('http 80, 8008, 8080');
+    expect(md).toContain('X11 6000–6063');
+    expect(md).toContain('domain_u 53');
+    expect(md.split('\n').filter((l) => l.startsWith('|'))).toHaveLength(7);
+  });
+});
