@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readCaptures, type CaptureRecord, type ReadOptions } from '../../src/capture/index.ts';
 import { NgBuilder, payload, SAMPLE, sampleNg } from './build.ts';
-import { CORPUS } from './corpus.ts';
+import { CORPUS, reference } from './corpus.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'flowsift-capture-'));
 let tmpN = 0;
@@ -331,6 +331,13 @@ describe('inputs', () => {
       const c = await digest([CORPUS + name], { chunkSize: 7 });
       expect(b).toEqual(a);
       expect(c).toEqual(a);
+    }
+  });
+
+  it('every corpus file reads the same through 100-byte windows (read-ahead, carried tails, growth)', async () => {
+    for (const r of reference().filter((x) => x.readStatus === 'ok')) {
+      const a = await digest([r.path]);
+      expect({ file: r.file, ...(await digest([r.path], { chunkSize: 100 })) }).toEqual({ file: r.file, ...a });
     }
   });
 
