@@ -222,12 +222,13 @@ export async function extractFlows(
     if (sinkError !== undefined) return;
     const r = onRow(row, flow);
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
-      const p = (pending ?? Promise.resolve()).then(() => r);
-      p.catch((e: unknown) => {
+      // Handle the rejection at once (a handler attached later would leave it "unhandled"); the
+      // chain only tracks completion and never rejects.
+      const handled = (r as Promise<void>).then(undefined, (e: unknown) => {
         if (sinkError === undefined) sinkError = e;
         stop.abort();
       });
-      pending = p;
+      pending = pending === undefined ? handled : pending.then(() => handled);
     }
   };
 

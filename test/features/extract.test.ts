@@ -184,3 +184,40 @@ describe('generated capture (gen_bench_pcap.py 1000 flows, seed 7)', () => {
     expect((last.dst_host_serror_rate as number) + (last.dst_host_rerror_rate as number)).toBeGreaterThan(0.9);
   });
 });
+
+describe('extractFlows control flow', () => {
+  const SSH = new URL('../../../shared/corpus/pcap/zeek__ssh.pcap', import.meta.url).pathname;
+
+  it('a failing row sink stops the run and its error is thrown', async () => {
+    let calls = 0;
+    await expect(
+      extractFlows([SSH], {}, () => {
+        calls++;
+        return Promise.reject(new Error('disk full'));
+      }),
+    ).rejects.toThrow('disk full');
+    expect(calls).toBeGreaterThan(0);
+  });
+
+  it('an aborted signal stops reading: summary says aborted, nothing is half-done', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const rows: Row[] = [];
+    const s = await extractFlows([SSH], { signal: ac.signal }, (r) => void rows.push(r));
+    expect(s.aborted).toBe(true);
+    expect(s.flows).toBe(rows.length);
+  });
+
+  it('summary: packets, skip reasons, flows, timing; the meter statistics agree', async () => {
+    // REFERENCE.tsv (capinfos/tshark): packets, TCP and UDP conversations of zeek__ssh.pcap.
+    const ref = readFileSync(new URL('../../../shared/corpus/pcap/REFERENCE.tsv', import.meta.url), 'utf8')
+      .split('\n').find((l) => l.startsWith('zeek__ssh.pcap\t'))!.split('\t');
+    const s = await extractFlows([SSH], {}, () => undefined);
+    expect(s.packets).toBe(Number(ref[6]));
+    expect(s.flows).toBe(s.flowStats.flowsEmitted);
+    expect(s.flows).toBe(Number(ref[11]) + Number(ref[12])); // 25 TCP + 0 UDP conversations
+    expect(s.skippedTotal).toBe(0);
+    expect(s.seconds).toBeGreaterThan(0);
+    expect(s.errors).toEqual([]);
+  });
+});
