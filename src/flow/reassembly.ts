@@ -144,7 +144,8 @@ export class TcpStream {
     const pending = (this.pending ??= []);
     let i = pending.length;
     while (i > 0 && ((pending[i - 1]!.seq - seq) | 0) > 0) i--;
-    pending.splice(i, 0, { seq, data: buf.slice(off, off + len) });
+    // A real copy: the reader reuses its chunk, and Buffer#slice would return a view into it.
+    pending.splice(i, 0, { seq, data: Uint8Array.prototype.slice.call(buf, off, off + len) });
     this.pendingBytes += len;
     while (this.state !== DONE && pending.length > 0 && (this.pendingBytes > this.maxBuffered || pending.length > this.maxSegments)) {
       this.skipToPending();
