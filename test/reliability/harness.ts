@@ -11,7 +11,8 @@
  *  - the case finishes within its time budget.
  * Returns a list of contract violations ('' entries never appear); an empty list = pass.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCaptures } from '../../src/capture/index.ts';
@@ -53,6 +54,8 @@ export interface PipelineOptions {
   /** Expected exact packet count (truncation of a cleanly read file). */
   exactPackets?: number;
   maxPackets: number;
+  /** Read through stdin ('-') in chunks of these sizes (cycled) instead of from the file. */
+  stdinChunks?: number[];
   /** Extra single-allocation allowance (inputs with genuinely large records). */
   allowAlloc?: number;
   /** The input is certainly corrupt: the read report must carry an error or a warning. */
@@ -135,7 +138,9 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
   };
   let report;
   try {
-    report = await readCaptures([path], onRecord, { resync: o.resync, strict: o.strict });
+    // stdin: the bytes arrive in the given chunk sizes (records split across reads at odd places).
+    const stdin = o.stdinChunks ? Readable.from(chunked(readFileSync(path), o.stdinChunks), { objectMode: false }) : undefined;
+    report = await readCaptures([stdin ? '-' : path], onRecord, { resync: o.resync, strict: o.strict, stdin });
     meter.finish();
     stage.finish();
   } catch (err) {
@@ -198,6 +203,14 @@ function checkDecoded(rec: CaptureRecord, p: DecodedPacket, failures: string[], 
   if (p.payloadCaptured > p.payloadLen && p.payloadLen >= 0) failures.push(`packet ${n}: payloadCaptured ${p.payloadCaptured} > payloadLen ${p.payloadLen}`);
 }
 
+function* chunked(b: Uint8Array, sizes: number[]): Generator<Uint8Array> {
+  for (let o = 0, i = 0; o < b.length; i++) {
+    const n = Math.max(1, sizes[i % sizes.length]!);
+    yield b.subarray(o, o + n);
+    o += n;
+  }
+}
+
 let dir: string | undefined;
 let seq = 0;
 /** Write case bytes to a per-process temp file (reused names) and return its path. */
@@ -213,5 +226,5 @@ export function caseFile(bytes: Uint8Array, ext = '.pcap'): string {
 export async function runCase(c: FuzzCase, budgetMs: number, cleanFiles: ReadonlySet<string>): Promise<CaseOutcome> {
   const path = caseFile(c.bytes, c.gzip ? '.pcap.gz' : '.pcap');
   const exact = c.completeRecords !== undefined && cleanFiles.has(c.source) ? c.completeRecords : undefined;
-  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact, expectFault: c.expectFault, resync: c.resync });
+  return runPipeline(path, { budgetMs, maxPackets: c.maxPackets, exactPackets: exact, expectFault: c.expectFault, resync: c.resync, stdinChunks: c.stdinChunks, allowAlloc: 3 * c.bytes.length });
 }

@@ -96,6 +96,8 @@ export interface FuzzCase {
   gzip?: boolean;
   /** The mutation is certainly corrupt framing: the reader must report an error or warning. */
   expectFault?: boolean;
+  /** Feed the bytes through stdin in chunks of these sizes (cycled), exercising the stream reader. */
+  stdinChunks?: number[];
   /** Read with ReadOptions.resync (classic pcap: skip a corrupt record header to the next plausible one). */
   resync?: boolean;
 }
@@ -543,6 +545,41 @@ function gzipWrap(c: Ctx): Mut {
   return { op: 'gzip', detail: 'gzipped (maybe one bit flipped in the deflate stream)', bytes: zz };
 }
 
+function bigFileLength(c: Ctx): Mut {
+  // Inputs larger than the 4 MiB read window (+ read-ahead), so a corrupt length makes the reader
+  // refill and grow its window for real: a pcapng file repeated as sections, or a pcap's records
+  // repeated under a 256 MiB snaplen; then one length field claims 100–250 MiB.
+  const L = c.f.layout;
+  if (!L.records.length || c.f.bytes.length < 2000) return null;
+  const target = 5 * 1024 * 1024 + c.rng.int(3 * 1024 * 1024);
+  let b: Uint8Array;
+  let field: number;
+  let little: boolean;
+  if (L.kind === 'pcapng') {
+    const reps = Math.ceil(target / c.f.bytes.length);
+    b = new Uint8Array(reps * c.f.bytes.length);
+    for (let i = 0; i < reps; i++) b.set(c.f.bytes, i * c.f.bytes.length);
+    const rep = c.rng.int(reps);
+    const blk = c.rng.pick(L.blocks);
+    field = rep * c.f.bytes.length + blk.offset + 4;
+    little = blk.little;
+  } else if (L.kind === 'pcap') {
+    const body = c.f.bytes.subarray(24, L.records[L.records.length - 1]!.end);
+    const reps = Math.ceil(target / body.length);
+    b = new Uint8Array(24 + reps * body.length);
+    b.set(c.f.bytes.subarray(0, 24));
+    for (let i = 0; i < reps; i++) b.set(body, 24 + i * body.length);
+    put32(b, 16, 0x10000000, L.little);
+    const rep = c.rng.int(reps);
+    const r = c.rng.pick(L.records);
+    field = 24 + rep * body.length + (r.caplenField - 24);
+    little = L.little;
+  } else return null;
+  const v = (c.rng.range(100, 250) * 1024 * 1024) & ~3;
+  put32(b, field, v, little);
+  return { op: 'big-length', detail: `${b.length}-byte ${L.kind} built from repeats; length field at ${field} -> ${v}`, bytes: b, expectFault: true };
+}
+
 // ---- synthetic: fragment floods ------------------------------------------------------------------
 
 export function fragmentFlood(rng: Rng, count: number): { op: string; detail: string; bytes: Uint8Array } {
@@ -604,7 +641,7 @@ const OPS: Array<[weight: number, fn: (c: Ctx) => Mut]> = [
   [10, truncBoundary], [6, truncRandom], [6, truncInside], [10, bitflip], [4, byteSet], [4, splice],
   [8, pcapCaplen], [3, pcapOriglen], [3, pcapTimestamp], [5, pcapFileHeader],
   [6, ngBlockLen], [3, ngTrailer], [4, ngInsertBlock], [4, ngOption], [5, ngFields],
-  [7, ipv4Header], [6, transportHeader], [6, tcpSeqAndPayload], [5, ipv6Mutation], [4, linkChain], [2, shuffleRecords], [3, gzipWrap],
+  [7, ipv4Header], [6, transportHeader], [6, tcpSeqAndPayload], [5, ipv6Mutation], [4, linkChain], [2, shuffleRecords], [3, gzipWrap], [1, bigFileLength],
 ];
 const TOTAL_WEIGHT = OPS.reduce((s, [w]) => s + w, 0);
 
@@ -618,6 +655,14 @@ function packetBound(bytes: Uint8Array): number {
 }
 
 export function makeCase(corpus: CorpusFile[], seed: number, index: number): FuzzCase {
+  const c = makeCaseBytes(corpus, seed, index);
+  // A quarter of the cases go through stdin in odd-sized chunks (1 byte … 64 KiB).
+  const rng = new Rng(seed, index, 0x5d1);
+  if (rng.chance(0.25)) c.stdinChunks = Array.from({ length: 7 }, () => rng.pick([1, 3, 15, 16, 17, 100, 4093, 65536, rng.range(1, 70000)]));
+  return c;
+}
+
+function makeCaseBytes(corpus: CorpusFile[], seed: number, index: number): FuzzCase {
   const rng = new Rng(seed, index);
   // ~3 % synthetic fragment floods, the rest mutate a corpus file.
   if (corpus.length === 0 || rng.chance(0.03)) {
