@@ -37,7 +37,7 @@ export function withLabelOptions<T>(y: Argv<T>, required = false): Argv<T & Labe
   return y
     .option('labels', {
       type: 'string', requiresArg: true, demandOption: required,
-      describe: 'Ground truth: a rule CSV (columns any of src_ip, dst_ip [address/CIDR], src_port, dst_port [port/a-b], proto, start, end, label, category, direction; empty = any; first match wins) or a per-flow truth CSV (flow_id,start_ts,proto,src_ip,src_port,dst_ip,dst_port,…,label)',
+      describe: 'Ground truth: a rule CSV (columns any of src_ip, dst_ip [address/CIDR], src_port, dst_port [port/a-b], proto, start, end [bounds of the flow start time], label, category, direction [forward|both]; empty = any; first match wins) or a per-flow truth CSV (flow_id,start_ts,proto,src_ip,src_port,dst_ip,dst_port,…,label)',
     })
     .option('labels-tz', { type: 'string', requiresArg: true, describe: 'Zone of naive start/end times in the rule file: IANA name (Europe/Berlin) or ±HH:MM. Times with an offset or epoch seconds need none' })
     .option('label-default', { type: 'string', default: 'normal', requiresArg: true, describe: 'Label of flows no rule matches' })
@@ -156,7 +156,7 @@ interface LabelArgs extends LabelFlags, OutputFlags {
 }
 
 function builder(y: Argv): Argv<LabelArgs> {
-  const y1 = y.positional('dataset', { type: 'string', demandOption: true, describe: 'Flow dataset: flowsift CSV, JSON Lines or Parquet (plain or gzip; format from the content)' });
+  const y1 = y.positional('dataset', { type: 'string', demandOption: true, describe: 'Flow dataset: flowsift CSV, JSON Lines or Parquet (plain or gzip; format from the content; - = stdin)' });
   return withOutputOptions(withLabelOptions(y1, true))
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No report on stderr (warnings still)' }) as unknown as Argv<LabelArgs>;
 }
@@ -167,7 +167,7 @@ export async function runLabel(a: LabelArgs, io: CliIO): Promise<number> {
   let rows = 0;
   let fault: InputError | undefined;
   try {
-    for await (const row of readDataset(a.dataset, { signal: io.signal })) {
+    for await (const row of readDataset(a.dataset, { signal: io.signal, stdin: io.stdin })) {
       labeler.labelRow(row);
       if (!writer) writer = openOutputWriter(a, columnsOf(row, LABEL_COLUMNS), io, () => a.dataset).writer;
       await writer.write(row);

@@ -9,10 +9,14 @@
  *   - flowsift CSV (header line); values typed by the flow schema (FLOW_COLUMNS), unknown columns
  *     by their content (number when the cell is a number); an empty cell is null (the CSV writer
  *     writes null as an empty field).
- * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b).
+ * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b). '-' reads stdin (spooled to a
+ * temp file first, so Parquet works there too).
  */
-import { createReadStream, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -108,7 +112,20 @@ export async function detectDatasetFormat(path: string): Promise<DatasetFormat> 
 }
 
 /** Stream the rows of a dataset file (format from content, gzip transparent). */
-export async function* readDataset(path: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Row> {
+export async function* readDataset(path: string, opts: { signal?: AbortSignal; stdin?: Readable } = {}): AsyncGenerator<Row> {
+  if (path === '-') {
+    // Parquet needs random access and every format is sniffed from its head: spool stdin to a
+    // private temp file (streamed, flat memory), read that, remove it.
+    const dir = await mkdtemp(join(tmpdir(), 'flowsift-stdin-'));
+    const spool = join(dir, 'stdin');
+    try {
+      await pipeline(opts.stdin ?? process.stdin, createWriteStream(spool));
+      yield* readDataset(spool, { signal: opts.signal });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const format = await detectDatasetFormat(path);
   if (format === 'kdd') yield* readKdd(path, { signal: opts.signal });
   else if (format === 'parquet') yield* readParquet(path, opts.signal);

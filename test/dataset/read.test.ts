@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectDatasetFormat, readDataset, LABEL_COLUMNS } from '../../src/dataset/read.ts';
 import { openDatasetWriter } from '../../src/dataset/output.ts';
+import { createParquetWriter } from '../../src/dataset/parquet.ts';
+import { Readable } from 'node:stream';
 import { FLOW_COLUMNS } from '../../src/features/schema.ts';
 import { InputError } from '../../src/errors.ts';
 import type { Row } from '../../src/dataset/types.ts';
@@ -89,6 +91,16 @@ describe('flowsift CSV / JSON Lines', () => {
       }
     });
   }
+
+  it("'-' reads stdin, Parquet included (spooled to a temp file that is removed)", async () => {
+    const path = join(dir, 'stdin.parquet');
+    const w = createParquetWriter(path, cols);
+    for (let i = 0; i < 20; i++) await w.write(row(i));
+    await w.close();
+    const got: Row[] = [];
+    for await (const r of readDataset('-', { stdin: Readable.from([readFileSync(path)]) })) got.push(r);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => row(i)));
+  });
 
   it('reports a short CSV line with file and line number', async () => {
     const p = join(dir, 'short.csv');
