@@ -5,7 +5,12 @@
  * records inside their buffers, packets ≤ what the bytes can hold (exactly the complete records for
  * truncations of cleanly read files), flows never count more packets than were read.
  */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
 import { cleanCorpusFiles } from './corpus-baseline.ts';
 import { runCase, runPipeline, caseFile } from './harness.ts';
 import { loadCorpus, makeCase } from './mutate.ts';
@@ -44,6 +49,36 @@ describe('capture fuzzing (fixed seed)', () => {
     for (const op of ['trunc-boundary', 'trunc-random', 'trunc-inside', 'bitflip', 'pcap-caplen', 'ng-blocklen', 'ng-trailer', 'ng-insert', 'ng-option-len', 'linktype', 'ipv4-ihl', 'tcp-doff', 'ipv6-ext-loop', 'ipv6-ext-overrun', 'frag-flood', 'gzip-cut']) {
       expect(ops.get(op) ?? 0, op).toBeGreaterThan(0);
     }
+  });
+
+  it('the flows command on 60 mutated captures: exit 0 or 3 only, one-line errors, no temp file, output only with rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-rel-cli-'));
+    const failures: string[] = [];
+    const codes = new Map<number, number>();
+    for (let i = 0; i < 60; i++) {
+      const c = makeCase(corpus, SEED + 1, i);
+      const input = caseFile(c.bytes, c.gzip ? '.pcap.gz' : '.pcap');
+      const out = join(dir, `out${i}.csv`);
+      const stderr = new PassThrough();
+      let err = '';
+      stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await runCli(['flows', input, '-o', out, '-q'], { stdout: new PassThrough(), stderr });
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+      const what = `case ${i} (${c.op} on ${c.source || 'synthetic'}: ${c.detail})`;
+      if (code !== 0 && code !== 3) failures.push(`${what}: exit ${code}: ${err.slice(0, 300)}`);
+      if (/internal error|\n\s+at /.test(err)) failures.push(`${what}: stack trace on stderr: ${err.slice(0, 300)}`);
+      if (code === 3 && !/^flowsift: /m.test(err)) failures.push(`${what}: exit 3 without a message`);
+      if (code === 0 && !existsSync(out)) failures.push(`${what}: exit 0 but no output file`);
+      if (existsSync(out) && readFileSync(out, 'utf8').split('\n').length < 3) failures.push(`${what}: output file without a single row`);
+      const temps = readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+      if (temps.length) failures.push(`${what}: temp files left: ${temps.join(', ')}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`flows CLI fuzz: 60 cases, exit codes ${[...codes].map(([k, v]) => `${k}×${v}`).join(', ')}`);
+    expect(failures).toEqual([]);
+    // Both outcomes occur (the sample is neither all-clean nor all-broken).
+    expect(codes.get(0) ?? 0).toBeGreaterThan(5);
+    expect(codes.get(3) ?? 0).toBeGreaterThan(5);
   });
 
   it('truncation at every record boundary of every small clean capture delivers exactly the complete records', async () => {
