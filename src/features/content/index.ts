@@ -12,7 +12,6 @@
  */
 import type { CaptureRecord } from '../../capture/record.ts';
 import type { DecodedPacket } from '../../decode/packet.ts';
-import { TCP } from '../../decode/packet.ts';
 import type { FlowContext, FlowPlugin } from '../../flow/plugin.ts';
 import type { FlowRecord } from '../../flow/record.ts';
 import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../../flow/reassembly.ts';
@@ -43,7 +42,7 @@ export interface ContentOptions {
   /** Index of this plugin's slot in FlowContext.slots (= its position in the meter's plugin list; default 0). */
   slot?: number;
   /** Called at expiry for inspected flows: analyzer name and the rules that fired (for explanations and tests). */
-  onInspected?: (uid: string, protocol: string, ruleHits: string[]) => void;
+  onInspected?: (uid: string, protocol: string, ruleHits: () => string[]) => void;
 }
 
 /** Analyzer state of one flow. */
@@ -53,9 +52,6 @@ class FlowState implements StreamConsumer {
   findings: Findings | null = null;
   orig: TcpStream | null = null;
   resp: TcpStream | null = null;
-  /** SYN sequence numbers seen before the analyzer was chosen (-1: none). */
-  origSyn = -1;
-  respSyn = -1;
   /** Direction being delivered by the stream currently fed (see data/gap). */
   fromOrig = true;
   bytes = 0;
@@ -70,7 +66,7 @@ class FlowState implements StreamConsumer {
   }
 }
 
-/** Flows that are never inspected (non-TCP handled before; encrypted port; unknown protocol). */
+/** Flows that are never inspected: encrypted (port, SSH banner, TLS record) or no analyzer for the first payload. */
 const SKIP = 1;
 
 export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
@@ -82,11 +78,13 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
   };
   const httpLoggedIn = opts.httpLoggedIn ?? 'success';
   const onInspected = opts.onInspected;
+  const streamOpts = { maxBytes };
 
   function start(st: FlowState, kind: Kind, pkt: DecodedPacket, fromOrig: boolean): void {
     const findings = new Findings();
     const env: AnalyzerEnv = {
-      ...lists,
+      hotUsers: lists.hotUsers,
+      guestUsers: lists.guestUsers,
       findings,
       httpLoggedIn,
       clientIp4: pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1,
@@ -106,44 +104,32 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
     st.kind = kind;
     st.analyzer = a;
     st.findings = findings;
-    st.orig = new TcpStream(st, { maxBytes });
-    st.resp = new TcpStream(st, { maxBytes });
-    if (st.origSyn >= 0) st.orig.segment(st.origSyn, TCP.SYN, pkt.buf, 0, 0);
-    if (st.respSyn >= 0) st.resp.segment(st.respSyn, TCP.SYN, pkt.buf, 0, 0);
+    // Each direction's stream starts at its first data segment (the state is created then, so
+    // flows that never carry payload — scans, floods — cost no allocation).
+    st.orig = new TcpStream(st, streamOpts);
+    st.resp = new TcpStream(st, streamOpts);
   }
 
   return {
     name: 'content',
 
     onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
-      if (flow.proto !== 6) return;
+      const len = pkt.payloadCaptured;
       let st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
       if (st === undefined) {
-        if (maxBytes <= 0 || ENCRYPTED_PORTS.has(flow.dstPort)) {
+        if (len === 0 || flow.proto !== 6) return;
+        const off = pkt.payloadOffset;
+        const kind = maxBytes <= 0 || ENCRYPTED_PORTS.has(flow.dstPort) || looksEncrypted(pkt.buf, off, len)
+          ? Kind.None
+          : kindByPort(flow.dstPort) || sniff(fromOrig, pkt.buf, off, len);
+        if (kind === Kind.None) {
           flow.slots[slot] = SKIP;
           return;
         }
         st = new FlowState();
         flow.slots[slot] = st;
-      } else if (st === SKIP) return;
-      const len = pkt.payloadCaptured;
-      if (st.analyzer === null) {
-        if (len === 0) {
-          if ((pkt.tcpFlags & TCP.SYN) !== 0) {
-            if (fromOrig) st.origSyn = pkt.seq;
-            else st.respSyn = pkt.seq;
-          }
-          return;
-        }
-        const off = pkt.payloadOffset;
-        let kind = looksEncrypted(pkt.buf, off, len) ? Kind.None : kindByPort(flow.dstPort);
-        if (kind === Kind.None && !looksEncrypted(pkt.buf, off, len)) kind = sniff(fromOrig, pkt.buf, off, len);
-        if (kind === Kind.None) {
-          flow.slots[slot] = SKIP;
-          return;
-        }
         start(st, kind, pkt, fromOrig);
-      }
+      } else if (st === SKIP || len === 0) return;
       const stream = fromOrig ? st.orig! : st.resp!;
       if (stream.finished) return;
       st.fromOrig = fromOrig;
@@ -168,7 +154,10 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
       if (st.bytes === 0) return;
       out.payloadInspected = true;
       out.content = st.findings!.toFeatures();
-      onInspected?.(flow.uid, KIND_NAMES[st.kind], st.findings!.ruleHits());
+      if (onInspected !== undefined) {
+        const findings = st.findings!;
+        onInspected(flow.uid, KIND_NAMES[st.kind], () => findings.ruleHits());
+      }
     },
   };
 }

@@ -4,8 +4,9 @@
  * byte-skip mode for message bodies, a quiet mode (lines delimited but not decoded — e.g. a mail
  * body) and a bounded line length. Lines are decoded as Latin-1 (one char per byte).
  *
- * A line that lies entirely inside one delivered chunk is decoded straight from that chunk (no
- * copy); only lines split across chunks are assembled in a (lazily allocated) buffer.
+ * A line that lies entirely inside one delivered chunk is decoded straight from that chunk; only
+ * the unterminated tail of a chunk is kept, as a (heap) string — no per-flow byte buffers, which
+ * matters with tens of thousands of inspected flows.
  */
 
 export const MAX_LINE = 2048;
@@ -22,8 +23,10 @@ export class LineSplitter {
   /** Delimit lines but do not decode or emit them (keepDot: except a line that is exactly "."). */
   quiet = false;
   keepDot = false;
-  private line: Uint8Array | null = null;
-  private len = 0;
+  /** The unterminated line so far. */
+  private pending = '';
+  /** Last byte of `pending` (-1 when empty): reading it from the string would flatten it. */
+  private last = -1;
   private afterCr = false;
   private skipBytes = 0;
   private readonly terminal: boolean;
@@ -38,6 +41,24 @@ export class LineSplitter {
   /** Skip the next n raw bytes (a message body) before reading lines again. */
   skip(n: number): void {
     this.skipBytes += n;
+  }
+
+  /**
+   * `n` bytes of the stream are missing. Inside a skipped body the framing survives (returns true);
+   * otherwise the line being assembled is dropped and the bytes after the hole start a new line
+   * (false): interactive protocols send one command or reply per segment, so segments usually
+   * start lines.
+   */
+  gap(n: number): boolean {
+    if (this.skipBytes >= n) {
+      this.skipBytes -= n;
+      return true;
+    }
+    this.skipBytes = 0;
+    this.pending = '';
+    this.last = -1;
+    this.afterCr = false;
+    return false;
   }
 
   push(buf: Uint8Array, off: number, n: number): void {
@@ -59,7 +80,8 @@ export class LineSplitter {
         let k = end - 1;
         while (k >= i && buf[k] !== 0x0a) k--;
         if (k >= i) {
-          this.len = 0;
+          this.pending = '';
+          this.last = -1;
           i = k + 1;
         }
         this.append(buf, i, end);
@@ -71,45 +93,33 @@ export class LineSplitter {
         this.append(buf, i, end);
         return;
       }
-      if (this.len === 0) this.emit(buf, i, j);
+      if (this.pending === '') this.emit(buf, i, j);
       else {
         this.append(buf, i, j);
-        this.emitBuffered();
+        this.emitPending();
       }
       i = j + 1;
     }
   }
 
-  /**
-   * `n` bytes of the stream are missing. Inside a skipped body the framing survives (returns true);
-   * otherwise the line being assembled is dropped and the bytes after the hole start a new line
-   * (false): interactive protocols send one command or reply per segment, so segments usually
-   * start lines.
-   */
-  gap(n: number): boolean {
-    if (this.skipBytes >= n) {
-      this.skipBytes -= n;
-      return true;
-    }
-    this.skipBytes = 0;
-    this.len = 0;
-    this.afterCr = false;
-    return false;
-  }
-
   /** The unterminated rest of the current line (e.g. a prompt), or '' when none. */
   partial(): string {
-    return this.len === 0 ? '' : latin1Slice.call(this.line!, 0, this.len);
+    return this.pending;
+  }
+
+  /** Length of the unterminated line. */
+  get partialLength(): number {
+    return this.pending.length;
   }
 
   /** Last byte of the unterminated line, or -1. */
   lastByte(): number {
-    return this.len === 0 ? -1 : this.line![this.len - 1]!;
+    return this.last;
   }
 
   /** End of stream: an unterminated last line counts as a line. */
   flush(): void {
-    if (this.len > 0) this.emitBuffered();
+    if (this.pending !== '') this.emitPending();
   }
 
   private pushTerminal(buf: Uint8Array, off: number, n: number): void {
@@ -120,43 +130,42 @@ export class LineSplitter {
         if (b === 0x0a || b === 0x00) continue;
       }
       if (b === 0x0d || b === 0x0a) {
-        this.emitBuffered();
+        this.emitPending();
         this.afterCr = b === 0x0d;
       } else if (b < 0x20 || b === 0x7f) {
         if (b === 0x08 || b === 0x7f) {
-          if (this.len > 0) this.len--;
-        } else if (b === 0x15 || b === 0x03) this.len = 0;
-        else if (b === 0x09) this.append(Uint8Array.of(0x20), 0, 1);
-      } else if (this.len < MAX_LINE) {
-        if (this.line === null || this.len === this.line.length) this.grow(this.len + 1);
-        this.line![this.len++] = b;
+          this.pending = this.pending.slice(0, -1);
+          this.last = this.pending.length === 0 ? -1 : this.pending.charCodeAt(this.pending.length - 1);
+        } else if (b === 0x15 || b === 0x03) {
+          this.pending = '';
+          this.last = -1;
+        } else if (b === 0x09 && this.pending.length < MAX_LINE) {
+          this.pending += ' ';
+          this.last = 0x20;
+        }
+      } else if (this.pending.length < MAX_LINE) {
+        this.pending += String.fromCharCode(b);
+        this.last = b;
       }
     }
   }
 
-  private grow(need: number): void {
-    let size = this.line === null ? 128 : this.line.length * 2;
-    while (size < need) size *= 2;
-    size = Math.min(size, MAX_LINE);
-    const next = new Uint8Array(size);
-    if (this.line !== null) next.set(this.line.subarray(0, this.len));
-    this.line = next;
-  }
-
   private append(buf: Uint8Array, s: number, e: number): void {
-    const n = Math.min(e - s, MAX_LINE - this.len);
-    if (n <= 0) return;
-    if (this.line === null || this.len + n > this.line.length) this.grow(this.len + n);
-    const line = this.line!;
-    for (let k = 0; k < n; k++) line[this.len + k] = buf[s + k]!;
-    this.len += n;
+    const room = MAX_LINE - this.pending.length;
+    if (e - s > room) e = s + room;
+    if (e > s) {
+      this.pending += latin1Slice.call(buf, s, e);
+      this.last = buf[e - 1]!;
+    }
   }
 
-  private emitBuffered(): void {
-    const n = this.len;
-    this.len = 0;
-    if (n === 0) this.emit(EMPTY, 0, 0);
-    else this.emit(this.line!, 0, n);
+  private emitPending(): void {
+    let line = this.pending;
+    this.pending = '';
+    this.last = -1;
+    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+    if (this.quiet && !(this.keepDot && line === '.')) return;
+    this.onLine(line);
   }
 
   private emit(buf: Uint8Array, s: number, e: number): void {
@@ -166,5 +175,3 @@ export class LineSplitter {
     this.onLine(e === s ? '' : latin1Slice.call(buf, s, e));
   }
 }
-
-const EMPTY = new Uint8Array(0);

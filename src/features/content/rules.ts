@@ -242,11 +242,14 @@ const FLAG_INDEX: boolean[] = CONTENT_FEATURES.map((f) => FLAGS.has(f));
 
 /** Per-flow feature counters and rule hit counts. */
 export class Findings {
-  readonly values = new Int32Array(CONTENT_FEATURES.length);
-  readonly hits = new Int32Array(RULES.length);
+  /** Feature values in CONTENT_FEATURES order (a plain array: cheaper to create per flow than a typed one). */
+  readonly values: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  /** Hit count per rule (allocated at the first hit: most flows fire few rules or none). */
+  private hits: number[] | null = null;
 
   fire(rule: Rule): void {
-    this.hits[rule.index]!++;
+    const hits = (this.hits ??= new Array<number>(RULES.length).fill(0));
+    hits[rule.index]!++;
     for (const i of rule.featureIndexes) {
       if (FLAG_INDEX[i]) this.values[i] = 1;
       else this.values[i]!++;
@@ -254,7 +257,7 @@ export class Findings {
   }
 
   has(rule: Rule): boolean {
-    return this.hits[rule.index]! > 0;
+    return this.hits !== null && this.hits[rule.index]! > 0;
   }
 
   toFeatures(): ContentFeatures {
@@ -269,7 +272,9 @@ export class Findings {
   /** Ids of the rules that fired with their counts, e.g. `ftp_login_failed×3`. */
   ruleHits(): string[] {
     const out: string[] = [];
-    for (let i = 0; i < RULES.length; i++) if (this.hits[i]! > 0) out.push(this.hits[i] === 1 ? RULES[i]!.id : `${RULES[i]!.id}×${this.hits[i]}`);
+    const hits = this.hits;
+    if (hits === null) return out;
+    for (let i = 0; i < RULES.length; i++) if (hits[i]! > 0) out.push(hits[i] === 1 ? RULES[i]!.id : `${RULES[i]!.id}×${hits[i]}`);
     return out;
   }
 }

@@ -14,6 +14,8 @@ const PASSWORD_PROMPT = /pass(?:word|phrase)(?: for [^:]*)?\s*:\s*$/i;
 const SHELL_PROMPT = /[$#%>] $/;
 const NOT_FOUND = /not found/i;
 const CRASH = /segmentation fault|core dumped|illegal instruction|bus error/i;
+/** Any of the output events above (uid=0, not found, crash). */
+const OUTPUT_EVENT = /uid=0\(|not found|segmentation fault|core dumped|illegal instruction|bus error/i;
 
 const SHELLS = new Set(['sh', 'bash', 'csh', 'tcsh', 'ksh', 'zsh', 'dash', 'ash', 'rbash', 'busybox']);
 const CREATORS = new Set(['touch', 'cp', 'mkdir', 'ln', 'mknod', 'mkfifo', 'install', 'wget']);
@@ -67,6 +69,7 @@ export class ShellSession {
       }
       return;
     }
+    if (!OUTPUT_EVENT.test(line)) return; // one pass over ordinary output lines
     if (line.includes('uid=0(')) this.rootSeen();
     if (NOT_FOUND.test(line)) this.f.fire(R.not_found);
     if (CRASH.test(line)) this.f.fire(R.crash_output);

@@ -29,6 +29,13 @@ export class TelnetStripper {
   /** Option negotiation commands seen. */
   commands = 0;
 
+  /** True when the chunk is all data: not inside a command and no IAC byte in it. */
+  plain(buf: Uint8Array, off: number, len: number): boolean {
+    if (this.state !== T_DATA) return false;
+    for (let i = off, end = off + len; i < end; i++) if (buf[i] === IAC) return false;
+    return true;
+  }
+
   strip(buf: Uint8Array, off: number, len: number, out: Uint8Array): number {
     let n = 0;
     let st = this.state;
@@ -64,6 +71,8 @@ export class TelnetStripper {
 }
 
 const SPACE = 0x20;
+/** Longest unterminated server line still considered as a prompt. */
+const MAX_PROMPT = 256;
 const COLON = 0x3a;
 
 /** Shared text handling for telnet and rlogin: client lines with terminal editing, server lines + prompts. */
@@ -88,7 +97,7 @@ abstract class TerminalAnalyzer implements Analyzer {
   protected serverText(buf: Uint8Array, off: number, len: number): void {
     this.server.push(buf, off, len);
     const last = this.server.lastByte();
-    if (last === SPACE || last === COLON) this.session.serverPartial(this.server.partial());
+    if ((last === SPACE || last === COLON) && this.server.partialLength <= MAX_PROMPT) this.session.serverPartial(this.server.partial());
   }
 
   gap(fromOrig: boolean, len: number): void {
@@ -106,9 +115,16 @@ export class TelnetAnalyzer extends TerminalAnalyzer {
   private readonly srv = new TelnetStripper();
 
   data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
+    const st = fromOrig ? this.cli : this.srv;
+    if (st.plain(buf, off, len)) {
+      // No Telnet command in the chunk: use the bytes in place.
+      if (fromOrig) this.clientText(buf, off, len);
+      else this.serverText(buf, off, len);
+      return;
+    }
     const out = scratchFor(len);
-    if (fromOrig) this.clientText(out, 0, this.cli.strip(buf, off, len, out));
-    else this.serverText(out, 0, this.srv.strip(buf, off, len, out));
+    if (fromOrig) this.clientText(out, 0, st.strip(buf, off, len, out));
+    else this.serverText(out, 0, st.strip(buf, off, len, out));
   }
 }
 
