@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readKdd, KDD_FEATURE_NAMES } from '../src/dataset/kdd.ts';
 import { newTableFor } from '../src/model/input.ts';
-import { trainModel } from '../src/model/train.ts';
+import { trainModel, TRAIN_DEFAULTS } from '../src/model/train.ts';
 import { Scorer } from '../src/model/score.ts';
 import { encodeRows, fitKMeans, rng, sampleIndices, subset, toDense } from '../src/model/kmeans.ts';
 import { Encoder, fitPreprocessing } from '../src/model/scale.ts';
@@ -69,7 +69,7 @@ for (const explain of [0, 3]) {
 }
 
 // --- k-means per iteration vs scikit-learn on the same matrix
-const p = fitPreprocessing(table, { stdFloor: 0.5 });
+const p = fitPreprocessing(table, { stdFloor: TRAIN_DEFAULTS.stdFloor, clip: TRAIN_DEFAULTS.clip });
 const enc = new Encoder(p, table);
 const x = subset(encodeRows(enc, table.n), sampleIndices(table.n, Number(a['bench-rows']), 1));
 for (const algorithm of ['lloyd', 'hamerly'] as const) {
