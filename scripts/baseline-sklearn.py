@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """scikit-learn baselines for flowsift's anomaly model on NSL-KDD (Debian python3-sklearn + numpy).
 
-  /usr/bin/python3 scripts/baseline-sklearn.py [--ks 10,30,100] [--std-floor 0] [--log auto|none]
+  /usr/bin/python3 scripts/baseline-sklearn.py [--ks 10,30,100] [--std-floor 0] [--clip 0] [--log auto|none]
       Train on KDDTrain+ rows labeled normal, score the full KDDTest+: KMeans distance-to-nearest-
       centroid (one-hot protocol_type/service/flag + log1p on unbounded counts + z-score, i.e. the
-      naive pipeline of the seed projects) with ROC-AUC and F1 at the p95 training-distance
+      naive pipeline of the seed projects; --std-floor 1 --clip 5 = flowsift's preprocessing, one-hot
+      kept 0/1) with ROC-AUC and F1 at the p95 training-distance
       threshold for each k; IsolationForest; LocalOutlierFactor (novelty=True).
 
   /usr/bin/python3 scripts/baseline-sklearn.py --bench MATRIX.f64 --rows N --cols D --k K [--iters 20]
@@ -67,10 +68,16 @@ def baselines(a):
     sd = xtr.std(0)
     sd[sd == 0] = 1
     sd = np.maximum(sd, a.std_floor)
+    nn = len(num_idx)
+    mu[nn:] = 0  # one-hot columns stay 0/1 with --std-floor (flowsift's encoding); z-scored otherwise
+    sd[nn:] = 1 if a.std_floor > 0 else sd[nn:]
     ztr = (xtr - mu) / sd
     zte = (xte - mu) / sd
+    if a.clip > 0:
+        ztr = np.clip(ztr, -a.clip, a.clip)
+        zte = np.clip(zte, -a.clip, a.clip)
     print(f'NSL-KDD: {len(trn)} normal training rows, {len(te)} test rows, {ztr.shape[1]} encoded columns, '
-          f'log1p on {len(log_cols)} columns, z-score std floor {a.std_floor} (load {time.time() - t0:.1f} s)')
+          f'log1p on {len(log_cols)} columns, z-score std floor {a.std_floor}, clip {a.clip} (load {time.time() - t0:.1f} s)')
     print(f'{"model":<34} {"ROC-AUC":>8} {"F1@p95":>7} {"seconds":>8}')
     for k in [int(v) for v in a.ks.split(',')]:
         t1 = time.time()
@@ -109,6 +116,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--ks', default='10,30,100')
     ap.add_argument('--std-floor', type=float, default=0.0)
+    ap.add_argument('--clip', type=float, default=0.0)
     ap.add_argument('--log', choices=['auto', 'none'], default='auto')
     ap.add_argument('--n-init', type=int, default=3)
     ap.add_argument('--seed', type=int, default=0)
