@@ -106,6 +106,15 @@ describe('rule files', () => {
     }
   });
 
+  it('reads BOM, CRLF, quoted cells (commas, quotes, line breaks) and blank lines', async () => {
+    const p = file('quoted.csv', '\ufeffsrc_ip,label,category\r\n\r\n10.0.0.1,"scan, slow","probe"\r\n10.0.0.2,"say ""hi""\nthere",\r\n 10.0.0.3 , plain ,\r\n');
+    const l = await loadLabels(p);
+    expect(l.classify(flow('10.0.0.1', 1, '10.9.9.9', 2))).toEqual({ label: 'scan, slow', category: 'probe' });
+    expect(l.classify(flow('10.0.0.2', 1, '10.9.9.9', 2)).label).toBe('say "hi"\nthere');
+    expect(l.classify(flow('10.0.0.3', 1, '10.9.9.9', 2)).label).toBe('plain');
+    expect(l.report().rules!.map((r) => r.line)).toEqual([3, 4, 6]);
+  });
+
   it('rejects bad cells with file, line and column', async () => {
     await expect(loadLabels(file('bad1.csv', 'src_ip,label\n10.0.0.300,x\n'))).rejects.toThrow(/bad1\.csv: line 2, column src_ip: expected an IPv4\/IPv6 address or CIDR/);
     await expect(loadLabels(file('bad2.csv', 'dst_port,label\n70000,x\n'))).rejects.toThrow(/line 2, column dst_port/);
