@@ -34,6 +34,11 @@ export interface FlowsArgs extends LabelFlags {
   timeWindow: number;
   hostWindow: number;
   strict: boolean;
+  /** Resource bounds and corrupt-header recovery (issue 7). */
+  resync?: boolean;
+  maxFlows?: number;
+  maxFragmentBuffers?: number;
+  maxFragmentBytes?: number;
   quiet: boolean;
   progress?: 'auto' | 'always' | 'never';
   /** Payload stage (content features 10–22); --no-content = false. Default on. */
@@ -65,6 +70,10 @@ function builder(y: Argv): Argv<FlowsArgs> {
     .option('content', { type: 'boolean', default: true, describe: 'Payload stage: KDD content features 10–22 from cleartext TCP payloads (ftp, telnet, rlogin/rsh, pop3, imap, smtp, http; rules in README). --no-content turns it off (faster; features 0, payload_inspected false)' })
     .option('content-bytes', { type: 'number', default: 65536, describe: 'Payload bytes the content stage inspects per flow and direction', requiresArg: true })
     .option('strict', { type: 'boolean', default: false, describe: 'A capture cut inside its last record is an error (exit 3), not a warning' })
+    .option('resync', { type: 'boolean', default: false, describe: 'Classic pcap: after a corrupt record header, skip to the next plausible record (the skipped byte range is reported) instead of stopping' })
+    .option('max-flows', { type: 'number', default: 500_000, describe: 'Live flows at most; beyond it the least recently active flow is ended early (counted in the summary)', requiresArg: true })
+    .option('max-fragment-buffers', { type: 'number', default: 4096, describe: 'Partially reassembled IP datagrams held at once (drops counted in the summary)', requiresArg: true })
+    .option('max-fragment-bytes', { type: 'number', default: 32 * 1024 * 1024, describe: 'Fragment bytes held at once (drops counted in the summary)', requiresArg: true })
     .option('progress', { choices: ['auto', 'always', 'never'] as const, default: 'auto', describe: 'Progress bar on stderr: auto = when stderr is a terminal and the input is ≥ 64 MiB' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr (errors and warnings still)' })
     .epilog(
@@ -88,6 +97,9 @@ function validate(a: FlowsArgs): OutputFormat {
   num('active-timeout', a.activeTimeout, 0);
   num('time-window', a.timeWindow, 0);
   num('host-window', a.hostWindow, 1, true);
+  num('max-flows', a.maxFlows ?? 500_000, 1, true);
+  num('max-fragment-buffers', a.maxFragmentBuffers ?? 4096, 1, true);
+  num('max-fragment-bytes', a.maxFragmentBytes ?? 32 * 1024 * 1024, 1, true);
   if (a.contentBytes !== undefined) num('content-bytes', a.contentBytes, 0, true);
   if (a.splitBy !== undefined) return a.format ?? 'parquet';
   const fromExt = outputFormatFromPath(a.output);
@@ -170,6 +182,8 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     timeWindow: args.timeWindow,
     hostWindow: args.hostWindow,
     strict: args.strict,
+    resync: args.resync,
+    flow: { maxFlows: args.maxFlows, maxFragmentBuffers: args.maxFragmentBuffers, maxFragmentBytes: args.maxFragmentBytes },
     signal: io.signal,
     stdin: io.stdin,
     plugins,
@@ -219,6 +233,13 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     io.stderr.write(line + '\n');
     if (summary.forcedReleases > 0) {
       io.stderr.write(`flowsift: warning: ${nf.format(summary.forcedReleases)} rows were written before an earlier-started flow ended (too many flows held back); set --active-timeout to bound long flows\n`);
+    }
+    const fs = summary.flowStats;
+    if (fs.evictions > 0) {
+      io.stderr.write(`flowsift: warning: ${nf.format(fs.evictions)} flows ended early because --max-flows (${nf.format(args.maxFlows ?? 500_000)} live flows) was reached\n`);
+    }
+    if (fs.fragmentLimitHits > 0) {
+      io.stderr.write(`flowsift: warning: ${nf.format(fs.fragmentLimitHits)} partially reassembled datagrams dropped at the fragment limits (--max-fragment-buffers / --max-fragment-bytes)\n`);
     }
     if (summary.outOfOrder > 0) {
       io.stderr.write(`flowsift: warning: ${nf.format(summary.outOfOrder)} flows started before rows already written (packets not in time order); their window features are approximate\n`);

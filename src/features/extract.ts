@@ -31,6 +31,8 @@ export interface ExtractOptions {
   hostWindow?: number;
   /** A file cut inside its last record is an error, not a warning. */
   strict?: boolean;
+  /** Classic pcap: skip a corrupt record header to the next plausible one (reported as a warning) instead of stopping. */
+  resync?: boolean;
   /** Stop reading when aborted; flows read so far are finished (end_reason eof) and written. */
   signal?: AbortSignal;
   /** Stream for the input '-'. */
@@ -270,6 +272,7 @@ export async function extractFlows(
 
   const report = await readCaptures(inputs, onRecord, {
     strict: opts.strict,
+    resync: opts.resync,
     signal,
     stdin: opts.stdin,
     onFile: (fr) => {
