@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/index.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { caseFile } from './harness.ts';
+import { writeSynFlood } from './build.ts';
 import { put32, walkCapture } from './layout.ts';
 
 const corpus = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../shared/corpus/pcap/${name}`, import.meta.url)));
@@ -102,5 +103,32 @@ describe('corrupt classic-pcap record header', () => {
     const c = await cli(['info', '--resync', path]);
     expect(c.code).toBe(0);
     expect(c.out + c.err).toContain(`skipped ${bad.end - bad.hdr} bytes`);
+  });
+
+  it('flows --resync: exit 0, the skipped range on stderr, the flows of every other record written', async () => {
+    const path = caseFile(corrupt);
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-rel-resync-'));
+    const c = await cli(['flows', '--resync', path, '-o', join(dir, 'r.csv')]);
+    expect(c.code, c.err).toBe(0);
+    expect(c.err).toContain(`skipped ${bad.end - bad.hdr} bytes`);
+    const clean = await cli(['flows', fileURL(NAME), '-o', join(dir, 'clean.csv')]);
+    expect(clean.code).toBe(0);
+    // One lost packet changes at most one flow: the row count is the clean file's.
+    const rows = (f: string): number => readFileSync(join(dir, f), 'utf8').trim().split('\n').length - 1;
+    expect(rows('r.csv')).toBe(rows('clean.csv'));
+  });
+});
+
+describe('resource bounds on the command line', () => {
+  it('--max-flows: evictions counted in the summary, every flow still written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-rel-maxflows-'));
+    const cap = join(dir, 'syn.pcap');
+    writeSynFlood(cap, 2000);
+    const c = await cli(['flows', cap, '--max-flows', '100', '-o', join(dir, 'f.csv')]);
+    expect(c.code, c.err).toBe(0);
+    expect(c.err).toContain('1,900 flows ended early because --max-flows (100 live flows) was reached');
+    expect(readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n').length - 1).toBe(2000);
+    const bad = await cli(['flows', cap, '--max-flows', '0']);
+    expect(bad.code).toBe(2);
   });
 });
