@@ -3,10 +3,9 @@
  * Rules: ftp_login_failed, ftp_logged_in, guest_login, host_login, file_creation, access_file,
  * hot_system_dir, hot_guest_transfer, hot_ftp_bounce, hot_ftp_site, path_traversal, ftp_outbound_cmd.
  */
-import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
-import { LineSplitter } from './lines.ts';
+import { LineAnalyzer } from './analyzer.ts';
 import { checkPaths, climbsAboveRoot, loginAs } from './patterns.ts';
-import { type Findings, R } from './rules.ts';
+import { R } from './rules.ts';
 
 const CREATES = new Set(['STOR', 'STOU', 'APPE', 'MKD', 'XMKD']);
 const TRANSFERS = new Set(['RETR', 'STOR', 'STOU', 'APPE']);
@@ -19,11 +18,7 @@ const COMMANDS = new Set([
 ]);
 const REPLY = /^([1-5]\d\d)([ -]|$)/;
 
-export class FtpAnalyzer implements Analyzer {
-  readonly done = false;
-  private readonly f: Findings;
-  private readonly client: LineSplitter;
-  private readonly server: LineSplitter;
+export class FtpAnalyzer extends LineAnalyzer {
   private user = '';
   private loginPending = false;
   private loggedIn = false;
@@ -31,23 +26,12 @@ export class FtpAnalyzer implements Analyzer {
   /** Code of the multi-line reply being read ('' when none). */
   private multi = '';
 
-  constructor(private readonly env: AnalyzerEnv) {
-    this.f = env.findings;
-    this.client = new LineSplitter((l) => this.command(l));
-    this.server = new LineSplitter((l) => this.reply(l));
+  protected clientLine(line: string): void {
+    this.command(line);
   }
 
-  data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
-    (fromOrig ? this.client : this.server).push(buf, off, len);
-  }
-
-  gap(fromOrig: boolean, len: number): void {
-    (fromOrig ? this.client : this.server).gap(len);
-  }
-
-  end(): void {
-    this.client.flush();
-    this.server.flush();
+  protected serverLine(line: string): void {
+    this.reply(line);
   }
 
   private command(line: string): void {

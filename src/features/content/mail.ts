@@ -2,39 +2,9 @@
  * Mail protocols, login outcome and a few hot commands:
  * POP3 (RFC 1939/5034), IMAP (RFC 9051 LOGIN/AUTHENTICATE), SMTP (RFC 5321, AUTH RFC 4954).
  */
-import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
-import { LineSplitter } from './lines.ts';
+import { type AnalyzerEnv, LineAnalyzer } from './analyzer.ts';
 import { loginAs } from './patterns.ts';
-import { type Findings, R } from './rules.ts';
-
-abstract class LineAnalyzer implements Analyzer {
-  readonly done = false;
-  protected readonly f: Findings;
-  protected readonly client: LineSplitter;
-  protected readonly server: LineSplitter;
-
-  constructor(protected readonly env: AnalyzerEnv) {
-    this.f = env.findings;
-    this.client = new LineSplitter((l) => this.clientLine(l));
-    this.server = new LineSplitter((l) => this.serverLine(l));
-  }
-
-  protected abstract clientLine(line: string): void;
-  protected abstract serverLine(line: string): void;
-
-  data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
-    (fromOrig ? this.client : this.server).push(buf, off, len);
-  }
-
-  gap(fromOrig: boolean, len: number): void {
-    (fromOrig ? this.client : this.server).gap(len);
-  }
-
-  end(): void {
-    this.client.flush();
-    this.server.flush();
-  }
-}
+import { R } from './rules.ts';
 
 export class Pop3Analyzer extends LineAnalyzer {
   private user = '';
