@@ -1,6 +1,6 @@
 /**
  * Read benchmark: packets/s, MB/s and peak RSS of
- *   walk        bare record walk (stream + header walk, like ../shared/bench/harness/walk_stream.js)
+ *   walk        bare record walk: ../shared/bench/harness/walk_stream.js itself (stream + header walk)
  *   read        readCaptures() with a counting sink
  *   decode      readCaptures() + decodePacket() on every record
  *   pcap-parser the pcap-parser npm package (event API), for comparison
@@ -34,40 +34,24 @@ interface Result {
 // ------------------------------------------------------------------------------------------------
 // Child side: one measurement.
 
-async function walk(file: string): Promise<number> {
-  // Same algorithm as shared/bench/harness/walk_stream.js (zero-copy header walk over 1 MiB chunks).
-  let skip = 24;
-  let hlen = 0;
-  let count = 0;
-  const hdr = Buffer.alloc(16);
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    const n = chunk.length;
-    let off = 0;
-    while (off < n) {
-      if (skip > 0) {
-        const s = Math.min(skip, n - off);
-        skip -= s;
-        off += s;
-        continue;
-      }
-      if (hlen === 0 && off + 16 <= n) {
-        skip = chunk.readUInt32LE(off + 8);
-        count++;
-        off += 16;
-        continue;
-      }
-      const take = Math.min(16 - hlen, n - off);
-      chunk.copy(hdr, hlen, off, off + take);
-      hlen += take;
-      off += take;
-      if (hlen === 16) {
-        skip = hdr.readUInt32LE(8);
-        count++;
-        hlen = 0;
-      }
-    }
-  }
-  return count;
+/**
+ * The shared harness's own walker (../shared/bench/harness/walk_stream.js: stream with 1 MiB chunks,
+ * zero-copy header walk), run unchanged in this process; it prints
+ * `packets=N bytes=B secs=S pps=P` when done.
+ */
+function walk(file: string): Promise<number> {
+  const harness = fileURLToPath(new URL('../../shared/bench/harness/walk_stream.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const log = console.log;
+    console.log = (line: string) => {
+      console.log = log;
+      const m = /packets=(\d+)/.exec(String(line));
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`unexpected walk_stream.js output: ${line}`));
+    };
+    process.argv[2] = file;
+    createRequire(import.meta.url)(harness);
+  });
 }
 
 async function read(file: string): Promise<number> {
