@@ -43,6 +43,14 @@ describe('flowsift evaluate', () => {
     expect(text.out).toMatch(/attack\s+3\s+1/);
   });
 
+  it('reads the CSV output of score too', async () => {
+    const f = join(dir, 'scored.csv');
+    writeFileSync(f, 'row,anomaly_score,is_anomaly,label\n1,0.5,false,normal\n2,1.5,true,neptune\n3,1.2,true,normal\n4,0.7,false,satan\n');
+    const m = JSON.parse((await cli(['evaluate', f, '--json'])).out);
+    expect(m.confusion).toEqual({ tp: 1, fp: 1, tn: 1, fn: 1 });
+    expect(m.rocAuc).toBeCloseTo(0.75, 12); // 1.5 beats both normals, 0.7 beats 0.5 only → 3/4
+  });
+
   it('a file without scores or without labels exits 3', async () => {
     const f = join(dir, 'nolabel.jsonl');
     writeFileSync(f, JSON.stringify({ anomaly_score: 1, is_anomaly: false }) + '\n');
