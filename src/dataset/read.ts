@@ -21,7 +21,7 @@ import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { InputError } from '../errors.ts';
 import { classicMagic } from '../capture/pcap.ts';
 import { PCAPNG_SHB } from '../capture/pcapng.ts';
@@ -261,33 +261,94 @@ const PARQUET_PARSERS = {
   timestampFromNanoseconds: (ns: bigint): number => Number(ns / 1000n) / 1e6,
 };
 
+/** A hyparquet AsyncBuffer over one open file handle (positioned reads; no stream per slice). */
+async function fileBuffer(path: string): Promise<{ file: AsyncBuffer; close: () => Promise<void> }> {
+  const fh = await open(path, 'r');
+  const { size } = await fh.stat();
+  return {
+    file: {
+      byteLength: size,
+      async slice(start: number, end?: number): Promise<ArrayBuffer> {
+        const stop = Math.min(end ?? size, size);
+        const bytes = new Uint8Array(Math.max(0, stop - start));
+        let off = 0;
+        while (off < bytes.length) {
+          const { bytesRead } = await fh.read(bytes, off, bytes.length - off, start + off);
+          if (bytesRead === 0) break;
+          off += bytesRead;
+        }
+        return bytes.buffer;
+      },
+    },
+    close: () => fh.close(),
+  };
+}
+
 async function* readParquet(path: string, signal?: AbortSignal): AsyncGenerator<Row> {
-  const file = await asyncBufferFromFile(path);
-  let metadata;
+  const { file, close } = await fileBuffer(path);
   try {
-    metadata = await parquetMetadataAsync(file);
-  } catch (e) {
-    throw new InputError('E_PARQUET', path, undefined, `not a readable Parquet file: ${(e as Error).message}`);
-  }
-  let rowStart = 0;
-  for (const rg of metadata.row_groups) {
-    if (signal?.aborted) return;
-    const rowEnd = rowStart + Number(rg.num_rows);
-    let rows: Record<string, unknown>[];
+    let metadata: FileMetaData;
     try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, parsers: PARQUET_PARSERS });
+      metadata = await parquetMetadataAsync(file);
     } catch (e) {
-      throw new InputError('E_PARQUET', path, Number(rg.columns[0]?.meta_data?.data_page_offset ?? 0),
+      throw new InputError('E_PARQUET', path, undefined, `not a readable Parquet file: ${(e as Error).message}`);
+    }
+    // Flat schemas (flowsift's, and most flow tables) are read column-wise and assembled here,
+    // 2–3× faster than hyparquet's row objects; nested ones go through parquetReadObjects.
+    const flat = metadata.schema.slice(1).every((el) => !el.num_children);
+    const names = metadata.schema.slice(1).map((el) => el.name);
+    let rowStart = 0;
+    for (const rg of metadata.row_groups) {
+      if (signal?.aborted) return;
+      const count = Number(rg.num_rows);
+      const rowEnd = rowStart + count;
+      const where = (e: unknown): InputError => new InputError('E_PARQUET', path, Number(rg.columns[0]?.meta_data?.data_page_offset ?? 0),
         `row group at rows ${rowStart}-${rowEnd - 1}: ${(e as Error).message}`);
-    }
-    for (const r of rows) {
-      for (const k in r) {
-        const v = r[k];
-        if (typeof v === 'bigint') r[k] = Number(v);
-        else if (v === undefined) r[k] = null;
+      if (!flat) {
+        let objs: Record<string, unknown>[];
+        try {
+          objs = await parquetReadObjects({ file, metadata, rowStart, rowEnd, parsers: PARQUET_PARSERS });
+        } catch (e) {
+          throw where(e);
+        }
+        for (const r of objs) {
+          for (const k in r) {
+            const v = r[k];
+            if (typeof v === 'bigint') r[k] = Number(v);
+            else if (v === undefined) r[k] = null;
+          }
+          yield r as Row;
+        }
+      } else {
+        const cols = new Map<string, unknown[]>(names.map((n) => [n, new Array<unknown>(count).fill(null)]));
+        try {
+          await parquetRead({
+            file, metadata, rowStart, rowEnd, parsers: PARQUET_PARSERS,
+            onChunk: (c) => {
+              const dst = cols.get(c.columnName);
+              if (!dst) return;
+              const data = c.columnData;
+              const from = Math.max(c.rowStart, rowStart);
+              const to = Math.min(c.rowEnd, rowEnd);
+              for (let i = from; i < to; i++) {
+                const v = data[i - c.rowStart];
+                dst[i - rowStart] = typeof v === 'bigint' ? Number(v) : v === undefined ? null : v;
+              }
+            },
+          });
+        } catch (e) {
+          throw where(e);
+        }
+        const arrays = names.map((n) => cols.get(n)!);
+        for (let i = 0; i < count; i++) {
+          const r: Row = {};
+          for (let j = 0; j < names.length; j++) r[names[j]!] = arrays[j]![i] as Row[string];
+          yield r;
+        }
       }
-      yield r as Row;
+      rowStart = rowEnd;
     }
-    rowStart = rowEnd;
+  } finally {
+    await close();
   }
 }
