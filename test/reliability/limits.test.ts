@@ -6,11 +6,12 @@
  *    counted, every SYN still becomes a row, and peak RSS stays under a fixed bound.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/dataset/read.ts';
 import { FLOW_COLUMNS } from '../../src/features/schema.ts';
 import { extractFlows, type ExtractSummary } from '../../src/features/extract.ts';
 import type { FlowOptions } from '../../src/flow/meter.ts';
@@ -22,13 +23,15 @@ const dir = mkdtempSync(join(tmpdir(), 'flowsift-rel-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('SIGINT during flows -o', () => {
-  it('exits 130 with whole rows only and no temp file left', async () => {
-    // 60,000 complete TCP sessions (480,000 packets, ~58 MB): long enough to interrupt mid-way.
-    const cap = join(dir, 'sessions.pcap');
-    writeTcpSessions(cap, 60_000);
-    const outDir = join(dir, 'out');
-    spawnSync('mkdir', ['-p', outDir]);
-    const out = join(outDir, 'flows.csv');
+
+  /** Run flows on the sessions capture, SIGINT it once rows reach the temp file; return what is left. */
+  async function interrupted(ext: string, sessions: number): Promise<{ code: number | null; stderr: string; out: string; left: string[] }> {
+    // Complete TCP sessions (8 packets, ~960 bytes each): long enough to interrupt mid-way.
+    const cap = join(dir, `sessions-${sessions}.pcap`);
+    if (!existsSync(cap)) writeTcpSessions(cap, sessions);
+    const outDir = join(dir, `out-${ext}`);
+    mkdirSync(outDir, { recursive: true });
+    const out = join(outDir, `flows.${ext}`);
     const child = spawn(process.execPath, [BIN, 'flows', cap, '-o', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -46,36 +49,57 @@ describe('SIGINT during flows -o', () => {
     }
     const code = await exited;
     expect(sent, `the run ended before it could be interrupted; stderr: ${stderr}`).toBe(true);
+    return { code, stderr, out, left: readdirSync(outDir).filter((n) => n !== `flows.${ext}`) };
+  }
+
+  /** Rows of an interrupted run: complete sessions are SF 200/200; the few in progress end as they were (eof). */
+  function checkRows(rows: Array<Record<string, unknown>>, sessions: number): void {
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(sessions);
+    let partial = 0;
+    for (const r of rows) {
+      if (r.flag === 'SF') {
+        expect(Number(r.src_bytes)).toBe(200);
+        expect(Number(r.dst_bytes)).toBe(200);
+      } else {
+        expect(r.end_reason).toBe('eof');
+        partial++;
+      }
+    }
+    expect(partial).toBeLessThan(10);
+  }
+
+  it('csv: exits 130 with whole rows only and no temp file left', async () => {
+    const { code, stderr, out, left } = await interrupted('csv', 60_000);
     expect(code, stderr).toBe(130);
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
-    // No temp file left behind; the output is either absent or whole rows.
-    expect(readdirSync(outDir).filter((n) => n !== 'flows.csv')).toEqual([]);
-    if (existsSync(out)) {
-      const text = readFileSync(out, 'utf8');
-      expect(text.endsWith('\n')).toBe(true);
-      const lines = text.slice(0, -1).split('\n');
-      expect(lines[0]!.split(',')).toEqual(FLOW_COLUMNS.map((c) => c.name));
-      // Interrupted: fewer than all 60,000 flows, every row complete (all columns, a whole session).
-      expect(lines.length - 1).toBeGreaterThan(0);
-      expect(lines.length - 1).toBeLessThan(60_000);
-      const col = (n: string): number => FLOW_COLUMNS.findIndex((c) => c.name === n);
-      let partial = 0;
-      for (const line of lines.slice(1)) {
-        const f = line.split(',');
-        expect(f.length).toBe(FLOW_COLUMNS.length);
-        // A session read completely is SF with its 200-byte request and response; the few sessions
-        // in progress at the interrupt are finished as they were (end_reason eof).
-        if (f[col('flag')] === 'SF') {
-          expect(f[col('src_bytes')]).toBe('200');
-          expect(f[col('dst_bytes')]).toBe('200');
-        } else {
-          expect(f[col('end_reason')]).toBe('eof');
-          partial++;
-        }
-      }
-      expect(partial).toBeLessThan(10);
-      console.log(`SIGINT: ${lines.length - 1} of 60000 rows written before the interrupt; exit ${code}`);
-    } else console.log(`SIGINT: no output written; exit ${code}`);
+    expect(left).toEqual([]);
+    if (!existsSync(out)) return void console.log(`SIGINT csv: no output written; exit ${code}`);
+    const text = readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.slice(0, -1).split('\n');
+    const names = FLOW_COLUMNS.map((c) => c.name);
+    expect(lines[0]!.split(',')).toEqual(names);
+    const rows = lines.slice(1).map((line) => {
+      const f = line.split(',');
+      expect(f.length).toBe(names.length);
+      return Object.fromEntries(names.map((n, i) => [n, f[i]]));
+    });
+    checkRows(rows, 60_000);
+    console.log(`SIGINT csv: ${rows.length} of 60000 rows written before the interrupt; exit ${code}`);
+  });
+
+  it('parquet: exits 130 with a readable file of whole rows and no temp file left', async () => {
+    // The Parquet writer buffers a row group before its temp file grows: a longer capture.
+    const { code, stderr, out, left } = await interrupted('parquet', 100_000);
+    expect(code, stderr).toBe(130);
+    expect(left).toEqual([]);
+    if (!existsSync(out)) return void console.log(`SIGINT parquet: no output written; exit ${code}`);
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const r of readDataset(out)) rows.push(r);
+    for (const c of FLOW_COLUMNS) expect(rows[0]).toHaveProperty(c.name);
+    checkRows(rows, 100_000);
+    console.log(`SIGINT parquet: ${rows.length} of 100000 rows written before the interrupt; exit ${code}`);
   });
 });
 
