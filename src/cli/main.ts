@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
 
 export const VERSION = '0.1.0';
 
+/** Stand-in for a lone '-' argument while yargs parses (it would drop it). */
+const DASH = '\u0000-';
+
 const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 usage error · 3 bad input (the message names the file and byte offset; what was read before the fault is still written) · 4 anomalies found (--fail-on-anomaly) · 130 interrupted.`;
 
 export async function runCli(argv: string[], partial: Partial<CliIO> = {}): Promise<number> {
@@ -58,9 +61,17 @@ export async function runCli(argv: string[], partial: Partial<CliIO> = {}): Prom
       code = await def.run(args, io);
     });
   }
+  // yargs drops a lone '-' (stdin / stdout) from positionals: pass it through as a placeholder and
+  // map it back for every command, so `flows a.pcap - -o -` means what a tcpdump user expects.
+  y.middleware((args) => {
+    for (const [k, v] of Object.entries(args)) {
+      if (v === DASH) args[k] = '-';
+      else if (Array.isArray(v) && v.includes(DASH)) args[k] = v.map((x) => (x === DASH ? '-' : x));
+    }
+  }, true);
   let helpText = '';
   try {
-    await y.parseAsync(argv, {}, (_err, _argv, output) => {
+    await y.parseAsync(argv.map((a) => (a === '-' ? DASH : a)), {}, (_err, _argv, output) => {
       if (output) helpText = output;
     });
   } catch (err) {
