@@ -28,11 +28,9 @@
  * (warnings), flows per label.
  */
 import { isIP } from 'node:net';
-import { createInterface } from 'node:readline';
-import { parse as parseSync } from 'csv-parse/sync';
 import { InputError, UsageError } from '../errors.ts';
 import { categoryFor } from './category.ts';
-import { openText } from './read.ts';
+import { csvRecords } from './read.ts';
 import type { Row } from './types.ts';
 import type { FlowRecord } from '../flow/record.ts';
 
@@ -425,59 +423,13 @@ class RuleIndex {
 // ---------------------------------------------------------------------------------------------
 // loading
 
-/**
- * CSV records of a truth file with their line numbers. Lines without a quote take a split(',') fast
- * path (truth files can have millions of rows; csv-parse costs ~4× more); quoted records, possibly
- * spanning lines, go through csv-parse. Cells are trimmed; blank lines are skipped.
- */
-async function* csvRecords(path: string): AsyncGenerator<{ rec: string[]; line: number }> {
-  const { stream } = await openText(path);
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNo = 0;
-  let pending = '';
-  let pendingLine = 0;
-  try {
-    for await (let text of rl) {
-      lineNo++;
-      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (pending) {
-        pending += '\n' + text;
-      } else {
-        if (!text.includes('"')) {
-          if (text.trim() === '') continue;
-          const rec = text.split(',');
-          for (let i = 0; i < rec.length; i++) rec[i] = rec[i]!.trim();
-          yield { rec, line: lineNo };
-          continue;
-        }
-        pending = text;
-        pendingLine = lineNo;
-      }
-      // a quoted record is complete when its quotes balance
-      if ((pending.split('"').length - 1) % 2 !== 0) continue;
-      let recs: string[][];
-      try {
-        recs = parseSync(pending, { relax_column_count: true, trim: true });
-      } catch (e) {
-        throw new InputError('E_LABELS_CSV', path, undefined, `line ${pendingLine}: ${(e as Error).message}`);
-      }
-      pending = '';
-      if (recs[0]) yield { rec: recs[0], line: pendingLine };
-    }
-    if (pending) throw new InputError('E_LABELS_CSV', path, undefined, `line ${pendingLine}: unterminated quoted field`);
-  } finally {
-    rl.close();
-    stream.destroy();
-  }
-}
-
 /** Read a truth file (rules or per-flow, detected from its header) and return a labeler. */
 export async function loadLabels(path: string, opts: LabelOptions = {}): Promise<Labeler> {
   const zone = opts.tz !== undefined && opts.tz !== '' ? parseZone(opts.tz) : undefined;
   const defaultLabel = opts.defaultLabel ?? 'normal';
   const tolerance = opts.tolerance ?? 1;
   if (!(tolerance >= 0)) throw new UsageError(`--label-tolerance ${opts.tolerance}: expected seconds ≥ 0`);
-  const it = csvRecords(path);
+  const it = csvRecords(path, { trim: true, code: 'E_LABELS_CSV' });
   const first = await it.next();
   if (first.done) throw new InputError('E_LABELS_EMPTY', path, undefined, 'empty ground-truth file (expected a CSV header line)');
   const header = first.value.rec.map((h) => h.trim().toLowerCase());
