@@ -56,6 +56,7 @@ function newReport(file: string): FileReport {
     maxTsExact: null,
     truncated: 0,
     untimed: 0,
+    outOfOrder: 0,
     capturedBytes: 0,
     wireBytes: 0,
     bytesRead: 0,

@@ -63,7 +63,9 @@ export async function readPcap(st: ParseState): Promise<void> {
   }
   const linktype = ltField & 0xffff;
   report.linktypes = [linktype];
-  const iface = { section: 0, id: 0, linktype, snaplen, tsUnitsPerSecond: kind.ns ? 1e9 : 1e6, tsOffset: 0, packets: 0 };
+  // FCS length in the link-type field: flag bit 26, length in 16-bit words in bits 28-31.
+  const fcsLen = ltField & 0x04000000 ? (ltField >>> 28) * 2 : 0;
+  const iface = { section: 0, id: 0, linktype, snaplen, tsUnitsPerSecond: kind.ns ? 1e9 : 1e6, tsOffset: 0, fcsLen, packets: 0 };
   report.interfaces = [iface];
   w.pos += 24;
   st.opts.onFileStart?.(report);

@@ -298,7 +298,7 @@ class PcapngReader {
     const at = w.base + p;
     const linktype = dv.getUint16(p + 8, le);
     const snaplen = dv.getUint32(p + 12, le);
-    const info: InterfaceInfo = { section: this.section, id: this.nIf, linktype, snaplen, tsUnitsPerSecond: 1e6, tsOffset: 0, packets: 0 };
+    const info: InterfaceInfo = { section: this.section, id: this.nIf, linktype, snaplen, tsUnitsPerSecond: 1e6, tsOffset: 0, fcsLen: 0, packets: 0 };
     const ifc = new Iface(linktype, snaplen, info);
     let tsresol = -1;
     const bad = this.walkOptions(p + 16, p + blen - 4, (code, o, len) => {
@@ -308,6 +308,8 @@ class PcapngReader {
         else info.description = s;
       } else if (code === 9 && len >= 1) {
         tsresol = buf[o]!;
+      } else if (code === 13 && len >= 1) {
+        info.fcsLen = buf[o]!;
       } else if (code === 14 && len >= 8) {
         ifc.offsetSec = Number(dv.getBigInt64(o, le));
         info.tsOffset = ifc.offsetSec;

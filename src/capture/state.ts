@@ -18,6 +18,8 @@ export class ParseState {
   untimed = 0;
   /** Packets with a timestamp (first/last below are over these). */
   timed = 0;
+  /** Timestamped packets earlier than the timestamped packet before them. */
+  outOfOrder = 0;
   capBytes = 0;
   wireBytes = 0;
   firstSec = 0;
@@ -55,6 +57,8 @@ export class ParseState {
     if (this.timed === 0) {
       this.firstSec = sec;
       this.firstNsec = nsec;
+    } else if (sec < this.lastSec || (sec === this.lastSec && nsec < this.lastNsec)) {
+      this.outOfOrder++;
     }
     this.lastSec = sec;
     this.lastNsec = nsec;
@@ -109,6 +113,7 @@ export class ParseState {
     r.packets = this.packets;
     r.truncated = this.truncated;
     r.untimed = this.untimed;
+    r.outOfOrder = this.outOfOrder;
     r.capturedBytes = this.capBytes;
     r.wireBytes = this.wireBytes;
     r.bytesRead = this.w.offset;

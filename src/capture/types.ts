@@ -39,6 +39,8 @@ export interface InterfaceInfo {
   tsUnitsPerSecond: number;
   /** if_tsoffset in seconds (0 when absent). */
   tsOffset: number;
+  /** Bytes of frame check sequence at the end of each frame (pcap link-type FCS bits, pcapng if_fcslen); 0 = none/unknown. */
+  fcsLen: number;
   /** Packets read on this interface. */
   packets: number;
 }
@@ -68,6 +70,8 @@ export interface FileReport {
   truncated: number;
   /** Packets that carry no timestamp (pcapng Simple Packet Blocks). */
   untimed: number;
+  /** Packets whose timestamp is earlier than the previous packet's (0 = capinfos' "strict time order"). */
+  outOfOrder: number;
   /** Sum of caplen / origLen over all packets. */
   capturedBytes: number;
   wireBytes: number;

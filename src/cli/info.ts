@@ -82,7 +82,7 @@ function humanReport(f: FileReport, c: DecodeCounts): string {
         lines.push(
           `  #${i.id}${f.sections > 1 ? ` (section ${i.section})` : ''}: ${linktypeName(i.linktype)} (${i.linktype})` +
             `${i.name ? ` "${i.name}"` : ''}${i.description ? ` (${i.description})` : ''}, snaplen ${i.snaplen || '(not set)'}, ` +
-            `timestamps ${res}${i.tsOffset ? ` + ${i.tsOffset} s` : ''}, ${i.packets} packets`,
+            `timestamps ${res}${i.tsOffset ? ` + ${i.tsOffset} s` : ''}${i.fcsLen ? `, ${i.fcsLen}-byte FCS` : ''}, ${i.packets} packets`,
         );
       }
     }
@@ -91,6 +91,7 @@ function humanReport(f: FileReport, c: DecodeCounts): string {
     row('Undecodable packets', `${c.undecodable} (no usable IP layer: ${c.badHeader} bad header, ${c.unsupportedLinktype} unsupported link type, ${c.undecodable - c.badHeader - c.unsupportedLinktype} cut before IP)`);
     row('Network layer', `${c.ipv4} IPv4, ${c.ipv6} IPv6, ${c.nonIp} not IP, ${c.headerTruncated} with headers cut by snaplen`);
     if (f.untimed > 0) row('Untimed packets', `${f.untimed} (Simple Packet Blocks carry no timestamp)`);
+    row('Strict time order', f.outOfOrder === 0 ? 'True' : `False (${f.outOfOrder} packets earlier than the one before)`);
     row('First packet time', `${isoTs(f.minTsExact)}${f.minTsExact ? ` (${exactTs(f.minTsExact)})` : ''}`);
     row('Last packet time', `${isoTs(f.maxTsExact)}${f.maxTsExact ? ` (${exactTs(f.maxTsExact)})` : ''}`);
     if (f.minTsExact && f.maxTsExact) {
@@ -127,6 +128,7 @@ function jsonReport(f: FileReport, c: DecodeCounts): string {
         description: i.description ?? null,
         ts_units_per_second: i.tsUnitsPerSecond,
         ts_offset: i.tsOffset,
+        fcs_len: i.fcsLen,
         packets: i.packets,
       })),
       snaplen: f.snaplen,
@@ -138,6 +140,7 @@ function jsonReport(f: FileReport, c: DecodeCounts): string {
       first_packet_ts: f.firstTs,
       last_packet_ts: f.lastTs,
       untimed: f.untimed,
+      out_of_order: f.outOfOrder,
       truncated: f.truncated,
       undecodable: c.undecodable,
       decode: {

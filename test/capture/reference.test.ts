@@ -3,9 +3,12 @@
  * packet count, earliest/latest timestamp (capinfos -a/-e), format variant, link types, snaplen.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/index.ts';
+import { NgBuilder } from './build.ts';
 import { parseEpoch, reference } from './corpus.ts';
 
 const rows = reference();
@@ -86,6 +89,35 @@ describe('corpus vs tshark REFERENCE.tsv', () => {
       expect(Math.abs(f.minTs! - Number(r.firstTs))).toBeLessThan(1e-6);
       expect(Math.abs(f.maxTs! - Number(r.lastTs))).toBeLessThan(1e-6);
     }
+  });
+
+  it('strict time order agrees with capinfos -o', async () => {
+    // `capinfos -o` (4.0.17) over the corpus prints "Strict time order: False" for exactly these
+    // files ("Unknown" for files with untimed Simple Packet Blocks, "True" for the rest).
+    const unordered = ['zeek__ipv6-http-atomic-frag.pcap', 'zeek__vnc-scanner.pcap', 'pcapng-test__le_test202.pcapng'];
+    const report = await readCaptures(readable.map((r) => r.path), () => {});
+    for (const [i, f] of report.files.entries()) {
+      const name = readable[i]!.file;
+      if (unordered.includes(name)) expect({ name, outOfOrder: f.outOfOrder > 0 }).toEqual({ name, outOfOrder: true });
+      else if (f.untimed === 0) expect({ name, outOfOrder: f.outOfOrder }).toEqual({ name, outOfOrder: 0 });
+    }
+  });
+
+  it('FCS length from the pcap link-type field and pcapng if_fcslen', async () => {
+    // pcap: link-type field bit 26 = FCS present, bits 28-31 = FCS length in 16-bit words.
+    const pcap = Buffer.from(readFileSync(rows.find((r) => r.file === 'zeek__dns53.pcap')!.path));
+    pcap.writeUInt32LE(((2 << 28) | 0x04000000 | 1) >>> 0, 20);
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-fcs-'));
+    writeFileSync(join(dir, 'fcs.pcap'), pcap);
+    const ng = new NgBuilder().shb(true);
+    ng.block(1, Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), ng.option(13, Buffer.from([4])), Buffer.alloc(4)]));
+    writeFileSync(join(dir, 'fcs.pcapng'), ng.build());
+    const report = await readCaptures([join(dir, 'fcs.pcap'), join(dir, 'fcs.pcapng')], () => {});
+    expect(report.errors).toEqual([]);
+    expect(report.files.map((f) => [f.linktypes, f.interfaces[0]!.fcsLen])).toEqual([
+      [[1], 4],
+      [[1], 4],
+    ]);
   });
 
   it.each(unreadable.map((r) => [r.file, r] as const))('%s (unreadable for tshark) is an error with a byte offset', async (_name, r) => {
