@@ -9,10 +9,11 @@
  *   - flowsift CSV (header line); values typed by the flow schema (FLOW_COLUMNS), unknown columns
  *     by their content (number when the cell is a number); an empty cell is null (the CSV writer
  *     writes null as an empty field).
- * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b). '-' reads stdin (spooled to a
+ * CSV, JSON Lines and KDD files may be gzip-compressed (magic 1f 8b). A directory is a partitioned
+ * dataset (`--split-by` output, Hive layout): all its parts in path order. '-' reads stdin (spooled to a
  * temp file first, so Parquet works there too).
  */
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,7 +112,19 @@ export async function detectDatasetFormat(path: string): Promise<DatasetFormat> 
   return 'csv';
 }
 
-/** Stream the rows of a dataset file (format from content, gzip transparent). */
+/** Files of a partitioned dataset directory, recursively, sorted; hidden and temp files skipped. */
+export function datasetParts(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...datasetParts(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** Stream the rows of a dataset file (format from content, gzip transparent) or of every part of a partitioned dataset directory. */
 export async function* readDataset(path: string, opts: { signal?: AbortSignal; stdin?: Readable } = {}): AsyncGenerator<Row> {
   if (path === '-') {
     // Parquet needs random access and every format is sniffed from its head: spool stdin to a
@@ -124,6 +137,11 @@ export async function* readDataset(path: string, opts: { signal?: AbortSignal; s
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    return;
+  }
+  if (statSync(path).isDirectory()) {
+    // a partitioned dataset (flowsift --split-by, Hive layout): every part, in path order
+    for (const part of datasetParts(path)) yield* readDataset(part, { signal: opts.signal });
     return;
   }
   const format = await detectDatasetFormat(path);

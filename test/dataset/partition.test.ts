@@ -67,6 +67,10 @@ describe('partitioned output', () => {
       }
     }
     expect(back.map((r) => r.n).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    // the directory itself reads as one dataset: every part, in path order
+    const whole: Row[] = [];
+    for await (const r of readDataset(dir)) whole.push(r);
+    expect(whole).toEqual(back);
   });
 
   it('abort removes the parts this run committed and the open ones', async () => {
