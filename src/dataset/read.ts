@@ -83,10 +83,16 @@ export async function sniffBytes(path: string, n = 65536): Promise<{ head: Buffe
   return { head: Buffer.concat(chunks).subarray(0, n), gzip };
 }
 
-/** Is this input a capture rather than a dataset ('-', a directory, or pcap/pcapng magic, possibly gzipped)? */
+/**
+ * Is this input a capture rather than a dataset? '-', files with pcap/pcapng magic (possibly
+ * gzipped), and directories whose first file is one (else a directory is a partitioned dataset).
+ */
 export async function isCaptureInput(path: string): Promise<boolean> {
   if (path === '-') return true;
-  if (statSync(path).isDirectory()) return true;
+  if (statSync(path).isDirectory()) {
+    const first = datasetParts(path)[0];
+    return first === undefined || (await isCaptureInput(first));
+  }
   const { head } = await sniffBytes(path, 4);
   if (head.length < 4) return false;
   return classicMagic(head) !== null || head.readUInt32LE(0) === PCAPNG_SHB;
