@@ -20,6 +20,7 @@ import type { CaptureRecord } from '../../src/capture/record.ts';
 import { decodePacket } from '../../src/decode/decoder.ts';
 import { DecodedPacket } from '../../src/decode/packet.ts';
 import { InputError } from '../../src/errors.ts';
+import { boundsViolation } from '../decode/corpus.ts';
 import type { Row } from '../../src/dataset/types.ts';
 import { createContentPlugin } from '../../src/features/content/index.ts';
 import { FeatureStage } from '../../src/features/extract.ts';
@@ -195,12 +196,10 @@ function checkRecord(rec: CaptureRecord, failures: string[], n: number): void {
 
 function checkDecoded(rec: CaptureRecord, p: DecodedPacket, failures: string[], n: number): void {
   const end = rec.offset + rec.caplen;
-  if (p.start < rec.offset || p.end > end || p.start > p.end) failures.push(`packet ${n}: decode window [${p.start}, ${p.end}) outside record [${rec.offset}, ${end})`);
-  if (p.l4Offset > end || p.payloadOffset > end + 0) {
-    if (p.payloadCaptured > 0) failures.push(`packet ${n}: payload offset ${p.payloadOffset} past the record end ${end}`);
-  }
-  if (p.payloadCaptured < 0 || p.payloadOffset + p.payloadCaptured > end) failures.push(`packet ${n}: ${p.payloadCaptured} payload bytes at ${p.payloadOffset} run past the record end ${end}`);
-  if (p.payloadCaptured > p.payloadLen && p.payloadLen >= 0) failures.push(`packet ${n}: payloadCaptured ${p.payloadCaptured} > payloadLen ${p.payloadLen}`);
+  if (p.start < rec.offset || p.end > end) failures.push(`packet ${n}: decode window [${p.start}, ${p.end}) outside record [${rec.offset}, ${end})`);
+  // The decoder's own invariants (offsets inside the view, payload inside the captured bytes, sane fields).
+  const why = boundsViolation(p);
+  if (why) failures.push(`packet ${n}: ${why}`);
 }
 
 function* chunked(b: Uint8Array, sizes: number[]): Generator<Uint8Array> {
