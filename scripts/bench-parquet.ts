@@ -9,6 +9,7 @@
  * Each measurement runs in a fresh child process so its peak RSS (getrusage maxrss) is its own:
  *   capture mode:   extract only (no output) · extract → CSV · extract → Parquet
  *   synthetic mode: N synthetic flow rows → Parquet, for each N (flat memory = same peak for all N)
+ * Outputs are then read back with readDataset (row count checked; time printed; not in peak RSS).
  * The bench capture is os.tmpdir()/flowsift-bench/bench1g.pcap from
  * `python3 ../shared/bench/gen_bench_pcap.py bench1g.pcap 118000 42` (999 MB, 4.44 M packets).
  * Figures on a shared 2-core machine are noisy: run it alone.
@@ -22,6 +23,7 @@ import { extractFlows } from '../src/features/extract.ts';
 import { FLOW_COLUMNS } from '../src/features/schema.ts';
 import { createParquetWriter } from '../src/dataset/parquet.ts';
 import { openDatasetWriter } from '../src/dataset/output.ts';
+import { readDataset } from '../src/dataset/read.ts';
 import type { DatasetWriter, Row } from '../src/dataset/types.ts';
 
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
@@ -40,6 +42,8 @@ interface Result {
   /** RSS sampled at 10 %, 50 %, 90 % of the rows (MB), to see whether memory grows with rows. */
   rssAtMB: number[];
   outMB: number;
+  /** Seconds to read the output back with readDataset (Parquet/CSV modes). */
+  readSeconds?: number;
 }
 
 async function child(mode: string, input: string): Promise<Result> {
@@ -78,8 +82,17 @@ async function child(mode: string, input: string): Promise<Result> {
   if (writer) await writer.close();
   const seconds = (performance.now() - t0) / 1000;
   const outMB = writer ? statSync(out).size / 2 ** 20 : 0;
-  if (writer) rmSync(out, { force: true });
-  return { mode, rows, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, rssAtMB: samples.map((x) => Math.round(x)), outMB };
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  let readSeconds: number | undefined;
+  if (writer) {
+    const t1 = performance.now();
+    let back = 0;
+    for await (const _ of readDataset(out)) back++;
+    if (back !== rows) throw new Error(`read back ${back} rows of ${rows}`);
+    readSeconds = (performance.now() - t1) / 1000;
+    rmSync(out, { force: true });
+  }
+  return { mode, rows, seconds, peakRssMB, rssAtMB: samples.map((x) => Math.round(x)), outMB, readSeconds };
 }
 
 function run(mode: string, input: string, extra: string[] = []): Result {
@@ -93,7 +106,8 @@ function run(mode: string, input: string, extra: string[] = []): Result {
 function show(r: Result): void {
   console.log(
     `${r.mode.padEnd(20)} rows ${String(r.rows).padStart(9)}  ${r.seconds.toFixed(1).padStart(6)} s  ${(r.rows / r.seconds / 1000).toFixed(0).padStart(5)} k rows/s  ` +
-      `peak RSS ${r.peakRssMB.toFixed(0).padStart(5)} MB  RSS at 10/50/90 %: ${r.rssAtMB.join(' / ') || '-'} MB  output ${r.outMB.toFixed(1)} MB`,
+      `peak RSS ${r.peakRssMB.toFixed(0).padStart(5)} MB  RSS at 10/50/90 %: ${r.rssAtMB.join(' / ') || '-'} MB  output ${r.outMB.toFixed(1)} MB` +
+      (r.readSeconds === undefined ? '' : `  read back ${r.readSeconds.toFixed(1)} s`),
   );
 }
 
