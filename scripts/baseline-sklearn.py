@@ -85,6 +85,8 @@ def baselines(a):
         dtr = np.sqrt(km.transform(ztr).min(1))
         d = np.sqrt(km.transform(zte).min(1))
         print(f'{"KMeans k=%d distance" % k:<34} {roc_auc_score(y, d):8.4f} {f1_at(y, d, np.percentile(dtr, 95)):7.4f} {time.time() - t1:8.1f}', flush=True)
+    if a.only_kmeans:
+        return
     t1 = time.time()
     iso = IsolationForest(random_state=a.seed, n_estimators=200).fit(ztr)
     s = -iso.score_samples(zte)
@@ -117,6 +119,7 @@ def main():
     ap.add_argument('--ks', default='10,30,100')
     ap.add_argument('--std-floor', type=float, default=0.0)
     ap.add_argument('--clip', type=float, default=0.0)
+    ap.add_argument('--only-kmeans', action='store_true')
     ap.add_argument('--log', choices=['auto', 'none'], default='auto')
     ap.add_argument('--n-init', type=int, default=3)
     ap.add_argument('--seed', type=int, default=0)
