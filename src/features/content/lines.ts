@@ -5,8 +5,8 @@
  * body) and a bounded line length. Lines are decoded as Latin-1 (one char per byte).
  *
  * A line that lies entirely inside one delivered chunk is decoded straight from that chunk; only
- * the unterminated tail of a chunk is kept, as a (heap) string — no per-flow byte buffers, which
- * matters with tens of thousands of inspected flows.
+ * the unterminated tail of a chunk is kept, as byte values in a plain array (no per-flow
+ * ArrayBuffer, no string built per echoed keystroke), decoded once when the line completes.
  */
 
 export const MAX_LINE = 2048;
@@ -23,10 +23,8 @@ export class LineSplitter {
   /** Delimit lines but do not decode or emit them (keepDot: except a line that is exactly "."). */
   quiet = false;
   keepDot = false;
-  /** The unterminated line so far. */
-  private pending = '';
-  /** Last byte of `pending` (-1 when empty): reading it from the string would flatten it. */
-  private last = -1;
+  /** Bytes of the unterminated line so far. */
+  private readonly pend: number[] = [];
   private afterCr = false;
   private skipBytes = 0;
   private readonly terminal: boolean;
@@ -55,8 +53,7 @@ export class LineSplitter {
       return true;
     }
     this.skipBytes = 0;
-    this.pending = '';
-    this.last = -1;
+    this.pend.length = 0;
     this.afterCr = false;
     return false;
   }
@@ -80,8 +77,7 @@ export class LineSplitter {
         let k = end - 1;
         while (k >= i && buf[k] !== 0x0a) k--;
         if (k >= i) {
-          this.pending = '';
-          this.last = -1;
+          this.pend.length = 0;
           i = k + 1;
         }
         this.append(buf, i, end);
@@ -93,7 +89,7 @@ export class LineSplitter {
         this.append(buf, i, end);
         return;
       }
-      if (this.pending === '') this.emit(buf, i, j);
+      if (this.pend.length === 0) this.emit(buf, i, j);
       else {
         this.append(buf, i, j);
         this.emitPending();
@@ -104,22 +100,23 @@ export class LineSplitter {
 
   /** The unterminated rest of the current line (e.g. a prompt), or '' when none. */
   partial(): string {
-    return this.pending;
+    return String.fromCharCode.apply(null, this.pend);
   }
 
   /** Length of the unterminated line. */
   get partialLength(): number {
-    return this.pending.length;
+    return this.pend.length;
   }
 
   /** Last byte of the unterminated line, or -1. */
   lastByte(): number {
-    return this.last;
+    const p = this.pend;
+    return p.length === 0 ? -1 : p[p.length - 1]!;
   }
 
   /** End of stream: an unterminated last line counts as a line. */
   flush(): void {
-    if (this.pending !== '') this.emitPending();
+    if (this.pend.length > 0) this.emitPending();
   }
 
   private pushTerminal(buf: Uint8Array, off: number, n: number): void {
@@ -133,38 +130,32 @@ export class LineSplitter {
         this.emitPending();
         this.afterCr = b === 0x0d;
       } else if (b < 0x20 || b === 0x7f) {
-        if (b === 0x08 || b === 0x7f) {
-          this.pending = this.pending.slice(0, -1);
-          this.last = this.pending.length === 0 ? -1 : this.pending.charCodeAt(this.pending.length - 1);
-        } else if (b === 0x15 || b === 0x03) {
-          this.pending = '';
-          this.last = -1;
-        } else if (b === 0x09 && this.pending.length < MAX_LINE) {
-          this.pending += ' ';
-          this.last = 0x20;
-        }
-      } else if (this.pending.length < MAX_LINE) {
-        this.pending += String.fromCharCode(b);
-        this.last = b;
-      }
+        if (b === 0x08 || b === 0x7f) this.pend.pop();
+        else if (b === 0x15 || b === 0x03) this.pend.length = 0;
+        else if (b === 0x09 && this.pend.length < MAX_LINE) this.pend.push(0x20);
+      } else if (this.pend.length < MAX_LINE) this.pend.push(b);
     }
   }
 
   private append(buf: Uint8Array, s: number, e: number): void {
-    const room = MAX_LINE - this.pending.length;
+    const p = this.pend;
+    const room = MAX_LINE - p.length;
     if (e - s > room) e = s + room;
-    if (e > s) {
-      this.pending += latin1Slice.call(buf, s, e);
-      this.last = buf[e - 1]!;
-    }
+    for (let k = s; k < e; k++) p.push(buf[k]!);
   }
 
   private emitPending(): void {
-    let line = this.pending;
-    this.pending = '';
-    this.last = -1;
-    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-    if (this.quiet && !(this.keepDot && line === '.')) return;
+    const p = this.pend;
+    let n = p.length;
+    if (n > 0 && p[n - 1] === 0x0d) n--;
+    const dot = n === 1 && p[0] === 0x2e;
+    if (this.quiet && !(this.keepDot && dot)) {
+      p.length = 0;
+      return;
+    }
+    if (n < p.length) p.length = n;
+    const line = n === 0 ? '' : String.fromCharCode.apply(null, p);
+    p.length = 0;
     this.onLine(line);
   }
 
