@@ -658,7 +658,11 @@ export function makeCase(corpus: CorpusFile[], seed: number, index: number): Fuz
   const c = makeCaseBytes(corpus, seed, index);
   // A quarter of the cases go through stdin in odd-sized chunks (1 byte … 64 KiB).
   const rng = new Rng(seed, index, 0x5d1);
-  if (rng.chance(0.25)) c.stdinChunks = Array.from({ length: 7 }, () => rng.pick([1, 3, 15, 16, 17, 100, 4093, 65536, rng.range(1, 70000)]));
+  if (rng.chance(0.25)) {
+    c.stdinChunks = Array.from({ length: 7 }, () => rng.pick([1, 3, 15, 16, 17, 100, 4093, 65536, rng.range(1, 70000)]));
+    // Large inputs: odd chunks interleaved with pipe-sized ones (600 k tiny chunks only measure stream overhead).
+    if (c.bytes.length > 200_000) c.stdinChunks = c.stdinChunks.flatMap((n) => [n, 65536]);
+  }
   return c;
 }
 
