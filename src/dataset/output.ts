@@ -26,6 +26,11 @@ import { KddWriter } from './kdd-format.ts';
 export interface TextSink {
   /** Append text. Returns a promise only when the caller should wait (stream backpressure). */
   write(text: string): void | Promise<void>;
+  /**
+   * Append UTF-8 bytes (optional; writers that build bytes use it when present). The caller reuses
+   * `bytes` as soon as this returns, so the sink must write or copy them at once.
+   */
+  writeBytes?(bytes: Uint8Array): void | Promise<void>;
   /** Flush and commit (file: rename temp → target). */
   close(): Promise<void>;
   /** Discard (file: remove the temp file). Safe after close (no-op). */
@@ -79,7 +84,7 @@ class FileSink implements TextSink {
   private readonly batch = new Batcher();
   private done = false;
   readonly temp: string;
-  private readonly drainFn = (bytes: Buffer): void => {
+  private readonly drainFn = (bytes: Uint8Array): void => {
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
   };
@@ -96,6 +101,12 @@ class FileSink implements TextSink {
   write(text: string): void {
     if (this.done) return;
     this.batch.add(text, this.drainFn);
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    if (this.done) return;
+    this.batch.take(this.drainFn);
+    this.drainFn(bytes);
   }
 
   async close(): Promise<void> {
@@ -143,7 +154,7 @@ class StreamSink implements TextSink {
   private readonly onError = (e: Error): void => {
     this.error = e;
   };
-  private readonly drainFn = (bytes: Buffer): void | Promise<void> => {
+  private readonly drainFn = (bytes: Uint8Array): void | Promise<void> => {
     if (this.error) throw this.error;
     // The batch buffer is reused: the stream gets a copy.
     if (!this.stream.write(Buffer.from(bytes)) && this.waiting === undefined) {
@@ -168,6 +179,13 @@ class StreamSink implements TextSink {
   write(text: string): void | Promise<void> {
     if (this.done) return;
     return this.batch.add(text, this.drainFn);
+  }
+
+  writeBytes(bytes: Uint8Array): void | Promise<void> {
+    if (this.done) return;
+    const r = this.batch.take(this.drainFn);
+    const w = this.drainFn(bytes);
+    return r ?? w;
   }
 
   async close(): Promise<void> {

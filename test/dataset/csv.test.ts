@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { CsvWriter, csvField, formatMicro, formatNumber } from '../../src/dataset/csv.ts';
+import fc from 'fast-check';
+import { CsvWriter, LineBuffer, csvField, formatMicro, formatNumber } from '../../src/dataset/csv.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
 
@@ -56,5 +57,56 @@ describe('formatMicro (times and rates in CSV)', () => {
     expect(formatMicro(0.0000004)).toBe('0');
     expect(formatMicro(12)).toBe('12');
     for (let d = 1; d <= 300; d++) for (let n = 0; n <= d; n++) expect(Number(formatMicro(n / d))).toBe(Number((n / d).toFixed(6)));
+  });
+});
+
+describe('LineBuffer (the CSV writer builds rows as bytes)', () => {
+  const text = (f: (lb: LineBuffer) => void): string => {
+    const lb = new LineBuffer();
+    f(lb);
+    return lb.take().toString('utf8');
+  };
+
+  it('int writes exactly the digits String() prints, formatNumber beyond 2^53', () => {
+    const ints = [0, -0, 1, 9, 10, 99, 100, 65535, 2 ** 31, -(2 ** 31) - 1, 999999999999999, 1e15, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, 1e21, -1e22];
+    for (const v of ints) expect(text((lb) => lb.int(v))).toBe(formatNumber(v));
+    fc.assert(fc.property(fc.maxSafeInteger(), (v) => text((lb) => lb.int(v)) === String(v)));
+  });
+
+  it('micro writes exactly what formatMicro returns', () => {
+    for (const v of [0.5, 1 / 3, 2 / 3, 1700000000.014446, 1700000000.0000005, 6.159373, 0.000001, 0.0000004, 12.25, 8.9e9, 9e9, -0.5, NaN, Infinity]) {
+      expect(text((lb) => lb.micro(v))).toBe(formatMicro(v));
+    }
+    fc.assert(fc.property(fc.double({ min: 0, max: 2e9, noNaN: true }), (v) => text((lb) => lb.micro(v)) === formatMicro(v)), { numRuns: 3000 });
+    for (let d = 1; d <= 60; d++) for (let n = 0; n <= d; n++) expect(text((lb) => lb.micro(n / d))).toBe(formatMicro(n / d));
+  });
+
+  it('plain copies ASCII without CSV specials only; text writes any string as UTF-8; grows past its batch size', () => {
+    const lb = new LineBuffer();
+    expect(lb.plain('a,b', true)).toBe(false);
+    expect(lb.plain('héllo', false)).toBe(false);
+    expect(lb.off).toBe(0);
+    expect(lb.plain('a,b', false)).toBe(true);
+    lb.text('→ héllo');
+    const long = 'x'.repeat(300_000);
+    lb.text(long);
+    expect(lb.take().toString('utf8')).toBe('a,b→ héllo' + long);
+  });
+
+  it('rows with non-ASCII text, quotes and missing columns survive a parse round trip', async () => {
+    const chunks: string[] = [];
+    const out = new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } });
+    const w = new CsvWriter(openOutput('-', out), cols);
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ a: i % 3 ? `h${i}` : `"${i}", ü`, b: i / 7, c: i % 5 ? i : null }));
+    for (const r of rows) w.write(r);
+    expect(await w.close()).toBe(rows.length);
+    const back = parse(chunks.join(''), { columns: true }) as Record<string, string>[];
+    expect(back.length).toBe(rows.length);
+    back.forEach((r, i) => {
+      expect(r.a).toBe(rows[i]!.a);
+      expect(r.b).toBe(formatNumber(rows[i]!.b));
+      expect(r.c).toBe(rows[i]!.c === null ? '' : String(rows[i]!.c));
+      expect(r.d).toBe('');
+    });
   });
 });
