@@ -62,7 +62,7 @@ function hashKey(k: KeyScratch): number {
   return fmix32(h) & 0x3fffffff; // a V8 small integer
 }
 
-/** Compare (x, xPort) with (y, yPort) for IPv4: negative when x-endpoint sorts first. */
+/** IPv4 key; `src`/`dst` as unsigned or int32 (`x | 0`: a small integer, never a heap box when not inlined). */
 export function setKey4(k: KeyScratch, proto: number, vlan: number, src: number, sPort: number, dst: number, dPort: number): void {
   k.ver = 4; k.proto = proto; k.vlan = vlan;
   // a1..b3 are not written for IPv4: keyEquals/copyKey ignore them when ver === 4.

@@ -16,7 +16,7 @@ import { type DecodedPacket, Layer } from '../decode/packet.ts';
 import { communityId } from './community-id.ts';
 import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
 import { formatIPv4, formatIPv6 } from './ip-format.ts';
-import { KeyScratch, fmix32, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
+import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
 import type { FlowPlugin } from './plugin.ts';
 import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
@@ -57,29 +57,12 @@ export interface FlowStats extends FragmentStats {
   peakFlows: number;
 }
 
+const C_NOW = 0, C_PKT = 1, C_NEXT = 2;
+
 const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
 
 /** History "seen" bits (originator; responder = << 8), as Zeek's HIST_* masks. */
 const H_SYN = 1, H_FIN = 2, H_RST = 4, H_ACK = 8, H_DATA = 16, H_MULTI = 32, H_FINRST = 64;
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-const B62 = Array.from(BASE62, (c) => c.charCodeAt(0));
-
-/** Six base62 digits of a 32-bit value (62^6 > 2^32), built in one string allocation. */
-function base62x6(v: number): string {
-  const d0 = v % 62; v = (v - d0) / 62;
-  const d1 = v % 62; v = (v - d1) / 62;
-  const d2 = v % 62; v = (v - d2) / 62;
-  const d3 = v % 62; v = (v - d3) / 62;
-  const d4 = v % 62; v = (v - d4) / 62;
-  return String.fromCharCode(B62[d0]!, B62[d1]!, B62[d2]!, B62[d3]!, B62[d4]!, B62[v % 62]!);
-}
-
-/** 'C' + 18 base62 chars; the first six are a bijection of the flow's sequence number, so unique within a run. */
-function makeUid(seq: number): string {
-  return 'C' + base62x6(fmix32(seq ^ 0x5bd1e995)) + base62x6(fmix32(seq + 0x27d4eb2f)) + base62x6(fmix32(Math.imul(seq, 3) + 0x165667b1));
-}
 
 function protocolType(proto: number): ProtocolType {
   return proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 || proto === 58 ? 'icmp' : 'other';
@@ -101,12 +84,20 @@ export class FlowMeter {
   private readonly frags: FragmentReassembler;
   private readonly key = new KeyScratch();
   private readonly plugins: FlowPlugin[];
-  private now = -Infinity;
-  /** No timer can fire before this packet time (a lower bound, lowered when a flow starts or closes). */
-  private nextExpiry = -Infinity;
+  /**
+   * Packet-time clocks in a Float64Array, not object fields: a double stored in a field may be a new
+   * heap box per store (measured: one per packet). Indices: C_NOW = latest packet time seen;
+   * C_PKT = time of the packet being processed (doubles go to helpers V8 may not inline through
+   * here or as int32 `x | 0`, never as arguments, which would box them); C_NEXT = no timer can
+   * fire before this packet time (a lower bound, lowered when a flow starts or closes).
+   */
+  private readonly clk = Float64Array.of(-Infinity, 0, -Infinity);
   private seq = 0;
   /** Ended Flow objects kept for reuse (bounded). A FlowContext is valid until onExpire returns. */
   private readonly pool: Flow[] = [];
+  /** emit(): the ended flow's originator / responder address words (1 for IPv4, 4 for IPv6). */
+  private readonly srcWords = new Uint32Array(4);
+  private readonly dstWords = new Uint32Array(4);
 
   constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
     this.idle = opts.idleTimeout ?? 120;
@@ -123,9 +114,9 @@ export class FlowMeter {
     const st = this.stats;
     st.packets++;
     const t = rec.tsSec + rec.tsNsec * 1e-9;
-    if (t > this.now) {
-      this.now = t;
-      if (t > this.nextExpiry) this.expire(t);
+    if (t > this.clk[C_NOW]) {
+      this.clk[C_NOW] = t;
+      if (t > this.clk[C_NEXT]) this.expire(t);
     }
     if (pkt.ipVersion === 0) {
       st.nonIp++;
@@ -159,22 +150,23 @@ export class FlowMeter {
     }
     const k = this.key;
     if (v6) setKey6(k, proto, pkt.vlan, pkt.src6, sPort, pkt.dst6, dPort);
-    else setKey4(k, proto, pkt.vlan, pkt.src4, sPort, pkt.dst4, dPort);
+    else setKey4(k, proto, pkt.vlan, pkt.src4 | 0, sPort, pkt.dst4 | 0, dPort);
     let f = this.table.find(k);
     // The idle timer is lazy (expire() may run later than a flow's deadline): check this flow exactly.
-    if (f !== null && f.list === ListId.Active && this.table.num[f.base + N.TOUCH] + this.idle < this.now) {
+    if (f !== null && f.list === ListId.Active && this.table.num[f.base + N.TOUCH] + this.idle < this.clk[C_NOW]) {
       this.emit(f, 'idle');
       f = null;
     }
     if (f !== null && proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen >= 20 &&
-        this.isReuse(f, pkt.seq)) {
+        this.isReuse(f, pkt.seq | 0)) {
       st.portReuse++;
       this.emit(f, f.list === ListId.Closing ? f.endReason : reasonOf(f));
       f = null;
     }
     if (f === null) f = this.create(k, pkt, t);
     const fromOrig = k.senderIsA === f.origIsA;
-    this.update(f, pkt, rec, t, fromOrig, bad);
+    this.clk[C_PKT] = t;
+    this.update(f, pkt, rec, fromOrig, bad);
   }
 
   /**
@@ -222,7 +214,7 @@ export class FlowMeter {
     if (tb.closingHead !== null) next = num[tb.closingHead.base + N.CLOSE] + this.linger;
     if (tb.activeHead !== null) next = Math.min(next, num[tb.activeHead.base + N.QUEUED] + this.idle);
     if (this.active > 0 && tb.startHead !== null) next = Math.min(next, num[tb.startHead.base + N.START] + this.active);
-    this.nextExpiry = next;
+    this.clk[C_NEXT] = next;
   }
 
   /**
@@ -230,9 +222,9 @@ export class FlowMeter {
    * unless it repeats the originator's initial sequence number (a SYN retransmission, or the SYN
    * that a SYN-ACK seen first already acknowledged).
    */
-  private isReuse(f: Flow, seq: number): boolean {
+  private isReuse(f: Flow, seq32: number): boolean {
     const num = this.table.num;
-    return num[f.base + N.O_ISN] < 0 || seq !== num[f.base + N.O_ISN];
+    return num[f.base + N.O_ISN] < 0 || seq32 >>> 0 !== num[f.base + N.O_ISN];
   }
 
   private create(k: KeyScratch, pkt: DecodedPacket, t: number): Flow {
@@ -243,7 +235,7 @@ export class FlowMeter {
       // were queued (a bounded number of steps) so the victim is the oldest idle flow.
       for (let i = 0; i < 64 && tb.closingHead === null && tb.activeHead !== null &&
           tb.num[tb.activeHead.base + N.TOUCH] > tb.num[tb.activeHead.base + N.QUEUED]; i++) {
-        tb.requeue(tb.activeHead, this.now);
+        tb.requeue(tb.activeHead, this.clk[C_NOW]);
       }
       const victim = tb.closingHead ?? tb.activeHead;
       if (victim !== null) {
@@ -253,15 +245,14 @@ export class FlowMeter {
     }
     const f = this.pool.pop() ?? new Flow(this.plugins.length);
     f.seq = ++this.seq;
-    f.uid = makeUid(f.seq);
-    this.table.insert(f, k, this.now);
+    this.table.insert(f, k, this.clk[C_NOW]);
     const num = this.table.num; // after insert: the array may have grown
     const o = f.base;
     num[o + N.O_ISN] = num[o + N.R_ISN] = -1;
     num[o + N.O_LSYN] = num[o + N.O_LFIN] = num[o + N.O_LRST] = -1;
     num[o + N.R_LSYN] = num[o + N.R_LFIN] = num[o + N.R_LRST] = -1;
-    const due = this.now + (this.active > 0 ? Math.min(this.idle, this.active) : this.idle);
-    if (due < this.nextExpiry) this.nextExpiry = due;
+    const due = this.clk[C_NOW] + (this.active > 0 ? Math.min(this.idle, this.active) : this.idle);
+    if (due < this.clk[C_NEXT]) this.clk[C_NEXT] = due;
     const proto = k.proto;
     // Originator: the SYN sender; a SYN-ACK seen first means its receiver (Zeek flips, history '^').
     if (proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === (SYN | ACK)) {
@@ -288,11 +279,12 @@ export class FlowMeter {
     return f;
   }
 
-  private update(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, t: number, fromOrig: boolean, bad: number): void {
+  private update(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean, bad: number): void {
     const num = this.table.num;
+    const t = this.clk[C_PKT];
     if (t > num[f.base + N.END]) num[f.base + N.END] = t;
     else if (t < num[f.base + N.START]) num[f.base + N.START] = t; // captures are not always in time order
-    num[f.base + N.TOUCH] = this.now;
+    num[f.base + N.TOUCH] = this.clk[C_NOW];
     const ipLen = pkt.ipTotalLen;
     if (fromOrig) {
       f.origPkts++;
@@ -331,7 +323,7 @@ export class FlowMeter {
     const seq = pkt.seq;
     const len = pkt.payloadLen;
     if (flags & URG) f.urgent++;
-    this.history(f, fromOrig, flags, seq, len);
+    this.history(f, fromOrig, flags, seq | 0, len);
     const wasClosed = f.list === ListId.Closing;
     tcpTransition(f, fromOrig, flags, len);
     if (flags & SYN) {
@@ -344,10 +336,10 @@ export class FlowMeter {
       let fresh: number;
       if (fromOrig) {
         if (!f.origInit) { f.origInit = true; num[f.base + N.O_HI] = start; }
-        fresh = this.seqBytes(f, true, start, len);
+        fresh = this.seqBytes(f, true, start | 0, len);
       } else {
         if (!f.respInit) { f.respInit = true; num[f.base + N.R_HI] = start; }
-        fresh = this.seqBytes(f, false, start, len);
+        fresh = this.seqBytes(f, false, start | 0, len);
       }
       if (fromOrig) f.origBytes += fresh;
       else f.respBytes += fresh;
@@ -381,9 +373,9 @@ export class FlowMeter {
   }
 
   private closeFlow(f: Flow): void {
-    this.table.close(f, this.now);
-    const due = this.now + this.linger;
-    if (due < this.nextExpiry) this.nextExpiry = due;
+    this.table.close(f, this.clk[C_NOW]);
+    const due = this.clk[C_NOW] + this.linger;
+    if (due < this.clk[C_NEXT]) this.clk[C_NEXT] = due;
   }
 
   /**
@@ -391,8 +383,9 @@ export class FlowMeter {
    * sequence seen, or inside the one remembered hole (a reordered segment filling a gap).
    * Sequence arithmetic is modulo 2^32.
    */
-  private seqBytes(f: Flow, orig: boolean, start: number, len: number): number {
+  private seqBytes(f: Flow, orig: boolean, start32: number, len: number): number {
     const num = this.table.num;
+    const start = start32 >>> 0;
     const hi = orig ? num[f.base + N.O_HI] : num[f.base + N.R_HI];
     const end = (start + len) >>> 0;
     const d = (start - hi) | 0;
@@ -433,8 +426,9 @@ export class FlowMeter {
   }
 
   /** Zeek's TCP history letters (peers.md §2.3). */
-  private history(f: Flow, fromOrig: boolean, flags: number, seq: number, len: number): void {
+  private history(f: Flow, fromOrig: boolean, flags: number, seq32: number, len: number): void {
     const num = this.table.num;
+    const seq = seq32 >>> 0;
     const sh = fromOrig ? 0 : 8;
     const syn = flags & SYN, fin = flags & FIN, rst = flags & RST;
     const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
@@ -479,14 +473,14 @@ export class FlowMeter {
     const k = this.key;
     const ip = pkt.innerProto;
     if (pkt.innerIpVersion === 6) setKey6(k, ip, pkt.vlan, pkt.innerSrc6, pkt.innerSrcPort, pkt.innerDst6, pkt.innerDstPort);
-    else if (pkt.innerIpVersion === 4) setKey4(k, ip, pkt.vlan, pkt.innerSrc4, pkt.innerSrcPort, pkt.innerDst4, pkt.innerDstPort);
+    else if (pkt.innerIpVersion === 4) setKey4(k, ip, pkt.vlan, pkt.innerSrc4 | 0, pkt.innerSrcPort, pkt.innerDst4 | 0, pkt.innerDstPort);
     else return false;
     const f = this.table.find(k);
     if (f === null) return false;
     // The quoted datagram went sender → target; the error travels back towards its sender.
     const quotedFromOrig = k.senderIsA === f.origIsA;
     if (t > num[f.base + N.END]) num[f.base + N.END] = t;
-    num[f.base + N.TOUCH] = this.now;
+    num[f.base + N.TOUCH] = this.clk[C_NOW];
     if (quotedFromOrig) { f.respPkts++; f.respIpBytes += pkt.ipTotalLen; }
     else { f.origPkts++; f.origIpBytes += pkt.ipTotalLen; }
     this.stats.icmpErrorsAttributed++;
@@ -499,10 +493,14 @@ export class FlowMeter {
     const st = this.stats;
     st.liveFlows = this.table.size;
     const v6 = f.ver === 6;
-    const a = v6 ? [num[f.base + N.A0], num[f.base + N.A1], num[f.base + N.A2], num[f.base + N.A3]] : [num[f.base + N.A0]];
-    const b = v6 ? [num[f.base + N.B0], num[f.base + N.B1], num[f.base + N.B2], num[f.base + N.B3]] : [num[f.base + N.B0]];
-    const src = f.origIsA ? a : b;
-    const dst = f.origIsA ? b : a;
+    // Originator / responder address words into reused scratch arrays (read at once below).
+    const src = this.srcWords, dst = this.dstWords;
+    const oa = f.origIsA ? N.A0 : N.B0, ob = f.origIsA ? N.B0 : N.A0;
+    src[0] = num[f.base + oa]!; dst[0] = num[f.base + ob]!;
+    if (v6) {
+      const o1 = f.origIsA ? N.A1 : N.B1, r1 = f.origIsA ? N.B1 : N.A1;
+      for (let i = 0; i < 3; i++) { src[i + 1] = num[f.base + o1 + i]!; dst[i + 1] = num[f.base + r1 + i]!; }
+    }
     const proto = f.proto;
     const pt = protocolType(proto);
     let cs: ConnFlag;
@@ -513,7 +511,7 @@ export class FlowMeter {
     const portsMatter = proto === 6 || proto === 17;
     const rec: FlowRecord = {
       uid: f.uid,
-      communityId: communityId(f.ver, proto, src, dst, f.srcPort, f.dstPort, f.icmpType, f.icmpCode, this.seed),
+      communityId: communityId(v6 ? 6 : 4, proto, src, dst, f.srcPort, f.dstPort, f.icmpType, f.icmpCode, this.seed),
       startTs: num[f.base + N.START],
       endTs: num[f.base + N.END],
       ipVersion: v6 ? 6 : 4,

@@ -12,8 +12,28 @@
  */
 import type { FlowContext } from './plugin.ts';
 import type { EndReason } from './record.ts';
-import { type FlowKeyFields, type KeyScratch, copyKey, keyEquals } from './key.ts';
+import { type FlowKeyFields, type KeyScratch, copyKey, fmix32, keyEquals } from './key.ts';
 import { TcpState, type TcpEndpoints } from './tcp-state.ts';
+
+const B62 = Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', (c) => c.charCodeAt(0));
+const UID = new Array<number>(19).fill(0x43); // 'C' + 18 base62 digits
+
+/** Six base62 digits of a 32-bit value (62^6 > 2^32) into UID[at, at+6). */
+function base62x6(v: number, at: number): void {
+  for (let i = 0; i < 6; i++) {
+    const d = v % 62;
+    UID[at + i] = B62[d]!;
+    v = (v - d) / 62;
+  }
+}
+
+/** 'C' + 18 base62 chars; the first six are a bijection of the flow's sequence number, so unique within a run. */
+export function makeUid(seq: number): string {
+  base62x6(fmix32(seq ^ 0x5bd1e995), 1);
+  base62x6(fmix32(seq + 0x27d4eb2f), 7);
+  base62x6(fmix32(Math.imul(seq, 3) + 0x165667b1), 13);
+  return String.fromCharCode.apply(null, UID);
+}
 
 export const enum ListId { None = 0, Active = 1, Closing = 2 }
 
@@ -67,7 +87,8 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   sPrev: Flow | null = null;
   sNext: Flow | null = null;
   seq = 0;
-  uid = '';
+  /** The uid once asked for (plugins, emission): made from `seq` lazily, no string per packet or start. */
+  private uidText = '';
   srcPort = 0;
   dstPort = 0;
   endReason: EndReason = 'eof';
@@ -75,6 +96,11 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   history = '';
   origRexmit = 0; respRexmit = 0; origRexmitNext = 1; respRexmitNext = 1;
   origZeroWin = 0; respZeroWin = 0; origZeroWinNext = 1; respZeroWinNext = 1;
+
+  get uid(): string {
+    if (this.uidText === '') this.uidText = makeUid(this.seq);
+    return this.uidText;
+  }
 
   constructor(nSlots: number) {
     this.slots = nSlots === 0 ? EMPTY : new Array<unknown>(nSlots).fill(undefined);
@@ -85,7 +111,7 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
     this.ver = 4; this.proto = 0; this.vlan = 0; this.aPort = 0; this.bPort = 0;
     this.base = 0; this.hash = 0; this.chain = null;
     this.list = ListId.None; this.prev = this.next = this.sPrev = this.sNext = null;
-    this.seq = 0; this.uid = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
+    this.seq = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
     if (this.slots.length !== 0) this.slots.fill(undefined);
     this.endReason = 'eof';
     this.origPkts = this.respPkts = this.origBytes = this.respBytes = this.origIpBytes = this.respIpBytes = 0;

@@ -4,6 +4,8 @@
  *   tshark -n -r F --enable-protocol communityid -T fields -e communityid | sort -u
  * (tshark 4.0.17, seed 0, base64), i.e. one ID per packet's flow.
  */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { communityId } from '../../src/flow/community-id.ts';
 import { corpus, flowsOf } from './helpers.ts';
@@ -72,5 +74,29 @@ describe('Community ID v1', () => {
   it('ICMP echo request and reply share an ID; a one-way type does not reorder', () => {
     expect(communityId(4, 1, [1], [2], 0, 0, 8, 0)).toBe(communityId(4, 1, [2], [1], 0, 0, 0, 0));
     expect(communityId(4, 1, [1], [2], 0, 0, 11, 0)).not.toBe(communityId(4, 1, [2], [1], 0, 0, 11, 0));
+  });
+
+  it('the hand-written one-block SHA-1 equals node:crypto on the spec byte layout (v4/v6, seeds, ports)', () => {
+    const word = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(fc.property(
+      fc.boolean(), fc.constantFrom(6, 17, 132, 47, 50), fc.array(word, { minLength: 4, maxLength: 4 }), fc.array(word, { minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }),
+      (v6, proto, s, d, sp, dp, seed) => {
+        const n = v6 ? 4 : 1;
+        const src = s.slice(0, n), dst = d.slice(0, n);
+        const hasPorts = proto === 6 || proto === 17 || proto === 132;
+        // Order per the spec: smaller (address, port) first.
+        let swap = false;
+        for (let i = 0; i < n && !swap; i++) { if (src[i] !== dst[i]) { swap = src[i]! > dst[i]!; break; } }
+        const same = src.every((x, i) => x === dst[i]);
+        if (same && hasPorts && sp > dp) swap = true;
+        const [a, b, pa, pb] = swap ? [dst, src, dp, sp] : [src, dst, sp, dp];
+        const bytes = [seed >>> 8, seed & 255];
+        for (const w of [...a, ...b]) bytes.push(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
+        bytes.push(proto, 0);
+        if (hasPorts) bytes.push(pa >>> 8, pa & 255, pb >>> 8, pb & 255);
+        const want = '1:' + createHash('sha1').update(Buffer.from(bytes)).digest('base64');
+        expect(communityId(v6 ? 6 : 4, proto, src, dst, sp, dp, -1, -1, seed)).toBe(want);
+      }), { seed: 20261120, numRuns: 500 });
   });
 });
