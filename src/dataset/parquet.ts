@@ -24,7 +24,7 @@ import type { Writable } from 'node:stream';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { FlowsiftError, InputError } from '../errors.ts';
-import { tempPathFor } from './output.ts';
+import { tempPathFor, writesInPlace } from './output.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
 export interface ParquetOptions {
@@ -120,8 +120,10 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
   const req = columns.map((c) => required.has(c.name));
   const stats = columns.map((c, j) => opts.statistics === 'all' || phys[j] === 'TIMESTAMP' || (c.group === 'identity' && phys[j] === 'INT32'));
   const toStdout = path === '-';
-  const tmp = toStdout ? '' : tempPathFor(path);
-  let fd = toStdout ? -1 : openSync(tmp, 'wx');
+  // A device or FIFO (-o /dev/null) is written in place: renaming a temp file over it would replace it.
+  const inPlace = !toStdout && writesInPlace(path);
+  const tmp = toStdout ? '' : inPlace ? path : tempPathFor(path);
+  let fd = toStdout ? -1 : openSync(tmp, inPlace ? 'w' : 'wx');
   const out = opts.stdout ?? process.stdout;
   const sink = toStdout
     ? (bytes: Uint8Array): Promise<void> | void => {
@@ -229,7 +231,7 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
       if (!toStdout) {
         closeSync(fd);
         fd = -1;
-        renameSync(tmp, path);
+        if (!inPlace) renameSync(tmp, path);
       }
       return total;
     },
@@ -240,7 +242,7 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
       if (!toStdout) {
         if (fd >= 0) closeSync(fd);
         fd = -1;
-        rmSync(tmp, { force: true });
+        if (!inPlace) rmSync(tmp, { force: true });
       }
     },
   };

@@ -7,6 +7,7 @@
  *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary.
  */
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { writesInPlace } from '../dataset/output.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { Preprocessing } from './scale.ts';
@@ -158,6 +159,8 @@ export async function loadModel(path: string): Promise<ModelFile> {
 
 /** Write the model atomically (temp file + rename). */
 export async function saveModel(path: string, m: ModelFile): Promise<void> {
+  // A device or FIFO is written in place: renaming a temp file over it would replace it.
+  if (writesInPlace(path)) return writeFile(path, JSON.stringify(m) + '\n');
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
     await writeFile(tmp, JSON.stringify(m) + '\n');
