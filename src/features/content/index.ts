@@ -115,9 +115,13 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
 
     onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
       const len = pkt.payloadCaptured;
+      if (len === 0) return; // streams start at the first data byte; empty segments carry nothing
       let st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
       if (st === undefined) {
-        if (len === 0 || flow.proto !== 6) return;
+        if (flow.proto !== 6) {
+          flow.slots[slot] = SKIP;
+          return;
+        }
         const off = pkt.payloadOffset;
         const kind = maxBytes <= 0 || ENCRYPTED_PORTS.has(flow.dstPort) || looksEncrypted(pkt.buf, off, len)
           ? Kind.None
@@ -129,7 +133,7 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
         st = new FlowState();
         flow.slots[slot] = st;
         start(st, kind, pkt, fromOrig);
-      } else if (st === SKIP || len === 0) return;
+      } else if (st === SKIP) return;
       const stream = fromOrig ? st.orig! : st.resp!;
       if (stream.finished) return;
       st.fromOrig = fromOrig;

@@ -10,6 +10,8 @@
  */
 
 export const MAX_LINE = 2048;
+/** Chunks longer than this are searched with the native TypedArray indexOf. */
+const NATIVE_MIN = 48;
 
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
@@ -64,6 +66,8 @@ export class LineSplitter {
       return;
     }
     const end = off + n;
+    // Long chunks are searched natively (TypedArray indexOf) through one view of the chunk.
+    const view = n > NATIVE_MIN ? buf.subarray(off, end) : null;
     let i = off;
     while (i < end) {
       if (this.skipBytes > 0) {
@@ -74,8 +78,14 @@ export class LineSplitter {
       }
       if (this.quiet && !this.keepDot) {
         // Nothing is emitted: only the position after the last LF matters.
-        let k = end - 1;
-        while (k >= i && buf[k] !== 0x0a) k--;
+        let k: number;
+        if (view !== null) {
+          k = view.lastIndexOf(0x0a) + off;
+          if (k < i) k = i - 1;
+        } else {
+          k = end - 1;
+          while (k >= i && buf[k] !== 0x0a) k--;
+        }
         if (k >= i) {
           this.pend.length = 0;
           i = k + 1;
@@ -83,8 +93,14 @@ export class LineSplitter {
         this.append(buf, i, end);
         return;
       }
-      let j = i;
-      while (j < end && buf[j] !== 0x0a) j++;
+      let j: number;
+      if (view !== null) {
+        const k = view.indexOf(0x0a, i - off);
+        j = k < 0 ? end : k + off;
+      } else {
+        j = i;
+        while (j < end && buf[j] !== 0x0a) j++;
+      }
       if (j === end) {
         this.append(buf, i, end);
         return;

@@ -21,6 +21,23 @@ describe('LineSplitter', () => {
     expect(split(['USER bob\r\nPA', 'SS x\r', '\nQUIT\n', 'tail'])).toEqual(['USER bob', 'PASS x', 'QUIT', 'tail']);
   });
 
+  it('long chunks (searched natively) split the same way as short ones', () => {
+    const text = `${'x'.repeat(70)}\r\nUSER bob\r\n\r\n${'y'.repeat(100)}`;
+    const whole = split([text, '\r\nend\n']);
+    const bytewise = split([...text, '\r\nend\n']);
+    expect(whole).toEqual(['x'.repeat(70), 'USER bob', '', 'y'.repeat(100), 'end']);
+    expect(bytewise).toEqual(whole);
+    // quiet: only the tail after the last LF of a long chunk is kept
+    const out: string[] = [];
+    const l = new LineSplitter((x) => out.push(x));
+    l.quiet = true;
+    const body = b(`${'z'.repeat(60)}\nlast line start`);
+    l.push(body, 0, body.length);
+    l.quiet = false;
+    l.push(b(' and end\n'), 0, 9);
+    expect(out).toEqual(['last line start and end']);
+  });
+
   it('skips a body of known length, even across chunks', () => {
     const out: string[] = [];
     const l = new LineSplitter((x) => {
