@@ -157,6 +157,11 @@ export class LineBuffer {
     this.off = end;
   }
 
+  /** A batch is ready to hand over (call at a line end). */
+  get full(): boolean {
+    return this.off >= BATCH_BYTES;
+  }
+
   /** The bytes so far; the buffer is reused afterwards (the receiver must use or copy them at once). */
   take(): Buffer {
     const bytes = this.buf.subarray(0, this.off);
@@ -225,7 +230,7 @@ export class CsvWriter implements DatasetWriter {
     }
     lb.byte(10);
     this.rows++;
-    if (lb.off >= BATCH_BYTES) return flushLines(lb, this.sink);
+    if (lb.full) return flushLines(lb, this.sink);
   }
 
   async close(): Promise<number> {

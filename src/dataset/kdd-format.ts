@@ -16,6 +16,7 @@
 import type { DatasetWriter, Row } from './types.ts';
 import type { TextSink } from './output.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
+import { LineBuffer, compileValues, flushLines } from './csv.ts';
 
 const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
 /** Zeek states NSL-KDD never shows → the KDD flag written instead. */
@@ -46,63 +47,93 @@ export function rate2(v: number): string {
   return Math.abs(x - r) > 0.4999 ? v.toFixed(2) : RATE2[r]!;
 }
 
-/** One KDD line (no line end) for a row, or undefined when the row's protocol has no KDD encoding. */
-export function kddLine(row: Row): string | undefined {
-  if (!KDD_PROTOCOLS.has(row.protocol_type as string)) return undefined;
-  let s = '';
-  for (let i = 0; i < PLAN.length; i++) {
-    const p = PLAN[i]!;
-    if (i > 0) s += ',';
-    const v = row[p.name];
-    switch (p.kind) {
-      case 'duration':
-        s += String(Math.trunc(num(v)));
+const KIND_DURATION = 0;
+const KIND_SYMBOL = 1;
+const KIND_RATE = 2;
+const KIND_INT = 3;
+const KINDS = Uint8Array.from(PLAN, (p) => (p.kind === 'duration' ? KIND_DURATION : p.kind === 'symbol' ? KIND_SYMBOL : p.kind === 'rate' ? KIND_RATE : KIND_INT));
+const CAPS = Float64Array.from(PLAN, (p) => p.cap);
+const FLAG_AT = PLAN.findIndex((p) => p.name === 'flag');
+const PROTO_AT = PLAN.findIndex((p) => p.name === 'protocol_type');
+const N = PLAN.length;
+/** The 41 features, then label and difficulty (compiled monomorphic reads). */
+const readValues = compileValues([...PLAN.map((p) => p.name), 'label', 'difficulty']);
+const values: Row[string][] = new Array<Row[string]>(N + 2).fill(null);
+
+/**
+ * Append the KDD line of `row` (no line end) to `lb`; false (nothing written) when the row's
+ * protocol has no KDD encoding.
+ */
+export function writeKddLine(row: Row, lb: LineBuffer): boolean {
+  readValues(row, values);
+  if (!KDD_PROTOCOLS.has(values[PROTO_AT] as string)) return false;
+  for (let i = 0; i < N; i++) {
+    if (i > 0) lb.byte(44);
+    const v = values[i];
+    switch (KINDS[i]) {
+      case KIND_DURATION:
+        lb.int(Math.trunc(num(v)));
         break;
-      case 'symbol': {
+      case KIND_SYMBOL: {
         const t = String(v ?? '');
-        s += p.name === 'flag' ? (KDD_FLAG[t] ?? t) : t;
+        lb.text(i === FLAG_AT ? (KDD_FLAG[t] ?? t) : t);
         break;
       }
-      case 'rate':
-        s += rate2(num(v));
+      case KIND_RATE:
+        lb.text(rate2(num(v)));
         break;
       default: {
         const n = Math.round(num(v));
-        s += String(n > p.cap ? p.cap : n);
+        const cap = CAPS[i]!;
+        lb.int(n > cap ? cap : n);
       }
     }
   }
-  const label = row.label;
+  const label = values[N];
   if (label !== undefined && label !== null && label !== '') {
-    const d = row.difficulty;
-    s += ',' + String(label) + ',' + String(typeof d === 'number' && Number.isInteger(d) ? d : 0);
+    const d = values[N + 1];
+    lb.byte(44);
+    lb.text(String(label));
+    lb.byte(44);
+    lb.int(typeof d === 'number' && Number.isInteger(d) ? d : 0);
   }
-  return s;
+  return true;
+}
+
+const lineBuffer = new LineBuffer();
+
+/** One KDD line (no line end) for a row, or undefined when the row's protocol has no KDD encoding. */
+export function kddLine(row: Row): string | undefined {
+  return writeKddLine(row, lineBuffer) ? lineBuffer.take().toString('utf8') : undefined;
 }
 
 export class KddWriter implements DatasetWriter {
   private rows = 0;
   /** Rows skipped because their protocol is not tcp/udp/icmp. */
   skipped = 0;
+  private readonly lb = new LineBuffer();
 
   constructor(private readonly sink: TextSink) {}
 
   write(row: Row): void | Promise<void> {
-    const line = kddLine(row);
-    if (line === undefined) {
+    const lb = this.lb;
+    if (!writeKddLine(row, lb)) {
       this.skipped++;
       return;
     }
+    lb.byte(10);
     this.rows++;
-    return this.sink.write(line + '\n');
+    if (lb.full) return flushLines(lb, this.sink);
   }
 
   async close(): Promise<number> {
+    await flushLines(this.lb, this.sink);
     await this.sink.close();
     return this.rows;
   }
 
   abort(): Promise<void> {
+    this.lb.take();
     return this.sink.abort();
   }
 }
