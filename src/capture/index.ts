@@ -100,7 +100,7 @@ export async function readOne(
   const report = newReport(input);
   let opened: OpenedSource;
   try {
-    opened = input === '-' ? await openStreamSource(opts.stdin ?? process.stdin) : await openFileSource(input);
+    opened = input === '-' ? await openStreamSource(opts.stdin ?? process.stdin, opts.signal) : await openFileSource(input);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (typeof e.code !== 'string') throw err;

@@ -107,16 +107,16 @@ export class StreamSource implements ByteSource {
   }
 }
 
-/** The read's result, or -1 as soon as `signal` aborts (the read itself is abandoned). */
-function abortable(read: Promise<number>, signal: AbortSignal): Promise<number> {
-  if (signal.aborted) return Promise.resolve(-1);
+/** The promise's result, or `aborted` as soon as `signal` aborts (the operation itself is abandoned). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal, aborted: T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(aborted);
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(-1);
+    const onAbort = (): void => resolve(aborted);
     signal.addEventListener('abort', onAbort, { once: true });
-    read.then(
-      (n) => {
+    p.then(
+      (v) => {
         signal.removeEventListener('abort', onAbort);
-        resolve(n);
+        resolve(v);
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
@@ -161,14 +161,21 @@ export async function openFileSource(path: string): Promise<OpenedSource> {
 }
 
 /** Wrap a readable stream (stdin); gzip detected from the first bytes. */
-export async function openStreamSource(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
+export async function openStreamSource(stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<OpenedSource> {
   const it = (stream as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
   // Collect at least 2 bytes to look at the magic.
   const parts: Uint8Array[] = [];
   let have = 0;
   let ended = false;
   while (have < 2) {
-    const r = await it.next();
+    // Ctrl-C before the producer wrote anything: stop waiting (the stream is destroyed so the
+    // pending read settles) and hand back an empty source; the caller sees the abort.
+    const r = signal ? await abortable(it.next(), signal, null) : await it.next();
+    if (r === null) {
+      (stream as Readable).destroy?.();
+      ended = true;
+      break;
+    }
     if (r.done) {
       ended = true;
       break;
@@ -342,7 +349,7 @@ export class Window {
       } else {
         // A stream (stdin) can block indefinitely: an abort (SIGINT) ends the wait instead of
         // waiting for more data or EOF (fuzz/reliability regression).
-        n = this.signal ? await abortable(this.src.read(this.buf, this.end, room), this.signal) : await this.src.read(this.buf, this.end, room);
+        n = this.signal ? await abortable(this.src.read(this.buf, this.end, room), this.signal, -1) : await this.src.read(this.buf, this.end, room);
         if (n < 0) return false;
       }
       if (n === 0) this.eof = true;
