@@ -85,4 +85,21 @@ describe('SIGINT while stdin is idle', () => {
     expect(r.packets).toBe(100);
     expect(r.errors).toEqual([]);
   });
+
+  it('an abort ends a read that is still waiting for the first bytes of stdin', async () => {
+    // `flowsift flows -` started before its producer wrote anything, then Ctrl-C.
+    const stdin = new PassThrough();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const read = readCaptures(['-'], () => {}, { stdin, signal: ac.signal });
+    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 3000).unref());
+    const r = await Promise.race([read, timeout]);
+    stdin.destroy();
+    expect(r).not.toBe('hang');
+    if (r === 'hang') return;
+    expect(r.aborted).toBe(true);
+    expect(r.packets).toBe(0);
+    // Interrupted, not corrupt: no "empty input" error.
+    expect(r.errors).toEqual([]);
+  });
 });
