@@ -86,6 +86,7 @@ if (!a['no-sklearn']) {
   dense.forEach((r, i) => buf.set(r, i * enc.dims));
   writeFileSync(f, Buffer.from(buf.buffer));
   const py = fileURLToPath(new URL('./baseline-sklearn.py', import.meta.url));
-  const out = execFileSync('/usr/bin/python3', [py, '--bench', f, '--rows', String(x.n), '--cols', String(enc.dims), '--k', String(K), '--iters', String(iters)], { encoding: 'utf8' });
-  process.stdout.write(out);
+  const args = [py, '--bench', f, '--rows', String(x.n), '--cols', String(enc.dims), '--k', String(K), '--iters', String(iters)];
+  process.stdout.write(execFileSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }));
+  process.stdout.write(execFileSync('/usr/bin/python3', args, { encoding: 'utf8' }));
 }
