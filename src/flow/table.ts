@@ -127,7 +127,13 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
 const EMPTY: unknown[] = [];
 
 export class FlowTable {
-  private readonly index = new Map<number, Flow>();
+  /**
+   * Hash index: buckets (a power of two, at most ~1 flow per bucket on average) of flows chained
+   * through `Flow.chain`. Plain array + mask instead of Map<number, Flow>: no hashing of the key
+   * again inside the Map, one array load per lookup (measured faster per packet).
+   */
+  private buckets: (Flow | null)[] = new Array<Flow | null>(1024).fill(null);
+  private mask = 1023;
   size = 0;
   /** Number records of all flows (STRIDE values each); replaced when it grows: re-read after insert(). */
   num = new Float64Array(1024 * STRIDE);
@@ -144,9 +150,10 @@ export class FlowTable {
   private readonly trackStart = true;
 
   find(k: KeyScratch): Flow | null {
-    let f: Flow | null | undefined = this.index.get(k.hash);
-    while (f !== undefined && f !== null) {
-      if (keyEquals(f, k, this.num)) return f;
+    const h = k.hash;
+    let f = this.buckets[h & this.mask] as Flow | null;
+    while (f !== null) {
+      if (f.hash === h && keyEquals(f, k, this.num)) return f;
       f = f.chain;
     }
     return null;
@@ -158,9 +165,10 @@ export class FlowTable {
     num.fill(0, f.base, f.base + STRIDE);
     copyKey(f, k, num);
     f.hash = k.hash;
-    const head = this.index.get(k.hash);
-    f.chain = head === undefined ? null : head;
-    this.index.set(k.hash, f);
+    if (this.size >= this.buckets.length) this.grow();
+    const b = k.hash & this.mask;
+    f.chain = this.buckets[b] as Flow | null;
+    this.buckets[b] = f;
     this.size++;
     num[f.base + N.TOUCH] = now;
     num[f.base + N.QUEUED] = now;
@@ -176,12 +184,12 @@ export class FlowTable {
 
   /** Remove from the index and every list. */
   remove(f: Flow): void {
-    const head = this.index.get(f.hash)!;
+    const b = f.hash & this.mask;
+    const head = this.buckets[b] as Flow | null;
     if (head === f) {
-      if (f.chain === null) this.index.delete(f.hash);
-      else this.index.set(f.hash, f.chain);
+      this.buckets[b] = f.chain;
     } else {
-      let p = head;
+      let p = head!;
       while (p.chain !== f) p = p.chain!;
       p.chain = f.chain;
     }
@@ -216,6 +224,20 @@ export class FlowTable {
     this.unlink(f);
     this.num[f.base + N.CLOSE] = now;
     this.append(f, ListId.Closing);
+  }
+
+  /** Twice the buckets; every live flow is on the start-order list, so re-chain from there. */
+  private grow(): void {
+    const n = this.buckets.length * 2;
+    const buckets = new Array<Flow | null>(n).fill(null);
+    const mask = n - 1;
+    for (let f = this.startHead; f !== null; f = f.sNext) {
+      const b = f.hash & mask;
+      f.chain = buckets[b] as Flow | null;
+      buckets[b] = f;
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 
   private allocRecord(): number {
