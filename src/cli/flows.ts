@@ -138,6 +138,7 @@ function skippedText(s: ExtractSummary): string {
 /** Why an output is empty, in one line. */
 function emptyReason(s: ExtractSummary, format: OutputFormat, nonKdd: number): string {
   if (s.packets === 0) {
+    if (s.aborted) return 'interrupted before any packet was read';
     if (s.errors.length > 0) return 'no packets could be read';
     return s.files.length === 0 ? 'no capture files found in the input' : 'the input holds no packets';
   }
