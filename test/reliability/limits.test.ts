@@ -103,6 +103,26 @@ describe('SIGINT during flows -o', () => {
   });
 });
 
+describe('SIGINT while stdin is open and quiet', () => {
+  it('flows - -o: exits 130 at once, says it was interrupted, leaves no file', async () => {
+    const outDir = mkdtempSync(join(dir, 'stdin-'));
+    const child = spawn(process.execPath, [BIN, 'flows', '-', '-o', join(outDir, 'f.csv')], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The producer has not written a byte (stdin stays open): Ctrl-C once the command is running.
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    child.stdin.destroy();
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('interrupted before any packet was read');
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+});
+
 describe('1 M distinct SYN sources with maxFlows', () => {
   it('keeps live flows at the bound, counts evictions, writes every flow, and stays under 600 MiB RSS', () => {
     const cap = join(dir, 'synflood.pcap');
