@@ -31,6 +31,12 @@ export interface ReassemblyOptions {
   maxBuffered?: number;
   /** Out-of-order segments held (default 128). */
   maxSegments?: number;
+  /**
+   * One budget shared by every stream of a pipeline: out-of-order bytes held by all of them. While
+   * `held` is over `max`, a stream skips its hole (a gap) instead of holding more, so many flows
+   * with holes cannot add up to unbounded memory (hostile or very lossy captures).
+   */
+  shared?: { held: number; max: number };
 }
 
 export const DEFAULT_STREAM_BYTES = 65_536;
@@ -63,6 +69,7 @@ export class TcpStream {
   private readonly maxBytes: number;
   private readonly maxBuffered: number;
   private readonly maxSegments: number;
+  private readonly shared: { held: number; max: number } | undefined;
 
   constructor(
     private readonly consumer: StreamConsumer,
@@ -71,6 +78,7 @@ export class TcpStream {
     this.maxBytes = opts.maxBytes ?? DEFAULT_STREAM_BYTES;
     this.maxBuffered = opts.maxBuffered ?? DEFAULT_BUFFERED;
     this.maxSegments = opts.maxSegments ?? DEFAULT_SEGMENTS;
+    this.shared = opts.shared;
     if (this.maxBytes <= 0) this.state = DONE;
   }
 
@@ -147,7 +155,12 @@ export class TcpStream {
     // A real copy: the reader reuses its chunk, and Buffer#slice would return a view into it.
     pending.splice(i, 0, { seq, data: Uint8Array.prototype.slice.call(buf, off, off + len) });
     this.pendingBytes += len;
-    while (this.state !== DONE && pending.length > 0 && (this.pendingBytes > this.maxBuffered || pending.length > this.maxSegments)) {
+    if (this.shared !== undefined) this.shared.held += len;
+    while (
+      this.state !== DONE &&
+      pending.length > 0 &&
+      (this.pendingBytes > this.maxBuffered || pending.length > this.maxSegments || (this.shared !== undefined && this.shared.held > this.shared.max))
+    ) {
       this.skipToPending();
     }
   }
@@ -174,6 +187,7 @@ export class TcpStream {
       if (rel > 0) return;
       pending.shift();
       this.pendingBytes -= seg.data.length;
+      if (this.shared !== undefined) this.shared.held -= seg.data.length;
       if (rel + seg.data.length > 0) this.deliver(seg.data, -rel, seg.data.length + rel);
     }
   }
@@ -181,6 +195,7 @@ export class TcpStream {
   private release(): void {
     this.state = DONE;
     this.pending = null;
+    if (this.shared !== undefined) this.shared.held -= this.pendingBytes;
     this.pendingBytes = 0;
   }
 }

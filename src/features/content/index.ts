@@ -66,6 +66,9 @@ class FlowState implements StreamConsumer {
   }
 }
 
+/** Out-of-order TCP bytes held at once by the payload stage over all flows (64 MiB). */
+export const MAX_HELD_TOTAL = 64 * 1024 * 1024;
+
 /** Flows that are never inspected: encrypted (port, SSH banner, TLS record) or no analyzer for the first payload. */
 const SKIP = 1;
 
@@ -78,7 +81,8 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
   };
   const httpLoggedIn = opts.httpLoggedIn ?? 'success';
   const onInspected = opts.onInspected;
-  const streamOpts = { maxBytes };
+  // Out-of-order bytes held across ALL flows of this pipeline (each stream also holds ≤ 32 KiB).
+  const streamOpts = { maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
 
   function start(st: FlowState, kind: Kind, pkt: DecodedPacket, fromOrig: boolean): void {
     const findings = new Findings();
