@@ -6,7 +6,7 @@
  *    counted, every SYN still becomes a row, and peak RSS stays under a fixed bound.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,10 @@ import { readDataset } from '../../src/dataset/read.ts';
 import { FLOW_COLUMNS } from '../../src/features/schema.ts';
 import { extractFlows, type ExtractSummary } from '../../src/features/extract.ts';
 import type { FlowOptions } from '../../src/flow/meter.ts';
-import { ethIpv4, ip4, udpDatagram, writePcap, writeTcpSessions, type Frame } from './build.ts';
+import { TcpStream } from '../../src/flow/reassembly.ts';
+import { TCP } from '../../src/decode/packet.ts';
+import { ethIpv4, ip4, pcapHeader, tcpSegment, udpDatagram, writePcap, writeTcpSessions, type Frame } from './build.ts';
+import { MAX_HELD_TOTAL } from '../../src/features/content/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'src/cli/flowsift.mjs');
@@ -187,5 +190,68 @@ describe('fragment buffers are bounded', () => {
     expect(s.flowStats.fragmentLimitHits).toBeGreaterThanOrEqual(3000 - Math.floor((1 << 20) / 1480));
     expect(s.flowStats.reassembled).toBe(1);
     expect(s.flows).toBe(1);
+  });
+});
+
+describe('TCP reassembly memory is bounded across flows', () => {
+  it('200 streams with a hole each hold at most the shared budget; every byte is delivered or reported as a gap', () => {
+    const shared = { held: 0, max: 1 << 20 };
+    const seg = new Uint8Array(1400).fill(0x41);
+    let delivered = 0;
+    let gaps = 0;
+    let peak = 0;
+    const consumer = { data: (_b: Uint8Array, _o: number, n: number) => void (delivered += n), gap: (n: number) => void (gaps += n) };
+    const streams = Array.from({ length: 200 }, () => new TcpStream(consumer, { shared }));
+    for (const s of streams) s.segment(0, TCP.SYN, seg, 0, 0);
+    // Each stream: the first 1,400 bytes never arrive; the next 20 segments (28,000 bytes) do.
+    // Alone each would hold 28,000 bytes (under its own 32 KiB bound): 5.6 MB for 200 streams.
+    for (let k = 1; k <= 20; k++) {
+      for (const s of streams) {
+        s.segment(1 + k * 1400, TCP.ACK, seg, 0, seg.length);
+        if (shared.held > peak) peak = shared.held;
+      }
+    }
+    expect(peak).toBeLessThanOrEqual(shared.max + seg.length);
+    for (const s of streams) s.end();
+    expect(shared.held).toBe(0);
+    expect(delivered).toBe(200 * 20 * 1400);
+    expect(gaps).toBe(200 * 1400);
+  });
+
+  it('5,000 flows with a hole each (147 MB out of order): the payload stage holds at most its 64 MiB budget', async () => {
+    const S = ip4(192, 168, 0, 80);
+    const data = new Uint8Array(1400).fill(0x41);
+    const path = join(dir, 'holes.pcap');
+    // Streamed to the file flow by flow.
+    const fd = openSync(path, 'w');
+    writeSync(fd, pcapHeader());
+    let t = 1.7e9;
+    for (let i = 0; i < 5000; i++) {
+      const C = (0x0a000000 + i) >>> 0;
+      const frames: Frame[] = [{ ts: (t += 1e-5), data: ethIpv4({ src: C, dst: S, proto: 6, payload: tcpSegment(C, S, 40000, 21, TCP.SYN, 1000) }) }];
+      // Data segments 1, 3, 4, … 23: the stream is picked up at segment 1, segment 2 never
+      // arrives, so the 21 segments after the hole (29.4 KB) wait until the flow ends.
+      for (let k = 1; k <= 23; k++) if (k !== 2) frames.push({ ts: (t += 1e-5), data: ethIpv4({ src: C, dst: S, proto: 6, payload: tcpSegment(C, S, 40000, 21, TCP.PSH | TCP.ACK, 1001 + k * 1400, 1, data) }) });
+      writeSync(fd, writePcap(frames).subarray(24));
+    }
+    closeSync(fd);
+    // Watch the shared budget of the payload stage's streams (the object every stream points to).
+    let peak = 0;
+    const orig = TcpStream.prototype.segment;
+    TcpStream.prototype.segment = function (this: TcpStream, ...a: Parameters<TcpStream['segment']>): void {
+      orig.apply(this, a);
+      const held = (this as unknown as { shared?: { held: number } }).shared?.held ?? 0;
+      if (held > peak) peak = held;
+    };
+    try {
+      const s = await extractFlows([path], {}, () => {});
+      expect(s.flows).toBe(5000);
+    } finally {
+      TcpStream.prototype.segment = orig;
+    }
+    console.log(`5,000 flows with holes: peak out-of-order bytes held ${peak} (budget ${MAX_HELD_TOTAL}, unbounded would be ${5000 * 21 * 1400})`);
+    // The budget is reached (the scenario really stresses it) and never exceeded by more than a segment.
+    expect(peak).toBeGreaterThan(MAX_HELD_TOTAL - 2 * 1400);
+    expect(peak).toBeLessThanOrEqual(MAX_HELD_TOTAL + 1400);
   });
 });
