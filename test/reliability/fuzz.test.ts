@@ -46,7 +46,7 @@ describe('capture fuzzing (fixed seed)', () => {
     console.log(`fuzz: ${CASES} cases (seed ${SEED}) in ${secs.toFixed(1)} s, ${packets} packets read, ${flows} flows, ${faults} cases reported a fault, ${failures.length} contract failures; ops: ${[...ops].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     expect(failures).toEqual([]);
     // Every class of hostile input named in issue 7 was actually generated.
-    for (const op of ['trunc-boundary', 'trunc-random', 'trunc-inside', 'bitflip', 'pcap-caplen', 'ng-blocklen', 'ng-trailer', 'ng-insert', 'ng-option-len', 'linktype', 'ipv4-ihl', 'tcp-doff', 'ipv6-ext-loop', 'ipv6-ext-overrun', 'frag-flood', 'gzip-cut']) {
+    for (const op of ['trunc-boundary', 'trunc-random', 'trunc-inside', 'bitflip', 'pcap-caplen', 'ng-blocklen', 'ng-trailer', 'ng-insert', 'ng-option-len', 'linktype', 'ipv4-ihl', 'tcp-doff', 'ipv6-ext-loop', 'ipv6-ext-overrun', 'frag-flood', 'gzip-cut', 'tcp-seq', 'payload', 'big-length', 'vlan-chain', 'mpls-chain']) {
       expect(ops.get(op) ?? 0, op).toBeGreaterThan(0);
     }
   });
