@@ -320,9 +320,34 @@ export class FlowMeter {
   private tcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
     const num = this.table.num;
     const flags = pkt.tcpFlags;
-    const seq = pkt.seq;
     const len = pkt.payloadLen;
     if (flags & URG) f.urgent++;
+    if ((flags & (SYN | FIN | RST)) === 0 && (fromOrig ? f.origInit && f.origState !== TcpState.Inactive : f.respInit && f.respState !== TcpState.Inactive)) {
+      // Fast path, most packets: an ACK / data segment from an endpoint already seen. No endpoint
+      // state changes (tcpTransition only acts on SYN/FIN/RST or an inactive endpoint), so the flow
+      // cannot close here; the history needs at most its D/A letter, an in-order segment only
+      // moves the highest sequence number. Everything else takes the general path below.
+      const sh = fromOrig ? 0 : 8;
+      const bit = (len > 0 ? H_DATA : flags & ACK ? H_ACK : 0) << sh;
+      if (bit !== 0 && (f.histSeen & bit) === 0) {
+        f.histSeen |= bit;
+        f.history += len > 0 ? (fromOrig ? 'D' : 'd') : fromOrig ? 'A' : 'a';
+      }
+      if (len > 0) {
+        const hiAt = f.base + (fromOrig ? N.O_HI : N.R_HI);
+        const seq = pkt.seq;
+        if (((seq - num[hiAt]!) | 0) === 0) {
+          num[hiAt] = (seq + len) >>> 0;
+          if (fromOrig) f.origBytes += len;
+          else f.respBytes += len;
+        } else {
+          this.countData(f, fromOrig, seq | 0, len);
+        }
+      }
+      if (pkt.window === 0) this.zeroWindow(f, fromOrig);
+      return;
+    }
+    const seq = pkt.seq;
     this.history(f, fromOrig, flags, seq | 0, len);
     const wasClosed = f.list === ListId.Closing;
     tcpTransition(f, fromOrig, flags, len);
@@ -343,23 +368,10 @@ export class FlowMeter {
       }
       if (fromOrig) f.origBytes += fresh;
       else f.respBytes += fresh;
-      if (len > 0 && fresh < len) {
-        // Retransmitted payload: Zeek's 'T'/'t', logarithmic (1st, 10th, 100th …).
-        if (fromOrig) {
-          if (++f.origRexmit === f.origRexmitNext) { f.history += 'T'; f.origRexmitNext *= 10; }
-        } else if (++f.respRexmit === f.respRexmitNext) { f.history += 't'; f.respRexmitNext *= 10; }
-      }
+      if (len > 0 && fresh < len) this.retransmitted(f, fromOrig);
     }
     // ---- zero window: Zeek's 'W'/'w' (not with RST, not after the peer closed / we reset) ----
-    if (pkt.window === 0 && !(flags & (RST | SYN))) {
-      const own = fromOrig ? f.origState : f.respState;
-      const peer = fromOrig ? f.respState : f.origState;
-      if (peer !== TcpState.Closed && own !== TcpState.Reset) {
-        if (fromOrig) {
-          if (++f.origZeroWin === f.origZeroWinNext) { f.history += 'W'; f.origZeroWinNext *= 10; }
-        } else if (++f.respZeroWin === f.respZeroWinNext) { f.history += 'w'; f.respZeroWinNext *= 10; }
-      }
-    }
+    if (pkt.window === 0 && !(flags & (RST | SYN))) this.zeroWindow(f, fromOrig);
     if (!wasClosed) {
       const os = f.origState, rs = f.respState;
       if (os === TcpState.Reset || rs === TcpState.Reset) {
@@ -369,6 +381,32 @@ export class FlowMeter {
         f.endReason = 'fin';
         this.closeFlow(f);
       }
+    }
+  }
+
+  /** Data bytes of a segment that is not simply the next in order (seqBytes), and 'T'/'t'. */
+  private countData(f: Flow, fromOrig: boolean, start32: number, len: number): void {
+    const fresh = this.seqBytes(f, fromOrig, start32, len);
+    if (fromOrig) f.origBytes += fresh;
+    else f.respBytes += fresh;
+    if (fresh < len) this.retransmitted(f, fromOrig);
+  }
+
+  /** Retransmitted payload: Zeek's 'T'/'t', logarithmic (1st, 10th, 100th …). */
+  private retransmitted(f: Flow, fromOrig: boolean): void {
+    if (fromOrig) {
+      if (++f.origRexmit === f.origRexmitNext) { f.history += 'T'; f.origRexmitNext *= 10; }
+    } else if (++f.respRexmit === f.respRexmitNext) { f.history += 't'; f.respRexmitNext *= 10; }
+  }
+
+  /** A zero window (not with SYN/RST): Zeek's 'W'/'w' unless the peer closed or we reset. */
+  private zeroWindow(f: Flow, fromOrig: boolean): void {
+    const own = fromOrig ? f.origState : f.respState;
+    const peer = fromOrig ? f.respState : f.origState;
+    if (peer !== TcpState.Closed && own !== TcpState.Reset) {
+      if (fromOrig) {
+        if (++f.origZeroWin === f.origZeroWinNext) { f.history += 'W'; f.origZeroWinNext *= 10; }
+      } else if (++f.respZeroWin === f.respZeroWinNext) { f.history += 'w'; f.respZeroWinNext *= 10; }
     }
   }
 
