@@ -20,10 +20,11 @@ const UID = new Array<number>(19).fill(0x43); // 'C' + 18 base62 digits
 
 /** Six base62 digits of a 32-bit value (62^6 > 2^32) into UID[at, at+6). */
 function base62x6(v: number, at: number): void {
+  v >>>= 0;
   for (let i = 0; i < 6; i++) {
-    const d = v % 62;
+    const d = v % 62; // v typed unsigned 32-bit: an integer modulus, not a float fmod
     UID[at + i] = B62[d]!;
-    v = (v - d) / 62;
+    v = ((v - d) / 62) >>> 0;
   }
 }
 
