@@ -1,15 +1,17 @@
 /**
  * Runs one (possibly hostile) capture through the whole pipeline IN-PROCESS — reader → decoder →
- * flow engine — and checks the robustness contract:
+ * flow engine (+ payload stage) → feature stage (rows) — and checks the robustness contract:
  *  - nothing throws (corrupt input comes back as an InputError in the read report),
  *  - every record handed out is self-consistent (caplen inside its buffer, ≤ 256 MiB, ns < 1e9),
- *  - the decoder stays inside [start, end) of the record,
+ *  - every decoded packet keeps the decoder's bounds invariants (test/decode/corpus.ts),
  *  - packets read ≤ what the bytes can hold (and, for truncations of a cleanly read file, exactly
- *    the complete records before the cut),
- *  - flows account for no more packets than were read,
- *  - array-buffer memory stays bounded during the case (a caplen of 0xffffffff is never allocated),
+ *    the complete records before the cut); certainly-corrupt framing is reported, never silent,
+ *  - flows account for no more packets than were read; every flow becomes one row with every
+ *    column, finite numbers and rates in [0, 1],
+ *  - no single Buffer allocation beyond the read window (a caplen of 0xffffffff is never
+ *    allocated), and array-buffer memory stays bounded,
  *  - the case finishes within its time budget.
- * Returns a list of contract violations ('' entries never appear); an empty list = pass.
+ * Returns the list of contract violations; an empty list = pass.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';

@@ -7,8 +7,10 @@
  * boundaries / random bytes / inside records, bit flips, corrupted length fields (pcap caplen over
  * snaplen or 0xffffffff, pcapng block lengths not multiple of 4, zero-length blocks, trailer
  * mismatch, overrunning options), random link types, IPv4 IHL < 5, TCP data offset < 5, IPv6
- * extension chains that never end or run past the packet, VLAN/MPLS tag chains, fragment floods,
- * and gzip wrapping (whole or cut).
+ * extension chains that never end or run past the packet, VLAN/MPLS tag chains, TCP sequence jumps
+ * and hostile payloads (for the payload stage's reassembly and analyzers), fragment floods, inputs
+ * larger than the read window with a 100–250 MiB length claim, and gzip wrapping (whole or cut).
+ * A quarter of the cases are fed through stdin in odd-sized chunks; half the pcap cases use resync.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
