@@ -7,7 +7,10 @@ small minority, as in real traffic (the generator has minimum attack sizes that 
 captures attack-heavy). Kept: all normal flows, every 3rd SSH brute-force session, the exfiltration
 flow, every 20th port-scan probe, every 40th SYN-flood flow, the first 2 ICMP-flood bursts.
 
-usage: python3 scripts/make-sample.py [--flows N] [--seed S] [--out samples/demo.pcap]
+Also writes samples/baseline.pcap: attack-free traffic from the same generator and scale with another
+seed (--baseline-seed), the normal traffic `flowsift analyze --baseline` learns from.
+
+usage: python3 scripts/make-sample.py [--flows N] [--seed S] [--baseline-seed S] [--out samples/demo.pcap]
 """
 import argparse, csv, os, struct, subprocess, sys, tempfile
 
@@ -25,9 +28,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--flows', type=int, default=500)
     ap.add_argument('--seed', type=int, default=11)
+    ap.add_argument('--baseline-seed', type=int, default=5)
     ap.add_argument('--out', default=os.path.join(HERE, '..', 'samples', 'demo.pcap'))
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix='flowsift-sample-')
+    base = os.path.join(os.path.dirname(os.path.abspath(a.out)), 'baseline.pcap')
+    os.makedirs(os.path.dirname(base), exist_ok=True)
+    base_labels = os.path.join(tmp, 'baseline.labels.csv')
+    subprocess.run([sys.executable, GEN, base + '.tmp', str(a.flows), str(a.baseline_seed), '--no-attacks',
+                    '--labels', base_labels], check=True)
+    os.replace(base + '.tmp', base)
     src = os.path.join(tmp, 'full.pcap')
     subprocess.run([sys.executable, GEN, src, str(a.flows), str(a.seed)], check=True)
     with open(os.path.join(tmp, 'full.labels.csv'), newline='') as f:
