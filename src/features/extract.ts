@@ -14,9 +14,9 @@ import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
 import { createContentPlugin, type ContentOptions } from './content/index.ts';
-import type { FlowRecord } from '../flow/record.ts';
+import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import type { Row } from '../dataset/types.ts';
-import { contentFeatures, errorClass, flowDuration } from './basic.ts';
+import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
 import { flowService, SERVICE_INDEX } from './services.ts';
 import { emptyWindowFeatures, StartOrderBuffer, TrafficWindows, type WindowFeatures } from './windows.ts';
 
@@ -156,6 +156,148 @@ export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row 
   };
 }
 
+/** Numbers of a held flow, per slot (W doubles): the FlowRecord's numeric fields, then its content features. */
+const F_START = 0, F_END = 1, F_IPV = 2, F_PROTO = 3, F_SPORT = 4, F_DPORT = 5, F_VLAN = 6, F_ICMPT = 7, F_ICMPC = 8,
+  F_SBYTES = 9, F_DBYTES = 10, F_SPKTS = 11, F_DPKTS = 12, F_SIPB = 13, F_DIPB = 14, F_LAND = 15, F_WFRAG = 16,
+  F_URG = 17, F_INSPECTED = 18, F_HASCONTENT = 19, F_CONTENT = 20;
+const CONTENT_KEYS = Object.keys(ZERO_CONTENT) as (keyof ContentFeatures)[];
+const W = F_CONTENT + CONTENT_KEYS.length;
+/** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason. */
+const S = 9;
+/** Own keys of a FlowRecord the store can rebuild (without / with `content`); anything else is held as the object itself. */
+const RECORD_KEYS = 28;
+
+/**
+ * Finished flows waiting for start order, kept compactly: numbers in one Float64Array, strings in
+ * one array, a slot per flow (slots reused). The FlowRecord objects die young instead of being held
+ * for seconds of packet time (tens of thousands of them on a large capture): holding them cost
+ * scavenges copying them, promotion, and old-space growth (peak RSS) proportional to the capture.
+ * A record with fields the store does not know (a plugin's own) is held as the object itself.
+ */
+class HeldFlows {
+  private num = new Float64Array(1024 * W);
+  private str: (string | undefined)[] = new Array<string | undefined>(1024 * S);
+  private obj: (FlowRecord | undefined)[] = [];
+  private free: number[] = [];
+  private cap = 1024;
+  private next = 0;
+
+  private slot(): number {
+    if (this.free.length > 0) return this.free.pop()!;
+    if (this.next === this.cap) {
+      const num = new Float64Array(this.cap * 2 * W);
+      num.set(this.num);
+      this.num = num;
+      this.str.length = this.cap * 2 * S;
+      this.cap *= 2;
+    }
+    return this.next++;
+  }
+
+  put(f: FlowRecord): number {
+    const c = f.content;
+    let keys = 0;
+    for (const _ in f) keys++;
+    let ok = keys === (c !== undefined ? RECORD_KEYS + 1 : RECORD_KEYS);
+    if (ok && c !== undefined) {
+      let ck = 0;
+      for (const _ in c) ck++;
+      ok = ck === CONTENT_KEYS.length;
+    }
+    const i = this.slot();
+    if (!ok) {
+      this.obj[i] = f;
+      return i;
+    }
+    const num = this.num;
+    const o = i * W;
+    num[o + F_START] = f.startTs;
+    num[o + F_END] = f.endTs;
+    num[o + F_IPV] = f.ipVersion;
+    num[o + F_PROTO] = f.proto;
+    num[o + F_SPORT] = f.srcPort;
+    num[o + F_DPORT] = f.dstPort;
+    num[o + F_VLAN] = f.vlan;
+    num[o + F_ICMPT] = f.icmpType;
+    num[o + F_ICMPC] = f.icmpCode;
+    num[o + F_SBYTES] = f.srcBytes;
+    num[o + F_DBYTES] = f.dstBytes;
+    num[o + F_SPKTS] = f.srcPkts;
+    num[o + F_DPKTS] = f.dstPkts;
+    num[o + F_SIPB] = f.srcIpBytes;
+    num[o + F_DIPB] = f.dstIpBytes;
+    num[o + F_LAND] = f.land;
+    num[o + F_WFRAG] = f.wrongFragment;
+    num[o + F_URG] = f.urgent;
+    num[o + F_INSPECTED] = f.payloadInspected ? 1 : 0;
+    num[o + F_HASCONTENT] = c !== undefined ? 1 : 0;
+    if (c !== undefined) for (let k = 0; k < CONTENT_KEYS.length; k++) num[o + F_CONTENT + k] = c[CONTENT_KEYS[k]!];
+    const str = this.str;
+    const q = i * S;
+    str[q] = f.uid;
+    str[q + 1] = f.communityId;
+    str[q + 2] = f.srcIp;
+    str[q + 3] = f.dstIp;
+    str[q + 4] = f.history;
+    str[q + 5] = f.protocolType;
+    str[q + 6] = f.flag;
+    str[q + 7] = f.connState;
+    str[q + 8] = f.endReason;
+    return i;
+  }
+
+  /** The flow of slot `i` (rebuilt unless held as the object) — frees the slot. */
+  take(i: number): FlowRecord {
+    this.free.push(i);
+    const held = this.obj[i];
+    if (held !== undefined) {
+      this.obj[i] = undefined;
+      return held;
+    }
+    const num = this.num;
+    const o = i * W;
+    const str = this.str;
+    const q = i * S;
+    const f: FlowRecord = {
+      uid: str[q]!,
+      communityId: str[q + 1]!,
+      startTs: num[o + F_START]!,
+      endTs: num[o + F_END]!,
+      ipVersion: num[o + F_IPV] as 4 | 6,
+      proto: num[o + F_PROTO]!,
+      protocolType: str[q + 5] as FlowRecord['protocolType'],
+      srcIp: str[q + 2]!,
+      dstIp: str[q + 3]!,
+      srcPort: num[o + F_SPORT]!,
+      dstPort: num[o + F_DPORT]!,
+      vlan: num[o + F_VLAN]!,
+      icmpType: num[o + F_ICMPT]!,
+      icmpCode: num[o + F_ICMPC]!,
+      flag: str[q + 6] as FlowRecord['flag'],
+      connState: str[q + 7] as FlowRecord['connState'],
+      history: str[q + 4]!,
+      endReason: str[q + 8] as FlowRecord['endReason'],
+      srcBytes: num[o + F_SBYTES]!,
+      dstBytes: num[o + F_DBYTES]!,
+      srcPkts: num[o + F_SPKTS]!,
+      dstPkts: num[o + F_DPKTS]!,
+      srcIpBytes: num[o + F_SIPB]!,
+      dstIpBytes: num[o + F_DIPB]!,
+      land: num[o + F_LAND] as 0 | 1,
+      wrongFragment: num[o + F_WFRAG]!,
+      urgent: num[o + F_URG]!,
+      payloadInspected: num[o + F_INSPECTED] === 1,
+    };
+    if (num[o + F_HASCONTENT] === 1) {
+      const c = {} as Record<keyof ContentFeatures, number>;
+      for (let k = 0; k < CONTENT_KEYS.length; k++) c[CONTENT_KEYS[k]!] = num[o + F_CONTENT + k]!;
+      f.content = c as ContentFeatures;
+    }
+    str.fill(undefined, q, q + S);
+    return f;
+  }
+}
+
 /**
  * Turns finished flows (END order) into rows (START order) with the window features. Usable on its
  * own with any flow source: `push` each finished flow, `release(oldestLiveStart)` when the source's
@@ -163,23 +305,24 @@ export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row 
  */
 export class FeatureStage {
   readonly windows: TrafficWindows;
-  readonly buffer: StartOrderBuffer;
+  /** Held flows in start order (slots of the compact store). */
+  readonly buffer: StartOrderBuffer<number>;
   flows = 0;
   outOfOrder = 0;
+  private readonly held = new HeldFlows();
   private readonly win = emptyWindowFeatures();
   private readonly conn = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
-  private readonly emitFn: (f: FlowRecord) => void;
+  private readonly emitFn: (slot: number) => void;
 
   constructor(opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number }, private readonly onRow: (row: Row, flow: FlowRecord) => void) {
     this.windows = new TrafficWindows(opts);
-    this.buffer = new StartOrderBuffer(opts.maxHeld);
-    this.emitFn = (f) => this.emit(f);
+    this.buffer = new StartOrderBuffer<number>(opts.maxHeld);
+    this.emitFn = (slot) => this.emit(this.held.take(slot));
   }
 
   push(f: FlowRecord): void {
-    this.buffer.push(f);
+    this.buffer.add(this.held.put(f), f.startTs);
   }
-
   release(oldestLiveStart: number): void {
     this.buffer.release(oldestLiveStart, this.emitFn);
   }

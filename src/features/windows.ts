@@ -329,11 +329,13 @@ export class TrafficWindows {
 /**
  * Finished flows in start order: a binary min-heap on (startTs, arrival sequence). Arrival order (the
  * meter's END order) breaks ties deterministically; a live flow with the same start time ends later,
- * so it sorts after every held flow with that start time. Keys live in typed arrays beside the flows
- * (sift with a hole, no swaps, no property loads in the comparisons).
+ * so it sorts after every held flow with that start time. Keys live in typed arrays beside the items
+ * (sift with a hole, no swaps, no property loads in the comparisons). Items are FlowRecords by
+ * default; `add(item, startTs)` holds anything (the feature stage holds slot numbers of a compact
+ * store, so held flows are not objects the garbage collector copies and promotes).
  */
-export class StartOrderBuffer {
-  private flows: (FlowRecord | undefined)[] = [];
+export class StartOrderBuffer<T = FlowRecord> {
+  private flows: (T | undefined)[] = [];
   private ts = new Float64Array(1024);
   private sq = new Float64Array(1024);
   private n = 0;
@@ -354,7 +356,12 @@ export class StartOrderBuffer {
     return this.n > 0 ? this.ts[0]! : Infinity;
   }
 
-  push(f: FlowRecord): void {
+  push(this: StartOrderBuffer<FlowRecord>, f: FlowRecord): void {
+    this.add(f, f.startTs);
+  }
+
+  /** Hold `item` of a flow that started at `t`. */
+  add(item: T, t: number): void {
     if (this.n === this.ts.length) {
       const ts = new Float64Array(this.n * 2);
       ts.set(this.ts);
@@ -363,7 +370,6 @@ export class StartOrderBuffer {
       sq.set(this.sq);
       this.sq = sq;
     }
-    const t = f.startTs;
     const q = this.seq++;
     const { ts, sq, flows } = this;
     let i = this.n++;
@@ -378,11 +384,11 @@ export class StartOrderBuffer {
     }
     ts[i] = t;
     sq[i] = q;
-    flows[i] = f;
+    flows[i] = item;
     if (this.n > this.peakHeld) this.peakHeld = this.n;
   }
 
-  private pop(): FlowRecord {
+  private pop(): T {
     const { ts, sq, flows } = this;
     const top = flows[0]!;
     const n = --this.n;
@@ -416,7 +422,7 @@ export class StartOrderBuffer {
    * earliest start among flows still open; Infinity when none), then — if more than `maxHeld` are
    * still held — the earliest ones down to `maxHeld`.
    */
-  release(oldestLiveStart: number, emit: (f: FlowRecord) => void): void {
+  release(oldestLiveStart: number, emit: (f: T) => void): void {
     while (this.n > 0 && this.ts[0]! <= oldestLiveStart) emit(this.pop());
     while (this.n > this.maxHeld) {
       this.forcedReleases++;
@@ -425,7 +431,7 @@ export class StartOrderBuffer {
   }
 
   /** Release everything (end of input). */
-  drain(emit: (f: FlowRecord) => void): void {
+  drain(emit: (f: T) => void): void {
     while (this.n > 0) emit(this.pop());
   }
 }
