@@ -355,6 +355,16 @@ async function* readParquet(path: string, signal?: AbortSignal): AsyncGenerator<
     } catch (e) {
       throw new InputError('E_PARQUET', path, undefined, `not a readable Parquet file: ${(e as Error).message}`);
     }
+    // hyparquet starts reading a row group's earlier columns before it resolves a later column's
+    // schema path: a path missing from the schema (corrupt metadata) throws while those reads are
+    // in flight, and their rejections go unhandled (Node exits). Check every path up front (fuzz).
+    const known = new Set(metadata.schema.map((el) => el.name));
+    for (const rg of metadata.row_groups) {
+      for (const c of rg.columns) {
+        const bad = c.meta_data?.path_in_schema.find((part) => !known.has(part));
+        if (bad !== undefined) throw new InputError('E_PARQUET', path, undefined, `not a readable Parquet file: column chunk path "${bad}" is not in the schema (corrupt metadata)`);
+      }
+    }
     // Flat schemas (flowsift's, and most flow tables) are read column-wise and assembled here,
     // 2–3× faster than hyparquet's row objects; nested ones go through parquetReadObjects.
     const flat = metadata.schema.slice(1).every((el) => !el.num_children);
