@@ -2,10 +2,15 @@
  * Regression tests for crashes / unbounded allocations the fuzzer found. Each builds its hostile
  * input from a corpus file plus the described mutation, and checks the fixed behaviour.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/index.ts';
+import { runCli } from '../../src/cli/main.ts';
+import { readDataset } from '../../src/dataset/read.ts';
+import { InputError } from '../../src/errors.ts';
 import { caseFile, largestAllocDuring, MAX_SINGLE_ALLOC } from './harness.ts';
 import { put32, walkCapture } from './layout.ts';
 
@@ -101,5 +106,40 @@ describe('SIGINT while stdin is idle', () => {
     expect(r.packets).toBe(0);
     // Interrupted, not corrupt: no "empty input" error.
     expect(r.errors).toEqual([]);
+  });
+});
+
+describe('corrupt Parquet metadata', () => {
+  it('a column chunk path missing from the schema is an InputError, with no unhandled rejection (dataset fuzz case 15)', async () => {
+    // A flowsift Parquet file of zeek__http-methods.pcap; in its footer the schema name of the last
+    // column is changed (so the column chunk's path no longer resolves) and the first column's
+    // pages are overwritten (so the reads hyparquet starts before resolving that path reject).
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-rel-pq-'));
+    const out = join(dir, 'f.parquet');
+    expect(await runCli(['flows', new URL('../../../shared/corpus/pcap/zeek__http-methods.pcap', import.meta.url).pathname, '-o', out, '-q'], { stdout: new PassThrough(), stderr: new PassThrough() })).toBe(0);
+    const b = new Uint8Array(readFileSync(out));
+    const footerLen = b[b.length - 8]! | (b[b.length - 7]! << 8) | (b[b.length - 6]! << 16) | (b[b.length - 5]! << 24);
+    const footer = b.length - 8 - footerLen;
+    const name = Buffer.from('ip_version');
+    const at = Buffer.from(b).indexOf(name, footer);
+    expect(at).toBeGreaterThan(footer);
+    b[at] = 'j'.charCodeAt(0);
+    for (let i = 4; i < 200; i++) b[i] = (i * 37) & 0xff;
+    const path = join(dir, 'corrupt.parquet');
+    writeFileSync(path, b);
+    let unhandled = 0;
+    const onUnhandled = (): void => void unhandled++;
+    process.on('unhandledRejection', onUnhandled);
+    let err: unknown;
+    try {
+      for await (const _ of readDataset(path)) void _;
+    } catch (e) {
+      err = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('unhandledRejection', onUnhandled);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain(path);
+    expect(unhandled).toBe(0);
   });
 });
