@@ -150,11 +150,20 @@ export async function* readDataset(path: string, opts: { signal?: AbortSignal; s
     for (const part of datasetParts(path)) yield* readDataset(part, { signal: opts.signal });
     return;
   }
-  const format = await detectDatasetFormat(path);
-  if (format === 'kdd') yield* readKdd(path, { signal: opts.signal });
-  else if (format === 'parquet') yield* readParquet(path, opts.signal);
-  else if (format === 'jsonl') yield* readJsonl(path, opts.signal);
-  else yield* readCsv(path, opts.signal);
+  try {
+    const format = await detectDatasetFormat(path);
+    if (format === 'kdd') yield* readKdd(path, { signal: opts.signal });
+    else if (format === 'parquet') yield* readParquet(path, opts.signal);
+    else if (format === 'jsonl') yield* readJsonl(path, opts.signal);
+    else yield* readCsv(path, opts.signal);
+  } catch (e) {
+    // A corrupt or cut gzip stream surfaces as a zlib error: bad input (exit 3), not an internal error.
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new InputError('E_DATASET_GZIP', path, undefined, `gzip data corrupt or cut short (${(e as Error).message}); rows before the fault were read`);
+    }
+    throw e;
+  }
 }
 
 /**
