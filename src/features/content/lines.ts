@@ -9,7 +9,8 @@
  * ArrayBuffer, no string built per echoed keystroke), decoded once when the line completes.
  */
 
-export const MAX_LINE = 2048;
+/** Default longest line kept (longer lines are cut: rules look at line starts). */
+export const MAX_LINE = 1024;
 /** Chunks longer than this are searched with the native TypedArray indexOf. */
 const NATIVE_MIN = 48;
 
@@ -19,6 +20,8 @@ export interface LineOptions {
   /** Terminal input: CR ends a line (CR NUL / CR LF: the byte after CR is dropped if LF or NUL);
    *  BS/DEL erase a char, ^U/^C clear the line, other control bytes are dropped. */
   terminal?: boolean;
+  /** Longest line kept (default MAX_LINE); the rest of a longer line is dropped. */
+  maxLine?: number;
 }
 
 export class LineSplitter {
@@ -30,12 +33,14 @@ export class LineSplitter {
   private afterCr = false;
   private skipBytes = 0;
   private readonly terminal: boolean;
+  private readonly maxLine: number;
 
   constructor(
     private readonly onLine: (line: string) => void,
     opts: LineOptions = {},
   ) {
     this.terminal = opts.terminal ?? false;
+    this.maxLine = opts.maxLine ?? MAX_LINE;
   }
 
   /** Skip the next n raw bytes (a message body) before reading lines again. */
@@ -148,14 +153,14 @@ export class LineSplitter {
       } else if (b < 0x20 || b === 0x7f) {
         if (b === 0x08 || b === 0x7f) this.pend.pop();
         else if (b === 0x15 || b === 0x03) this.pend.length = 0;
-        else if (b === 0x09 && this.pend.length < MAX_LINE) this.pend.push(0x20);
-      } else if (this.pend.length < MAX_LINE) this.pend.push(b);
+        else if (b === 0x09 && this.pend.length < this.maxLine) this.pend.push(0x20);
+      } else if (this.pend.length < this.maxLine) this.pend.push(b);
     }
   }
 
   private append(buf: Uint8Array, s: number, e: number): void {
     const p = this.pend;
-    const room = MAX_LINE - p.length;
+    const room = this.maxLine - p.length;
     if (e - s > room) e = s + room;
     for (let k = s; k < e; k++) p.push(buf[k]!);
   }
@@ -177,7 +182,7 @@ export class LineSplitter {
 
   private emit(buf: Uint8Array, s: number, e: number): void {
     if (e > s && buf[e - 1] === 0x0d) e--;
-    if (e - s > MAX_LINE) e = s + MAX_LINE;
+    if (e - s > this.maxLine) e = s + this.maxLine;
     if (this.quiet && !(this.keepDot && e - s === 1 && buf[s] === 0x2e)) return;
     this.onLine(e === s ? '' : latin1Slice.call(buf, s, e));
   }

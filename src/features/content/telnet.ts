@@ -86,7 +86,8 @@ abstract class TerminalAnalyzer implements Analyzer {
   constructor(env: AnalyzerEnv) {
     this.session = new ShellSession(env.findings, env);
     this.client = new LineSplitter((l) => this.session.clientLine(l), { terminal: true });
-    this.server = new LineSplitter((l) => this.session.serverLine(l));
+    // Server output lines matter by their start (events) or when short (prompts): keep 512 bytes.
+    this.server = new LineSplitter((l) => this.session.serverLine(l), { maxLine: 512 });
   }
 
   abstract data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void;
