@@ -156,26 +156,34 @@ export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row 
   };
 }
 
-/** Numbers of a held flow, per slot (W doubles): the FlowRecord's numeric fields, then its content features. */
-const F_START = 0, F_END = 1, F_IPV = 2, F_PROTO = 3, F_SPORT = 4, F_DPORT = 5, F_VLAN = 6, F_ICMPT = 7, F_ICMPC = 8,
-  F_SBYTES = 9, F_DBYTES = 10, F_SPKTS = 11, F_DPKTS = 12, F_SIPB = 13, F_DIPB = 14, F_LAND = 15, F_WFRAG = 16,
-  F_URG = 17, F_INSPECTED = 18, F_HASCONTENT = 19, F_CONTENT = 20;
+/** Numbers of a held flow that need doubles (times, counters that may pass 2^31), per slot: W64. */
+const D_START = 0, D_END = 1, D_SBYTES = 2, D_DBYTES = 3, D_SPKTS = 4, D_DPKTS = 5, D_SIPB = 6, D_DIPB = 7;
+const W64 = 8;
+/** Small integers of a held flow, per slot (W32): then its content features. */
+const I_IPV = 0, I_PROTO = 1, I_SPORT = 2, I_DPORT = 3, I_VLAN = 4, I_ICMPT = 5, I_ICMPC = 6, I_LAND = 7, I_WFRAG = 8,
+  I_URG = 9, I_INSPECTED = 10, I_HASCONTENT = 11, I_CONTENT = 12;
 const CONTENT_KEYS = Object.keys(ZERO_CONTENT) as (keyof ContentFeatures)[];
-const W = F_CONTENT + CONTENT_KEYS.length;
+const W32 = I_CONTENT + CONTENT_KEYS.length;
 /** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason. */
 const S = 9;
 /** Own keys of a FlowRecord the store can rebuild (without / with `content`); anything else is held as the object itself. */
 const RECORD_KEYS = 28;
 
+function fitsInt32(v: number): boolean {
+  return (v | 0) === v;
+}
+
 /**
- * Finished flows waiting for start order, kept compactly: numbers in one Float64Array, strings in
- * one array, a slot per flow (slots reused). The FlowRecord objects die young instead of being held
- * for seconds of packet time (tens of thousands of them on a large capture): holding them cost
- * scavenges copying them, promotion, and old-space growth (peak RSS) proportional to the capture.
- * A record with fields the store does not know (a plugin's own) is held as the object itself.
+ * Finished flows waiting for start order, kept compactly: numbers in typed arrays, strings in one
+ * array, a slot per flow (slots reused, capacity grown by half). The FlowRecord objects die young
+ * instead of being held for seconds of packet time (tens of thousands of them on a large capture):
+ * holding them cost scavenges copying them, promotion, and old-space growth (peak RSS) proportional
+ * to the capture. A record with fields the store does not know (a plugin's own) or values that do
+ * not fit its arrays is held as the object itself.
  */
 class HeldFlows {
-  private num = new Float64Array(1024 * W);
+  private f64 = new Float64Array(1024 * W64);
+  private i32 = new Int32Array(1024 * W32);
   private str: (string | undefined)[] = new Array<string | undefined>(1024 * S);
   private obj: (FlowRecord | undefined)[] = [];
   private free: number[] = [];
@@ -185,53 +193,68 @@ class HeldFlows {
   private slot(): number {
     if (this.free.length > 0) return this.free.pop()!;
     if (this.next === this.cap) {
-      const num = new Float64Array(this.cap * 2 * W);
-      num.set(this.num);
-      this.num = num;
-      this.str.length = this.cap * 2 * S;
-      this.cap *= 2;
+      const cap = Math.ceil(this.cap * 1.5);
+      const f64 = new Float64Array(cap * W64);
+      f64.set(this.f64);
+      this.f64 = f64;
+      const i32 = new Int32Array(cap * W32);
+      i32.set(this.i32);
+      this.i32 = i32;
+      this.str.length = cap * S;
+      this.cap = cap;
     }
     return this.next++;
   }
 
-  put(f: FlowRecord): number {
+  /** Whether the store can hold `f` field for field. */
+  private fits(f: FlowRecord): boolean {
     const c = f.content;
     let keys = 0;
     for (const _ in f) keys++;
-    let ok = keys === (c !== undefined ? RECORD_KEYS + 1 : RECORD_KEYS);
-    if (ok && c !== undefined) {
-      let ck = 0;
-      for (const _ in c) ck++;
-      ok = ck === CONTENT_KEYS.length;
-    }
+    if (keys !== (c !== undefined ? RECORD_KEYS + 1 : RECORD_KEYS)) return false;
+    if (!(fitsInt32(f.ipVersion) && fitsInt32(f.proto) && fitsInt32(f.srcPort) && fitsInt32(f.dstPort) && fitsInt32(f.vlan) &&
+      fitsInt32(f.icmpType) && fitsInt32(f.icmpCode) && fitsInt32(f.land) && fitsInt32(f.wrongFragment) && fitsInt32(f.urgent) &&
+      typeof f.payloadInspected === 'boolean')) return false;
+    if (c === undefined) return true;
+    let ck = 0;
+    for (const _ in c) ck++;
+    if (ck !== CONTENT_KEYS.length) return false;
+    for (let k = 0; k < CONTENT_KEYS.length; k++) if (!fitsInt32(c[CONTENT_KEYS[k]!])) return false;
+    return true;
+  }
+
+  put(f: FlowRecord): number {
     const i = this.slot();
-    if (!ok) {
+    if (!this.fits(f)) {
       this.obj[i] = f;
       return i;
     }
-    const num = this.num;
-    const o = i * W;
-    num[o + F_START] = f.startTs;
-    num[o + F_END] = f.endTs;
-    num[o + F_IPV] = f.ipVersion;
-    num[o + F_PROTO] = f.proto;
-    num[o + F_SPORT] = f.srcPort;
-    num[o + F_DPORT] = f.dstPort;
-    num[o + F_VLAN] = f.vlan;
-    num[o + F_ICMPT] = f.icmpType;
-    num[o + F_ICMPC] = f.icmpCode;
-    num[o + F_SBYTES] = f.srcBytes;
-    num[o + F_DBYTES] = f.dstBytes;
-    num[o + F_SPKTS] = f.srcPkts;
-    num[o + F_DPKTS] = f.dstPkts;
-    num[o + F_SIPB] = f.srcIpBytes;
-    num[o + F_DIPB] = f.dstIpBytes;
-    num[o + F_LAND] = f.land;
-    num[o + F_WFRAG] = f.wrongFragment;
-    num[o + F_URG] = f.urgent;
-    num[o + F_INSPECTED] = f.payloadInspected ? 1 : 0;
-    num[o + F_HASCONTENT] = c !== undefined ? 1 : 0;
-    if (c !== undefined) for (let k = 0; k < CONTENT_KEYS.length; k++) num[o + F_CONTENT + k] = c[CONTENT_KEYS[k]!];
+    const d = this.f64;
+    const o = i * W64;
+    d[o + D_START] = f.startTs;
+    d[o + D_END] = f.endTs;
+    d[o + D_SBYTES] = f.srcBytes;
+    d[o + D_DBYTES] = f.dstBytes;
+    d[o + D_SPKTS] = f.srcPkts;
+    d[o + D_DPKTS] = f.dstPkts;
+    d[o + D_SIPB] = f.srcIpBytes;
+    d[o + D_DIPB] = f.dstIpBytes;
+    const n = this.i32;
+    const p = i * W32;
+    n[p + I_IPV] = f.ipVersion;
+    n[p + I_PROTO] = f.proto;
+    n[p + I_SPORT] = f.srcPort;
+    n[p + I_DPORT] = f.dstPort;
+    n[p + I_VLAN] = f.vlan;
+    n[p + I_ICMPT] = f.icmpType;
+    n[p + I_ICMPC] = f.icmpCode;
+    n[p + I_LAND] = f.land;
+    n[p + I_WFRAG] = f.wrongFragment;
+    n[p + I_URG] = f.urgent;
+    n[p + I_INSPECTED] = f.payloadInspected ? 1 : 0;
+    const c = f.content;
+    n[p + I_HASCONTENT] = c !== undefined ? 1 : 0;
+    if (c !== undefined) for (let k = 0; k < CONTENT_KEYS.length; k++) n[p + I_CONTENT + k] = c[CONTENT_KEYS[k]!];
     const str = this.str;
     const q = i * S;
     str[q] = f.uid;
@@ -254,43 +277,45 @@ class HeldFlows {
       this.obj[i] = undefined;
       return held;
     }
-    const num = this.num;
-    const o = i * W;
+    const d = this.f64;
+    const o = i * W64;
+    const n = this.i32;
+    const p = i * W32;
     const str = this.str;
     const q = i * S;
     const f: FlowRecord = {
       uid: str[q]!,
       communityId: str[q + 1]!,
-      startTs: num[o + F_START]!,
-      endTs: num[o + F_END]!,
-      ipVersion: num[o + F_IPV] as 4 | 6,
-      proto: num[o + F_PROTO]!,
+      startTs: d[o + D_START]!,
+      endTs: d[o + D_END]!,
+      ipVersion: n[p + I_IPV] as 4 | 6,
+      proto: n[p + I_PROTO]!,
       protocolType: str[q + 5] as FlowRecord['protocolType'],
       srcIp: str[q + 2]!,
       dstIp: str[q + 3]!,
-      srcPort: num[o + F_SPORT]!,
-      dstPort: num[o + F_DPORT]!,
-      vlan: num[o + F_VLAN]!,
-      icmpType: num[o + F_ICMPT]!,
-      icmpCode: num[o + F_ICMPC]!,
+      srcPort: n[p + I_SPORT]!,
+      dstPort: n[p + I_DPORT]!,
+      vlan: n[p + I_VLAN]!,
+      icmpType: n[p + I_ICMPT]!,
+      icmpCode: n[p + I_ICMPC]!,
       flag: str[q + 6] as FlowRecord['flag'],
       connState: str[q + 7] as FlowRecord['connState'],
       history: str[q + 4]!,
       endReason: str[q + 8] as FlowRecord['endReason'],
-      srcBytes: num[o + F_SBYTES]!,
-      dstBytes: num[o + F_DBYTES]!,
-      srcPkts: num[o + F_SPKTS]!,
-      dstPkts: num[o + F_DPKTS]!,
-      srcIpBytes: num[o + F_SIPB]!,
-      dstIpBytes: num[o + F_DIPB]!,
-      land: num[o + F_LAND] as 0 | 1,
-      wrongFragment: num[o + F_WFRAG]!,
-      urgent: num[o + F_URG]!,
-      payloadInspected: num[o + F_INSPECTED] === 1,
+      srcBytes: d[o + D_SBYTES]!,
+      dstBytes: d[o + D_DBYTES]!,
+      srcPkts: d[o + D_SPKTS]!,
+      dstPkts: d[o + D_DPKTS]!,
+      srcIpBytes: d[o + D_SIPB]!,
+      dstIpBytes: d[o + D_DIPB]!,
+      land: n[p + I_LAND] as 0 | 1,
+      wrongFragment: n[p + I_WFRAG]!,
+      urgent: n[p + I_URG]!,
+      payloadInspected: n[p + I_INSPECTED] === 1,
     };
-    if (num[o + F_HASCONTENT] === 1) {
+    if (n[p + I_HASCONTENT] === 1) {
       const c = {} as Record<keyof ContentFeatures, number>;
-      for (let k = 0; k < CONTENT_KEYS.length; k++) c[CONTENT_KEYS[k]!] = num[o + F_CONTENT + k]!;
+      for (let k = 0; k < CONTENT_KEYS.length; k++) c[CONTENT_KEYS[k]!] = n[p + I_CONTENT + k]!;
       f.content = c as ContentFeatures;
     }
     str.fill(undefined, q, q + S);
