@@ -68,6 +68,14 @@ describe('fuzz regressions (large files)', () => {
   });
 });
 
+/** Race a read against 3 s; the read's report, or 'hang'. The stdin stream is destroyed after. */
+async function withinTimeout(read: ReturnType<typeof readCaptures>, stdin: PassThrough): Promise<Awaited<ReturnType<typeof readCaptures>> | 'hang'> {
+  const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 3000).unref());
+  const r = await Promise.race([read, timeout]);
+  stdin.destroy();
+  return r;
+}
+
 describe('SIGINT while stdin is idle', () => {
   it('an abort ends a read blocked on an open, quiet stdin (no wait for more data or EOF)', async () => {
     // `producer | flowsift flows -` where the producer goes quiet: the first 100 records of
@@ -81,9 +89,7 @@ describe('SIGINT while stdin is idle', () => {
     const read = readCaptures(['-'], () => {
       if (++n === 100) setTimeout(() => ac.abort(), 50);
     }, { stdin, signal: ac.signal });
-    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 3000).unref());
-    const r = await Promise.race([read, timeout]);
-    stdin.destroy();
+    const r = await withinTimeout(read, stdin);
     expect(r).not.toBe('hang');
     if (r === 'hang') return;
     expect(r.aborted).toBe(true);
@@ -96,10 +102,7 @@ describe('SIGINT while stdin is idle', () => {
     const stdin = new PassThrough();
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    const read = readCaptures(['-'], () => {}, { stdin, signal: ac.signal });
-    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 3000).unref());
-    const r = await Promise.race([read, timeout]);
-    stdin.destroy();
+    const r = await withinTimeout(readCaptures(['-'], () => {}, { stdin, signal: ac.signal }), stdin);
     expect(r).not.toBe('hang');
     if (r === 'hang') return;
     expect(r.aborted).toBe(true);
