@@ -10,8 +10,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { loadCorpus, makeCase } from '../test/reliability/mutate.ts';
+import { FuzzRunner } from '../test/reliability/runner.ts';
 
 const argv = process.argv.slice(2);
 function arg(name: string, dflt: number): number {
@@ -32,17 +32,6 @@ const budget = arg('budget', 2000);
 const only = argv.includes('--case') ? arg('case', 0) : -1;
 const outDir = join(tmpdir(), 'flowsift-fuzz');
 
-interface Result {
-  index: number;
-  op: string;
-  source: string;
-  detail: string;
-  failures: string[];
-  ms: number;
-  packets: number;
-  peakExtra: number;
-}
-
 if (only >= 0) {
   const { runCase } = await import('../test/reliability/harness.ts');
   const { cleanCorpusFiles } = await import('../test/reliability/corpus-baseline.ts');
@@ -55,68 +44,14 @@ if (only >= 0) {
   process.exit(out.failures.length ? 1 : 0);
 }
 
-const WORKER = new URL('../test/reliability/fuzz-worker.mjs', import.meta.url);
-let worker!: Worker;
-let pending: { index: number; resolve: (r: Result | null) => void } | null = null;
-let dead: Error | null = null;
-let ready: Promise<void> = Promise.resolve();
-
-/** Start a worker and wait until it has loaded the corpus and the pipeline (a load failure is fatal, not a case crash). */
-function spawn(): Promise<void> {
-  dead = null;
-  worker = new Worker(WORKER, { workerData: { seed, budget }, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
-  ready = new Promise<void>((resolve) => {
-    let up = false;
-    worker.on('message', (r: Result | 'ready') => {
-      if (r === 'ready') {
-        up = true;
-        resolve();
-        return;
-      }
-      const p = pending;
-      pending = null;
-      p?.resolve(r);
-    });
-    worker.on('error', (e) => {
-      if (!up) {
-        console.error(`fuzz: the worker failed to load the pipeline: ${e.stack ?? e.message}`);
-        process.exit(1);
-      }
-      dead = e;
-      const p = pending;
-      pending = null;
-      p?.resolve(null);
-    });
-  });
-  return ready;
-}
-
-async function run(index: number): Promise<{ r: Result | null; hang: boolean; crash?: string }> {
-  await ready;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      pending = null;
-      void worker.terminate();
-      void spawn();
-      resolve({ r: null, hang: true });
-    }, budget * 5 + 5000);
-    pending = {
-      index,
-      resolve: (r) => {
-        clearTimeout(timer);
-        if (r === null) {
-          const why = `worker died: ${dead?.stack ?? dead?.message ?? 'unknown'}`;
-          void spawn();
-          resolve({ r: null, hang: false, crash: why });
-        } else resolve({ r, hang: false });
-      },
-    };
-    worker.postMessage(index);
-  });
-}
-
 const corpus = loadCorpus();
-await spawn();
+const runner = new FuzzRunner(seed, budget);
+try {
+  await runner.start();
+} catch (e) {
+  console.error(`fuzz: ${(e as Error).message}`);
+  process.exit(1);
+}
 mkdirSync(outDir, { recursive: true });
 let crashes = 0;
 let hangs = 0;
@@ -127,7 +62,7 @@ let maxMs = 0;
 let slowest = '';
 let maxMem = 0;
 for (let i = from; i < from + cases; i++) {
-  const { r, hang, crash } = await run(i);
+  const { r, hang, crash } = await runner.run(i);
   let kind = '';
   let why = '';
   if (hang) { hangs++; kind = 'hang'; why = `no answer within ${budget * 5 + 5000} ms`; }
@@ -156,7 +91,7 @@ for (let i = from; i < from + cases; i++) {
   }
   if ((i - from + 1) % 1000 === 0) console.error(`… ${i - from + 1}/${cases} cases, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-await worker.terminate();
+await runner.stop();
 const secs = (performance.now() - t0) / 1000;
 console.log(`cases ${cases} (seed ${seed}, from ${from}) in ${secs.toFixed(1)} s: crashes ${crashes}, hangs ${hangs}, contract failures ${contract}; slowest case ${maxMs.toFixed(0)} ms (${slowest}); peak extra array-buffer memory ${(maxMem / 2 ** 20).toFixed(1)} MiB`);
 console.log(`ops: ${[...byOp].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);

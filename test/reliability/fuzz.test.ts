@@ -12,13 +12,15 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { cleanCorpusFiles } from './corpus-baseline.ts';
-import { runCase, runPipeline, caseFile } from './harness.ts';
+import { runPipeline, caseFile } from './harness.ts';
+import { FuzzRunner } from './runner.ts';
 import { loadCorpus, makeCase } from './mutate.ts';
 
 const SEED = 20261120;
 const CASES = 2000;
 // Per-case hang budget: generous because CI runs other test files on the same 2 cores (the slowest case takes ~0.8 s alone).
 const BUDGET_MS = 5000;
+const WATCHDOG_MS = 30_000;
 
 describe('capture fuzzing (fixed seed)', () => {
   const corpus = loadCorpus();
@@ -27,27 +29,55 @@ describe('capture fuzzing (fixed seed)', () => {
     const clean = await cleanCorpusFiles(corpus);
     // The reader must read the untouched corpus completely, or truncation checks would be vacuous.
     expect(clean.size).toBeGreaterThanOrEqual(60);
+    // Cases run in a worker under a watchdog, so a busy loop is a named hang, not a test timeout.
+    const runner = new FuzzRunner(SEED, BUDGET_MS, WATCHDOG_MS);
+    await runner.start();
     const failures: string[] = [];
     const ops = new Map<string, number>();
     let packets = 0;
     let flows = 0;
     let faults = 0;
     const t0 = performance.now();
-    for (let i = 0; i < CASES; i++) {
-      const c = makeCase(corpus, SEED, i);
-      const out = await runCase(c, BUDGET_MS, clean);
-      ops.set(c.op, (ops.get(c.op) ?? 0) + 1);
-      packets += out.packets;
-      flows += out.flows;
-      if (out.errors > 0 || out.warnings > 0) faults++;
-      if (out.failures.length) failures.push(`case ${i} (${c.op} on ${c.source || 'synthetic'}: ${c.detail}): ${out.failures.join(' | ')} — reproduce: npx tsx scripts/fuzz.ts --seed ${SEED} --case ${i}`);
+    try {
+      for (let i = 0; i < CASES; i++) {
+        const { r, hang, crash } = await runner.run(i);
+        const what = (): string => {
+          const c = makeCase(corpus, SEED, i);
+          return `case ${i} (${c.op} on ${c.source || 'synthetic'}: ${c.detail})`;
+        };
+        const repro = `reproduce: npx tsx scripts/fuzz.ts --seed ${SEED} --case ${i}`;
+        if (hang) failures.push(`${what()}: hang (no answer in ${WATCHDOG_MS} ms) — ${repro}`);
+        else if (crash) failures.push(`${what()}: ${crash} — ${repro}`);
+        if (!r) continue;
+        ops.set(r.op, (ops.get(r.op) ?? 0) + 1);
+        packets += r.packets;
+        flows += r.flows;
+        if (r.errors > 0 || r.warnings > 0) faults++;
+        if (r.failures.length) failures.push(`${what()}: ${r.failures.join(' | ')} — ${repro}`);
+      }
+    } finally {
+      await runner.stop();
     }
     const secs = (performance.now() - t0) / 1000;
-    console.log(`fuzz: ${CASES} cases (seed ${SEED}) in ${secs.toFixed(1)} s, ${packets} packets read, ${flows} flows, ${faults} cases reported a fault, ${failures.length} contract failures; ops: ${[...ops].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`fuzz: ${CASES} cases (seed ${SEED}) in ${secs.toFixed(1)} s, ${packets} packets read, ${flows} flows, ${faults} cases reported a fault, ${failures.length} failures (crashes, hangs, contract); ops: ${[...ops].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     expect(failures).toEqual([]);
     // Every class of hostile input named in issue 7 was actually generated.
     for (const op of ['trunc-boundary', 'trunc-random', 'trunc-inside', 'bitflip', 'pcap-caplen', 'ng-blocklen', 'ng-trailer', 'ng-insert', 'ng-option-len', 'linktype', 'ipv4-ihl', 'tcp-doff', 'ipv6-ext-loop', 'ipv6-ext-overrun', 'frag-flood', 'gzip-cut', 'tcp-seq', 'payload', 'big-length', 'vlan-chain', 'mpls-chain']) {
       expect(ops.get(op) ?? 0, op).toBeGreaterThan(0);
+    }
+  });
+
+  it('the watchdog names a case that never answers, replaces the worker and goes on', async () => {
+    const runner = new FuzzRunner(SEED, 500, 1500);
+    await runner.start();
+    try {
+      const stuck = await runner.run(-1); // the worker's self-test index: a busy loop
+      expect(stuck.hang).toBe(true);
+      const next = await runner.run(0);
+      expect(next.hang).toBe(false);
+      expect(next.r?.index).toBe(0);
+    } finally {
+      await runner.stop();
     }
   });
 
