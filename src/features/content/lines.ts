@@ -14,6 +14,14 @@ export const MAX_LINE = 1024;
 /** Chunks longer than this are searched with the native TypedArray indexOf. */
 const NATIVE_MIN = 48;
 
+/**
+ * A plain Uint8Array view of buf[off, off + n). Not `subarray`: on a Node Buffer (what capture
+ * readers hand out) that builds another Buffer and its indexOf is Node's slower JS wrapper.
+ */
+export function plainView(buf: Uint8Array, off: number, n: number): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + off, n);
+}
+
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 export interface LineOptions {
@@ -72,7 +80,7 @@ export class LineSplitter {
     }
     const end = off + n;
     // Long chunks are searched natively (TypedArray indexOf) through one view of the chunk.
-    const view = n > NATIVE_MIN ? buf.subarray(off, end) : null;
+    const view = n > NATIVE_MIN ? plainView(buf, off, n) : null;
     let i = off;
     while (i < end) {
       if (this.skipBytes > 0) {
