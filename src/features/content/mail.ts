@@ -81,19 +81,60 @@ export class ImapAnalyzer extends LineAnalyzer {
   }
 }
 
+/** End of a message body (RFC 5321 §4.1.1.4); LF-only clients send `\n.\n`. */
+const DATA_END = Buffer.from('\r\n.\r\n');
+const DATA_END_LF = Buffer.from('\n.\n');
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, needle: Uint8Array, from?: number) => number;
+
 export class SmtpAnalyzer extends LineAnalyzer {
   private awaiting = false;
   private inData = false;
   private dataPending = false;
+  /** Last bytes of the body so far (a terminator may straddle two segments). */
+  private readonly tail = new Uint8Array(8);
+  private tailLen = 0;
+
+  override data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
+    if (fromOrig && this.inData) {
+      // The message body is not read line by line: one native search for its terminator.
+      const end = this.bodyEnd(buf, off, len);
+      if (end < 0) return;
+      this.inData = false;
+      off += end;
+      len -= end;
+      if (len <= 0) return;
+    }
+    super.data(fromOrig, buf, off, len);
+  }
+
+  /** Bytes of buf[off, off+len) up to and including the body terminator, or -1 when not in it. */
+  private bodyEnd(buf: Uint8Array, off: number, len: number): number {
+    // Terminator across the previous segment and this one: search tail + the first 4 bytes.
+    const k = Math.min(len, 4);
+    const joint = new Uint8Array(this.tailLen + k);
+    joint.set(this.tail.subarray(0, this.tailLen));
+    for (let i = 0; i < k; i++) joint[this.tailLen + i] = buf[off + i]!;
+    for (const t of [DATA_END, DATA_END_LF]) {
+      const at = indexOf.call(joint, t);
+      if (at >= 0 && at + t.length > this.tailLen) return at + t.length - this.tailLen;
+    }
+    const view = new Uint8Array(buf.buffer, buf.byteOffset + off, len);
+    let best = -1;
+    for (const t of [DATA_END, DATA_END_LF]) {
+      const at = indexOf.call(view, t);
+      if (at >= 0 && (best < 0 || at + t.length < best)) best = at + t.length;
+    }
+    if (best >= 0) return best;
+    // Keep the last 4 bytes (with what came before when this segment is shorter).
+    const keep = new Uint8Array(Math.min(4, this.tailLen + len));
+    const all = joint.length >= keep.length && len <= 4 ? joint : view;
+    keep.set(all.subarray(all.length - keep.length));
+    this.tail.set(keep);
+    this.tailLen = keep.length;
+    return -1;
+  }
 
   protected clientLine(line: string): void {
-    if (this.inData) {
-      if (line === '.') {
-        this.inData = false;
-        this.client.quiet = false;
-      }
-      return;
-    }
     const verb = (/^\S+/.exec(line)?.[0] ?? '').toUpperCase();
     if (verb === 'AUTH') this.awaiting = true;
     else if (verb === 'DATA') this.dataPending = true;
@@ -107,10 +148,10 @@ export class SmtpAnalyzer extends LineAnalyzer {
       this.dataPending = false;
       // 354: the client now sends the message; pipelined clients may already have.
       if (code === '354') {
-        // The message body: lines are delimited but not decoded, except the final ".".
+        // The message body follows; the CRLF that ended the DATA command starts a terminator.
         this.inData = true;
-        this.client.quiet = true;
-        this.client.keepDot = true;
+        this.tail.set([0x0d, 0x0a]);
+        this.tailLen = 2;
       }
     }
     if (!this.awaiting || line[3] === '-') return;

@@ -179,6 +179,26 @@ describe('crafted sessions through the whole pipeline', () => {
     expect(content(r[0]!)).toEqual(expected({ num_failed_logins: 1, hot: 2 }));
   });
 
+  it('SMTP: a body terminator split across segments ends the body; commands after it count again', async () => {
+    const steps: Step[] = [
+      { from: 's', data: '220 mail.example ESMTP\r\n' },
+      { from: 'c', data: 'MAIL FROM:<a@b.example>\r\n' }, { from: 's', data: '250 ok\r\n' },
+      { from: 'c', data: 'RCPT TO:<c@d.example>\r\n' }, { from: 's', data: '250 ok\r\n' },
+      { from: 'c', data: 'DATA\r\n' }, { from: 's', data: '354 go ahead\r\n' },
+      { from: 'c', data: 'Subject: y\r\n\r\nWIZ\r\n.x\r\n' }, // body (a "WIZ" line, a dot-stuffed line): ignored
+      { from: 'c', data: 'KILL\r\n.' }, // still body; the terminator starts here …
+      { from: 'c', data: '\r\nDEBUG\r\n' }, // … and ends here; DEBUG is a command again: hot_smtp_debug (hot 1)
+      { from: 's', data: '250 queued\r\n200 Debug set\r\n' },
+      { from: 'c', data: 'MAIL FROM:<a@b.example>\r\n' }, { from: 's', data: '250 ok\r\n' },
+      { from: 'c', data: 'RCPT TO:<c@d.example>\r\n' }, { from: 's', data: '250 ok\r\n' },
+      { from: 'c', data: 'DATA\r\n' }, { from: 's', data: '354 go ahead\r\n' },
+      { from: 'c', data: '.\r\nWIZ\r\n' }, // an empty message, then WIZ: hot_smtp_debug (hot 2)
+      { from: 's', data: '250 queued\r\n' },
+    ];
+    const r = await rows([pcapFile(sessionFrames({ sport: 25, cport: 40002 }, steps))]);
+    expect(content(r[0]!)).toEqual(expected({ hot: 2 }));
+  });
+
   it('FTP as root: 530 then 230, uploads, /etc/passwd, traversal, SITE EXEC, a command from the server', async () => {
     const steps: Step[] = [
       { from: 's', data: '220 ftp ready\r\n' },
