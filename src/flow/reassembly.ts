@@ -111,6 +111,24 @@ export class TcpStream {
     if (len > 0) this.accept(seq >>> 0, buf, off, len);
   }
 
+  /**
+   * Fast path for the common case: the segment (no SYN) starts exactly at the next expected byte
+   * and nothing is held. Accounts for it and returns how many of its bytes the caller should hand
+   * to the consumer itself, straight from the packet (0 past the byte bound); -1 = use segment().
+   */
+  inOrder(seq: number, flags: number, len: number): number {
+    if (this.state !== OPEN || seq !== this.next || (flags & TCP.SYN) !== 0 || (this.pending !== null && this.pending.length > 0)) return -1;
+    this.next = (this.next + len) >>> 0;
+    const room = this.maxBytes - this.delivered;
+    const n = len < room ? len : room;
+    this.delivered += n;
+    if (this.delivered >= this.maxBytes) {
+      if (len > n) this.truncated = true;
+      this.release();
+    }
+    return n;
+  }
+
   /** The flow ended: deliver what is held, skipping the holes, and release the buffers. */
   end(): void {
     if (this.state === DONE) return;

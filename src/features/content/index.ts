@@ -140,8 +140,14 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
       } else if (st === SKIP) return;
       const stream = fromOrig ? st.orig! : st.resp!;
       if (stream.finished) return;
-      st.fromOrig = fromOrig;
-      stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+      const n = stream.inOrder(pkt.seq, pkt.tcpFlags, len);
+      if (n > 0) {
+        st.bytes += n;
+        st.analyzer!.data(fromOrig, pkt.buf, pkt.payloadOffset, n);
+      } else if (n < 0) {
+        st.fromOrig = fromOrig;
+        stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+      }
       if (st.analyzer!.done) {
         st.fromOrig = true;
         st.orig!.end();

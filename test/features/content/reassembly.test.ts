@@ -134,6 +134,24 @@ describe('TcpStream reassembly', () => {
     expect(c.out).toBe('abcdefghij');
   });
 
+  it('inOrder() takes exactly the next in-order segment, and defers to segment() otherwise', () => {
+    const c = collector({ maxBytes: 12 });
+    c.stream.segment(100, TCP.SYN, new Uint8Array(0), 0, 0);
+    expect(c.stream.inOrder(101, TCP.ACK, 5)).toBe(5); // in order: the caller delivers 5 bytes
+    expect(c.stream.inOrder(110, TCP.ACK, 3)).toBe(-1); // ahead: general path
+    c.seg(110, 'zzz'); // held
+    expect(c.stream.inOrder(106, TCP.ACK, 4)).toBe(-1); // something is held: general path
+    c.seg(106, 'yyyy'); // fills the hole: 'yyyy' + 'zzz' delivered (7 more → 12 = the bound)
+    expect(c.out).toBe('yyyyzzz');
+    expect(c.stream.finished).toBe(true);
+    expect(c.stream.inOrder(113, TCP.ACK, 4)).toBe(-1);
+    const d = collector({ maxBytes: 4 });
+    d.seg(0, 'ab');
+    expect(d.stream.inOrder(2, TCP.ACK, 5)).toBe(2); // only 2 bytes left under the bound
+    expect(d.stream.truncated).toBe(true);
+    expect(d.stream.finished).toBe(true);
+  });
+
   it('reassembles any segmentation, order and duplication of a stream (property)', () => {
     fc.assert(
       fc.property(
