@@ -1,7 +1,7 @@
 /**
  * The content-feature rules (KDD features 10–22): ONE list that the analyzers fire by id and that
  * renders the README table (`renderRulesTable`, kept in sync by test/features/content/readme.test.ts
- * and written by `npx tsx scripts/gen-content-rules.ts`).
+ * and written by `npx tsx scripts/gen-readme.ts`).
  *
  * A rule's effects are applied each time it fires: `+1` adds one to a count, `=1` sets a 0/1 flag.
  */

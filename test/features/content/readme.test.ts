@@ -23,7 +23,7 @@ function rows(): string[][] {
 }
 
 describe('README content-rule table', () => {
-  it('is exactly what the rule list renders (run `npx tsx scripts/gen-content-rules.ts` after changing rules)', () => {
+  it('is exactly what the rule list renders (run `npx tsx scripts/gen-readme.ts` after changing rules)', () => {
     expect(section()).toBe(renderReadmeSection().trim());
   });
 
