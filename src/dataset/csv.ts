@@ -178,6 +178,29 @@ export function flushLines(lb: LineBuffer, sink: TextSink): void | Promise<void>
 }
 
 /**
+ * Shared tail of the line-oriented writers (CSV, JSON Lines, KDD): rows are built as bytes in one
+ * LineBuffer and handed to the sink in batches; close() flushes and commits, abort() drops the rest.
+ */
+export abstract class LineWriter implements DatasetWriter {
+  protected rows = 0;
+  protected readonly lb = new LineBuffer();
+  constructor(protected readonly sink: TextSink) {}
+
+  abstract write(row: Row): void | Promise<void>;
+
+  async close(): Promise<number> {
+    await flushLines(this.lb, this.sink);
+    await this.sink.close();
+    return this.rows;
+  }
+
+  abort(): Promise<void> {
+    this.lb.take();
+    return this.sink.abort();
+  }
+}
+
+/**
  * A compiled reader of a row's column values into `out` (column order): one constant-key property
  * load per column, so V8 keeps each load site monomorphic for rows of one shape (a keyed load by a
  * variable name, or Object.values plus a key check, cost more than formatting the field).
@@ -188,17 +211,16 @@ export function compileValues(names: readonly string[]): (row: Row, out: Row[str
   return new Function('row', 'out', body) as (row: Row, out: Row[string][]) => void;
 }
 
-export class CsvWriter implements DatasetWriter {
-  private rows = 0;
+export class CsvWriter extends LineWriter {
   private headerDone = false;
   private readonly names: string[];
   /** Per column: printed with at most 6 decimals (seconds and fractions). */
   private readonly micro: boolean[];
   private readonly values: Row[string][];
   private readonly read: (row: Row, out: Row[string][]) => void;
-  private readonly lb = new LineBuffer();
 
-  constructor(private readonly sink: TextSink, columns: readonly ColumnDef[], private readonly opts: { header?: boolean } = {}) {
+  constructor(sink: TextSink, columns: readonly ColumnDef[], private readonly opts: { header?: boolean } = {}) {
+    super(sink);
     this.names = columns.map((c) => c.name);
     this.micro = columns.map((c) => (c.unit === 'fraction' || c.unit === 's') && (c.type === 'float' || c.type === 'timestamp'));
     this.values = new Array<Row[string]>(columns.length).fill(null);
@@ -233,16 +255,9 @@ export class CsvWriter implements DatasetWriter {
     if (lb.full) return flushLines(lb, this.sink);
   }
 
-  async close(): Promise<number> {
+  override close(): Promise<number> {
     if (!this.headerDone) this.header();
-    await flushLines(this.lb, this.sink);
-    await this.sink.close();
-    return this.rows;
-  }
-
-  abort(): Promise<void> {
-    this.lb.take();
-    return this.sink.abort();
+    return super.close();
   }
 }
 

@@ -3,9 +3,9 @@
  * from a row are null, non-finite numbers are null. Keys of the row that are not columns are kept
  * after the columns (e.g. a `label` added by a caller).
  */
-import type { ColumnDef, DatasetWriter, Row } from './types.ts';
+import type { ColumnDef, Row } from './types.ts';
 import type { TextSink } from './output.ts';
-import { LineBuffer, compileValues, flushLines } from './csv.ts';
+import { LineBuffer, LineWriter, compileValues, flushLines } from './csv.ts';
 
 /**
  * The JSON text of `v` exactly as JSON.stringify writes it, appended as bytes: integers digit by
@@ -33,8 +33,7 @@ function jsonValue(lb: LineBuffer, v: Row[string] | undefined): void {
   else lb.text('null');
 }
 
-export class JsonlWriter implements DatasetWriter {
-  private rows = 0;
+export class JsonlWriter extends LineWriter {
   private readonly names: string[];
   private readonly nameSet: Set<string>;
   /** `{"name":` / `,"name":` per column, as UTF-8 bytes: column i is keyBytes[keyAt[i] .. keyAt[i + 1]). */
@@ -42,9 +41,9 @@ export class JsonlWriter implements DatasetWriter {
   private readonly keyAt: Int32Array;
   private readonly values: Row[string][];
   private readonly read: (row: Row, out: Row[string][]) => void;
-  private readonly lb = new LineBuffer();
 
-  constructor(private readonly sink: TextSink, columns: readonly ColumnDef[]) {
+  constructor(sink: TextSink, columns: readonly ColumnDef[]) {
+    super(sink);
     this.names = columns.map((c) => c.name);
     this.nameSet = new Set(this.names);
     const keys = this.names.map((n, i) => Buffer.from((i === 0 ? '{' : ',') + JSON.stringify(n) + ':', 'utf8'));
@@ -92,14 +91,4 @@ export class JsonlWriter implements DatasetWriter {
     if (lb.full) return flushLines(lb, this.sink);
   }
 
-  async close(): Promise<number> {
-    await flushLines(this.lb, this.sink);
-    await this.sink.close();
-    return this.rows;
-  }
-
-  abort(): Promise<void> {
-    this.lb.take();
-    return this.sink.abort();
-  }
 }

@@ -13,10 +13,10 @@
  *   placeholder) are appended: 43 columns, exactly NSL-KDD's layout, so every NSL-KDD reader
  *   (including src/dataset/kdd.ts) loads it.
  */
-import type { DatasetWriter, Row } from './types.ts';
+import type { Row } from './types.ts';
 import type { TextSink } from './output.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
-import { LineBuffer, compileValues, flushLines } from './csv.ts';
+import { LineBuffer, LineWriter, compileValues, flushLines } from './csv.ts';
 
 const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
 /** Zeek states NSL-KDD never shows → the KDD flag written instead. */
@@ -107,13 +107,13 @@ export function kddLine(row: Row): string | undefined {
   return writeKddLine(row, lineBuffer) ? lineBuffer.take().toString('utf8') : undefined;
 }
 
-export class KddWriter implements DatasetWriter {
-  private rows = 0;
+export class KddWriter extends LineWriter {
   /** Rows skipped because their protocol is not tcp/udp/icmp. */
   skipped = 0;
-  private readonly lb = new LineBuffer();
 
-  constructor(private readonly sink: TextSink) {}
+  constructor(sink: TextSink) {
+    super(sink);
+  }
 
   write(row: Row): void | Promise<void> {
     const lb = this.lb;
@@ -126,14 +126,4 @@ export class KddWriter implements DatasetWriter {
     if (lb.full) return flushLines(lb, this.sink);
   }
 
-  async close(): Promise<number> {
-    await flushLines(this.lb, this.sink);
-    await this.sink.close();
-    return this.rows;
-  }
-
-  abort(): Promise<void> {
-    this.lb.take();
-    return this.sink.abort();
-  }
 }
