@@ -3,61 +3,15 @@
  * them) go through the feature pipeline (extractFlows); datasets (NSL-KDD/KDD99 tables, flowsift
  * CSV / JSON Lines / Parquet) through readDataset. Which one is decided by magic bytes only.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import type { Row } from '../dataset/types.ts';
-import { readDataset } from '../dataset/read.ts';
+import { isCaptureInput, readDataset } from '../dataset/read.ts';
 import { extractFlows, type ExtractSummary } from '../features/extract.ts';
-import { classicMagic } from '../capture/pcap.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
 import { KDD_SYMBOLIC } from '../dataset/kdd.ts';
 import { RawTable } from './encode.ts';
 
-const PCAPNG_MAGIC = [0x0a, 0x0d, 0x0d, 0x0a];
-
-function isCaptureHead(b: Uint8Array): boolean {
-  if (b.length < 4) return false;
-  if (classicMagic(b)) return true;
-  return PCAPNG_MAGIC.every((v, i) => b[i] === v);
-}
-
-async function gunzipHead(path: string): Promise<Buffer> {
-  const src = createReadStream(path, { start: 0, end: 65535 });
-  const gz = createGunzip();
-  src.pipe(gz);
-  const chunks: Buffer[] = [];
-  try {
-    for await (const c of gz) {
-      chunks.push(c as Buffer);
-      if (Buffer.concat(chunks).length >= 4) break;
-    }
-  } catch {
-    // truncated head: fine for sniffing
-  } finally {
-    src.destroy();
-    gz.destroy();
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Is this input a capture (pcap/pcapng, possibly gzipped) or a directory (of captures)? */
-export async function isCaptureInput(path: string): Promise<boolean> {
-  if (path === '-') return true;
-  const st = await stat(path);
-  if (st.isDirectory()) return true;
-  const fh = await open(path, 'r');
-  let head: Buffer;
-  try {
-    head = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(head, 0, 4, 0);
-    head = head.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return isCaptureHead(await gunzipHead(path));
-  return isCaptureHead(head);
-}
+/** Is this input a capture (pcap/pcapng, possibly gzipped) or a directory of captures? (by magic bytes) */
+export { isCaptureInput };
 
 const SCHEMA_TYPES = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
 
