@@ -293,11 +293,18 @@ export class FlowMeter {
       f.respPkts++;
       f.respIpBytes += ipLen;
     }
-    f.wrongFragment += bad;
-    const proto = f.proto;
-    if (proto === 6) {
+    if (bad !== 0) f.wrongFragment += bad;
+    // Kept small (V8 inlines functions under ~460 bytecode bytes): rare work lives in helpers.
+    if (f.proto === 6) {
       if (pkt.tcpHeaderLen >= 20) this.tcp(f, pkt, fromOrig); // a cut or bad TCP header: counted, no state
-    } else if (proto === 17) {
+    } else {
+      this.nonTcp(f, pkt, fromOrig);
+    }
+    if (this.plugins.length !== 0) this.runPlugins(f, pkt, rec, fromOrig);
+  }
+
+  private nonTcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
+    if (f.proto === 17) {
       if (fromOrig) f.origBytes += pkt.payloadLen;
       else f.respBytes += pkt.payloadLen;
       const bit = fromOrig ? H_DATA : H_DATA << 8;
@@ -307,12 +314,15 @@ export class FlowMeter {
       }
     } else {
       // ICMP: the whole message incl. its 8-byte header; other protocols: the IP payload.
-      const n = ipLen - pkt.ipHeaderLen;
+      const n = pkt.ipTotalLen - pkt.ipHeaderLen;
       if (n > 0) {
         if (fromOrig) f.origBytes += n;
         else f.respBytes += n;
       }
     }
+  }
+
+  private runPlugins(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean): void {
     const plugins = this.plugins;
     for (let i = 0; i < plugins.length; i++) plugins[i]!.onPacket(f, pkt, rec, fromOrig);
   }
@@ -321,8 +331,7 @@ export class FlowMeter {
     const num = this.table.num;
     const flags = pkt.tcpFlags;
     const len = pkt.payloadLen;
-    if (flags & URG) f.urgent++;
-    if ((flags & (SYN | FIN | RST)) === 0 && (fromOrig ? f.origInit && f.origState !== TcpState.Inactive : f.respInit && f.respState !== TcpState.Inactive)) {
+    if ((flags & (SYN | FIN | RST | URG)) === 0 && (fromOrig ? f.origInit && f.origState !== TcpState.Inactive : f.respInit && f.respState !== TcpState.Inactive)) {
       // Fast path, most packets: an ACK / data segment from an endpoint already seen. No endpoint
       // state changes (tcpTransition only acts on SYN/FIN/RST or an inactive endpoint), so the flow
       // cannot close here; the history needs at most its D/A letter, an in-order segment only
@@ -347,6 +356,13 @@ export class FlowMeter {
       if (pkt.window === 0) this.zeroWindow(f, fromOrig);
       return;
     }
+    this.tcpGeneral(f, pkt, fromOrig, flags, len);
+  }
+
+  /** Any TCP segment (SYN/FIN/RST/URG, a new or inactive endpoint): history, states, bytes, close. */
+  private tcpGeneral(f: Flow, pkt: DecodedPacket, fromOrig: boolean, flags: number, len: number): void {
+    const num = this.table.num;
+    if (flags & URG) f.urgent++;
     const seq = pkt.seq;
     this.history(f, fromOrig, flags, seq | 0, len);
     const wasClosed = f.list === ListId.Closing;

@@ -33,7 +33,9 @@ export function makeUid(seq: number): string {
   base62x6(fmix32(seq ^ 0x5bd1e995), 1);
   base62x6(fmix32(seq + 0x27d4eb2f), 7);
   base62x6(fmix32(Math.imul(seq, 3) + 0x165667b1), 13);
-  return String.fromCharCode.apply(null, UID);
+  const u = UID;
+  return String.fromCharCode(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!,
+    u[10]!, u[11]!, u[12]!, u[13]!, u[14]!, u[15]!, u[16]!, u[17]!, u[18]!);
 }
 
 export const enum ListId { None = 0, Active = 1, Closing = 2 }
