@@ -19,10 +19,11 @@
  * machine is shared (2 cores): figures are noisy; the page cache is warmed before each run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCapture as capture } from './bench-flows.ts';
 
 type Mode = 'read' | 'decode' | 'flows';
 interface Result { mode: Mode; packets: number; flows: number; seconds: number; cpuSeconds: number; peakRssMB: number }
@@ -103,19 +104,6 @@ async function replay(path: string, runs: number): Promise<void> {
   }
   const ns = (best - base) / n * 1e9;
   console.log(`${path}: ${n.toLocaleString('en-US')} packets replayed ${runs}× into FlowMeter (least CPU): ${best.toFixed(3)} s, refill ${base.toFixed(3)} s → flow engine ≈ ${ns.toFixed(0)} ns/packet (${(1e3 / ns).toFixed(2)} M packets/CPU-s); ${flows.toLocaleString('en-US')} flows, record digest ${(digest >>> 0).toString(16)}`);
-}
-
-function capture(file: string, flows: number): string {
-  const dir = join(tmpdir(), 'flowsift-bench');
-  const path = join(dir, file);
-  if (existsSync(path)) return path;
-  mkdirSync(dir, { recursive: true });
-  const gen = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
-  const part = `${path}.flow.part`;
-  process.stderr.write(`generating ${path} (gen_bench_pcap.py ${flows} 42, ~30 s) …\n`);
-  execFileSync('python3', [gen, part, String(flows), '42', '--labels', `${part}.labels.csv`], { stdio: 'inherit' });
-  if (!existsSync(path)) renameSync(part, path); // another benchmark may have finished it meanwhile
-  return path;
 }
 
 function run(path: string, mode: Mode, runs: number): Result {
