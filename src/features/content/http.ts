@@ -104,19 +104,23 @@ export class HttpAnalyzer implements Analyzer {
     this.resp = new Side((l) => this.responseLine(l));
   }
 
-  get done(): boolean {
-    return this.req.state === STOPPED && this.resp.state === STOPPED;
-  }
+  /** Both directions stopped (a plain field, updated after each call that can change a state: the
+   *  plugin reads `done` of every analyzer kind per segment, a getter here would slow that site). */
+  done = false;
 
   data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
     const side = fromOrig ? this.req : this.resp;
-    if (side.state !== STOPPED) side.lines.push(buf, off, len);
+    if (side.state !== STOPPED) {
+      side.lines.push(buf, off, len);
+      this.done = this.req.state === STOPPED && this.resp.state === STOPPED;
+    }
   }
 
   gap(fromOrig: boolean, len: number): void {
     // A hole inside a skipped body keeps the framing; anywhere else it is lost: stop that direction.
     const side = fromOrig ? this.req : this.resp;
     if (!side.lines.gap(len)) side.state = STOPPED;
+    this.done = this.req.state === STOPPED && this.resp.state === STOPPED;
   }
 
   end(): void {}

@@ -143,6 +143,27 @@ export class LineSplitter {
     return p.length === 0 ? -1 : p[p.length - 1]!;
   }
 
+  /**
+   * True when the unterminated line could be a prompt as ShellSession.serverPartial reads one: it
+   * ends in `:` + optional white space (login/password prompts) or in one of `$#%>` + a space (shell
+   * prompts). Lets the caller skip decoding the line at every echoed space of a typed command.
+   */
+  promptLike(): boolean {
+    const p = this.pend;
+    let k = p.length - 1;
+    if (k >= 1 && p[k] === 0x20) {
+      const c = p[k - 1]!;
+      if (c === 0x24 || c === 0x23 || c === 0x25 || c === 0x3e) return true;
+    }
+    // JS \s on Latin-1 text: TAB, LF, VT, FF, CR, space, NBSP.
+    while (k >= 0) {
+      const c = p[k]!;
+      if (c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0) k--;
+      else break;
+    }
+    return k >= 0 && p[k] === 0x3a;
+  }
+
   /** End of stream: an unterminated last line counts as a line. */
   flush(): void {
     if (this.pend.length > 0) this.emitPending();

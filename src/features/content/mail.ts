@@ -84,7 +84,19 @@ export class ImapAnalyzer extends LineAnalyzer {
 /** End of a message body (RFC 5321 §4.1.1.4); LF-only clients send `\n.\n`. */
 const DATA_END = Buffer.from('\r\n.\r\n');
 const DATA_END_LF = Buffer.from('\n.\n');
+const TERMINATORS = [DATA_END, DATA_END_LF] as const;
 const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, needle: Uint8Array, from?: number) => number;
+/** The last body bytes kept (≤ 4) + the first ≤ 4 bytes of a segment: where a terminator may straddle. */
+const joint = new Uint8Array(8);
+
+/** First index of t in a[0, n), or -1 (what indexOf gives on that prefix). */
+function firstIndex(a: Uint8Array, n: number, t: Uint8Array): number {
+  outer: for (let i = 0; i + t.length <= n; i++) {
+    for (let j = 0; j < t.length; j++) if (a[i + j] !== t[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 export class SmtpAnalyzer extends LineAnalyzer {
   private awaiting = false;
@@ -109,28 +121,31 @@ export class SmtpAnalyzer extends LineAnalyzer {
 
   /** Bytes of buf[off, off+len) up to and including the body terminator, or -1 when not in it. */
   private bodyEnd(buf: Uint8Array, off: number, len: number): number {
-    // Terminator across the previous segment and this one: search tail + the first 4 bytes.
+    // Terminator across the previous segment and this one: search tail + the first 4 bytes
+    // (a small shared scratch array: no allocation per body segment).
+    const tailLen = this.tailLen;
     const k = Math.min(len, 4);
-    const joint = new Uint8Array(this.tailLen + k);
-    joint.set(this.tail.subarray(0, this.tailLen));
-    for (let i = 0; i < k; i++) joint[this.tailLen + i] = buf[off + i]!;
-    for (const t of [DATA_END, DATA_END_LF]) {
-      const at = indexOf.call(joint, t);
-      if (at >= 0 && at + t.length > this.tailLen) return at + t.length - this.tailLen;
+    for (let i = 0; i < tailLen; i++) joint[i] = this.tail[i]!;
+    for (let i = 0; i < k; i++) joint[tailLen + i] = buf[off + i]!;
+    const jointLen = tailLen + k;
+    for (const t of TERMINATORS) {
+      const at = firstIndex(joint, jointLen, t);
+      if (at >= 0 && at + t.length > tailLen) return at + t.length - tailLen;
     }
-    const view = new Uint8Array(buf.buffer, buf.byteOffset + off, len);
     let best = -1;
-    for (const t of [DATA_END, DATA_END_LF]) {
-      const at = indexOf.call(view, t);
-      if (at >= 0 && (best < 0 || at + t.length < best)) best = at + t.length;
+    if (len >= DATA_END_LF.length) {
+      const view = new Uint8Array(buf.buffer, buf.byteOffset + off, len);
+      for (const t of TERMINATORS) {
+        const at = indexOf.call(view, t);
+        if (at >= 0 && (best < 0 || at + t.length < best)) best = at + t.length;
+      }
     }
     if (best >= 0) return best;
-    // Keep the last 4 bytes (with what came before when this segment is shorter).
-    const keep = new Uint8Array(Math.min(4, this.tailLen + len));
-    const all = joint.length >= keep.length && len <= 4 ? joint : view;
-    keep.set(all.subarray(all.length - keep.length));
-    this.tail.set(keep);
-    this.tailLen = keep.length;
+    // Keep the last 4 bytes of tail + segment.
+    const keep = Math.min(4, tailLen + len);
+    if (len <= 4) for (let i = 0; i < keep; i++) this.tail[i] = joint[jointLen - keep + i]!;
+    else for (let i = 0; i < keep; i++) this.tail[i] = buf[off + len - keep + i]!;
+    this.tailLen = keep;
     return -1;
   }
 

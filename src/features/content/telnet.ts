@@ -99,7 +99,7 @@ abstract class TerminalAnalyzer implements Analyzer {
   protected serverText(buf: Uint8Array, off: number, len: number): void {
     this.server.push(buf, off, len);
     const last = this.server.lastByte();
-    if ((last === SPACE || last === COLON) && this.server.partialLength <= MAX_PROMPT) this.session.serverPartial(this.server.partial());
+    if ((last === SPACE || last === COLON) && this.server.partialLength <= MAX_PROMPT && this.server.promptLike()) this.session.serverPartial(this.server.partial());
   }
 
   gap(fromOrig: boolean, len: number): void {
