@@ -22,6 +22,9 @@ export function plainView(buf: Uint8Array, off: number, n: number): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset + off, n);
 }
 
+/** One-byte chunk for pushByte's rare cases (body skip, quiet mode, line end). */
+const ONE = new Uint8Array(1);
+
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 export interface LineOptions {
@@ -169,22 +172,35 @@ export class LineSplitter {
     if (this.pend.length > 0) this.emitPending();
   }
 
+  /**
+   * push() of one byte: the per-keystroke path of interactive sessions (one-byte segments both
+   * ways), without the chunk scan set-up.
+   */
+  pushByte(b: number): void {
+    if (this.terminal) this.terminalByte(b);
+    else if (this.skipBytes > 0 || this.quiet || b === 0x0a) {
+      ONE[0] = b;
+      this.push(ONE, 0, 1);
+    } else if (this.pend.length < this.maxLine) this.pend.push(b);
+  }
+
   private pushTerminal(buf: Uint8Array, off: number, n: number): void {
-    for (let i = off, end = off + n; i < end; i++) {
-      const b = buf[i]!;
-      if (this.afterCr) {
-        this.afterCr = false;
-        if (b === 0x0a || b === 0x00) continue;
-      }
-      if (b === 0x0d || b === 0x0a) {
-        this.emitPending();
-        this.afterCr = b === 0x0d;
-      } else if (b < 0x20 || b === 0x7f) {
-        if (b === 0x08 || b === 0x7f) this.pend.pop();
-        else if (b === 0x15 || b === 0x03) this.pend.length = 0;
-        else if (b === 0x09 && this.pend.length < this.maxLine) this.pend.push(0x20);
-      } else if (this.pend.length < this.maxLine) this.pend.push(b);
+    for (let i = off, end = off + n; i < end; i++) this.terminalByte(buf[i]!);
+  }
+
+  private terminalByte(b: number): void {
+    if (this.afterCr) {
+      this.afterCr = false;
+      if (b === 0x0a || b === 0x00) return;
     }
+    if (b === 0x0d || b === 0x0a) {
+      this.emitPending();
+      this.afterCr = b === 0x0d;
+    } else if (b < 0x20 || b === 0x7f) {
+      if (b === 0x08 || b === 0x7f) this.pend.pop();
+      else if (b === 0x15 || b === 0x03) this.pend.length = 0;
+      else if (b === 0x09 && this.pend.length < this.maxLine) this.pend.push(0x20);
+    } else if (this.pend.length < this.maxLine) this.pend.push(b);
   }
 
   private append(buf: Uint8Array, s: number, e: number): void {

@@ -29,6 +29,11 @@ export class TelnetStripper {
   /** Option negotiation commands seen. */
   commands = 0;
 
+  /** Not inside a Telnet command: a byte other than IAC is data. */
+  get idle(): boolean {
+    return this.state === T_DATA;
+  }
+
   /** True when the chunk is all data: not inside a command and no IAC byte in it. */
   plain(buf: Uint8Array, off: number, len: number): boolean {
     if (this.state !== T_DATA) return false;
@@ -80,8 +85,8 @@ const COLON = 0x3a;
 abstract class TerminalAnalyzer implements Analyzer {
   readonly done = false;
   protected readonly session: ShellSession;
-  private readonly client: LineSplitter;
-  private readonly server: LineSplitter;
+  protected readonly client: LineSplitter;
+  protected readonly server: LineSplitter;
 
   constructor(env: AnalyzerEnv) {
     this.session = new ShellSession(env.findings, env);
@@ -98,6 +103,11 @@ abstract class TerminalAnalyzer implements Analyzer {
 
   protected serverText(buf: Uint8Array, off: number, len: number): void {
     this.server.push(buf, off, len);
+    this.serverPrompt();
+  }
+
+  /** After server text: an unterminated line ending like a prompt is handed to the session. */
+  protected serverPrompt(): void {
     const last = this.server.lastByte();
     if ((last === SPACE || last === COLON) && this.server.partialLength <= MAX_PROMPT && this.server.promptLike()) this.session.serverPartial(this.server.partial());
   }
@@ -118,6 +128,15 @@ export class TelnetAnalyzer extends TerminalAnalyzer {
 
   data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
     const st = fromOrig ? this.cli : this.srv;
+    if (len === 1 && buf[off] !== IAC && st.idle) {
+      // A keystroke or its echo: one byte, no Telnet command.
+      if (fromOrig) this.client.pushByte(buf[off]!);
+      else {
+        this.server.pushByte(buf[off]!);
+        this.serverPrompt();
+      }
+      return;
+    }
     if (st.plain(buf, off, len)) {
       // No Telnet command in the chunk: use the bytes in place.
       if (fromOrig) this.clientText(buf, off, len);
