@@ -16,6 +16,18 @@ const CHUNKED = /^transfer-encoding\s*:.*chunked/i;
 const AUTHORIZATION = /^(?:proxy-)?authorization\s*:/i;
 const CGI = /\/(?:phf|test-cgi|nph-test-cgi|php\.cgi|campas|handler|glimpse|aglimpse|websendmail|wwwboard(?:\.pl)?|formmail(?:\.pl)?)(?:$|[?/.])/i;
 
+/** First bytes of the header lines each side reads (Authorization, Proxy-Authorization, Content-Length, Transfer-Encoding). */
+function firstBytes(chars: string): Uint8Array {
+  const t = new Uint8Array(256);
+  for (const c of chars) {
+    t[c.toLowerCase().charCodeAt(0)] = 1;
+    t[c.toUpperCase().charCodeAt(0)] = 1;
+  }
+  return t;
+}
+const REQUEST_HEADERS = firstBytes('apct');
+const RESPONSE_HEADERS = firstBytes('ct');
+
 const START = 0;
 const HEADERS = 1;
 const CHUNK_SIZE = 2;
@@ -55,6 +67,7 @@ class Side {
 
   /** End of headers: skip a body of known length or switch to chunked framing. */
   body(hasBody: boolean): void {
+    this.lines.firstByte = null;
     if (!hasBody) this.state = START;
     else if (this.chunked) this.state = CHUNK_SIZE;
     else if (this.contentLength > 0) {
@@ -139,6 +152,7 @@ export class HttpAnalyzer implements Analyzer {
       if (this.queue.length < 256) this.queue.push(this.current);
       this.uri(m[2]!);
       s.state = HEADERS;
+      s.lines.firstByte = REQUEST_HEADERS;
     } else if (s.state === HEADERS) {
       if (line === '') {
         s.body(s.chunked || s.contentLength > 0);
@@ -162,6 +176,7 @@ export class HttpAnalyzer implements Analyzer {
       }
       this.status = Number(m[1]);
       s.state = HEADERS;
+      s.lines.firstByte = RESPONSE_HEADERS;
     } else if (s.state === HEADERS) {
       if (line !== '') {
         s.header(line);
@@ -170,6 +185,7 @@ export class HttpAnalyzer implements Analyzer {
       const status = this.status;
       if (status >= 100 && status < 200) {
         s.state = START; // interim response; the final one follows
+        s.lines.firstByte = null;
         return;
       }
       const req = this.queue.shift();

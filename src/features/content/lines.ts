@@ -39,6 +39,11 @@ export class LineSplitter {
   /** Delimit lines but do not decode or emit them (keepDot: except a line that is exactly "."). */
   quiet = false;
   keepDot = false;
+  /**
+   * When set, a non-empty line that lies inside one chunk and whose first byte has a 0 entry here is
+   * dropped undecoded (the consumer ignores it anyway, e.g. most HTTP headers); other lines as usual.
+   */
+  firstByte: Uint8Array | null = null;
   /** Bytes of the unterminated line so far. */
   private readonly pend: number[] = [];
   private afterCr = false;
@@ -229,6 +234,7 @@ export class LineSplitter {
     if (e > s && buf[e - 1] === 0x0d) e--;
     if (e - s > this.maxLine) e = s + this.maxLine;
     if (this.quiet && !(this.keepDot && e - s === 1 && buf[s] === 0x2e)) return;
+    if (this.firstByte !== null && e > s && this.firstByte[buf[s]!] === 0) return;
     this.onLine(e === s ? '' : latin1Slice.call(buf, s, e));
   }
 }
