@@ -87,8 +87,9 @@ export class LineSplitter {
       return;
     }
     const end = off + n;
-    // Long chunks are searched natively (TypedArray indexOf) through one view of the chunk.
-    const view = n > NATIVE_MIN ? plainView(buf, off, n) : null;
+    // Long chunks are searched natively (TypedArray indexOf) through one view of the chunk, made
+    // only once a search is needed (a chunk inside a skipped body needs none).
+    let view: Uint8Array | null = null;
     let i = off;
     while (i < end) {
       if (this.skipBytes > 0) {
@@ -97,6 +98,7 @@ export class LineSplitter {
         i += k;
         continue;
       }
+      if (view === null && n > NATIVE_MIN) view = plainView(buf, off, n);
       if (this.quiet && !this.keepDot) {
         // Nothing is emitted: only the position after the last LF matters.
         let k: number;
