@@ -100,7 +100,8 @@ export function reportError(err: unknown, io: Pick<CliIO, 'stderr'>): number {
   return EXIT.INTERNAL;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || process.argv[1]?.endsWith('flowsift.mjs')) {
+/** Run as a program: wire the process streams and signals, set the exit code. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const ac = new AbortController();
   let interrupted = false;
   process.on('SIGINT', () => {
@@ -111,6 +112,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || process.arg
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
   });
-  const code = await runCli(process.argv.slice(2), { stderrIsTTY: Boolean(process.stderr.isTTY), signal: ac.signal });
+  const code = await runCli(argv, { stderrIsTTY: Boolean(process.stderr.isTTY), signal: ac.signal });
   process.exitCode = interrupted && code === EXIT.OK ? EXIT.INTERRUPTED : code;
 }
+
+// `tsx src/cli/main.ts …` (npm run flowsift); the installed bin (src/cli/flowsift.mjs) calls main() itself.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
