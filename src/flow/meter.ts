@@ -84,6 +84,8 @@ export class FlowMeter {
   private readonly frags: FragmentReassembler;
   private readonly key = new KeyScratch();
   private readonly plugins: FlowPlugin[];
+  /** Flow.pluginsDone when every plugin is done with a flow (0 with no plugins: never called). */
+  private readonly pluginsAll: number;
   /**
    * Packet-time clocks in a Float64Array, not object fields: a double stored in a field may be a new
    * heap box per store (measured: one per packet). Indices: C_NOW = latest packet time seen;
@@ -107,7 +109,9 @@ export class FlowMeter {
     this.seed = opts.communityIdSeed ?? 0;
     this.table = new FlowTable();
     this.frags = new FragmentReassembler(opts, this.stats);
+    if (plugins.length > 30) throw new RangeError(`FlowMeter: at most 30 plugins (got ${plugins.length})`);
     this.plugins = plugins;
+    this.pluginsAll = (1 << plugins.length) - 1;
   }
 
   packet(rec: CaptureRecord, pkt: DecodedPacket): void {
@@ -300,7 +304,7 @@ export class FlowMeter {
     } else {
       this.nonTcp(f, pkt, fromOrig);
     }
-    if (this.plugins.length !== 0) this.runPlugins(f, pkt, rec, fromOrig);
+    if (f.pluginsDone !== this.pluginsAll) this.runPlugins(f, pkt, rec, fromOrig);
   }
 
   private nonTcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
@@ -324,7 +328,9 @@ export class FlowMeter {
 
   private runPlugins(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean): void {
     const plugins = this.plugins;
-    for (let i = 0; i < plugins.length; i++) plugins[i]!.onPacket(f, pkt, rec, fromOrig);
+    for (let i = 0; i < plugins.length; i++) {
+      if ((f.pluginsDone & (1 << i)) === 0 && plugins[i]!.onPacket(f, pkt, rec, fromOrig) === false) f.pluginsDone |= 1 << i;
+    }
   }
 
   private tcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {

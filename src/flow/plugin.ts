@@ -19,8 +19,12 @@ export interface FlowContext {
 
 export interface FlowPlugin {
   readonly name: string;
-  /** A packet of the flow (after fragment reassembly). `fromOriginator` = sent by `src`. */
-  onPacket(flow: FlowContext, pkt: DecodedPacket, rec: CaptureRecord, fromOriginator: boolean): void;
+  /**
+   * A packet of the flow (after fragment reassembly). `fromOriginator` = sent by `src`.
+   * Return `false` to receive no more packets of this flow (onExpire is still called): a plugin that
+   * has decided a flow is not for it then costs nothing per packet.
+   */
+  onPacket(flow: FlowContext, pkt: DecodedPacket, rec: CaptureRecord, fromOriginator: boolean): void | boolean;
   /** The flow ended: write results into the record (e.g. rec.content, rec.payloadInspected). */
   onExpire(flow: FlowContext, out: FlowRecord): void;
 }

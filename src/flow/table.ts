@@ -83,6 +83,8 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   wrongFragment = 0;
   urgent = 0;
   slots: unknown[];
+  /** Bit i set: plugin i asked for no more packets of this flow (onPacket returned false). */
+  pluginsDone = 0;
   // ---- colder ----
   hash = 0;
   prev: Flow | null = null;
@@ -116,6 +118,7 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
     this.list = ListId.None; this.prev = this.next = this.sPrev = this.sNext = null;
     this.seq = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
     if (this.slots.length !== 0) this.slots.fill(undefined);
+    this.pluginsDone = 0;
     this.endReason = 'eof';
     this.origPkts = this.respPkts = this.origBytes = this.respBytes = this.origIpBytes = this.respIpBytes = 0;
     this.urgent = 0; this.wrongFragment = 0; this.icmpType = -1; this.icmpCode = -1;

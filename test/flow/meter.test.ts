@@ -194,6 +194,44 @@ describe('basic KDD fields and plugins', () => {
       expect(seen.get(f.uid)).toBe(f.srcPkts + f.dstPkts);
     }
   });
+
+  it('a plugin that returns false gets no more packets of that flow, still its onExpire; other plugins go on', async () => {
+    const calls = new Map<string, number>();
+    const all = new Map<string, number>();
+    const optOut: FlowPlugin = {
+      name: 'first-only',
+      onPacket(flow) {
+        flow.slots[0] = ((flow.slots[0] as number | undefined) ?? 0) + 1;
+        return false;
+      },
+      onExpire(flow, out) {
+        calls.set(out.uid, flow.slots[0] as number);
+      },
+    };
+    const every: FlowPlugin = {
+      name: 'every',
+      onPacket(flow) {
+        flow.slots[1] = ((flow.slots[1] as number | undefined) ?? 0) + 1;
+      },
+      onExpire(flow, out) {
+        all.set(out.uid, flow.slots[1] as number);
+      },
+    };
+    const flows: FlowRecord[] = [];
+    const m = new FlowMeter({}, (f) => flows.push(f), [optOut, every]);
+    const p = new DecodedPacket();
+    for (const s of await loadPackets(corpus('zeek__ssh.pcap'))) {
+      decodePacket(s.rec, p);
+      m.packet(s.rec, p);
+    }
+    m.finish();
+    expect(flows.length).toBe(25);
+    expect(flows.some((f) => f.srcPkts + f.dstPkts > 1)).toBe(true);
+    for (const f of flows) {
+      expect(calls.get(f.uid)).toBe(1); // reused flow objects start with the opt-out cleared
+      expect(all.get(f.uid)).toBe(f.srcPkts + f.dstPkts);
+    }
+  });
 });
 
 describe('pure pieces', () => {

@@ -117,14 +117,14 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
   return {
     name: 'content',
 
-    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
+    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
       const len = pkt.payloadCaptured;
       if (len === 0) return; // streams start at the first data byte; empty segments carry nothing
       let st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
       if (st === undefined) {
         if (flow.proto !== 6) {
           flow.slots[slot] = SKIP;
-          return;
+          return false; // no more packets of this flow for the payload stage
         }
         const off = pkt.payloadOffset;
         const kind = maxBytes <= 0 || ENCRYPTED_PORTS.has(flow.dstPort) || looksEncrypted(pkt.buf, off, len)
@@ -132,12 +132,12 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
           : kindByPort(flow.dstPort) || sniff(fromOrig, pkt.buf, off, len);
         if (kind === Kind.None) {
           flow.slots[slot] = SKIP;
-          return;
+          return false;
         }
         st = new FlowState();
         flow.slots[slot] = st;
         start(st, kind, pkt, fromOrig);
-      } else if (st === SKIP) return;
+      } else if (st === SKIP) return false;
       const stream = fromOrig ? st.orig! : st.resp!;
       if (stream.finished) return;
       const n = stream.inOrder(pkt.seq, pkt.tcpFlags, len);
