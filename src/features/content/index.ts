@@ -46,7 +46,7 @@ export interface ContentOptions {
 }
 
 /** Analyzer state of one flow. */
-class FlowState implements StreamConsumer {
+export class FlowState implements StreamConsumer {
   kind = Kind.None;
   analyzer: Analyzer | null = null;
   findings: Findings | null = null;
@@ -72,27 +72,44 @@ export const MAX_HELD_TOTAL = 64 * 1024 * 1024;
 /** Flows that are never inspected: encrypted (port, SSH banner, TLS record) or no analyzer for the first payload. */
 const SKIP = 1;
 
-export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
-  const slot = opts.slot ?? 0;
-  const maxBytes = opts.maxBytes ?? DEFAULT_STREAM_BYTES;
-  const lists = {
-    hotUsers: userSet(opts.hotUsers ?? DEFAULT_HOT_USERS),
-    guestUsers: userSet(opts.guestUsers ?? DEFAULT_GUEST_USERS),
-  };
-  const httpLoggedIn = opts.httpLoggedIn ?? 'success';
-  const onInspected = opts.onInspected;
-  // Out-of-order bytes held across ALL flows of this pipeline (each stream also holds ≤ 32 KiB).
-  const streamOpts = { maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
+/**
+ * Which analyzer a flow gets, from its first payload (`len` > 0 bytes at buf[off]): Kind.None for
+ * non-TCP flows, encrypted ones (port, SSH banner, TLS record) and payloads no analyzer knows.
+ * Pure: the flow engine's thread decides with it which flows' payload to pass to the content stage.
+ */
+export function classifyFlow(proto: number, dstPort: number, fromOrig: boolean, buf: Uint8Array, off: number, len: number, maxBytes = DEFAULT_STREAM_BYTES): Kind {
+  if (proto !== 6 || maxBytes <= 0 || ENCRYPTED_PORTS.has(dstPort) || looksEncrypted(buf, off, len)) return Kind.None;
+  return kindByPort(dstPort) || sniff(fromOrig, buf, off, len);
+}
 
-  function start(st: FlowState, kind: Kind, pkt: DecodedPacket, fromOrig: boolean): void {
-    const findings = new Findings();
-    const env: AnalyzerEnv = {
-      hotUsers: lists.hotUsers,
-      guestUsers: lists.guestUsers,
-      findings,
-      httpLoggedIn,
-      clientIp4: pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1,
+/**
+ * The analysis half of the payload stage, independent of where packets come from: the FlowPlugin
+ * below (packets of the meter, same thread) and the threaded pipeline (payload segments passed on
+ * by the flow engine's thread) both drive it.
+ */
+export class ContentEngine {
+  readonly maxBytes: number;
+  private readonly lists: Pick<AnalyzerEnv, 'hotUsers' | 'guestUsers'>;
+  private readonly httpLoggedIn: 'success' | 'credentials';
+  private readonly onInspected: ContentOptions['onInspected'];
+  // Out-of-order bytes held across ALL flows of this pipeline (each stream also holds ≤ 32 KiB).
+  private readonly streamOpts: { maxBytes: number; shared: { held: number; max: number } };
+
+  constructor(opts: ContentOptions = {}) {
+    this.maxBytes = opts.maxBytes ?? DEFAULT_STREAM_BYTES;
+    this.lists = {
+      hotUsers: userSet(opts.hotUsers ?? DEFAULT_HOT_USERS),
+      guestUsers: userSet(opts.guestUsers ?? DEFAULT_GUEST_USERS),
     };
+    this.httpLoggedIn = opts.httpLoggedIn ?? 'success';
+    this.onInspected = opts.onInspected;
+    this.streamOpts = { maxBytes: this.maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
+  }
+
+  /** Analyzer state for a flow of `kind` (not None); `clientIp4` = originator IPv4 address (unsigned) or -1. */
+  begin(kind: Kind, clientIp4: number): FlowState {
+    const findings = new Findings();
+    const env: AnalyzerEnv = { ...this.lists, findings, httpLoggedIn: this.httpLoggedIn, clientIp4 };
     let a: Analyzer;
     switch (kind) {
       case Kind.Ftp: a = new FtpAnalyzer(env); break;
@@ -105,15 +122,58 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
       case Kind.Smtp: a = new SmtpAnalyzer(env); break;
       default: a = new HttpAnalyzer(env);
     }
+    const st = new FlowState();
     st.kind = kind;
     st.analyzer = a;
     st.findings = findings;
     // Each direction's stream starts at its first data segment (the state is created then, so
     // flows that never carry payload — scans, floods — cost no allocation).
-    st.orig = new TcpStream(st, streamOpts);
-    st.resp = new TcpStream(st, streamOpts);
+    st.orig = new TcpStream(st, this.streamOpts);
+    st.resp = new TcpStream(st, this.streamOpts);
+    return st;
   }
 
+  /** A TCP segment of `len` > 0 payload bytes at buf[off] (sequence number `seq`, TCP flags). */
+  segment(st: FlowState, fromOrig: boolean, seq: number, flags: number, buf: Uint8Array, off: number, len: number): void {
+    const stream = fromOrig ? st.orig! : st.resp!;
+    if (stream.finished) return;
+    const n = stream.inOrder(seq, flags, len);
+    if (n > 0) {
+      st.bytes += n;
+      st.analyzer!.data(fromOrig, buf, off, n);
+    } else if (n < 0) {
+      st.fromOrig = fromOrig;
+      stream.segment(seq, flags, buf, off, len);
+    }
+    if (st.analyzer!.done) {
+      st.fromOrig = true;
+      st.orig!.end();
+      st.fromOrig = false;
+      st.resp!.end();
+    }
+  }
+
+  /** The flow ended: content features and payloadInspected into `out` when an analyzer saw payload. */
+  finish(st: FlowState, out: FlowRecord): void {
+    st.fromOrig = true;
+    st.orig!.end();
+    st.fromOrig = false;
+    st.resp!.end();
+    st.analyzer!.end();
+    if (st.bytes === 0) return;
+    out.payloadInspected = true;
+    out.content = st.findings!.toFeatures();
+    if (this.onInspected !== undefined) {
+      const findings = st.findings!;
+      this.onInspected(out.uid, KIND_NAMES[st.kind], () => findings.ruleHits());
+    }
+  }
+}
+
+export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
+  const slot = opts.slot ?? 0;
+  const engine = new ContentEngine(opts);
+  const maxBytes = engine.maxBytes;
   return {
     name: 'content',
 
@@ -122,56 +182,27 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
       if (len === 0) return; // streams start at the first data byte; empty segments carry nothing
       let st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
       if (st === undefined) {
-        if (flow.proto !== 6) {
+        const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, maxBytes);
+        if (kind === Kind.None) {
           flow.slots[slot] = SKIP;
           return false; // no more packets of this flow for the payload stage
         }
-        const off = pkt.payloadOffset;
-        const kind = maxBytes <= 0 || ENCRYPTED_PORTS.has(flow.dstPort) || looksEncrypted(pkt.buf, off, len)
-          ? Kind.None
-          : kindByPort(flow.dstPort) || sniff(fromOrig, pkt.buf, off, len);
-        if (kind === Kind.None) {
-          flow.slots[slot] = SKIP;
-          return false;
-        }
-        st = new FlowState();
+        st = engine.begin(kind, clientIp4(pkt, fromOrig));
         flow.slots[slot] = st;
-        start(st, kind, pkt, fromOrig);
       } else if (st === SKIP) return false;
-      const stream = fromOrig ? st.orig! : st.resp!;
-      if (stream.finished) return;
-      const n = stream.inOrder(pkt.seq, pkt.tcpFlags, len);
-      if (n > 0) {
-        st.bytes += n;
-        st.analyzer!.data(fromOrig, pkt.buf, pkt.payloadOffset, n);
-      } else if (n < 0) {
-        st.fromOrig = fromOrig;
-        stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
-      }
-      if (st.analyzer!.done) {
-        st.fromOrig = true;
-        st.orig!.end();
-        st.fromOrig = false;
-        st.resp!.end();
-      }
+      engine.segment(st, fromOrig, pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
     },
 
     onExpire(flow: FlowContext, out: FlowRecord): void {
       const st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
       flow.slots[slot] = undefined;
-      if (st === undefined || st === SKIP || st.analyzer === null) return;
-      st.fromOrig = true;
-      st.orig!.end();
-      st.fromOrig = false;
-      st.resp!.end();
-      st.analyzer.end();
-      if (st.bytes === 0) return;
-      out.payloadInspected = true;
-      out.content = st.findings!.toFeatures();
-      if (onInspected !== undefined) {
-        const findings = st.findings!;
-        onInspected(flow.uid, KIND_NAMES[st.kind], () => findings.ruleHits());
-      }
+      if (st === undefined || st === SKIP) return;
+      engine.finish(st, out);
     },
   };
+}
+
+/** The originator's IPv4 address (unsigned) of a packet of the flow, -1 for IPv6. */
+export function clientIp4(pkt: DecodedPacket, fromOrig: boolean): number {
+  return pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1;
 }
