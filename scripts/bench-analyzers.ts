@@ -1,0 +1,331 @@
+/**
+ * Payload-stage analyzers ALONE (KDD content features 10–22): CPU per TCP payload segment of
+ * reassembly (src/flow/reassembly.ts) + protocol analyzers (src/features/content/*) + rule firing,
+ * without reading, decoding or the flow engine — far less noise than the whole pipeline
+ * (scripts/bench-content.ts) on a shared machine.
+ *
+ *   npx tsx scripts/bench-analyzers.ts [--runs N (default 5)] [--max-mb M] [--flows F]
+ *
+ * 1. Reads the bench capture once (os.tmpdir()/flowsift-bench/bench1g.pcap, generated if missing;
+ *    `--flows F` uses benchF.pcap) through read → decode → FlowMeter with two plugins: the real
+ *    payload stage (createContentPlugin, for a reference digest) and a recorder that, for every flow
+ *    the payload stage inspects (same detection: ENCRYPTED_PORTS / looksEncrypted / kindByPort /
+ *    sniff), copies each payload segment it would still look at (flow, direction, tcp seq, flags,
+ *    bytes) into big Buffers, plus each flow's expiry, in capture order. `--max-mb M` stops
+ *    recording after M MB of payload (then the reference digest no longer applies).
+ * 2. Replays the events N times into FRESH analyzer state built like createContentPlugin does
+ *    (Findings, AnalyzerEnv, the analyzer class for the kind, one TcpStream per direction, the
+ *    inOrder fast path / segment / end calls), and prints the least CPU time (user + system) of a
+ *    run, ns per segment, and a digest: sha1 over every inspected flow's toFeatures() JSON +
+ *    ruleHits(), in expiry order. The digest must not change when the analyzers get faster.
+ *
+ * The replay re-implements the plugin's onPacket/onExpire with the same public pieces (it does not
+ * import index.ts's internals); the reference digest of the real plugin checks that it matches.
+ */
+import { createHash } from 'node:crypto';
+
+import type { CaptureRecord } from '../src/capture/record.ts';
+import { readCaptures } from '../src/capture/index.ts';
+import { decodePacket } from '../src/decode/decoder.ts';
+import { DecodedPacket } from '../src/decode/packet.ts';
+import { FlowMeter } from '../src/flow/meter.ts';
+import type { FlowContext, FlowPlugin } from '../src/flow/plugin.ts';
+import type { FlowRecord } from '../src/flow/record.ts';
+import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../src/flow/reassembly.ts';
+import type { Analyzer, AnalyzerEnv } from '../src/features/content/analyzer.ts';
+import { ENCRYPTED_PORTS, Kind, kindByPort, looksEncrypted, sniff } from '../src/features/content/detect.ts';
+import { FtpAnalyzer } from '../src/features/content/ftp.ts';
+import { HttpAnalyzer } from '../src/features/content/http.ts';
+import { createContentPlugin, DEFAULT_GUEST_USERS, DEFAULT_HOT_USERS, MAX_HELD_TOTAL } from '../src/features/content/index.ts';
+import { ImapAnalyzer, Pop3Analyzer, SmtpAnalyzer } from '../src/features/content/mail.ts';
+import { userSet } from '../src/features/content/patterns.ts';
+import { Findings } from '../src/features/content/rules.ts';
+import { RloginAnalyzer, RshAnalyzer, TelnetAnalyzer } from '../src/features/content/telnet.ts';
+import { benchCapture } from './bench-flows.ts';
+
+const argv = process.argv.slice(2);
+const arg = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const RUNS = Number(arg('--runs') ?? 5);
+const MAX_BYTES = Number(arg('--max-mb') ?? Infinity) * 1e6;
+const FLOWS = arg('--flows');
+
+// ---- recording ------------------------------------------------------------------------------------
+
+/** Event kinds. */
+const EV_PACKET = 0;
+const EV_EXPIRE = 1;
+
+const CHUNK = 64 * 1024 * 1024;
+
+class Recording {
+  /** Per event: kind, flow index, direction (1 = originator), seq, flags, chunk, offset, length. */
+  kind: Uint8Array = new Uint8Array(1 << 20);
+  flow: Int32Array = new Int32Array(1 << 20);
+  fromOrig: Uint8Array = new Uint8Array(1 << 20);
+  seq: Uint32Array = new Uint32Array(1 << 20);
+  flags: Uint8Array = new Uint8Array(1 << 20);
+  chunk: Uint16Array = new Uint16Array(1 << 20);
+  off: Int32Array = new Int32Array(1 << 20);
+  len: Int32Array = new Int32Array(1 << 20);
+  events = 0;
+  segments = 0;
+  bytes = 0;
+  readonly chunks: Buffer[] = [Buffer.allocUnsafeSlow(CHUNK)];
+  private used = 0;
+  /** Per flow: responder port and originator IPv4 (or -1). */
+  readonly dstPort: number[] = [];
+  readonly clientIp4: number[] = [];
+  full = false;
+
+  private grow(): void {
+    const n = this.kind.length * 2;
+    const g = <T extends Uint8Array | Int32Array | Uint32Array | Uint16Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(n);
+      b.set(a as never);
+      return b;
+    };
+    this.kind = g(this.kind, Uint8Array);
+    this.flow = g(this.flow, Int32Array);
+    this.fromOrig = g(this.fromOrig, Uint8Array);
+    this.seq = g(this.seq, Uint32Array);
+    this.flags = g(this.flags, Uint8Array);
+    this.chunk = g(this.chunk, Uint16Array);
+    this.off = g(this.off, Int32Array);
+    this.len = g(this.len, Int32Array);
+  }
+
+  packet(flow: number, fromOrig: boolean, seq: number, flags: number, buf: Uint8Array, off: number, len: number): void {
+    if (this.events === this.kind.length) this.grow();
+    if (this.used + len > CHUNK) {
+      this.chunks.push(Buffer.allocUnsafeSlow(CHUNK));
+      this.used = 0;
+    }
+    const e = this.events++;
+    const c = this.chunks.length - 1;
+    this.chunks[c]!.set(buf.subarray(off, off + len), this.used);
+    this.kind[e] = EV_PACKET;
+    this.flow[e] = flow;
+    this.fromOrig[e] = fromOrig ? 1 : 0;
+    this.seq[e] = seq;
+    this.flags[e] = flags;
+    this.chunk[e] = c;
+    this.off[e] = this.used;
+    this.len[e] = len;
+    this.used += len;
+    this.segments++;
+    this.bytes += len;
+    if (this.bytes >= MAX_BYTES) this.full = true;
+  }
+
+  expire(flow: number): void {
+    if (this.events === this.kind.length) this.grow();
+    const e = this.events++;
+    this.kind[e] = EV_EXPIRE;
+    this.flow[e] = flow;
+  }
+}
+
+const NOOP: StreamConsumer = { data() {}, gap() {} };
+
+/** Detection exactly as createContentPlugin does it on a flow's first payload segment. */
+function detect(dstPort: number, fromOrig: boolean, buf: Uint8Array, off: number, len: number, maxBytes: number): Kind {
+  return maxBytes <= 0 || ENCRYPTED_PORTS.has(dstPort) || looksEncrypted(buf, off, len)
+    ? Kind.None
+    : kindByPort(dstPort) || sniff(fromOrig, buf, off, len);
+}
+
+interface RecFlow {
+  index: number;
+  orig: TcpStream;
+  resp: TcpStream;
+}
+
+/** Records the payload segments the payload stage would look at, for the flows it inspects. */
+function recorder(rec: Recording, slot: number): FlowPlugin {
+  const streamOpts = { maxBytes: DEFAULT_STREAM_BYTES, shared: { held: 0, max: MAX_HELD_TOTAL } };
+  return {
+    name: 'recorder',
+    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
+      const len = pkt.payloadCaptured;
+      if (len === 0) return;
+      let st = flow.slots[slot] as RecFlow | undefined;
+      if (st === undefined) {
+        if (rec.full || flow.proto !== 6 || detect(flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, DEFAULT_STREAM_BYTES) === Kind.None) return false;
+        st = { index: rec.dstPort.length, orig: new TcpStream(NOOP, streamOpts), resp: new TcpStream(NOOP, streamOpts) };
+        rec.dstPort.push(flow.dstPort);
+        rec.clientIp4.push(pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1);
+        flow.slots[slot] = st;
+      }
+      // A shadow stream: a segment arriving after the direction's byte bound is never looked at.
+      const stream = fromOrig ? st.orig : st.resp;
+      if (stream.finished) return;
+      stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+      rec.packet(st.index, fromOrig, pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+    },
+    onExpire(flow: FlowContext): void {
+      const st = flow.slots[slot] as RecFlow | undefined;
+      flow.slots[slot] = undefined;
+      if (st !== undefined) rec.expire(st.index);
+    },
+  };
+}
+
+/** What the digest covers for one inspected flow. */
+function flowDigestLine(content: unknown, hits: string[]): string {
+  return JSON.stringify(content) + ' ' + hits.join(',') + '\n';
+}
+
+async function record(path: string): Promise<{ rec: Recording; reference: string; packets: number; inspected: number }> {
+  const rec = new Recording();
+  const ref = createHash('sha1');
+  let inspected = 0;
+  let hits: (() => string[]) | null = null;
+  const content = createContentPlugin({ slot: 0, onInspected: (_uid, _p, h) => (hits = h) });
+  const plugins = [content, recorder(rec, 1)];
+  const meter = new FlowMeter({}, (f: FlowRecord) => {
+    if (!f.payloadInspected) return;
+    inspected++;
+    ref.update(flowDigestLine(f.content, hits!()));
+  }, plugins);
+  // The reference digest needs the inspected flows in the order the payload stage expired them:
+  // onFlow runs right after the plugins' onExpire of that flow, so `hits` belongs to it.
+  const pkt = new DecodedPacket();
+  let packets = 0;
+  await readCaptures([path], (r) => {
+    packets++;
+    meter.packet(r, decodePacket(r, pkt));
+  });
+  meter.finish();
+  return { rec, reference: ref.digest('hex'), packets, inspected };
+}
+
+// ---- replay ---------------------------------------------------------------------------------------
+
+/** Analyzer state of one flow, as in index.ts. */
+class FlowState implements StreamConsumer {
+  kind = Kind.None;
+  analyzer: Analyzer | null = null;
+  findings: Findings | null = null;
+  orig: TcpStream | null = null;
+  resp: TcpStream | null = null;
+  fromOrig = true;
+  bytes = 0;
+
+  data(buf: Uint8Array, off: number, len: number): void {
+    this.bytes += len;
+    this.analyzer!.data(this.fromOrig, buf, off, len);
+  }
+
+  gap(len: number): void {
+    this.analyzer!.gap(this.fromOrig, len);
+  }
+}
+
+/** One replay into fresh state; returns the digest (sha1 of features + rule hits per inspected flow). */
+function replay(rec: Recording, digest: boolean): { hex: string; inspected: number } {
+  const maxBytes = DEFAULT_STREAM_BYTES;
+  const lists = { hotUsers: userSet(DEFAULT_HOT_USERS), guestUsers: userSet(DEFAULT_GUEST_USERS) };
+  const streamOpts = { maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
+  const states: (FlowState | null | undefined)[] = new Array(rec.dstPort.length);
+  const h = createHash('sha1');
+  let inspected = 0;
+  const { kind: evKind, flow: evFlow, fromOrig: evDir, seq: evSeq, flags: evFlags, chunk: evChunk, off: evOff, len: evLen, chunks } = rec;
+  for (let e = 0; e < rec.events; e++) {
+    const fi = evFlow[e]!;
+    let st = states[fi];
+    if (evKind[e] === EV_EXPIRE) {
+      states[fi] = undefined;
+      if (st === undefined || st === null || st.analyzer === null) continue;
+      st.fromOrig = true;
+      st.orig!.end();
+      st.fromOrig = false;
+      st.resp!.end();
+      st.analyzer.end();
+      if (st.bytes === 0) continue;
+      inspected++;
+      const features = st.findings!.toFeatures(); // as the plugin's onExpire does
+      if (digest) h.update(flowDigestLine(features, st.findings!.ruleHits()));
+      continue;
+    }
+    const fromOrig = evDir[e] === 1;
+    const buf = chunks[evChunk[e]!]!;
+    const off = evOff[e]!;
+    const len = evLen[e]!;
+    if (st === undefined) {
+      const kind = detect(rec.dstPort[fi]!, fromOrig, buf, off, len, maxBytes);
+      if (kind === Kind.None) {
+        states[fi] = null;
+        continue;
+      }
+      st = new FlowState();
+      states[fi] = st;
+      const findings = new Findings();
+      const env: AnalyzerEnv = { hotUsers: lists.hotUsers, guestUsers: lists.guestUsers, findings, httpLoggedIn: 'success', clientIp4: rec.clientIp4[fi]! };
+      let a: Analyzer;
+      switch (kind) {
+        case Kind.Ftp: a = new FtpAnalyzer(env); break;
+        case Kind.Telnet: a = new TelnetAnalyzer(env); break;
+        case Kind.Rlogin: a = new RloginAnalyzer(env); break;
+        case Kind.Rsh: a = new RshAnalyzer(env, false); break;
+        case Kind.Rexec: a = new RshAnalyzer(env, true); break;
+        case Kind.Pop3: a = new Pop3Analyzer(env); break;
+        case Kind.Imap: a = new ImapAnalyzer(env); break;
+        case Kind.Smtp: a = new SmtpAnalyzer(env); break;
+        default: a = new HttpAnalyzer(env);
+      }
+      st.kind = kind;
+      st.analyzer = a;
+      st.findings = findings;
+      st.orig = new TcpStream(st, streamOpts);
+      st.resp = new TcpStream(st, streamOpts);
+    } else if (st === null) continue;
+    const stream = fromOrig ? st.orig! : st.resp!;
+    if (stream.finished) continue;
+    const n = stream.inOrder(evSeq[e]!, evFlags[e]!, len);
+    if (n > 0) {
+      st.bytes += n;
+      st.analyzer!.data(fromOrig, buf, off, n);
+    } else if (n < 0) {
+      st.fromOrig = fromOrig;
+      stream.segment(evSeq[e]!, evFlags[e]!, buf, off, len);
+    }
+    if (st.analyzer!.done) {
+      st.fromOrig = true;
+      st.orig!.end();
+      st.fromOrig = false;
+      st.resp!.end();
+    }
+  }
+  return { hex: h.digest('hex'), inspected };
+}
+
+async function main(): Promise<void> {
+  const path = FLOWS === undefined ? benchCapture('bench1g.pcap', 118000) : benchCapture(`bench${FLOWS}.pcap`, Number(FLOWS));
+  const t0 = performance.now();
+  const { rec, reference, packets, inspected } = await record(path);
+  process.stdout.write(
+    `recorded ${path}: ${packets} packets, ${rec.dstPort.length} inspected flows, ${rec.segments} payload segments, ` +
+      `${(rec.bytes / 1e6).toFixed(1)} MB payload in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+  // Untimed digest run (also checks the replay against the real plugin's output).
+  const first = replay(rec, true);
+  if (rec.full) process.stdout.write(`recording capped at --max-mb: no reference digest\n`);
+  else {
+    const same = first.hex === reference && first.inspected === inspected;
+    process.stdout.write(`reference (pipeline plugin) ${reference} ${inspected} flows — replay ${same ? 'matches' : `DIFFERS (${first.hex} ${first.inspected} flows)`}\n`);
+    if (!same) process.exitCode = 1;
+  }
+  const cpu: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const c0 = process.cpuUsage();
+    replay(rec, false);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const best = Math.min(...cpu);
+  process.stdout.write(`runs (CPU ms): ${cpu.map((x) => x.toFixed(0)).join(' ')}\n`);
+  process.stdout.write(`best ${best.toFixed(0)} ms CPU per replay, ${((best * 1e6) / rec.segments).toFixed(1)} ns/segment (${rec.segments} segments)\n`);
+  process.stdout.write(`digest ${first.hex} (${first.inspected} flows)\n`);
+}
+
+await main();
