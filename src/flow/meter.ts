@@ -13,12 +13,11 @@
  */
 import type { CaptureRecord } from '../capture/record.ts';
 import { type DecodedPacket, Layer } from '../decode/packet.ts';
-import { communityId } from './community-id.ts';
+import { E, REASON_CODE, STATE_CODE, endedRecord } from './ended.ts';
 import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
-import { formatIPv4, formatIPv6 } from './ip-format.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
 import type { FlowPlugin } from './plugin.ts';
-import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
+import type { ConnFlag, EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
 import { TcpState, connState, tcpTransition, udpConnState } from './tcp-state.ts';
 
@@ -64,10 +63,6 @@ const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
 /** History "seen" bits (originator; responder = << 8), as Zeek's HIST_* masks. */
 const H_SYN = 1, H_FIN = 2, H_RST = 4, H_ACK = 8, H_DATA = 16, H_MULTI = 32, H_FINRST = 64;
 
-function protocolType(proto: number): ProtocolType {
-  return proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 || proto === 58 ? 'icmp' : 'other';
-}
-
 export class FlowMeter {
   readonly stats: FlowStats = {
     packets: 0, nonIp: 0, undecodable: 0,
@@ -97,9 +92,14 @@ export class FlowMeter {
   private seq = 0;
   /** Ended Flow objects kept for reuse (bounded). A FlowContext is valid until onExpire returns. */
   private readonly pool: Flow[] = [];
-  /** emit(): the ended flow's originator / responder address words (1 for IPv4, 4 for IPv6). */
-  private readonly srcWords = new Uint32Array(4);
-  private readonly dstWords = new Uint32Array(4);
+  /** emit(): the ended flow's values (layout E of ended.ts), reused. */
+  private readonly ended = new Float64Array(E.SIZE);
+  /**
+   * When set, ended flows go here as numbers (layout E, valid during the call) instead of as
+   * FlowRecords to `onFlow`, and plugins' onExpire is not called (no record is built): the threaded
+   * pipeline passes them to the thread that builds records.
+   */
+  endedSink: ((e: Float64Array, history: string) => void) | null = null;
 
   constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
     this.idle = opts.idleTimeout ?? 120;
@@ -553,56 +553,55 @@ export class FlowMeter {
     const st = this.stats;
     st.liveFlows = this.table.size;
     const v6 = f.ver === 6;
-    // Originator / responder address words into reused scratch arrays (read at once below).
-    const src = this.srcWords, dst = this.dstWords;
+    const e = this.ended;
+    // Originator / responder address words (1 for IPv4; the others 0).
     const oa = f.origIsA ? N.A0 : N.B0, ob = f.origIsA ? N.B0 : N.A0;
-    src[0] = num[f.base + oa]!; dst[0] = num[f.base + ob]!;
+    e[E.SRC0] = num[f.base + oa]!;
+    e[E.DST0] = num[f.base + ob]!;
     if (v6) {
       const o1 = f.origIsA ? N.A1 : N.B1, r1 = f.origIsA ? N.B1 : N.A1;
-      for (let i = 0; i < 3; i++) { src[i + 1] = num[f.base + o1 + i]!; dst[i + 1] = num[f.base + r1 + i]!; }
+      for (let i = 0; i < 3; i++) { e[E.SRC1 + i] = num[f.base + o1 + i]!; e[E.DST1 + i] = num[f.base + r1 + i]!; }
+    } else {
+      e[E.SRC1] = e[E.SRC2] = e[E.SRC3] = e[E.DST1] = e[E.DST2] = e[E.DST3] = 0;
     }
     const proto = f.proto;
-    const pt = protocolType(proto);
     let cs: ConnFlag;
     if (proto === 6) cs = connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
     else if (proto === 17) cs = udpConnState((f.histSeen & H_DATA) !== 0, (f.histSeen & (H_DATA << 8)) !== 0); // ICMP errors do not count
     else cs = 'OTH';
     const sameAddr = num[f.base + N.A0] === num[f.base + N.B0] && num[f.base + N.A1] === num[f.base + N.B1] && num[f.base + N.A2] === num[f.base + N.B2] && num[f.base + N.A3] === num[f.base + N.B3];
     const portsMatter = proto === 6 || proto === 17;
-    const rec: FlowRecord = {
-      uid: f.uid,
-      communityId: communityId(v6 ? 6 : 4, proto, src, dst, f.srcPort, f.dstPort, f.icmpType, f.icmpCode, this.seed),
-      startTs: num[f.base + N.START],
-      endTs: num[f.base + N.END],
-      ipVersion: v6 ? 6 : 4,
-      proto,
-      protocolType: pt,
-      srcIp: v6 ? formatIPv6(src) : formatIPv4(src[0]!),
-      dstIp: v6 ? formatIPv6(dst) : formatIPv4(dst[0]!),
-      srcPort: f.srcPort,
-      dstPort: f.dstPort,
-      vlan: f.vlan,
-      icmpType: f.icmpType,
-      icmpCode: f.icmpCode,
-      flag: proto === 6 ? cs : pt === 'other' ? 'OTH' : 'SF',
-      connState: cs,
-      history: f.history,
-      endReason: reason,
-      srcBytes: f.origBytes,
-      dstBytes: f.respBytes,
-      srcPkts: f.origPkts,
-      dstPkts: f.respPkts,
-      srcIpBytes: f.origIpBytes,
-      dstIpBytes: f.respIpBytes,
-      land: sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0,
-      wrongFragment: f.wrongFragment,
-      urgent: f.urgent,
-      payloadInspected: false,
-    };
-    const plugins = this.plugins;
-    for (let i = 0; i < plugins.length; i++) plugins[i]!.onExpire(f, rec);
+    e[E.SEQ] = f.seq;
+    e[E.REASON] = REASON_CODE[reason];
+    e[E.VER] = f.ver;
+    e[E.PROTO] = proto;
+    e[E.SPORT] = f.srcPort;
+    e[E.DPORT] = f.dstPort;
+    e[E.VLAN] = f.vlan;
+    e[E.ICMPT] = f.icmpType;
+    e[E.ICMPC] = f.icmpCode;
+    e[E.STATE] = STATE_CODE[cs];
+    e[E.START] = num[f.base + N.START]!;
+    e[E.END] = num[f.base + N.END]!;
+    e[E.OBYTES] = f.origBytes;
+    e[E.RBYTES] = f.respBytes;
+    e[E.OPKTS] = f.origPkts;
+    e[E.RPKTS] = f.respPkts;
+    e[E.OIPB] = f.origIpBytes;
+    e[E.RIPB] = f.respIpBytes;
+    e[E.LAND] = sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0;
+    e[E.WFRAG] = f.wrongFragment;
+    e[E.URG] = f.urgent;
     st.flowsEmitted++;
-    this.onFlow(rec);
+    const sink = this.endedSink;
+    if (sink !== null) {
+      sink(e, f.history);
+    } else {
+      const rec = endedRecord(e, f.history, this.seed);
+      const plugins = this.plugins;
+      for (let i = 0; i < plugins.length; i++) plugins[i]!.onExpire(f, rec);
+      this.onFlow(rec);
+    }
     if (this.pool.length < 4096) {
       f.reset();
       this.pool.push(f);

@@ -1,0 +1,77 @@
+/**
+ * An ended flow as numbers: what FlowMeter knows of a flow when it ends, in a Float64Array of fixed
+ * layout (E), plus its history letters. The meter fills one reused array per ended flow; the
+ * FlowRecord (with its strings: uid, Community ID, addresses) is built from it by endedRecord(),
+ * either at once (same thread) or on the other side of a thread boundary (src/features/pipeline),
+ * where the array travels as raw bytes and the strings are made by the thread that needs them.
+ */
+import { communityId } from './community-id.ts';
+import { formatIPv4, formatIPv6 } from './ip-format.ts';
+import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
+import { makeUid } from './table.ts';
+
+/** Offsets in an ended-flow array. Addresses: originator (SRC*) and responder (DST*) words, one for IPv4. */
+export const enum E {
+  SEQ = 0, REASON, VER, PROTO, SRC0, SRC1, SRC2, SRC3, DST0, DST1, DST2, DST3,
+  SPORT, DPORT, VLAN, ICMPT, ICMPC, STATE, START, END,
+  OBYTES, RBYTES, OPKTS, RPKTS, OIPB, RIPB, LAND, WFRAG, URG,
+  /** Values per ended flow. */
+  SIZE,
+}
+
+export const END_REASONS: readonly EndReason[] = ['fin', 'rst', 'idle', 'active', 'eof'];
+export const CONN_STATES: readonly ConnFlag[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
+/** Index of a reason / conn_state in the arrays above (what E.REASON / E.STATE hold). */
+export const REASON_CODE: Readonly<Record<EndReason, number>> = Object.fromEntries(END_REASONS.map((r, i) => [r, i])) as Record<EndReason, number>;
+export const STATE_CODE: Readonly<Record<ConnFlag, number>> = Object.fromEntries(CONN_STATES.map((s, i) => [s, i])) as Record<ConnFlag, number>;
+
+export function protocolType(proto: number): ProtocolType {
+  return proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 || proto === 58 ? 'icmp' : 'other';
+}
+
+const srcWords = new Uint32Array(4);
+const dstWords = new Uint32Array(4);
+
+/** The FlowRecord of an ended flow (`e` in layout E). */
+export function endedRecord(e: Float64Array, history: string, communityIdSeed: number): FlowRecord {
+  const v6 = e[E.VER] === 6;
+  const src = srcWords, dst = dstWords;
+  for (let i = 0; i < 4; i++) {
+    src[i] = e[E.SRC0 + i]!;
+    dst[i] = e[E.DST0 + i]!;
+  }
+  const proto = e[E.PROTO]!;
+  const pt = protocolType(proto);
+  const cs = CONN_STATES[e[E.STATE]!]!;
+  const srcPort = e[E.SPORT]!, dstPort = e[E.DPORT]!, icmpType = e[E.ICMPT]!, icmpCode = e[E.ICMPC]!;
+  return {
+    uid: makeUid(e[E.SEQ]!),
+    communityId: communityId(v6 ? 6 : 4, proto, src, dst, srcPort, dstPort, icmpType, icmpCode, communityIdSeed),
+    startTs: e[E.START]!,
+    endTs: e[E.END]!,
+    ipVersion: v6 ? 6 : 4,
+    proto,
+    protocolType: pt,
+    srcIp: v6 ? formatIPv6(src) : formatIPv4(src[0]!),
+    dstIp: v6 ? formatIPv6(dst) : formatIPv4(dst[0]!),
+    srcPort,
+    dstPort,
+    vlan: e[E.VLAN]!,
+    icmpType,
+    icmpCode,
+    flag: proto === 6 ? cs : pt === 'other' ? 'OTH' : 'SF',
+    connState: cs,
+    history,
+    endReason: END_REASONS[e[E.REASON]!]!,
+    srcBytes: e[E.OBYTES]!,
+    dstBytes: e[E.RBYTES]!,
+    srcPkts: e[E.OPKTS]!,
+    dstPkts: e[E.RPKTS]!,
+    srcIpBytes: e[E.OIPB]!,
+    dstIpBytes: e[E.RIPB]!,
+    land: e[E.LAND] === 1 ? 1 : 0,
+    wrongFragment: e[E.WFRAG]!,
+    urgent: e[E.URG]!,
+    payloadInspected: false,
+  };
+}
