@@ -4,7 +4,8 @@
  * without reading, decoding or the flow engine — far less noise than the whole pipeline
  * (scripts/bench-content.ts) on a shared machine.
  *
- *   npx tsx scripts/bench-analyzers.ts [--runs N (default 5)] [--max-mb M] [--flows F]
+ *   npx tsx scripts/bench-analyzers.ts [--runs N (default 5)] [--max-mb M] [--flows F] [--stats] [--only KIND]
+ *   (--only telnet|http|smtp|…: replay only that analyzer's flows, to see where the time goes)
  *
  * 1. Reads the bench capture once (os.tmpdir()/flowsift-bench/bench1g.pcap, generated if missing;
  *    `--flows F` uses benchF.pcap) through read → decode → FlowMeter with two plugins: the real
@@ -33,7 +34,7 @@ import type { FlowContext, FlowPlugin } from '../src/flow/plugin.ts';
 import type { FlowRecord } from '../src/flow/record.ts';
 import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../src/flow/reassembly.ts';
 import type { Analyzer, AnalyzerEnv } from '../src/features/content/analyzer.ts';
-import { ENCRYPTED_PORTS, Kind, kindByPort, looksEncrypted, sniff } from '../src/features/content/detect.ts';
+import { ENCRYPTED_PORTS, Kind, KIND_NAMES, kindByPort, looksEncrypted, sniff } from '../src/features/content/detect.ts';
 import { FtpAnalyzer } from '../src/features/content/ftp.ts';
 import { HttpAnalyzer } from '../src/features/content/http.ts';
 import { createContentPlugin, DEFAULT_GUEST_USERS, DEFAULT_HOT_USERS, MAX_HELD_TOTAL } from '../src/features/content/index.ts';
@@ -48,6 +49,8 @@ const arg = (name: string): string | undefined => (argv.includes(name) ? argv[ar
 const RUNS = Number(arg('--runs') ?? 5);
 const MAX_BYTES = Number(arg('--max-mb') ?? Infinity) * 1e6;
 const FLOWS = arg('--flows');
+const STATS = argv.includes('--stats');
+const ONLY = arg('--only');
 
 // ---- recording ------------------------------------------------------------------------------------
 
@@ -222,7 +225,7 @@ class FlowState implements StreamConsumer {
 }
 
 /** One replay into fresh state; returns the digest (sha1 of features + rule hits per inspected flow). */
-function replay(rec: Recording, digest: boolean): { hex: string; inspected: number } {
+function replay(rec: Recording, digest: boolean, skipFlow: Uint8Array | null = null): { hex: string; inspected: number } {
   const maxBytes = DEFAULT_STREAM_BYTES;
   const lists = { hotUsers: userSet(DEFAULT_HOT_USERS), guestUsers: userSet(DEFAULT_GUEST_USERS) };
   const streamOpts = { maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
@@ -232,6 +235,7 @@ function replay(rec: Recording, digest: boolean): { hex: string; inspected: numb
   const { kind: evKind, flow: evFlow, fromOrig: evDir, seq: evSeq, flags: evFlags, chunk: evChunk, off: evOff, len: evLen, chunks } = rec;
   for (let e = 0; e < rec.events; e++) {
     const fi = evFlow[e]!;
+    if (skipFlow !== null && skipFlow[fi] === 1) continue;
     let st = states[fi];
     if (evKind[e] === EV_EXPIRE) {
       states[fi] = undefined;
@@ -299,6 +303,43 @@ function replay(rec: Recording, digest: boolean): { hex: string; inspected: numb
   return { hex: h.digest('hex'), inspected };
 }
 
+/** --stats: recorded segments and bytes per analyzer kind and direction, and segment sizes. */
+/** Analyzer kind of each recorded flow (detection on its first recorded segment). */
+function flowKinds(rec: Recording): Kind[] {
+  const kinds = rec.dstPort.map(() => Kind.None as Kind);
+  for (let e = 0; e < rec.events; e++) {
+    const fi = rec.flow[e]!;
+    if (rec.kind[e] === EV_PACKET && kinds[fi] === Kind.None) {
+      kinds[fi] = detect(rec.dstPort[fi]!, rec.fromOrig[e] === 1, rec.chunks[rec.chunk[e]!]!, rec.off[e]!, rec.len[e]!, DEFAULT_STREAM_BYTES);
+    }
+  }
+  return kinds;
+}
+
+function printStats(rec: Recording): void {
+  const kinds = flowKinds(rec);
+  const rows = new Map<string, { flows: Set<number>; segs: number; bytes: number; one: number; small: number; big: number }>();
+  for (let e = 0; e < rec.events; e++) {
+    if (rec.kind[e] !== EV_PACKET) continue;
+    const fi = rec.flow[e]!;
+    const dir = rec.fromOrig[e] === 1;
+    const key = `${KIND_NAMES[kinds[fi]!]} ${dir ? 'client' : 'server'}`;
+    let r = rows.get(key);
+    if (r === undefined) rows.set(key, (r = { flows: new Set(), segs: 0, bytes: 0, one: 0, small: 0, big: 0 }));
+    const len = rec.len[e]!;
+    r.flows.add(fi);
+    r.segs++;
+    r.bytes += len;
+    if (len === 1) r.one++;
+    else if (len <= 48) r.small++;
+    else r.big++;
+  }
+  process.stdout.write('kind/direction: flows segments MB | 1-byte ≤48 >48 segments\n');
+  for (const [k, r] of [...rows].sort((a, b) => b[1].segs - a[1].segs)) {
+    process.stdout.write(`  ${k.padEnd(14)} ${r.flows.size} ${r.segs} ${(r.bytes / 1e6).toFixed(1)} | ${r.one} ${r.small} ${r.big}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const path = FLOWS === undefined ? benchCapture('bench1g.pcap', 118000) : benchCapture(`bench${FLOWS}.pcap`, Number(FLOWS));
   const t0 = performance.now();
@@ -315,16 +356,27 @@ async function main(): Promise<void> {
     process.stdout.write(`reference (pipeline plugin) ${reference} ${inspected} flows — replay ${same ? 'matches' : `DIFFERS (${first.hex} ${first.inspected} flows)`}\n`);
     if (!same) process.exitCode = 1;
   }
+  if (STATS) printStats(rec);
+  let skipFlow: Uint8Array | null = null;
+  let segments = rec.segments;
+  if (ONLY !== undefined) {
+    const kinds = flowKinds(rec);
+    skipFlow = new Uint8Array(kinds.length);
+    for (let i = 0; i < kinds.length; i++) skipFlow[i] = KIND_NAMES[kinds[i]!] === ONLY ? 0 : 1;
+    segments = 0;
+    for (let e = 0; e < rec.events; e++) if (rec.kind[e] === EV_PACKET && skipFlow[rec.flow[e]!] === 0) segments++;
+    process.stdout.write(`--only ${ONLY}: ${segments} segments\n`);
+  }
   const cpu: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const c0 = process.cpuUsage();
-    replay(rec, false);
+    replay(rec, false, skipFlow);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
   const best = Math.min(...cpu);
   process.stdout.write(`runs (CPU ms): ${cpu.map((x) => x.toFixed(0)).join(' ')}\n`);
-  process.stdout.write(`best ${best.toFixed(0)} ms CPU per replay, ${((best * 1e6) / rec.segments).toFixed(1)} ns/segment (${rec.segments} segments)\n`);
+  process.stdout.write(`best ${best.toFixed(0)} ms CPU per replay, ${((best * 1e6) / segments).toFixed(1)} ns/segment (${segments} segments)\n`);
   process.stdout.write(`digest ${first.hex} (${first.inspected} flows)\n`);
 }
 

@@ -11,8 +11,37 @@
 
 /** Default longest line kept (longer lines are cut: rules look at line starts). */
 export const MAX_LINE = 1024;
-/** Chunks longer than this are searched with the native TypedArray indexOf. */
-const NATIVE_MIN = 48;
+/**
+ * Byte searches first look at this many bytes in JS (most lines and line tails are short), then
+ * hand the rest to Buffer#indexOf (memchr: ~60 ns per call + a fraction of a ns per byte). The
+ * TypedArray indexOf/lastIndexOf used before scans byte by byte in C++ (~0.5 ns per byte: a
+ * 900-byte chunk without the byte cost ~450 ns).
+ */
+const JS_SCAN = 64;
+const bufIndexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: number, from?: number) => number;
+const bufLastIndexOf = Buffer.prototype.lastIndexOf as (this: Uint8Array, value: number, from?: number) => number;
+
+/** First index of byte `v` in buf[from, end), or -1: a JS loop for short spans, memchr for long ones. */
+export function indexOfByte(buf: Uint8Array, v: number, from: number, end: number): number {
+  const lim = end - from > JS_SCAN ? from + JS_SCAN : end;
+  let i = from;
+  while (i < lim && buf[i] !== v) i++;
+  if (i < lim) return i;
+  if (lim === end) return -1;
+  const k = bufIndexOf.call(plainView(buf, lim, end - lim), v);
+  return k < 0 ? -1 : lim + k;
+}
+
+/** Last index of byte `v` in buf[from, end), or -1 (JS loop over the last bytes, then native). */
+function lastIndexOfByte(buf: Uint8Array, v: number, from: number, end: number): number {
+  const lim = end - from > JS_SCAN ? end - JS_SCAN : from;
+  let i = end - 1;
+  while (i >= lim && buf[i] !== v) i--;
+  if (i >= lim) return i;
+  if (lim === from) return -1;
+  const k = bufLastIndexOf.call(plainView(buf, from, lim - from), v);
+  return k < 0 ? -1 : from + k;
+}
 
 /**
  * A plain Uint8Array view of buf[off, off + n). Not `subarray`: on a Node Buffer (what capture
@@ -87,9 +116,6 @@ export class LineSplitter {
       return;
     }
     const end = off + n;
-    // Long chunks are searched natively (TypedArray indexOf) through one view of the chunk, made
-    // only once a search is needed (a chunk inside a skipped body needs none).
-    let view: Uint8Array | null = null;
     let i = off;
     while (i < end) {
       if (this.skipBytes > 0) {
@@ -98,17 +124,9 @@ export class LineSplitter {
         i += k;
         continue;
       }
-      if (view === null && n > NATIVE_MIN) view = plainView(buf, off, n);
       if (this.quiet && !this.keepDot) {
         // Nothing is emitted: only the position after the last LF matters.
-        let k: number;
-        if (view !== null) {
-          k = view.lastIndexOf(0x0a) + off;
-          if (k < i) k = i - 1;
-        } else {
-          k = end - 1;
-          while (k >= i && buf[k] !== 0x0a) k--;
-        }
+        const k = lastIndexOfByte(buf, 0x0a, i, end);
         if (k >= i) {
           this.pend.length = 0;
           i = k + 1;
@@ -116,24 +134,17 @@ export class LineSplitter {
         this.append(buf, i, end);
         return;
       }
-      let j: number;
-      if (view !== null) {
-        const k = view.indexOf(0x0a, i - off);
-        j = k < 0 ? end : k + off;
-      } else {
-        j = i;
-        while (j < end && buf[j] !== 0x0a) j++;
-      }
-      if (j === end) {
+      const k = indexOfByte(buf, 0x0a, i, end);
+      if (k < 0) {
         this.append(buf, i, end);
         return;
       }
-      if (this.pend.length === 0) this.emit(buf, i, j);
+      if (this.pend.length === 0) this.emit(buf, i, k);
       else {
-        this.append(buf, i, j);
+        this.append(buf, i, k);
         this.emitPending();
       }
-      i = j + 1;
+      i = k + 1;
     }
   }
 

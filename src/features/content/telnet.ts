@@ -4,7 +4,7 @@
  * output lines and prompts.
  */
 import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
-import { LineSplitter, plainView } from './lines.ts';
+import { indexOfByte, LineSplitter } from './lines.ts';
 import { type Findings, R } from './rules.ts';
 import { ShellSession } from './shell.ts';
 
@@ -37,9 +37,7 @@ export class TelnetStripper {
   /** True when the chunk is all data: not inside a command and no IAC byte in it. */
   plain(buf: Uint8Array, off: number, len: number): boolean {
     if (this.state !== T_DATA) return false;
-    if (len > 48) return plainView(buf, off, len).indexOf(IAC) < 0;
-    for (let i = off, end = off + len; i < end; i++) if (buf[i] === IAC) return false;
-    return true;
+    return indexOfByte(buf, IAC, off, off + len) < 0;
   }
 
   strip(buf: Uint8Array, off: number, len: number, out: Uint8Array): number {
