@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../../src/features/content/lines.ts';
+import { indexOfByte, LineSplitter } from '../../../src/features/content/lines.ts';
 import { TelnetStripper } from '../../../src/features/content/telnet.ts';
 
 const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -15,6 +15,22 @@ function split(chunks: string[], setup?: (l: LineSplitter) => void, terminal = f
   l.flush();
   return out;
 }
+
+describe('indexOfByte', () => {
+  it('finds the first byte in [from, end) like a plain loop, before, at and after the 64-byte JS scan', () => {
+    const buf = Buffer.alloc(400, 0x61);
+    for (const at of [-1, 3, 63, 64, 65, 66, 130, 299]) {
+      buf.fill(0x61);
+      if (at >= 0) buf[at] = 0x0a;
+      buf[350] = 0x0a; // outside every searched range below: must not be found
+      for (const [from, end] of [[0, 300], [2, 300], [3, 70], [64, 300], [66, 131], [0, 3]] as const) {
+        let want = -1;
+        for (let i = from; i < end; i++) if (buf[i] === 0x0a) { want = i; break; }
+        expect(indexOfByte(buf, 0x0a, from, end), `at ${at} in [${from}, ${end})`).toBe(want);
+      }
+    }
+  });
+});
 
 describe('LineSplitter', () => {
   it('splits CRLF and LF lines, across chunk boundaries, and keeps an unterminated tail until flush', () => {
@@ -36,6 +52,14 @@ describe('LineSplitter', () => {
     l.quiet = false;
     l.push(b(' and end\n'), 0, 9);
     expect(out).toEqual(['last line start and end']);
+    // the last LF more than 64 bytes before the chunk's end (found by the native search)
+    out.length = 0;
+    l.quiet = true;
+    const far = b(`${'z'.repeat(10)}\n${'w'.repeat(100)}`);
+    l.push(far, 0, far.length);
+    l.quiet = false;
+    l.push(b(' end\n'), 0, 5);
+    expect(out).toEqual([`${'w'.repeat(100)} end`]);
   });
 
   it('skips a body of known length, even across chunks', () => {
