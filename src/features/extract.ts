@@ -6,7 +6,9 @@
  * Per packet: one decode into a reused DecodedPacket and one FlowMeter.packet call; no allocation.
  * Per flow: one Row object.
  */
-import { readCaptures, type FileReport } from '../capture/index.ts';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import { decodePacket } from '../decode/decoder.ts';
 import { DecodedPacket } from '../decode/packet.ts';
@@ -15,9 +17,11 @@ import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
 import { createContentPlugin, type ContentOptions } from './content/index.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
+import { DEFAULT_STREAM_BYTES } from '../flow/reassembly.ts';
 import type { Row } from '../dataset/types.ts';
 import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
 import { flowService, SERVICE_INDEX } from './services.ts';
+import type { PipelineThreads } from './threaded.ts';
 import { emptyWindowFeatures, StartOrderBuffer, TrafficWindows, type WindowFeatures } from './windows.ts';
 
 export interface ExtractOptions {
@@ -43,6 +47,12 @@ export interface ExtractOptions {
   content?: boolean | ContentOptions;
   /** Further FlowMeter options (tcpLinger, maxFlows, fragment limits, …); explicit fields above win. */
   flow?: FlowOptions;
+  /**
+   * Run the packet path (read → decode → flow engine) on a worker thread, the content analyzers,
+   * window features and onRow on this one. Default: when the input is ≥ 32 MiB of files and no
+   * `plugins` are given (they need the packets on this thread); stdin always runs here.
+   */
+  worker?: boolean;
   /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
   maxHeld?: number;
   /** Progress: called every 65,536 packets and at each file's end. */
@@ -85,6 +95,8 @@ export interface ExtractSummary {
   outOfOrder: number;
   /** The flow meter's own statistics. */
   flowStats: FlowStats;
+  /** With the worker thread: how each thread spent its time. */
+  threads?: PipelineThreads;
 }
 
 /**
@@ -403,10 +415,107 @@ export async function extractFlows(
   };
 
   const stage = new FeatureStage(opts, deliver);
-  let ended = false;
   const meterOpts: FlowOptions = { ...(opts.flow ?? {}) };
   if (opts.idleTimeout !== undefined) meterOpts.idleTimeout = opts.idleTimeout;
   if (opts.activeTimeout !== undefined) meterOpts.activeTimeout = opts.activeTimeout;
+  const onProgress = opts.onProgress;
+
+  let run: { report: ReadReport; flowStats: FlowStats; skipped: Record<string, number>; threads?: PipelineThreads };
+  if (useWorker(inputs, opts)) {
+    const content = opts.content === false ? undefined : typeof opts.content === 'object' ? opts.content : {};
+    const { runThreaded } = await import('./threaded.ts');
+    let donePackets = 0; // packets of the files finished so far
+    run = await runThreaded(
+      {
+        inputs,
+        strict: opts.strict,
+        resync: opts.resync,
+        meter: meterOpts,
+        contentBytes: content === undefined ? undefined : content.maxBytes ?? DEFAULT_STREAM_BYTES,
+      },
+      stage,
+      {
+        content,
+        communityIdSeed: meterOpts.communityIdSeed ?? 0,
+        signal,
+        onProgress: onProgress === undefined ? undefined : (file, fileBytes, packets) => {
+          onProgress({ file, fileBytes, packets, flows: stage.flows });
+        },
+        onFile: (fr) => {
+          donePackets += fr.packets;
+          onProgress?.({ file: fr.file, fileBytes: fr.bytesRead, packets: donePackets, flows: stage.flows });
+          opts.onFile?.(fr);
+        },
+        sinkFailed: () => sinkError !== undefined,
+      },
+    );
+  } else {
+    run = await runInline(inputs, opts, meterOpts, stage, signal, () => sinkError !== undefined);
+  }
+  if (pending !== undefined) await pending.catch(() => undefined);
+  if (sinkError !== undefined) throw sinkError;
+
+  const { report, flowStats } = run;
+  const skipped = run.skipped;
+  // IP packets the meter could not use (L4 header cut or bad), by the decoder's stop reason.
+  for (const [k, v] of Object.entries(flowStats.skipped)) if (v > 0) skipped[k] = (skipped[k] ?? 0) + v;
+  if (flowStats.fragmentTimeouts > 0) skipped['incomplete-fragmented-datagram'] = flowStats.fragmentTimeouts;
+  let skippedTotal = 0;
+  for (const k in skipped) skippedTotal += skipped[k]!;
+  return {
+    files: report.files,
+    packets: report.packets,
+    skipped,
+    skippedTotal,
+    flows: stage.flows,
+    errors: report.errors,
+    warnings: report.warnings,
+    aborted: opts.signal?.aborted === true,
+    seconds: (performance.now() - t0) / 1000,
+    peakHeld: stage.buffer.peakHeld,
+    forcedReleases: stage.buffer.forcedReleases,
+    outOfOrder: stage.outOfOrder,
+    flowStats,
+    threads: run.threads,
+  };
+}
+
+/** Inputs of at least this many bytes (files, or files in the directories given) use the worker thread. */
+export const WORKER_MIN_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Whether the packet path runs on a worker thread: as `opts.worker` says, else when the input is
+ * large (≥ WORKER_MIN_BYTES), is not stdin, and no caller plugin needs the packets on this thread.
+ */
+function useWorker(inputs: string[], opts: ExtractOptions): boolean {
+  const local = (opts.plugins?.length ?? 0) > 0 || inputs.includes('-');
+  if (opts.worker !== undefined) {
+    if (opts.worker && local) throw new RangeError('extractFlows: worker: true needs file inputs and no plugins (plugins and stdin run on the calling thread)');
+    return opts.worker;
+  }
+  if (local) return false;
+  let bytes = 0;
+  for (const input of inputs) {
+    try {
+      const st = statSync(input);
+      if (st.isDirectory()) {
+        for (const name of readdirSync(input)) {
+          const s = statSync(join(input, name), { throwIfNoEntry: false });
+          if (s?.isFile()) bytes += s.size;
+        }
+      } else bytes += st.size;
+    } catch {
+      // A missing or unreadable input: the reader reports it.
+    }
+  }
+  return bytes >= WORKER_MIN_BYTES;
+}
+
+/** The packet path on this thread: read → decode → FlowMeter (with plugins) → stage. */
+async function runInline(
+  inputs: string[], opts: ExtractOptions, meterOpts: FlowOptions, stage: FeatureStage, signal: AbortSignal, sinkFailed: () => boolean,
+): Promise<{ report: ReadReport; flowStats: FlowStats; skipped: Record<string, number> }> {
+  let ended = false;
   const meter = new FlowMeter(
     meterOpts,
     (f) => {
@@ -415,7 +524,6 @@ export async function extractFlows(
     },
     pipelinePlugins(opts),
   );
-
   const pkt = new DecodedPacket();
   const skipped: Record<string, number> = {};
   let packets = 0;
@@ -437,45 +545,21 @@ export async function extractFlows(
       onProgress({ file: rec.file, fileBytes: rec.byteOffset, packets, flows: stage.flows });
     }
   };
-
   const report = await readCaptures(inputs, onRecord, {
     strict: opts.strict,
     resync: opts.resync,
     signal,
     stdin: opts.stdin,
     onFile: (fr) => {
-      onProgress?.({ file: fr.file, fileBytes: fr.bytesRead, packets, flows: stage.flows });
+      opts.onProgress?.({ file: fr.file, fileBytes: fr.bytesRead, packets, flows: stage.flows });
       opts.onFile?.(fr);
     },
   });
-  if (sinkError === undefined) {
+  if (!sinkFailed()) {
     meter.finish();
     stage.finish();
   }
-  if (pending !== undefined) await pending.catch(() => undefined);
-  if (sinkError !== undefined) throw sinkError;
-
-  const flowStats = meter.stats;
-  // IP packets the meter could not use (L4 header cut or bad), by the decoder's stop reason.
-  for (const [k, v] of Object.entries(flowStats.skipped)) if (v > 0) skipped[k] = (skipped[k] ?? 0) + v;
-  if (flowStats.fragmentTimeouts > 0) skipped['incomplete-fragmented-datagram'] = flowStats.fragmentTimeouts;
-  let skippedTotal = 0;
-  for (const k in skipped) skippedTotal += skipped[k]!;
-  return {
-    files: report.files,
-    packets: report.packets,
-    skipped,
-    skippedTotal,
-    flows: stage.flows,
-    errors: report.errors,
-    warnings: report.warnings,
-    aborted: opts.signal?.aborted === true,
-    seconds: (performance.now() - t0) / 1000,
-    peakHeld: stage.buffer.peakHeld,
-    forcedReleases: stage.buffer.forcedReleases,
-    outOfOrder: stage.outOfOrder,
-    flowStats,
-  };
+  return { report, flowStats: meter.stats, skipped };
 }
 
 /** The caller's plugins, then the payload stage (content features) unless `content: false`. */

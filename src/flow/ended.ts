@@ -32,23 +32,23 @@ export function protocolType(proto: number): ProtocolType {
 const srcWords = new Uint32Array(4);
 const dstWords = new Uint32Array(4);
 
-/** The FlowRecord of an ended flow (`e` in layout E). */
-export function endedRecord(e: Float64Array, history: string, communityIdSeed: number): FlowRecord {
-  const v6 = e[E.VER] === 6;
+/** The FlowRecord of an ended flow: `e[at …]` in layout E. */
+export function endedRecord(e: Float64Array, at: number, history: string, communityIdSeed: number): FlowRecord {
+  const v6 = e[at + E.VER] === 6;
   const src = srcWords, dst = dstWords;
   for (let i = 0; i < 4; i++) {
-    src[i] = e[E.SRC0 + i]!;
-    dst[i] = e[E.DST0 + i]!;
+    src[i] = e[at + E.SRC0 + i]!;
+    dst[i] = e[at + E.DST0 + i]!;
   }
-  const proto = e[E.PROTO]!;
+  const proto = e[at + E.PROTO]!;
   const pt = protocolType(proto);
-  const cs = CONN_STATES[e[E.STATE]!]!;
-  const srcPort = e[E.SPORT]!, dstPort = e[E.DPORT]!, icmpType = e[E.ICMPT]!, icmpCode = e[E.ICMPC]!;
+  const cs = CONN_STATES[e[at + E.STATE]!]!;
+  const srcPort = e[at + E.SPORT]!, dstPort = e[at + E.DPORT]!, icmpType = e[at + E.ICMPT]!, icmpCode = e[at + E.ICMPC]!;
   return {
-    uid: makeUid(e[E.SEQ]!),
+    uid: makeUid(e[at + E.SEQ]!),
     communityId: communityId(v6 ? 6 : 4, proto, src, dst, srcPort, dstPort, icmpType, icmpCode, communityIdSeed),
-    startTs: e[E.START]!,
-    endTs: e[E.END]!,
+    startTs: e[at + E.START]!,
+    endTs: e[at + E.END]!,
     ipVersion: v6 ? 6 : 4,
     proto,
     protocolType: pt,
@@ -56,22 +56,22 @@ export function endedRecord(e: Float64Array, history: string, communityIdSeed: n
     dstIp: v6 ? formatIPv6(dst) : formatIPv4(dst[0]!),
     srcPort,
     dstPort,
-    vlan: e[E.VLAN]!,
+    vlan: e[at + E.VLAN]!,
     icmpType,
     icmpCode,
     flag: proto === 6 ? cs : pt === 'other' ? 'OTH' : 'SF',
     connState: cs,
     history,
-    endReason: END_REASONS[e[E.REASON]!]!,
-    srcBytes: e[E.OBYTES]!,
-    dstBytes: e[E.RBYTES]!,
-    srcPkts: e[E.OPKTS]!,
-    dstPkts: e[E.RPKTS]!,
-    srcIpBytes: e[E.OIPB]!,
-    dstIpBytes: e[E.RIPB]!,
-    land: e[E.LAND] === 1 ? 1 : 0,
-    wrongFragment: e[E.WFRAG]!,
-    urgent: e[E.URG]!,
+    endReason: END_REASONS[e[at + E.REASON]!]!,
+    srcBytes: e[at + E.OBYTES]!,
+    dstBytes: e[at + E.RBYTES]!,
+    srcPkts: e[at + E.OPKTS]!,
+    dstPkts: e[at + E.RPKTS]!,
+    srcIpBytes: e[at + E.OIPB]!,
+    dstIpBytes: e[at + E.RIPB]!,
+    land: e[at + E.LAND] === 1 ? 1 : 0,
+    wrongFragment: e[at + E.WFRAG]!,
+    urgent: e[at + E.URG]!,
     payloadInspected: false,
   };
 }

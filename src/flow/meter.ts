@@ -597,7 +597,7 @@ export class FlowMeter {
     if (sink !== null) {
       sink(e, f.history);
     } else {
-      const rec = endedRecord(e, f.history, this.seed);
+      const rec = endedRecord(e, 0, f.history, this.seed);
       const plugins = this.plugins;
       for (let i = 0; i < plugins.length; i++) plugins[i]!.onExpire(f, rec);
       this.onFlow(rec);

@@ -10,6 +10,8 @@ import type { FlowRecord } from './record.ts';
 /** What a plugin may see of a live flow. `slots[i]` is private state of the plugin at index i. */
 export interface FlowContext {
   readonly uid: string;
+  /** The flow's number in this run (1, 2, … by creation; the uid is made from it). */
+  readonly seq: number;
   readonly proto: number;
   /** Originator / responder ports (ICMP: type/code), fixed once the originator is known. */
   readonly srcPort: number;

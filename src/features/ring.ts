@@ -1,0 +1,166 @@
+/**
+ * A single-producer single-consumer byte ring over a SharedArrayBuffer: how the flow-engine thread
+ * (reader → decoder → FlowMeter) passes ended flows and payload segments to the main thread
+ * (content analyzers → window features → writer) without a message or an object per event.
+ *
+ * Records are 8-byte aligned: [int32 type+small][int32 total bytes][body…], never split at the
+ * ring's end (a WRAP record sends the reader back to 0). Positions are byte offsets in the data
+ * area; head === tail means empty, so the writer always leaves at least one aligned slot free.
+ * The writer publishes its head every PUBLISH_BYTES (and when it must wait or ends) and blocks
+ * with Atomics.wait when the ring is full; the reader (the main thread) waits with
+ * Atomics.waitAsync, so its event loop keeps running (output streams drain) while it waits.
+ */
+
+/** Control words (Int32) before the data area. */
+export const enum Ctl {
+  /** Writer's published position. */
+  HEAD = 0,
+  /** Reader's position. */
+  TAIL = 1,
+  /** Set by the reader: stop reading input (1) — the writer still ends every flow and says END. */
+  ABORT = 2,
+  /** Set by the main thread when the writer thread died (wakes the reader). */
+  DEAD = 3,
+}
+const CTL_BYTES = 64;
+/** Record type of the wrap marker (others are the pipeline's own, > 0). */
+export const T_WRAP = 0;
+/** How often the writer publishes its head (bytes written since the last publish). */
+const PUBLISH_BYTES = 64 * 1024;
+/** How often the reader hands space back while it works through a long run of records. */
+const RETURN_BYTES = 1024 * 1024;
+
+export function ringBuffer(dataBytes: number): SharedArrayBuffer {
+  if (dataBytes % 8 !== 0) throw new RangeError('ring size must be a multiple of 8');
+  return new SharedArrayBuffer(CTL_BYTES + dataBytes);
+}
+
+/** Views of a ring's data area (same memory, three element types). */
+class RingViews {
+  readonly ctl: Int32Array;
+  readonly u8: Uint8Array;
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  readonly size: number;
+  constructor(readonly sab: SharedArrayBuffer) {
+    this.ctl = new Int32Array(sab, 0, CTL_BYTES / 4);
+    this.size = sab.byteLength - CTL_BYTES;
+    this.u8 = new Uint8Array(sab, CTL_BYTES, this.size);
+    this.i32 = new Int32Array(sab, CTL_BYTES, this.size / 4);
+    this.f64 = new Float64Array(sab, CTL_BYTES, this.size / 8);
+  }
+}
+
+export class RingWriter extends RingViews {
+  private head = 0;
+  private unpublished = 0;
+  /** Milliseconds spent waiting for the reader (the ring was full). */
+  waitedMs = 0;
+
+  /**
+   * Room for a record of `n` bytes (a multiple of 8, at most a quarter of the ring): returns its
+   * byte offset; write it, then commit(n). Blocks (Atomics.wait) while the reader is behind.
+   */
+  reserve(n: number): number {
+    const size = this.size;
+    for (;;) {
+      const tail = Atomics.load(this.ctl, Ctl.TAIL);
+      const head = this.head;
+      if (head >= tail) {
+        // Free: [head, size) and [0, tail); head must not land on tail (that reads as empty).
+        if (size - head > n || (size - head === n && tail > 0)) return head;
+        if (tail > n) {
+          this.i32[head >> 2] = T_WRAP;
+          this.head = 0;
+          continue;
+        }
+      } else if (tail - head > n) return head;
+      this.publish();
+      const t0 = performance.now();
+      Atomics.wait(this.ctl, Ctl.TAIL, tail, 1000);
+      this.waitedMs += performance.now() - t0;
+    }
+  }
+
+  commit(n: number): void {
+    let h = this.head + n;
+    if (h === this.size) h = 0;
+    this.head = h;
+    this.unpublished += n;
+    if (this.unpublished >= PUBLISH_BYTES) this.publish();
+  }
+
+  publish(): void {
+    this.unpublished = 0;
+    Atomics.store(this.ctl, Ctl.HEAD, this.head);
+    Atomics.notify(this.ctl, Ctl.HEAD);
+  }
+
+  /** The reader asked the producer to stop reading input. */
+  get aborted(): boolean {
+    return Atomics.load(this.ctl, Ctl.ABORT) !== 0;
+  }
+}
+
+export class RingReader extends RingViews {
+  private tail = 0;
+  /** Milliseconds spent waiting for the writer (the ring was empty). */
+  waitedMs = 0;
+
+  /**
+   * Hand every published record to `onRecord(offset, type, bytes)` until it returns true (the last
+   * record); awaits (without blocking the event loop) while the ring is empty and yields to the
+   * event loop after each run of records. Rejects if the writer thread died (`Ctl.DEAD`).
+   */
+  async drain(onRecord: (at: number, type: number, bytes: number) => boolean, deadError: () => Error): Promise<void> {
+    const ctl = this.ctl;
+    const i32 = this.i32;
+    let tail = this.tail;
+    for (;;) {
+      const head = Atomics.load(ctl, Ctl.HEAD);
+      if (tail === head) {
+        if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw deadError();
+        const t0 = performance.now();
+        const w = Atomics.waitAsync(ctl, Ctl.HEAD, head);
+        if (w.async) await w.value;
+        this.waitedMs += performance.now() - t0;
+        continue;
+      }
+      let returned = 0;
+      let last = false;
+      while (tail !== head && !last) {
+        const type = i32[tail >> 2]!;
+        if (type === T_WRAP) {
+          tail = 0;
+          continue;
+        }
+        const bytes = i32[(tail >> 2) + 1]!;
+        last = onRecord(tail, type, bytes);
+        tail += bytes;
+        if (tail === this.size) tail = 0;
+        returned += bytes;
+        if (returned >= RETURN_BYTES) {
+          returned = 0;
+          Atomics.store(ctl, Ctl.TAIL, tail);
+          Atomics.notify(ctl, Ctl.TAIL);
+        }
+      }
+      this.tail = tail;
+      Atomics.store(ctl, Ctl.TAIL, tail);
+      Atomics.notify(ctl, Ctl.TAIL);
+      if (last) return;
+      // Let pending I/O (the output stream, timers) run before the next run of records.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  abort(): void {
+    Atomics.store(this.ctl, Ctl.ABORT, 1);
+  }
+
+  /** The writer thread is gone: wake a waiting drain() so it can fail. */
+  writerDied(): void {
+    Atomics.store(this.ctl, Ctl.DEAD, 1);
+    Atomics.notify(this.ctl, Ctl.HEAD);
+  }
+}
