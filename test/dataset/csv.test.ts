@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { CsvWriter, LineBuffer, csvField, formatMicro, formatNumber } from '../../src/dataset/csv.ts';
+import { CsvWriter, LineBuffer, csvField, formatMicro, formatNumber, putMicro, putUint } from '../../src/dataset/csv.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
 
@@ -108,5 +108,84 @@ describe('LineBuffer (the CSV writer builds rows as bytes)', () => {
       expect(r.c).toBe(rows[i]!.c === null ? '' : String(rows[i]!.c));
       expect(r.d).toBe('');
     });
+  });
+});
+
+describe('CSV fast paths (compiled per column type) write exactly the reference formatting', () => {
+  const typed: ColumnDef[] = [
+    { name: 'ts', type: 'timestamp', unit: 's', group: 'identity', description: '' },
+    { name: 'n', type: 'int', group: 'basic', description: '' },
+    { name: 'rate', type: 'float', unit: 'fraction', group: 'time', description: '' },
+    { name: 'dur', type: 'float', unit: 's', group: 'basic', description: '' },
+    { name: 'x', type: 'float', group: 'extra', description: '' },
+    { name: 's', type: 'string', group: 'identity', description: '' },
+    { name: 'cat', type: 'category', group: 'basic', description: '' },
+    { name: 'b', type: 'bool', group: 'extra', description: '' },
+  ];
+  const micro = new Set(['ts', 'rate', 'dur']);
+  /** The writer's documented formatting of one field, from the string helpers. */
+  const reference = (name: string, v: unknown): string => {
+    if (typeof v === 'number') return Number.isInteger(v) || !micro.has(name) ? formatNumber(v) : formatMicro(v);
+    if (typeof v === 'string' || typeof v === 'boolean' || v === null || v === undefined) return csvField(v);
+    throw new Error('unexpected');
+  };
+  const collect = (rows: Record<string, unknown>[]): string => {
+    const parts: Buffer[] = [];
+    const sink = { target: 'mem', write: (t: string) => void parts.push(Buffer.from(t)), writeBytes: (b: Uint8Array) => void parts.push(Buffer.from(b)), close: async () => {}, abort: async () => {} };
+    const w = new CsvWriter(sink, typed);
+    for (const r of rows) w.write(r as never);
+    void w.close();
+    return Buffer.concat(parts).toString('utf8');
+  };
+  const anyValue = fc.oneof(
+    fc.double(), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 2e10, noNaN: true }),
+    fc.integer({ min: 0, max: 1 }).map((k) => k), fc.nat(), fc.maxSafeInteger(), fc.constant(2 ** 53), fc.constant(-0),
+    fc.tuple(fc.nat(500), fc.integer({ min: 1, max: 500 })).map(([a, b]) => a / b), fc.integer({ min: 1_600_000_000_000_000, max: 1_800_000_000_000_000 }).map((us) => us / 1e6),
+    fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('tcp', 'a,b', 'q"x', 'line\nend', 'cr\r', 'ü', ''),
+    fc.boolean(), fc.constant(null), fc.constant(undefined),
+  );
+
+  it('any value in any column type', () => {
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(fc.constantFrom(...typed.map((c) => c.name)), anyValue), { maxLength: 20 }), (rows) => {
+        const want = ['ts,n,rate,dur,x,s,cat,b', ...rows.map((r) => typed.map((c) => reference(c.name, r[c.name])).join(','))].join('\n') + '\n';
+        return collect(rows) === want;
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('rows of the declared types, past the batch size and with long strings (buffer growth mid-row)', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      ts: 1_700_000_000 + i * 0.0137, n: i * 7919, rate: (i % 101) / 100, dur: i / 3, x: i / 7, s: i % 500 === 0 ? 'z'.repeat(200_000) : `C${i}x`, cat: i % 2 ? 'tcp' : 'a,b', b: i % 3 === 0,
+    }));
+    const want = ['ts,n,rate,dur,x,s,cat,b', ...rows.map((r) => typed.map((c) => reference(c.name, r[c.name as keyof typeof r])).join(','))].join('\n') + '\n';
+    expect(collect(rows)).toBe(want);
+  });
+});
+
+describe('putUint / putMicro (digits straight into bytes)', () => {
+  const put = (f: (b: Uint8Array, o: number, v: number) => number, v: number): string => {
+    const b = Buffer.alloc(40, 120);
+    const end = f(b, 3, v);
+    return b.subarray(3, end).toString('latin1');
+  };
+  it('putUint prints String(v) for every safe non-negative integer', () => {
+    for (const v of [0, 1, 9, 10, 99, 100, 999, 1000, 999999999, 1e9, 1e9 + 1, 4294967295, 4294967296, 1e15, 2 ** 53 - 1]) expect(put(putUint, v)).toBe(String(v));
+    for (let v = 0; v < 20000; v++) expect(put(putUint, v)).toBe(String(v));
+    fc.assert(fc.property(fc.maxSafeNat(), (v) => put(putUint, v) === String(v)), { numRuns: 20000 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), (v) => put(putUint, v) === String(v)), { numRuns: 20000 });
+  });
+  it('putMicro prints formatMicro(v) on [0, 9e9)', () => {
+    fc.assert(fc.property(fc.double({ min: 0, max: 9e9, maxExcluded: true, noNaN: true }), (v) => put(putMicro, v) === formatMicro(v)), { numRuns: 10000 });
+    fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (v) => put(putMicro, v) === formatMicro(v)), { numRuns: 10000 });
+    fc.assert(fc.property(fc.integer({ min: 1_600_000_000_000_000, max: 1_800_000_000_000_000 }), fc.integer({ min: -3, max: 3 }), (us, k) => {
+      const v = us / 1e6 + k * 1e-7;
+      return put(putMicro, v) === formatMicro(v);
+    }), { numRuns: 10000 });
+    for (let d = 1; d <= 200; d++) for (let n = 0; n <= d; n++) expect(put(putMicro, n / d)).toBe(formatMicro(n / d));
+    const bad: number[] = [];
+    for (let k = 0; k < 1_000_000; k += 7) if (put(putMicro, k / 1e6) !== formatMicro(k / 1e6)) bad.push(k);
+    expect(bad).toEqual([]);
   });
 });
