@@ -21,12 +21,15 @@ export const enum Ctl {
   ABORT = 2,
   /** Set by the main thread when the writer thread died (wakes the reader). */
   DEAD = 3,
+  /** 1 while the reader waits for HEAD / the writer waits for TAIL: only then is a notify needed. */
+  READER_WAITS = 4,
+  WRITER_WAITS = 5,
 }
 const CTL_BYTES = 64;
 /** Record type of the wrap marker (others are the pipeline's own, > 0). */
 export const T_WRAP = 0;
 /** How often the writer publishes its head (bytes written since the last publish). */
-const PUBLISH_BYTES = 64 * 1024;
+const PUBLISH_BYTES = 256 * 1024;
 /** How often the reader hands space back while it works through a long run of records. */
 const RETURN_BYTES = 1024 * 1024;
 
@@ -77,7 +80,11 @@ export class RingWriter extends RingViews {
       } else if (tail - head > n) return head;
       this.publish();
       const t0 = performance.now();
+      // Announce the wait, then wait only if TAIL has not moved since (else the reader's notify
+      // could come between the check and the wait and be missed — Atomics.wait re-checks TAIL).
+      Atomics.store(this.ctl, Ctl.WRITER_WAITS, 1);
       Atomics.wait(this.ctl, Ctl.TAIL, tail, 1000);
+      Atomics.store(this.ctl, Ctl.WRITER_WAITS, 0);
       this.waitedMs += performance.now() - t0;
     }
   }
@@ -93,7 +100,7 @@ export class RingWriter extends RingViews {
   publish(): void {
     this.unpublished = 0;
     Atomics.store(this.ctl, Ctl.HEAD, this.head);
-    Atomics.notify(this.ctl, Ctl.HEAD);
+    if (Atomics.load(this.ctl, Ctl.READER_WAITS) !== 0) Atomics.notify(this.ctl, Ctl.HEAD);
   }
 
   /** The reader asked the producer to stop reading input. */
@@ -121,8 +128,10 @@ export class RingReader extends RingViews {
       if (tail === head) {
         if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw deadError();
         const t0 = performance.now();
+        Atomics.store(ctl, Ctl.READER_WAITS, 1);
         const w = Atomics.waitAsync(ctl, Ctl.HEAD, head);
         if (w.async) await w.value;
+        Atomics.store(ctl, Ctl.READER_WAITS, 0);
         this.waitedMs += performance.now() - t0;
         continue;
       }
@@ -141,17 +150,20 @@ export class RingReader extends RingViews {
         returned += bytes;
         if (returned >= RETURN_BYTES) {
           returned = 0;
-          Atomics.store(ctl, Ctl.TAIL, tail);
-          Atomics.notify(ctl, Ctl.TAIL);
+          this.handBack(tail);
         }
       }
       this.tail = tail;
-      Atomics.store(ctl, Ctl.TAIL, tail);
-      Atomics.notify(ctl, Ctl.TAIL);
+      this.handBack(tail);
       if (last) return;
       // Let pending I/O (the output stream, timers) run before the next run of records.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  private handBack(tail: number): void {
+    Atomics.store(this.ctl, Ctl.TAIL, tail);
+    if (Atomics.load(this.ctl, Ctl.WRITER_WAITS) !== 0) Atomics.notify(this.ctl, Ctl.TAIL);
   }
 
   abort(): void {

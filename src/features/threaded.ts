@@ -37,6 +37,8 @@ const RING_BYTES = 4 * 1024 * 1024;
 const FLOW_HEAD = 8 + E.SIZE * 8;
 
 const align8 = (n: number): number => (n + 7) & ~7;
+/** Buffer#copy on any Uint8Array source (no view object made per copy, unlike subarray + set). */
+const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
 
 /** What the worker needs (structured-cloneable). */
 export interface FlowThreadData {
@@ -120,7 +122,14 @@ class EventWriter {
       i32[w + 7] = ip >= 0 ? 1 : 0;
     }
     const off = pkt.payloadOffset;
-    r.u8.set(pkt.buf.subarray(off, off + len), at + 32);
+    const src = pkt.buf;
+    if (len <= 64) {
+      // Keystrokes, short commands and replies: a loop beats making a view to copy from.
+      const u8 = r.u8;
+      for (let i = 0, o = at + 32; i < len; i++) u8[o + i] = src[off + i]!;
+    } else {
+      copyBytes.call(src, this.buf, at + 32, off, off + len);
+    }
     r.commit(n);
   }
 
@@ -293,7 +302,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  const worker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData });
   worker.on('error', (e) => {
     workerError = e;
     ring.writerDied();

@@ -111,7 +111,7 @@ export class FragmentReassembler {
    * Add one fragment (pkt.isFragment). Returns true when it completed a datagram: `out` then holds
    * the decoded datagram (VLAN copied from the fragment) and `outBad` its bad-fragment count.
    */
-  add(pkt: DecodedPacket, rec: CaptureRecord, t: number): boolean {
+  add(pkt: DecodedPacket, rec: CaptureRecord, t: number = rec.tsSec + rec.tsNsec * 1e-9): boolean {
     this.stats.fragments++;
     this.expire(t);
     const buf = pkt.buf;

@@ -117,10 +117,13 @@ export class FlowMeter {
   packet(rec: CaptureRecord, pkt: DecodedPacket): void {
     const st = this.stats;
     st.packets++;
+    // `t` is never passed to a call (V8 would box it: one heap number per packet, measured);
+    // helpers read this.clk[C_PKT] / [C_NOW].
     const t = rec.tsSec + rec.tsNsec * 1e-9;
+    this.clk[C_PKT] = t;
     if (t > this.clk[C_NOW]) {
       this.clk[C_NOW] = t;
-      if (t > this.clk[C_NEXT]) this.expire(t);
+      if (t > this.clk[C_NEXT]) this.expire();
     }
     if (pkt.ipVersion === 0) {
       st.nonIp++;
@@ -128,7 +131,7 @@ export class FlowMeter {
     }
     let bad = 0;
     if (pkt.isFragment && (pkt.fragOffset !== 0 || pkt.moreFragments)) {
-      if (!this.frags.add(pkt, rec, t)) return;
+      if (!this.frags.add(pkt, rec)) return;
       pkt = this.frags.out;
       bad = this.frags.outBad;
       if (pkt.ipVersion === 0) return;
@@ -149,7 +152,7 @@ export class FlowMeter {
         return;
       }
       const type = pkt.icmpType;
-      if (pkt.innerProto !== 0 && isIcmpError(v6, type) && this.attributeIcmpError(pkt, t)) return;
+      if (pkt.innerProto !== 0 && isIcmpError(v6, type) && this.attributeIcmpError(pkt)) return;
       sPort = dPort = icmpKeyPort(v6, type, pkt.icmpId);
     }
     const k = this.key;
@@ -167,9 +170,8 @@ export class FlowMeter {
       this.emit(f, f.list === ListId.Closing ? f.endReason : reasonOf(f));
       f = null;
     }
-    if (f === null) f = this.create(k, pkt, t);
+    if (f === null) f = this.create(k, pkt);
     const fromOrig = k.senderIsA === f.origIsA;
-    this.clk[C_PKT] = t;
     this.update(f, pkt, rec, fromOrig, bad);
   }
 
@@ -199,7 +201,8 @@ export class FlowMeter {
 
   // ---------------------------------------------------------------------------------------------
 
-  private expire(now: number): void {
+  private expire(): void {
+    const now = this.clk[C_NOW]!;
     const num = this.table.num;
     const tb = this.table;
     let h: Flow | null;
@@ -231,7 +234,8 @@ export class FlowMeter {
     return num[f.base + N.O_ISN] < 0 || seq32 >>> 0 !== num[f.base + N.O_ISN];
   }
 
-  private create(k: KeyScratch, pkt: DecodedPacket, t: number): Flow {
+  private create(k: KeyScratch, pkt: DecodedPacket): Flow {
+    const t = this.clk[C_PKT]!;
     const st = this.stats;
     if (this.table.size >= this.maxFlows) {
       const tb = this.table;
@@ -528,7 +532,8 @@ export class FlowMeter {
   }
 
   /** An ICMP error quoting a datagram of a live flow: count it there. */
-  private attributeIcmpError(pkt: DecodedPacket, t: number): boolean {
+  private attributeIcmpError(pkt: DecodedPacket): boolean {
+    const t = this.clk[C_PKT]!;
     const num = this.table.num;
     const k = this.key;
     const ip = pkt.innerProto;
