@@ -189,11 +189,14 @@ export class TrafficWindows {
     const rerr = err === 2 ? 1 : 0;
     const t = c.startTs;
     if (t > this.lastStart) this.lastStart = t;
-    const h = this.host(c.dstHost);
 
     // ---------------- time window: evict, insert, read ----------------
     const lo = t - this.timeWindow;
     while (this.tLen > 0 && this.tStart[this.tHead]! < lo) this.evictTime();
+    // The host is looked up after the eviction: an eviction that drops the last reference to this
+    // very host forgets it, and a Host fetched before would be counted on detached from the map
+    // (the next connection to it would start a new one from zero).
+    const h = this.host(c.dstHost);
     this.pushTime(t, h, svc, err);
     h.tN++;
     h.tSerr += serr;

@@ -104,6 +104,17 @@ describe('TrafficWindows on hand-checkable sequences', () => {
     expect(fs.every((f) => f.count === 1 && f.srv_count === 1)).toBe(true);
   });
 
+  it('a host whose last reference the time window drops while its next connection arrives keeps counting', () => {
+    // A at 0 (host window of 2 then forgets it: B, C follow), A at 2.5 evicts A@0 — A's last
+    // reference — and must still be the same host for A at 3: count 2 (A@2.5, A@3), dst_host_count 2.
+    const fs = run([conn(0, 'A', 'http', 'SF'), conn(0.1, 'B', 'http', 'SF'), conn(0.2, 'C', 'http', 'SF'), conn(2.5, 'A', 'http', 'S0'), conn(3, 'A', 'http', 'SF')], { hostWindow: 2 });
+    expect(fs.map((f) => f.count)).toEqual([1, 1, 1, 1, 2]);
+    expect(fs[4]!.dst_host_count).toBe(2);
+    expect(fs[4]!.serror_rate).toBe(0.5);
+    expect(fs[4]!.same_srv_rate).toBe(1);
+    expect(fs[4]!.srv_diff_host_rate).toBe(0);
+  });
+
   it('time window size is an option', () => {
     const fs = run([conn(0, 'h', 'http', 'SF'), conn(5, 'h', 'http', 'SF'), conn(9, 'h', 'http', 'SF')], { timeWindow: 10 });
     expect(fs.map((f) => f.count)).toEqual([1, 2, 3]);
@@ -115,7 +126,8 @@ describe('TrafficWindows on hand-checkable sequences', () => {
     const flags = ['SF', 'S0', 'REJ', 'RSTO', 'SH', 'OTH'];
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.constantFrom(...hosts), fc.constantFrom(...services), fc.constantFrom(...flags), fc.integer({ min: 1000, max: 1003 })), { minLength: 1, maxLength: 300 }),
+        // gaps mostly short (dense windows), sometimes past the time window (hosts leave it)
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1500, max: 2600 })), fc.constantFrom(...hosts), fc.constantFrom(...services), fc.constantFrom(...flags), fc.integer({ min: 1000, max: 1003 })), { minLength: 1, maxLength: 300 }),
         fc.integer({ min: 1, max: 20 }),
         (raw, hostWindow) => {
           let t = 0;
