@@ -94,17 +94,107 @@ function rate(num: number, den: number): number {
   return den > 0 ? num / den : 0;
 }
 
-function inc(m: Map<number, number>, k: number): number {
-  const v = (m.get(k) ?? 0) + 1;
-  m.set(k, v);
-  return v;
+/**
+ * Counts per integer key (0 ≤ key < 2^53): open addressing with linear probing in typed arrays,
+ * deletion by backward shift (no tombstones), so counting allocates nothing and keys need no boxing
+ * (a Map<number, number> boxed every key above 2^30 and cost two hash lookups per update).
+ */
+export class CountTable {
+  private keys: Float64Array;
+  private counts: Int32Array;
+  private mask: number;
+  private shift: number;
+  /** Keys with a count > 0. */
+  size = 0;
+
+  constructor(capacity = 256) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.counts = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+  }
+
+  private home(k: number): number {
+    // Fibonacci hashing of the low and high 32 bits.
+    return Math.imul((k | 0) ^ Math.imul((k / 4294967296) | 0, 0x27d4eb2d), 0x9e3779b1) >>> this.shift;
+  }
+
+  /** Count of `k` (0 when absent). */
+  get(k: number): number {
+    const keys = this.keys;
+    for (let i = this.home(k); ; i = (i + 1) & this.mask) {
+      const x = keys[i]!;
+      if (x === k) return this.counts[i]!;
+      if (x === -1) return 0;
+    }
+  }
+
+  /** Add one to the count of `k`; returns the new count. */
+  inc(k: number): number {
+    const keys = this.keys;
+    for (let i = this.home(k); ; i = (i + 1) & this.mask) {
+      const x = keys[i]!;
+      if (x === k) return ++this.counts[i]!;
+      if (x === -1) {
+        keys[i] = k;
+        this.counts[i] = 1;
+        if (++this.size * 2 > keys.length) this.grow();
+        return 1;
+      }
+    }
+  }
+
+  /** Take one from the count of `k` (which must be > 0); the key goes at 0. */
+  dec(k: number): void {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = this.home(k);
+    while (keys[i] !== k) i = (i + 1) & mask;
+    if (--this.counts[i]! > 0) return;
+    this.size--;
+    // Backward shift: move later entries of the probe run into the hole unless their home lies
+    // cyclically in (hole, position].
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const x = keys[j]!;
+      if (x === -1) break;
+      const h = this.home(x);
+      const stays = i <= j ? i < h && h <= j : i < h || h <= j;
+      if (!stays) {
+        keys[i] = x;
+        this.counts[i] = this.counts[j]!;
+        i = j;
+      }
+    }
+    keys[i] = -1;
+    this.counts[i] = 0;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldCounts = this.counts;
+    const cap = oldKeys.length * 2;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.counts = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.shift--;
+    const keys = this.keys;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const x = oldKeys[j]!;
+      if (x === -1) continue;
+      let i = this.home(x);
+      while (keys[i] !== -1) i = (i + 1) & this.mask;
+      keys[i] = x;
+      this.counts[i] = oldCounts[j]!;
+    }
+  }
 }
 
-function dec(m: Map<number, number>, k: number): void {
-  const v = m.get(k)! - 1;
-  if (v === 0) m.delete(k);
-  else m.set(k, v);
-}
+/** Hosts no window references are kept for reuse until there are this many (and more than the live ones). */
+const IDLE_HOSTS_KEPT = 4096;
 
 /** The two KDD windows with incremental counters. Feed connections in start order via `add`. */
 export class TrafficWindows {
@@ -113,6 +203,10 @@ export class TrafficWindows {
 
   private readonly hosts = new Map<string, Host>();
   private nextHostId = 1;
+  /** Ids of forgotten hosts, reused (keeps the counter keys small). */
+  private readonly freeIds: number[] = [];
+  /** Hosts in `hosts` that no window references (kept for reuse, swept in bulk). */
+  private idleHosts = 0;
 
   // time window: FIFO ring of connections (grows as needed)
   private tCap = 1024;
@@ -125,7 +219,7 @@ export class TrafficWindows {
   private readonly tSvcN = new Int32Array(SVC_SLOTS);
   private readonly tSvcSerr = new Int32Array(SVC_SLOTS);
   private readonly tSvcRerr = new Int32Array(SVC_SLOTS);
-  private readonly tHostSvc = new Map<number, number>();
+  private readonly tHostSvc = new CountTable();
 
   // host window: fixed ring of the last N connections
   private hHead = 0;
@@ -137,8 +231,8 @@ export class TrafficWindows {
   private readonly hSvcN = new Int32Array(SVC_SLOTS);
   private readonly hSvcSerr = new Int32Array(SVC_SLOTS);
   private readonly hSvcRerr = new Int32Array(SVC_SLOTS);
-  private readonly hHostSvc = new Map<number, number>();
-  private readonly hHostPort = new Map<number, number>();
+  private readonly hHostSvc = new CountTable();
+  private readonly hHostPort = new CountTable();
 
   /** Start time of the latest connection added (to detect out-of-order input). */
   lastStart = -Infinity;
@@ -155,8 +249,13 @@ export class TrafficWindows {
     this.hHost = new Array(n);
   }
 
-  /** Distinct destination hosts referenced by the windows (memory check). */
+  /** Distinct destination hosts referenced by the windows. */
   get hostCount(): number {
+    return this.hosts.size - this.idleHosts;
+  }
+
+  /** Host entries held, referenced or kept for reuse (memory check: ≤ 2 · hostCount + 4096). */
+  get hostsHeld(): number {
     return this.hosts.size;
   }
 
@@ -168,14 +267,30 @@ export class TrafficWindows {
   private host(key: string): Host {
     let h = this.hosts.get(key);
     if (h === undefined) {
-      h = new Host(key, this.nextHostId++);
+      h = new Host(key, this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextHostId++);
       this.hosts.set(key, h);
-    }
+    } else if (h.refs === 0) this.idleHosts--;
     return h;
   }
 
+  /**
+   * One window reference of `h` gone. A host no window references is kept (its counters are all 0)
+   * so that the next connection to it finds it: destinations come back, and deleting and recreating
+   * them cost a Map deletion, an insertion and an object each time. They are swept in bulk when
+   * they outnumber both IDLE_HOSTS_KEPT and the live hosts (memory stays bounded).
+   */
   private release(h: Host): void {
-    if (--h.refs === 0) this.hosts.delete(h.key);
+    if (--h.refs !== 0) return;
+    if (++this.idleHosts > IDLE_HOSTS_KEPT && this.idleHosts * 2 > this.hosts.size) this.sweepHosts();
+  }
+
+  private sweepHosts(): void {
+    for (const [key, h] of this.hosts) {
+      if (h.refs !== 0) continue;
+      this.hosts.delete(key);
+      this.freeIds.push(h.id);
+    }
+    this.idleHosts = 0;
   }
 
   /**
@@ -193,9 +308,7 @@ export class TrafficWindows {
     // ---------------- time window: evict, insert, read ----------------
     const lo = t - this.timeWindow;
     while (this.tLen > 0 && this.tStart[this.tHead]! < lo) this.evictTime();
-    // The host is looked up after the eviction: an eviction that drops the last reference to this
-    // very host forgets it, and a Host fetched before would be counted on detached from the map
-    // (the next connection to it would start a new one from zero).
+    // The host is looked up after the eviction (which may release this very host's last reference).
     const h = this.host(c.dstHost);
     this.pushTime(t, h, svc, err);
     h.tN++;
@@ -204,7 +317,7 @@ export class TrafficWindows {
     this.tSvcN[svc]!++;
     this.tSvcSerr[svc]! += serr;
     this.tSvcRerr[svc]! += rerr;
-    const tSame = inc(this.tHostSvc, h.id * SVC_SLOTS + svc);
+    const tSame = this.tHostSvc.inc(h.id * SVC_SLOTS + svc);
 
     const count = h.tN;
     const srvCount = this.tSvcN[svc]!;
@@ -240,8 +353,8 @@ export class TrafficWindows {
     this.hSvcN[svc]!++;
     this.hSvcSerr[svc]! += serr;
     this.hSvcRerr[svc]! += rerr;
-    const hSame = inc(this.hHostSvc, h.id * SVC_SLOTS + svc);
-    const hPort = inc(this.hHostPort, h.id * 65536 + (c.srcPort & 0xffff));
+    const hSame = this.hHostSvc.inc(h.id * SVC_SLOTS + svc);
+    const hPort = this.hHostPort.inc(h.id * 65536 + (c.srcPort & 0xffff));
 
     const hc = h.hN;
     const hs = this.hSvcN[svc]!;
@@ -303,7 +416,7 @@ export class TrafficWindows {
     this.tSvcN[svc]!--;
     this.tSvcSerr[svc]! -= serr;
     this.tSvcRerr[svc]! -= rerr;
-    dec(this.tHostSvc, h.id * SVC_SLOTS + svc);
+    this.tHostSvc.dec(h.id * SVC_SLOTS + svc);
     this.tHost[i] = undefined;
     this.tHead = (i + 1) % this.tCap;
     this.tLen--;
@@ -322,8 +435,8 @@ export class TrafficWindows {
     this.hSvcN[svc]!--;
     this.hSvcSerr[svc]! -= serr;
     this.hSvcRerr[svc]! -= rerr;
-    dec(this.hHostSvc, h.id * SVC_SLOTS + svc);
-    dec(this.hHostPort, h.id * 65536 + (this.hPort[slot]! & 0xffff));
+    this.hHostSvc.dec(h.id * SVC_SLOTS + svc);
+    this.hHostPort.dec(h.id * 65536 + (this.hPort[slot]! & 0xffff));
     this.hHost[slot] = undefined;
     this.release(h);
   }

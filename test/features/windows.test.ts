@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { StartOrderBuffer, TrafficWindows, type WindowConn, type WindowFeatures } from '../../src/features/windows.ts';
+import { CountTable, StartOrderBuffer, TrafficWindows, type WindowConn, type WindowFeatures } from '../../src/features/windows.ts';
 import { errorClass } from '../../src/features/basic.ts';
 import { SERVICE_INDEX } from '../../src/features/services.ts';
 import type { FlowRecord } from '../../src/flow/record.ts';
@@ -167,6 +167,11 @@ describe('TrafficWindows on hand-checkable sequences', () => {
     for (let i = 0; i < 5000; i++) w.add(conn(i * 0.01, `10.0.${i >> 8}.${i & 255}`, 'http', 'SF'));
     expect(w.hostCount).toBeLessThanOrEqual(10 + 201);
     expect(w.timeWindowSize).toBe(201);
+    // hosts no window references are kept for reuse only up to a bound
+    for (let i = 0; i < 30000; i++) {
+      w.add(conn(100 + i * 0.01, `10.1.${i >> 8}.${i & 255}`, 'http', 'SF'));
+      expect(w.hostsHeld).toBeLessThanOrEqual(4096 + 2 * w.hostCount + 1);
+    }
   });
 });
 
@@ -228,5 +233,45 @@ describe('StartOrderBuffer ordering under load', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('CountTable (integer-keyed counters of the windows)', () => {
+  it('matches a Map model under any sequence of increments and decrements (growth and backward-shift deletion)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.maxSafeNat())), { maxLength: 3000 }),
+        (ops) => {
+          const t = new CountTable(4);
+          const m = new Map<number, number>();
+          for (const [up, k] of ops) {
+            if (up || !m.has(k)) {
+              const n = (m.get(k) ?? 0) + 1;
+              m.set(k, n);
+              if (t.inc(k) !== n) return false;
+            } else {
+              const n = m.get(k)! - 1;
+              if (n === 0) m.delete(k);
+              else m.set(k, n);
+              t.dec(k);
+            }
+            if (t.size !== m.size) return false;
+          }
+          for (const [k, n] of m) if (t.get(k) !== n) return false;
+          for (const [, k] of ops) if (!m.has(k) && t.get(k) !== 0) return false;
+          return true;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keys that share a probe run survive deletions of their neighbours', () => {
+    const t = new CountTable(8);
+    const keys = Array.from({ length: 200 }, (_, i) => i * 128 + (i % 7));
+    for (const k of keys) t.inc(k);
+    for (let i = 0; i < keys.length; i += 2) t.dec(keys[i]!);
+    keys.forEach((k, i) => expect(t.get(k)).toBe(i % 2 ? 1 : 0));
+    expect(t.size).toBe(100);
   });
 });
