@@ -4,8 +4,11 @@
  * without reading, decoding or the flow engine — far less noise than the whole pipeline
  * (scripts/bench-content.ts) on a shared machine.
  *
- *   npx tsx scripts/bench-analyzers.ts [--runs N (default 5)] [--max-mb M] [--flows F] [--stats] [--only KIND]
- *   (--only telnet|http|smtp|…: replay only that analyzer's flows, to see where the time goes)
+ *   npx tsx scripts/bench-analyzers.ts [--runs N (default 5)] [--max-mb M] [--flows F] [--stats] [--only KIND|all] [--ab DIR]
+ *   (--only telnet|http|smtp|…: replay only that analyzer's flows, to see where the time goes;
+ *    --ab DIR: also replay with the analyzers of another checkout DIR, e.g. `git worktree add
+ *    /tmp/wt-prev HEAD` + a node_modules symlink, runs alternating: an A/B less hurt by the load of
+ *    a shared machine than two separate runs)
  *
  * 1. Reads the bench capture once (os.tmpdir()/flowsift-bench/bench1g.pcap, generated if missing;
  *    `--flows F` uses benchF.pcap) through read → decode → FlowMeter with two plugins: the real
@@ -24,6 +27,8 @@
  * import index.ts's internals); the reference digest of the real plugin checks that it matches.
  */
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import type { CaptureRecord } from '../src/capture/record.ts';
 import { readCaptures } from '../src/capture/index.ts';
@@ -50,7 +55,8 @@ const RUNS = Number(arg('--runs') ?? 5);
 const MAX_BYTES = Number(arg('--max-mb') ?? Infinity) * 1e6;
 const FLOWS = arg('--flows');
 const STATS = argv.includes('--stats');
-const ONLY = arg('--only');
+const ONLY = arg('--only') === 'all' ? undefined : arg('--only');
+const AB = arg('--ab');
 
 // ---- recording ------------------------------------------------------------------------------------
 
@@ -204,13 +210,45 @@ async function record(path: string): Promise<{ rec: Recording; reference: string
 
 // ---- replay ---------------------------------------------------------------------------------------
 
+/** The pieces the replay builds analyzer state from (this tree's, or another checkout's with --ab). */
+interface Lib {
+  TcpStream: typeof TcpStream;
+  Findings: typeof Findings;
+  userSet: typeof userSet;
+  FtpAnalyzer: typeof FtpAnalyzer;
+  TelnetAnalyzer: typeof TelnetAnalyzer;
+  RloginAnalyzer: typeof RloginAnalyzer;
+  RshAnalyzer: typeof RshAnalyzer;
+  Pop3Analyzer: typeof Pop3Analyzer;
+  ImapAnalyzer: typeof ImapAnalyzer;
+  SmtpAnalyzer: typeof SmtpAnalyzer;
+  HttpAnalyzer: typeof HttpAnalyzer;
+}
+
+const LIB: Lib = { TcpStream, Findings, userSet, FtpAnalyzer, TelnetAnalyzer, RloginAnalyzer, RshAnalyzer, Pop3Analyzer, ImapAnalyzer, SmtpAnalyzer, HttpAnalyzer };
+
+/** The same pieces from another checkout of the repository (e.g. a `git worktree` of the previous commit). */
+async function loadLib(root: string): Promise<Lib> {
+  const m = async (rel: string): Promise<Record<string, unknown>> => import(pathToFileURL(resolve(root, rel)).href) as Promise<Record<string, unknown>>;
+  const c = 'src/features/content/';
+  return {
+    ...((await m('src/flow/reassembly.ts')) as Pick<Lib, 'TcpStream'>),
+    ...((await m(`${c}rules.ts`)) as Pick<Lib, 'Findings'>),
+    ...((await m(`${c}patterns.ts`)) as Pick<Lib, 'userSet'>),
+    ...((await m(`${c}ftp.ts`)) as Pick<Lib, 'FtpAnalyzer'>),
+    ...((await m(`${c}telnet.ts`)) as Pick<Lib, 'TelnetAnalyzer' | 'RloginAnalyzer' | 'RshAnalyzer'>),
+    ...((await m(`${c}mail.ts`)) as Pick<Lib, 'Pop3Analyzer' | 'ImapAnalyzer' | 'SmtpAnalyzer'>),
+    ...((await m(`${c}http.ts`)) as Pick<Lib, 'HttpAnalyzer'>),
+  };
+}
+
 /** Analyzer state of one flow, as in index.ts. */
 class FlowState implements StreamConsumer {
   kind = Kind.None;
   analyzer: Analyzer | null = null;
-  findings: Findings | null = null;
-  orig: TcpStream | null = null;
-  resp: TcpStream | null = null;
+  findings: InstanceType<Lib['Findings']> | null = null;
+  orig: InstanceType<Lib['TcpStream']> | null = null;
+  resp: InstanceType<Lib['TcpStream']> | null = null;
   fromOrig = true;
   bytes = 0;
 
@@ -225,9 +263,10 @@ class FlowState implements StreamConsumer {
 }
 
 /** One replay into fresh state; returns the digest (sha1 of features + rule hits per inspected flow). */
-function replay(rec: Recording, digest: boolean, skipFlow: Uint8Array | null = null): { hex: string; inspected: number } {
+function replay(lib: Lib, rec: Recording, digest: boolean, skipFlow: Uint8Array | null = null): { hex: string; inspected: number } {
+  const { TcpStream, Findings, FtpAnalyzer, TelnetAnalyzer, RloginAnalyzer, RshAnalyzer, Pop3Analyzer, ImapAnalyzer, SmtpAnalyzer, HttpAnalyzer } = lib;
   const maxBytes = DEFAULT_STREAM_BYTES;
-  const lists = { hotUsers: userSet(DEFAULT_HOT_USERS), guestUsers: userSet(DEFAULT_GUEST_USERS) };
+  const lists = { hotUsers: lib.userSet(DEFAULT_HOT_USERS), guestUsers: lib.userSet(DEFAULT_GUEST_USERS) };
   const streamOpts = { maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
   const states: (FlowState | null | undefined)[] = new Array(rec.dstPort.length);
   const h = createHash('sha1');
@@ -348,14 +387,16 @@ async function main(): Promise<void> {
     `recorded ${path}: ${packets} packets, ${rec.dstPort.length} inspected flows, ${rec.segments} payload segments, ` +
       `${(rec.bytes / 1e6).toFixed(1)} MB payload in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
+  const libB = AB === undefined ? null : await loadLib(AB);
   // Untimed digest run (also checks the replay against the real plugin's output).
-  const first = replay(rec, true);
+  const first = replay(LIB, rec, true);
   if (rec.full) process.stdout.write(`recording capped at --max-mb: no reference digest\n`);
   else {
     const same = first.hex === reference && first.inspected === inspected;
     process.stdout.write(`reference (pipeline plugin) ${reference} ${inspected} flows — replay ${same ? 'matches' : `DIFFERS (${first.hex} ${first.inspected} flows)`}\n`);
     if (!same) process.exitCode = 1;
   }
+  const firstB = libB === null ? null : replay(libB, rec, true);
   if (STATS) printStats(rec);
   let skipFlow: Uint8Array | null = null;
   let segments = rec.segments;
@@ -367,17 +408,34 @@ async function main(): Promise<void> {
     for (let e = 0; e < rec.events; e++) if (rec.kind[e] === EV_PACKET && skipFlow[rec.flow[e]!] === 0) segments++;
     process.stdout.write(`--only ${ONLY}: ${segments} segments\n`);
   }
-  const cpu: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  const timed = (lib: Lib): number => {
     const c0 = process.cpuUsage();
-    replay(rec, false, skipFlow);
+    replay(lib, rec, false, skipFlow);
     const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
+    return (c.user + c.system) / 1000;
+  };
+  const report = (name: string, cpu: number[], digest: { hex: string; inspected: number }): void => {
+    const best = Math.min(...cpu);
+    process.stdout.write(`${name}runs (CPU ms): ${cpu.map((x) => x.toFixed(0)).join(' ')}\n`);
+    process.stdout.write(`${name}best ${best.toFixed(0)} ms CPU per replay, ${((best * 1e6) / segments).toFixed(1)} ns/segment (${segments} segments)\n`);
+    process.stdout.write(`${name}digest ${digest.hex} (${digest.inspected} flows)\n`);
+  };
+  const cpu: number[] = [];
+  const cpuB: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    // --ab: runs alternate (B first in odd rounds), so load changes on a shared machine hit both alike.
+    if (libB !== null && r % 2 === 1) cpuB.push(timed(libB));
+    cpu.push(timed(LIB));
+    if (libB !== null && r % 2 === 0) cpuB.push(timed(libB));
   }
-  const best = Math.min(...cpu);
-  process.stdout.write(`runs (CPU ms): ${cpu.map((x) => x.toFixed(0)).join(' ')}\n`);
-  process.stdout.write(`best ${best.toFixed(0)} ms CPU per replay, ${((best * 1e6) / segments).toFixed(1)} ns/segment (${segments} segments)\n`);
-  process.stdout.write(`digest ${first.hex} (${first.inspected} flows)\n`);
+  if (libB === null) report('', cpu, first);
+  else {
+    report('A (this tree) ', cpu, first);
+    report(`B (${AB}) `, cpuB, firstB!);
+    const a = Math.min(...cpu);
+    const b = Math.min(...cpuB);
+    process.stdout.write(`A vs B: ${(((a - b) / b) * 100).toFixed(1)} % CPU; digests ${first.hex === firstB!.hex ? 'equal' : 'DIFFER'}\n`);
+  }
 }
 
 await main();
