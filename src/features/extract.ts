@@ -18,6 +18,7 @@ import type { FlowPlugin } from '../flow/plugin.ts';
 import { createContentPlugin, type ContentOptions } from './content/index.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import { DEFAULT_STREAM_BYTES } from '../flow/reassembly.ts';
+import { E, endedRecord } from '../flow/ended.ts';
 import type { Row } from '../dataset/types.ts';
 import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
 import { flowService, SERVICE_INDEX } from './services.ts';
@@ -336,6 +337,62 @@ class HeldFlows {
 }
 
 /**
+ * Finished flows of the two-thread pipeline waiting for start order, as the flow engine sent them:
+ * numbers in layout E (src/flow/ended.ts), history letters, content results. The FlowRecord — its
+ * strings: uid, Community ID, addresses — is built only when the flow is released, so those
+ * strings die young instead of being held (and promoted) for seconds of packet time.
+ */
+class HeldEnded {
+  private f64 = new Float64Array(1024 * E.SIZE);
+  private history: string[] = [];
+  private inspected = new Uint8Array(1024);
+  private content: (ContentFeatures | undefined)[] = [];
+  private free: number[] = [];
+  private cap = 1024;
+  private next = 0;
+
+  constructor(private readonly seed: number) {}
+
+  put(e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined): number {
+    let i: number;
+    if (this.free.length > 0) i = this.free.pop()!;
+    else {
+      if (this.next === this.cap) {
+        const cap = Math.ceil(this.cap * 1.5);
+        const f64 = new Float64Array(cap * E.SIZE);
+        f64.set(this.f64);
+        this.f64 = f64;
+        const ins = new Uint8Array(cap);
+        ins.set(this.inspected);
+        this.inspected = ins;
+        this.cap = cap;
+      }
+      i = this.next++;
+    }
+    this.f64.set(e.subarray(at, at + E.SIZE), i * E.SIZE);
+    this.history[i] = history;
+    this.inspected[i] = inspected ? 1 : 0;
+    this.content[i] = content;
+    return i;
+  }
+
+  take(i: number): FlowRecord {
+    this.free.push(i);
+    const f = endedRecord(this.f64, i * E.SIZE, this.history[i]!, this.seed);
+    if (this.inspected[i] === 1) f.payloadInspected = true;
+    const c = this.content[i];
+    if (c !== undefined) {
+      f.content = c;
+      this.content[i] = undefined;
+    }
+    return f;
+  }
+}
+
+/** Slots of the HeldEnded store carry this bit in the start-order buffer. */
+const ENDED_SLOT = 0x40000000;
+
+/**
  * Turns finished flows (END order) into rows (START order) with the window features. Usable on its
  * own with any flow source: `push` each finished flow, `release(oldestLiveStart)` when the source's
  * earliest open flow changes, `finish()` at the end.
@@ -347,6 +404,7 @@ export class FeatureStage {
   flows = 0;
   outOfOrder = 0;
   private readonly held = new HeldFlows();
+  private heldEnded: HeldEnded | undefined;
   private readonly win = emptyWindowFeatures();
   private readonly conn = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
   private readonly emitFn: (slot: number) => void;
@@ -354,11 +412,20 @@ export class FeatureStage {
   constructor(opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number }, private readonly onRow: (row: Row, flow: FlowRecord) => void) {
     this.windows = new TrafficWindows(opts);
     this.buffer = new StartOrderBuffer<number>(opts.maxHeld);
-    this.emitFn = (slot) => this.emit(this.held.take(slot));
+    this.emitFn = (slot) => this.emit(slot >= ENDED_SLOT ? this.heldEnded!.take(slot - ENDED_SLOT) : this.held.take(slot));
   }
 
   push(f: FlowRecord): void {
     this.buffer.add(this.held.put(f), f.startTs);
+  }
+
+  /**
+   * A finished flow as numbers (`e[at …]` in layout E of src/flow/ended.ts) with its history and
+   * content results: its FlowRecord is built when it is released (seed = Community ID seed).
+   */
+  pushEnded(e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined, seed: number): void {
+    const store = (this.heldEnded ??= new HeldEnded(seed));
+    this.buffer.add(store.put(e, at, history, inspected, content) + ENDED_SLOT, e[at + E.START]!);
   }
   release(oldestLiveStart: number): void {
     this.buffer.release(oldestLiveStart, this.emitFn);

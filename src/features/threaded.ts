@@ -24,7 +24,9 @@ import type { CaptureRecord } from '../capture/record.ts';
 import { decodePacket } from '../decode/decoder.ts';
 import { DecodedPacket } from '../decode/packet.ts';
 import { InputError } from '../errors.ts';
-import { E, endedRecord } from '../flow/ended.ts';
+import { E } from '../flow/ended.ts';
+import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
+import { makeUid } from '../flow/table.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
 import { ContentEngine, type ContentOptions, type FlowState, classifyFlow, clientIp4 } from './content/index.ts';
@@ -249,6 +251,9 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
     strict: d.strict,
     resync: d.resync,
     signal: stop.signal,
+    // 1 MiB read windows (4 MiB on one thread): the worker's heap and the ring add to the
+    // process's memory; one read per ~4 k packets is still few syscalls.
+    chunkSize: 1 << 20,
     onFile: (fr) => {
       out.json(T_FILE, fr);
       if (ring.aborted) stop.abort();
@@ -302,7 +307,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData });
+  const worker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   worker.on('error', (e) => {
     workerError = e;
     ring.writerDied();
@@ -324,16 +329,23 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
       if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32, i32[w + 5]!);
     } else if (t === T_FLOW) {
       const hl = type >>> 8;
-      const rec = endedRecord(f64, (at >> 3) + 1, hl === 0 ? '' : text.toString('latin1', at + FLOW_HEAD, at + FLOW_HEAD + hl), seed);
+      const base = (at >> 3) + 1;
+      const history = hl === 0 ? '' : text.toString('latin1', at + FLOW_HEAD, at + FLOW_HEAD + hl);
+      let inspected = false;
+      let content: ContentFeatures | undefined;
       if (engine !== undefined && live.size !== 0) {
-        const seq = f64[(at >> 3) + 1 + E.SEQ]!;
+        const seq = f64[base + E.SEQ]!;
         const st = live.get(seq);
         if (st !== undefined) {
           live.delete(seq);
-          engine.finish(st, rec);
+          // The results go into a small stand-in record (the real one is built at release).
+          const out = { uid: hooks.content?.onInspected !== undefined ? makeUid(seq) : '', payloadInspected: false } as FlowRecord;
+          engine.finish(st, out);
+          inspected = out.payloadInspected;
+          content = out.content;
         }
       }
-      stage.push(rec);
+      stage.pushEnded(f64, base, history, inspected, content, seed);
     } else if (t === T_RELEASE) {
       stage.release(f64[(at >> 3) + 1]!);
     } else if (t === T_PROGRESS) {
