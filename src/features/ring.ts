@@ -29,7 +29,7 @@ const CTL_BYTES = 64;
 /** Record type of the wrap marker (others are the pipeline's own, > 0). */
 export const T_WRAP = 0;
 /** How often the writer publishes its head (bytes written since the last publish). */
-const PUBLISH_BYTES = 256 * 1024;
+const PUBLISH_BYTES = 1024 * 1024;
 /** How often the reader hands space back while it works through a long run of records. */
 const RETURN_BYTES = 1024 * 1024;
 

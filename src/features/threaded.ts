@@ -39,8 +39,6 @@ const RING_BYTES = 4 * 1024 * 1024;
 const FLOW_HEAD = 8 + E.SIZE * 8;
 
 const align8 = (n: number): number => (n + 7) & ~7;
-/** Buffer#copy on any Uint8Array source (no view object made per copy, unlike subarray + set). */
-const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
 
 /** What the worker needs (structured-cloneable). */
 export interface FlowThreadData {
@@ -88,6 +86,8 @@ function threadCpuMs(): number {
 
 class EventWriter {
   private readonly buf: Buffer;
+  private srcBuf: Uint8Array | null = null;
+  private srcView: Uint8Array = new Uint8Array(0);
   constructor(readonly ring: RingWriter) {
     this.buf = Buffer.from(ring.sab, ring.u8.byteOffset, ring.size);
   }
@@ -125,12 +125,18 @@ class EventWriter {
     }
     const off = pkt.payloadOffset;
     const src = pkt.buf;
-    if (len <= 64) {
+    if (len <= 128) {
       // Keystrokes, short commands and replies: a loop beats making a view to copy from.
       const u8 = r.u8;
       for (let i = 0, o = at + 32; i < len; i++) u8[o + i] = src[off + i]!;
     } else {
-      copyBytes.call(src, this.buf, at + 32, off, off + len);
+      // A plain view of the packet's whole buffer, made once per buffer (not a Buffer: its
+      // subarray goes through the slower Buffer constructor), then one memcpy.
+      if (src !== this.srcBuf) {
+        this.srcBuf = src;
+        this.srcView = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+      }
+      r.u8.set(this.srcView.subarray(off, off + len), at + 32);
     }
     r.commit(n);
   }
@@ -251,9 +257,6 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
     strict: d.strict,
     resync: d.resync,
     signal: stop.signal,
-    // 1 MiB read windows (4 MiB on one thread): the worker's heap and the ring add to the
-    // process's memory; one read per ~4 k packets is still few syscalls.
-    chunkSize: 1 << 20,
     onFile: (fr) => {
       out.json(T_FILE, fr);
       if (ring.aborted) stop.abort();
