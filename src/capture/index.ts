@@ -7,6 +7,7 @@
  * Corrupt input is never thrown: reading of that file stops at the fault and the InputError (file,
  * byte offset, expected vs found) goes into the report; callers decide the exit code (3).
  */
+import { readdirSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
@@ -22,6 +23,26 @@ export { recordTime } from './record.ts';
 export type { FileReport, InterfaceInfo, ReadOptions, ReadReport } from './types.ts';
 
 /** A fresh record object (readers fill it in place). */
+/**
+ * Total bytes of capture inputs (a directory: the files directly inside it); stdin ('-') and inputs
+ * that cannot be read count 0. For progress bars and the choice of the two-thread pipeline.
+ */
+export function inputBytes(inputs: string[]): number {
+  let total = 0;
+  for (const p of inputs) {
+    if (p === '-') continue;
+    try {
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        for (const e of readdirSync(p, { withFileTypes: true })) if (e.isFile()) total += statSync(join(p, e.name)).size;
+      } else total += st.size;
+    } catch {
+      // reported by the reader
+    }
+  }
+  return total;
+}
+
 export function newRecord(): CaptureRecord {
   return {
     tsSec: 0,

@@ -9,10 +9,9 @@
  * Exit 3 on an input fault — after writing every flow read before it — and when the output would be
  * empty (the message says why; no file is left behind).
  */
-import { statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
+import { inputBytes } from '../capture/index.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { isSupportedLinktype, linktypeName } from '../decode/linktype.ts';
 import type { ExtractOptions, ExtractSummary } from '../features/extract.ts';
@@ -110,23 +109,6 @@ function validate(a: FlowsArgs): OutputFormat {
   return fromExt ?? 'csv';
 }
 
-/** Total bytes of the inputs (directories: their files), for the progress bar; 0 when unknown (stdin). */
-function inputBytes(inputs: string[]): number {
-  let total = 0;
-  for (const p of inputs) {
-    if (p === '-') return 0;
-    try {
-      const st = statSync(p);
-      if (st.isDirectory()) {
-        for (const e of readdirSync(p, { withFileTypes: true })) if (e.isFile()) total += statSync(join(p, e.name)).size;
-      } else total += st.size;
-    } catch {
-      // reported by the reader
-    }
-  }
-  return total;
-}
-
 const nf = new Intl.NumberFormat('en-US');
 
 function skippedText(s: ExtractSummary): string {
@@ -167,7 +149,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
 
   let bar: cliProgress.SingleBar | undefined;
   const progress = args.progress ?? 'auto';
-  const total = progress === 'always' || (progress === 'auto' && io.stderrIsTTY && !args.quiet) ? inputBytes(inputs) : 0;
+  const total = progress === 'always' || (progress === 'auto' && io.stderrIsTTY && !args.quiet) && !inputs.includes('-') ? inputBytes(inputs) : 0;
   let doneBytes = 0;
   let fileBase = 0;
   if (total > 0 && (progress === 'always' || total >= PROGRESS_MIN_BYTES)) {

@@ -6,9 +6,7 @@
  * Per packet: one decode into a reused DecodedPacket and one FlowMeter.packet call; no allocation.
  * Per flow: one Row object.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
+import { inputBytes, readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import { decodePacket } from '../decode/decoder.ts';
 import { DecodedPacket } from '../decode/packet.ts';
@@ -561,21 +559,7 @@ function useWorker(inputs: string[], opts: ExtractOptions): boolean {
     return opts.worker;
   }
   if (local) return false;
-  let bytes = 0;
-  for (const input of inputs) {
-    try {
-      const st = statSync(input);
-      if (st.isDirectory()) {
-        for (const name of readdirSync(input)) {
-          const s = statSync(join(input, name), { throwIfNoEntry: false });
-          if (s?.isFile()) bytes += s.size;
-        }
-      } else bytes += st.size;
-    } catch {
-      // A missing or unreadable input: the reader reports it.
-    }
-  }
-  return bytes >= WORKER_MIN_BYTES;
+  return inputBytes(inputs) >= WORKER_MIN_BYTES;
 }
 
 /** The packet path on this thread: read → decode → FlowMeter (with plugins) → stage. */
