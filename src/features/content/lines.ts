@@ -73,8 +73,14 @@ export class LineSplitter {
    * dropped undecoded (the consumer ignores it anyway, e.g. most HTTP headers); other lines as usual.
    */
   firstByte: Uint8Array | null = null;
-  /** Bytes of the unterminated line so far. */
-  private readonly pend: number[] = [];
+  /**
+   * Bytes of the unterminated line: pend[0, pendLen). Allocated at the first partial line, 64 bytes
+   * (a V8 on-heap typed array: cheap), grown once to maxLine for longer lines; reused for every
+   * line of the flow. (A number[] emptied with `length = 0` after each line gave its backing store
+   * back and regrew it for the next line: ~100 MB of garbage per bench1g replay.)
+   */
+  private pend: Uint8Array | null = null;
+  private pendLen = 0;
   private afterCr = false;
   private skipBytes = 0;
   private readonly terminal: boolean;
@@ -105,7 +111,7 @@ export class LineSplitter {
       return true;
     }
     this.skipBytes = 0;
-    this.pend.length = 0;
+    this.pendLen = 0;
     this.afterCr = false;
     return false;
   }
@@ -128,7 +134,7 @@ export class LineSplitter {
         // Nothing is emitted: only the position after the last LF matters.
         const k = lastIndexOfByte(buf, 0x0a, i, end);
         if (k >= i) {
-          this.pend.length = 0;
+          this.pendLen = 0;
           i = k + 1;
         }
         this.append(buf, i, end);
@@ -139,7 +145,7 @@ export class LineSplitter {
         this.append(buf, i, end);
         return;
       }
-      if (this.pend.length === 0) this.emit(buf, i, k);
+      if (this.pendLen === 0) this.emit(buf, i, k);
       else {
         this.append(buf, i, k);
         this.emitPending();
@@ -150,18 +156,17 @@ export class LineSplitter {
 
   /** The unterminated rest of the current line (e.g. a prompt), or '' when none. */
   partial(): string {
-    return String.fromCharCode.apply(null, this.pend);
+    return this.pendLen === 0 ? '' : latin1Slice.call(this.pend!, 0, this.pendLen);
   }
 
   /** Length of the unterminated line. */
   get partialLength(): number {
-    return this.pend.length;
+    return this.pendLen;
   }
 
   /** Last byte of the unterminated line, or -1. */
   lastByte(): number {
-    const p = this.pend;
-    return p.length === 0 ? -1 : p[p.length - 1]!;
+    return this.pendLen === 0 ? -1 : this.pend![this.pendLen - 1]!;
   }
 
   /**
@@ -171,7 +176,8 @@ export class LineSplitter {
    */
   promptLike(): boolean {
     const p = this.pend;
-    let k = p.length - 1;
+    if (p === null) return false;
+    let k = this.pendLen - 1;
     if (k >= 1 && p[k] === 0x20) {
       const c = p[k - 1]!;
       if (c === 0x24 || c === 0x23 || c === 0x25 || c === 0x3e) return true;
@@ -187,7 +193,7 @@ export class LineSplitter {
 
   /** End of stream: an unterminated last line counts as a line. */
   flush(): void {
-    if (this.pend.length > 0) this.emitPending();
+    if (this.pendLen > 0) this.emitPending();
   }
 
   /**
@@ -199,7 +205,7 @@ export class LineSplitter {
     else if (this.skipBytes > 0 || this.quiet || b === 0x0a) {
       ONE[0] = b;
       this.push(ONE, 0, 1);
-    } else if (this.pend.length < this.maxLine) this.pend.push(b);
+    } else this.add(b);
   }
 
   private pushTerminal(buf: Uint8Array, off: number, n: number): void {
@@ -215,32 +221,50 @@ export class LineSplitter {
       this.emitPending();
       this.afterCr = b === 0x0d;
     } else if (b < 0x20 || b === 0x7f) {
-      if (b === 0x08 || b === 0x7f) this.pend.pop();
-      else if (b === 0x15 || b === 0x03) this.pend.length = 0;
-      else if (b === 0x09 && this.pend.length < this.maxLine) this.pend.push(0x20);
-    } else if (this.pend.length < this.maxLine) this.pend.push(b);
+      if (b === 0x08 || b === 0x7f) {
+        if (this.pendLen > 0) this.pendLen--;
+      } else if (b === 0x15 || b === 0x03) this.pendLen = 0;
+      else if (b === 0x09) this.add(0x20);
+    } else this.add(b);
+  }
+
+  /** One byte onto the unterminated line (dropped past maxLine). */
+  private add(b: number): void {
+    const n = this.pendLen;
+    if (n >= this.maxLine) return;
+    const p = this.pend !== null && n < this.pend.length ? this.pend : this.grow(n + 1);
+    p[n] = b;
+    this.pendLen = n + 1;
+  }
+
+  /** The line buffer with room for `need` ≤ maxLine bytes (64 bytes first, then maxLine). */
+  private grow(need: number): Uint8Array {
+    const old = this.pend;
+    if (old !== null && old.length >= need) return old;
+    const p = new Uint8Array(need <= 64 && this.maxLine > 64 ? 64 : this.maxLine);
+    if (old !== null) p.set(old.subarray(0, this.pendLen));
+    this.pend = p;
+    return p;
   }
 
   private append(buf: Uint8Array, s: number, e: number): void {
-    const p = this.pend;
-    const room = this.maxLine - p.length;
+    const n = this.pendLen;
+    const room = this.maxLine - n;
     if (e - s > room) e = s + room;
-    for (let k = s; k < e; k++) p.push(buf[k]!);
+    if (e <= s) return;
+    const p = this.grow(n + e - s);
+    let j = n;
+    for (let k = s; k < e; k++) p[j++] = buf[k]!;
+    this.pendLen = j;
   }
 
   private emitPending(): void {
     const p = this.pend;
-    let n = p.length;
-    if (n > 0 && p[n - 1] === 0x0d) n--;
-    const dot = n === 1 && p[0] === 0x2e;
-    if (this.quiet && !(this.keepDot && dot)) {
-      p.length = 0;
-      return;
-    }
-    if (n < p.length) p.length = n;
-    const line = n === 0 ? '' : String.fromCharCode.apply(null, p);
-    p.length = 0;
-    this.onLine(line);
+    let n = this.pendLen;
+    this.pendLen = 0;
+    if (n > 0 && p![n - 1] === 0x0d) n--;
+    if (this.quiet && !(this.keepDot && n === 1 && p![0] === 0x2e)) return;
+    this.onLine(n === 0 ? '' : latin1Slice.call(p!, 0, n));
   }
 
   private emit(buf: Uint8Array, s: number, e: number): void {

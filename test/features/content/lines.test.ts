@@ -62,6 +62,19 @@ describe('LineSplitter', () => {
     expect(out).toEqual([`${'w'.repeat(100)} end`]);
   });
 
+  it('a line longer than maxLine is cut at maxLine however it arrives (one chunk, pieces, byte by byte)', () => {
+    const long = Array.from({ length: 1500 }, (_, i) => String.fromCharCode(0x21 + (i % 90))).join('');
+    const want = [long.slice(0, 1024), 'next'];
+    expect(split([`${long}\r\nnext\n`])).toEqual(want);
+    expect(split([long.slice(0, 10), long.slice(10, 700), `${long.slice(700)}\r\nnext\n`])).toEqual(want);
+    const out: string[] = [];
+    const l = new LineSplitter((x) => out.push(x), { maxLine: 100 });
+    for (const c of `${long.slice(0, 150)}\nab`) l.pushByte(c.charCodeAt(0));
+    expect(l.partial()).toBe('ab');
+    l.flush();
+    expect(out).toEqual([long.slice(0, 100), 'ab']);
+  });
+
   it('skips a body of known length, even across chunks', () => {
     const out: string[] = [];
     const l = new LineSplitter((x) => {
