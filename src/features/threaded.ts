@@ -200,6 +200,7 @@ const SKIP = 1, LIVE = 2;
 function payloadTap(out: EventWriter, maxBytes: number): FlowPlugin {
   return {
     name: 'payload-tap',
+    payloadOnly: true,
     onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
       const len = pkt.payloadCaptured;
       if (len === 0) return;

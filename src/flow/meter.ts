@@ -81,6 +81,8 @@ export class FlowMeter {
   private readonly plugins: FlowPlugin[];
   /** Flow.pluginsDone when every plugin is done with a flow (0 with no plugins: never called). */
   private readonly pluginsAll: number;
+  /** Every plugin is payloadOnly: packets without payload skip the plugin loop. */
+  private readonly payloadOnly: boolean;
   /**
    * Packet-time clocks in a Float64Array, not object fields: a double stored in a field may be a new
    * heap box per store (measured: one per packet). Indices: C_NOW = latest packet time seen;
@@ -112,6 +114,7 @@ export class FlowMeter {
     if (plugins.length > 30) throw new RangeError(`FlowMeter: at most 30 plugins (got ${plugins.length})`);
     this.plugins = plugins;
     this.pluginsAll = (1 << plugins.length) - 1;
+    this.payloadOnly = plugins.length > 0 && plugins.every((p) => p.payloadOnly === true);
   }
 
   packet(rec: CaptureRecord, pkt: DecodedPacket): void {
@@ -308,7 +311,7 @@ export class FlowMeter {
     } else {
       this.nonTcp(f, pkt, fromOrig);
     }
-    if (f.pluginsDone !== this.pluginsAll) this.runPlugins(f, pkt, rec, fromOrig);
+    if (f.pluginsDone !== this.pluginsAll && (pkt.payloadCaptured > 0 || !this.payloadOnly)) this.runPlugins(f, pkt, rec, fromOrig);
   }
 
   private nonTcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
@@ -333,7 +336,8 @@ export class FlowMeter {
   private runPlugins(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean): void {
     const plugins = this.plugins;
     for (let i = 0; i < plugins.length; i++) {
-      if ((f.pluginsDone & (1 << i)) === 0 && plugins[i]!.onPacket(f, pkt, rec, fromOrig) === false) f.pluginsDone |= 1 << i;
+      const p = plugins[i]!;
+      if ((f.pluginsDone & (1 << i)) === 0 && (pkt.payloadCaptured > 0 || p.payloadOnly !== true) && p.onPacket(f, pkt, rec, fromOrig) === false) f.pluginsDone |= 1 << i;
     }
   }
 

@@ -27,6 +27,11 @@ export interface FlowPlugin {
    * has decided a flow is not for it then costs nothing per packet.
    */
   onPacket(flow: FlowContext, pkt: DecodedPacket, rec: CaptureRecord, fromOriginator: boolean): void | boolean;
+  /**
+   * True: onPacket is called only for packets that carry payload bytes (pkt.payloadCaptured > 0),
+   * e.g. payload inspection; bare ACKs, SYNs and FINs then cost no call.
+   */
+  readonly payloadOnly?: boolean;
   /** The flow ended: write results into the record (e.g. rec.content, rec.payloadInspected). */
   onExpire(flow: FlowContext, out: FlowRecord): void;
 }

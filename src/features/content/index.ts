@@ -176,6 +176,7 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
   const maxBytes = engine.maxBytes;
   return {
     name: 'content',
+    payloadOnly: true,
 
     onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
       const len = pkt.payloadCaptured;
