@@ -17,18 +17,27 @@ function split(chunks: string[], setup?: (l: LineSplitter) => void, terminal = f
 }
 
 describe('indexOfByte', () => {
-  it('finds the first byte in [from, end) like a plain loop, before, at and after the 64-byte JS scan', () => {
-    const buf = Buffer.alloc(400, 0x61);
-    for (const at of [-1, 3, 63, 64, 65, 66, 130, 299]) {
-      buf.fill(0x61);
-      if (at >= 0) buf[at] = 0x0a;
-      buf[350] = 0x0a; // outside every searched range below: must not be found
-      for (const [from, end] of [[0, 300], [2, 300], [3, 70], [64, 300], [66, 131], [0, 3]] as const) {
-        let want = -1;
-        for (let i = from; i < end; i++) if (buf[i] === 0x0a) { want = i; break; }
-        expect(indexOfByte(buf, 0x0a, from, end), `at ${at} in [${from}, ${end})`).toBe(want);
+  it('finds the first byte in [from, end) like a plain loop: any alignment, before/inside/after the word scan and the native search', () => {
+    for (const shift of [0, 1, 2, 3]) {
+      const buf = Buffer.alloc(404).subarray(shift, shift + 400); // byteOffset 0..3: word alignment differs
+      for (const at of [-1, 3, 15, 16, 17, 63, 64, 65, 66, 127, 128, 129, 130, 131, 132, 133, 299]) {
+        buf.fill(0x61);
+        if (at >= 0) buf[at] = 0x0a;
+        buf[350] = 0x0a; // outside every searched range below: must not be found
+        buf[2] = 0x0b; // a byte one off the needle, and 0x0a's neighbours below
+        buf[40] = 0x09;
+        buf[41] = 0x8a;
+        for (const [from, end] of [[0, 300], [1, 300], [2, 300], [3, 70], [4, 20], [64, 300], [66, 131], [0, 3], [5, 133], [129, 300]] as const) {
+          let want = -1;
+          for (let i = from; i < end; i++) if (buf[i] === 0x0a) { want = i; break; }
+          expect(indexOfByte(buf, 0x0a, from, end), `shift ${shift}, at ${at} in [${from}, ${end})`).toBe(want);
+        }
       }
     }
+    const ff = Buffer.alloc(200, 0xfe);
+    ff[150] = 0xff;
+    expect(indexOfByte(ff, 0xff, 0, 200)).toBe(150);
+    expect(indexOfByte(ff, 0xff, 0, 150)).toBe(-1);
   });
 });
 
