@@ -1,6 +1,6 @@
 /**
- * extractFlows on two threads. A worker thread runs the packet path — read → decode → FlowMeter —
- * and writes events into a shared ring (ring.ts): each ended flow as numbers (layout E of
+ * extractFlows on two threads. A worker thread runs the packet path — read → decode → FlowMeter,
+ * flow-thread.ts — and writes events into a shared ring (ring.ts): each ended flow as numbers (layout E of
  * src/flow/ended.ts) with its history letters, the payload segments of the TCP flows the content
  * stage will inspect (chosen there by classifyFlow, so ~80 % of flows send nothing), "flows that
  * started before T may be released", progress, file reports and the end. The main thread builds
@@ -17,260 +17,21 @@
  *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats
  */
-import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
-import type { CaptureRecord } from '../capture/record.ts';
-import { decodePacket } from '../decode/decoder.ts';
-import { DecodedPacket } from '../decode/packet.ts';
-import { InputError } from '../errors.ts';
+import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
+import type { FlowStats } from '../flow/meter.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import { makeUid } from '../flow/table.ts';
-import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
-import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
-import { ContentEngine, type ContentOptions, type FlowState, classifyFlow, clientIp4 } from './content/index.ts';
+import { ContentEngine, type ContentOptions, type FlowState } from './content/index.ts';
 import type { FeatureStage } from './extract.ts';
-import { RingReader, RingWriter, ringBuffer } from './ring.ts';
+import {
+  type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, RING_BYTES,
+  T_END, T_FILE, T_FLOW, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
+} from './flow-thread.ts';
+import { RingReader, ringBuffer } from './ring.ts';
 
-const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6;
-/** Ring data bytes: 4 MiB (a payload segment is at most 64 KiB + 32). */
-const RING_BYTES = 4 * 1024 * 1024;
-const FLOW_HEAD = 8 + E.SIZE * 8;
-
-const align8 = (n: number): number => (n + 7) & ~7;
-
-/** What the worker needs (structured-cloneable). */
-export interface FlowThreadData {
-  sab: SharedArrayBuffer;
-  inputs: string[];
-  strict?: boolean;
-  resync?: boolean;
-  meter: FlowOptions;
-  /** Payload bytes per direction the content stage inspects; undefined = no content stage. */
-  contentBytes?: number;
-}
-
-/** What the worker reports at its end. */
-interface EndEvent {
-  report: ReadReport;
-  flowStats: FlowStats;
-  skipped: Record<string, number>;
-  cpuMs: number;
-  waitMs: number;
-}
-
-/** How the two threads of a run spent their time (benchmarks: which one is the bottleneck). */
-export interface PipelineThreads {
-  /** CPU seconds of the flow-engine (worker) thread / the main thread during the run; NaN where the OS does not say (not Linux). */
-  workerCpuSeconds: number;
-  mainCpuSeconds: number;
-  /** Seconds the worker waited for the main thread (ring full) / the main thread waited for the worker (ring empty). */
-  workerWaitSeconds: number;
-  mainWaitSeconds: number;
-}
-
-/** CPU milliseconds used by the calling thread so far (Linux /proc, 10 ms ticks); NaN elsewhere. */
-function threadCpuMs(): number {
-  try {
-    const fields = readFileSync('/proc/thread-self/stat', 'utf8');
-    const f = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in USER_HZ (100) ticks
-  } catch {
-    return NaN;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Worker side
-
-class EventWriter {
-  private readonly buf: Buffer;
-  private srcBuf: Uint8Array | null = null;
-  private srcView: Uint8Array = new Uint8Array(0);
-  constructor(readonly ring: RingWriter) {
-    this.buf = Buffer.from(ring.sab, ring.u8.byteOffset, ring.size);
-  }
-
-  flow(e: Float64Array, history: string): void {
-    const hl = history.length;
-    const n = align8(FLOW_HEAD + hl);
-    const r = this.ring;
-    const at = r.reserve(n);
-    r.i32[at >> 2] = T_FLOW | (hl << 8);
-    r.i32[(at >> 2) + 1] = n;
-    r.f64.set(e, (at >> 3) + 1);
-    const u8 = r.u8;
-    for (let i = 0, o = at + FLOW_HEAD; i < hl; i++) u8[o + i] = history.charCodeAt(i);
-    r.commit(n);
-  }
-
-  payload(seq: number, fromOrig: boolean, kind: number, pkt: DecodedPacket): void {
-    const len = pkt.payloadCaptured;
-    const n = align8(32 + len);
-    const r = this.ring;
-    const at = r.reserve(n);
-    const w = at >> 2;
-    const i32 = r.i32;
-    i32[w] = T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9);
-    i32[w + 1] = n;
-    i32[w + 2] = seq;
-    i32[w + 3] = pkt.seq | 0;
-    i32[w + 4] = pkt.tcpFlags;
-    i32[w + 5] = len;
-    if (kind !== 0) {
-      const ip = clientIp4(pkt, fromOrig);
-      i32[w + 6] = ip | 0;
-      i32[w + 7] = ip >= 0 ? 1 : 0;
-    }
-    const off = pkt.payloadOffset;
-    const src = pkt.buf;
-    if (len <= 128) {
-      // Keystrokes, short commands and replies: a loop beats making a view to copy from.
-      const u8 = r.u8;
-      for (let i = 0, o = at + 32; i < len; i++) u8[o + i] = src[off + i]!;
-    } else {
-      // A plain view of the packet's whole buffer, made once per buffer (not a Buffer: its
-      // subarray goes through the slower Buffer constructor), then one memcpy.
-      if (src !== this.srcBuf) {
-        this.srcBuf = src;
-        this.srcView = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
-      }
-      r.u8.set(this.srcView.subarray(off, off + len), at + 32);
-    }
-    r.commit(n);
-  }
-
-  release(oldestLiveStart: number): void {
-    const r = this.ring;
-    const at = r.reserve(16);
-    r.i32[at >> 2] = T_RELEASE;
-    r.i32[(at >> 2) + 1] = 16;
-    r.f64[(at >> 3) + 1] = oldestLiveStart;
-    r.commit(16);
-  }
-
-  progress(file: string, fileBytes: number, packets: number): void {
-    const bl = Buffer.byteLength(file);
-    const n = align8(24 + bl);
-    const r = this.ring;
-    const at = r.reserve(n);
-    r.i32[at >> 2] = T_PROGRESS | (bl << 8);
-    r.i32[(at >> 2) + 1] = n;
-    r.f64[(at >> 3) + 1] = fileBytes;
-    r.f64[(at >> 3) + 2] = packets;
-    this.buf.write(file, at + 24, bl, 'utf8');
-    r.commit(n);
-  }
-
-  json(type: number, value: unknown): void {
-    const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof InputError ? errorJson(v) : v));
-    const bl = Buffer.byteLength(text);
-    const n = align8(8 + bl);
-    if (n > this.ring.size / 4) throw new RangeError(`report too large for the pipeline ring (${bl} bytes)`);
-    const r = this.ring;
-    const at = r.reserve(n);
-    r.i32[at >> 2] = type | (bl << 8);
-    r.i32[(at >> 2) + 1] = n;
-    this.buf.write(text, at + 8, bl, 'utf8');
-    r.commit(n);
-  }
-}
-
-interface ErrorJson { $inputError: true; code: string; file: string; byteOffset: number | null; message: string }
-
-function errorJson(e: InputError): ErrorJson {
-  return { $inputError: true, code: e.code, file: e.file, byteOffset: e.byteOffset ?? null, message: e.message };
-}
-
-function reviveErrors(_k: string, v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && (v as ErrorJson).$inputError === true) {
-    const j = v as ErrorJson;
-    const e = new InputError(j.code, j.file, j.byteOffset ?? undefined, '');
-    e.message = j.message;
-    return e;
-  }
-  return v;
-}
-
-/** Flows the content stage will not inspect (set in the flow's plugin slot). */
-const SKIP = 1, LIVE = 2;
-
-/** The worker's only plugin: passes payload segments of the flows classifyFlow picks to the main thread. */
-function payloadTap(out: EventWriter, maxBytes: number): FlowPlugin {
-  return {
-    name: 'payload-tap',
-    payloadOnly: true,
-    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
-      const len = pkt.payloadCaptured;
-      if (len === 0) return;
-      const st = flow.slots[0];
-      if (st === undefined) {
-        const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, maxBytes);
-        if (kind === 0) {
-          flow.slots[0] = SKIP;
-          return false;
-        }
-        flow.slots[0] = LIVE;
-        out.payload(flow.seq, fromOrig, kind, pkt);
-        return;
-      }
-      if (st === SKIP) return false;
-      out.payload(flow.seq, fromOrig, 0, pkt);
-    },
-    onExpire(): void {},
-  };
-}
-
-/** The worker thread's body (src/features/flow-worker.mjs runs it). */
-export async function flowThread(d: FlowThreadData): Promise<void> {
-  const cpu0 = threadCpuMs();
-  const ring = new RingWriter(d.sab);
-  const out = new EventWriter(ring);
-  let ended = false;
-  const meter = new FlowMeter(d.meter, () => {}, d.contentBytes !== undefined ? [payloadTap(out, d.contentBytes)] : []);
-  meter.endedSink = (e, history) => {
-    out.flow(e, history);
-    ended = true;
-  };
-  const pkt = new DecodedPacket();
-  const skipped: Record<string, number> = {};
-  const stop = new AbortController();
-  let packets = 0;
-  const onRecord = (rec: CaptureRecord): void => {
-    packets++;
-    decodePacket(rec, pkt);
-    if (pkt.ipVersion === 0) {
-      const why = pkt.stopReason || 'not-ip';
-      skipped[why] = (skipped[why] ?? 0) + 1;
-    }
-    meter.packet(rec, pkt);
-    if (ended) {
-      ended = false;
-      out.release(meter.oldestLiveStart());
-    }
-    if ((packets & 0xfff) === 0) {
-      if (ring.aborted) stop.abort();
-      if ((packets & 0xffff) === 0) out.progress(rec.file, rec.byteOffset, packets);
-    }
-  };
-  const report = await readCaptures(d.inputs, onRecord, {
-    strict: d.strict,
-    resync: d.resync,
-    signal: stop.signal,
-    onFile: (fr) => {
-      out.json(T_FILE, fr);
-      if (ring.aborted) stop.abort();
-    },
-  });
-  meter.finish();
-  const end: EndEvent = { report, flowStats: meter.stats, skipped, cpuMs: threadCpuMs() - cpu0, waitMs: ring.waitedMs };
-  out.json(T_END, end);
-  ring.publish();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Main-thread side
+export type { FlowThreadData, PipelineThreads } from './flow-thread.ts';
 
 export interface ThreadedRun {
   report: ReadReport;

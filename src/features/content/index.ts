@@ -16,7 +16,8 @@ import type { FlowContext, FlowPlugin } from '../../flow/plugin.ts';
 import type { FlowRecord } from '../../flow/record.ts';
 import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../../flow/reassembly.ts';
 import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
-import { ENCRYPTED_PORTS, Kind, KIND_NAMES, kindByPort, looksEncrypted, sniff } from './detect.ts';
+import { Kind, KIND_NAMES } from './detect.ts';
+import { classifyFlow, clientIp4 } from './classify.ts';
 import { FtpAnalyzer } from './ftp.ts';
 import { HttpAnalyzer } from './http.ts';
 import { ImapAnalyzer, Pop3Analyzer, SmtpAnalyzer } from './mail.ts';
@@ -25,6 +26,7 @@ import { Findings } from './rules.ts';
 import { RloginAnalyzer, RshAnalyzer, TelnetAnalyzer } from './telnet.ts';
 
 export { RULES, renderRulesTable, CONTENT_FEATURES } from './rules.ts';
+export { classifyFlow, clientIp4 } from './classify.ts';
 export type { Rule, RuleId } from './rules.ts';
 
 export const DEFAULT_HOT_USERS: readonly string[] = ['root', 'admin'];
@@ -71,16 +73,6 @@ export const MAX_HELD_TOTAL = 64 * 1024 * 1024;
 
 /** Flows that are never inspected: encrypted (port, SSH banner, TLS record) or no analyzer for the first payload. */
 const SKIP = 1;
-
-/**
- * Which analyzer a flow gets, from its first payload (`len` > 0 bytes at buf[off]): Kind.None for
- * non-TCP flows, encrypted ones (port, SSH banner, TLS record) and payloads no analyzer knows.
- * Pure: the flow engine's thread decides with it which flows' payload to pass to the content stage.
- */
-export function classifyFlow(proto: number, dstPort: number, fromOrig: boolean, buf: Uint8Array, off: number, len: number, maxBytes = DEFAULT_STREAM_BYTES): Kind {
-  if (proto !== 6 || maxBytes <= 0 || ENCRYPTED_PORTS.has(dstPort) || looksEncrypted(buf, off, len)) return Kind.None;
-  return kindByPort(dstPort) || sniff(fromOrig, buf, off, len);
-}
 
 /**
  * The analysis half of the payload stage, independent of where packets come from: the FlowPlugin
@@ -201,9 +193,4 @@ export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
       engine.finish(st, out);
     },
   };
-}
-
-/** The originator's IPv4 address (unsigned) of a packet of the flow, -1 for IPv6. */
-export function clientIp4(pkt: DecodedPacket, fromOrig: boolean): number {
-  return pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1;
 }
