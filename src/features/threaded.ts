@@ -65,6 +65,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   const live = new Map<number, FlowState>();
   const seed = hooks.communityIdSeed;
   const { i32, f64, u8 } = ring;
+  const histories = new Interned();
   let end: EndEvent | undefined;
   let workerError: unknown;
 
@@ -95,7 +96,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     } else if (t === T_FLOW) {
       const hl = type >>> 8;
       const base = (at >> 3) + 1;
-      const history = hl === 0 ? '' : text.toString('latin1', at + FLOW_HEAD, at + FLOW_HEAD + hl);
+      const history = hl === 0 ? '' : histories.get(u8, at + FLOW_HEAD, hl);
       let inspected = false;
       let content: ContentFeatures | undefined;
       if (engine !== undefined && live.size !== 0) {
@@ -149,3 +150,25 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   };
 }
 
+/**
+ * Strings of a few bytes that repeat (history letters: a few hundred distinct values over millions
+ * of flows), looked up by a hash of their bytes instead of decoded each time.
+ */
+class Interned {
+  private readonly map = new Map<number, string>();
+
+  get(u8: Uint8Array, at: number, len: number): string {
+    let h = len;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ u8[at + i]!, 0x01000193);
+    const hit = this.map.get(h);
+    if (hit !== undefined && hit.length === len) {
+      let same = true;
+      for (let i = 0; i < len && same; i++) same = hit.charCodeAt(i) === u8[at + i];
+      if (same) return hit;
+    }
+    let s = '';
+    for (let i = 0; i < len; i++) s += String.fromCharCode(u8[at + i]!);
+    if (this.map.size < 65_536) this.map.set(h, s);
+    return s;
+  }
+}
