@@ -165,6 +165,17 @@ export function putMicro(b: Uint8Array, o: number, v: number): number {
 export class LineBuffer {
   buf: Buffer = Buffer.allocUnsafe(BATCH_BYTES * 2);
   off = 0;
+  private viewOf: Buffer | undefined;
+  private dv: DataView | undefined;
+
+  /** A DataView of the current buffer (for multi-byte stores; renewed when the buffer grows). */
+  view(): DataView {
+    if (this.viewOf !== this.buf) {
+      this.viewOf = this.buf;
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    return this.dv!;
+  }
 
   /** Make room for `n` more bytes (grows; never hands bytes over mid-line). */
   room(n: number): void {

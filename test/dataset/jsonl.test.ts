@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { JsonlWriter } from '../../src/dataset/jsonl.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
@@ -19,5 +20,59 @@ describe('JSON Lines writer', () => {
     expect(lines[2]).toBe('');
     expect(lines[0]).toBe('{"ts":1.5,"service":"http","count":3,"label":"normal"}');
     expect(JSON.parse(lines[1]!)).toEqual({ ts: 2, service: 'a"b\nc', count: null });
+  });
+});
+
+describe('JSON Lines fast path (compiled per column list) writes exactly what JSON.stringify writes', () => {
+  const typed: ColumnDef[] = [
+    { name: 'ts', type: 'timestamp', unit: 's', group: 'identity', description: '' },
+    { name: 'n', type: 'int', group: 'basic', description: '' },
+    { name: 'rate', type: 'float', unit: 'fraction', group: 'time', description: '' },
+    { name: 's', type: 'string', group: 'identity', description: '' },
+    { name: 'a_rather_long_column_name_past_eight_bytes', type: 'bool', group: 'extra', description: '' },
+    { name: 'größe "x"', type: 'float', unit: 'fraction', group: 'extra', description: '' },
+  ];
+  const collect = (columns: ColumnDef[], rows: Record<string, unknown>[]): string => {
+    const parts: Buffer[] = [];
+    const sink = { target: 'mem', write: (t: string) => void parts.push(Buffer.from(t)), writeBytes: (b: Uint8Array) => void parts.push(Buffer.from(b)), close: async () => {}, abort: async () => {} };
+    const w = new JsonlWriter(sink, columns);
+    for (const r of rows) w.write(r as never);
+    void w.close();
+    return Buffer.concat(parts).toString('utf8');
+  };
+  /** The documented output: keys in column order, missing → null, extra keys after, as JSON.stringify. */
+  const reference = (columns: ColumnDef[], r: Record<string, unknown>): string => {
+    const o: Record<string, unknown> = {};
+    for (const c of columns) o[c.name] = r[c.name] === undefined ? null : r[c.name];
+    for (const k in r) if (!(k in o)) o[k] = r[k];
+    return JSON.stringify(o);
+  };
+  const anyValue = fc.oneof(
+    fc.double(), fc.double({ min: 0, max: 1, noNaN: true }), fc.tuple(fc.nat(500), fc.integer({ min: 1, max: 500 })).map(([a, b]) => a / b),
+    fc.nat(), fc.maxSafeInteger(), fc.constant(2 ** 53), fc.constant(-0), fc.constant(1e21),
+    fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('tcp', 'q"x', 'back\\slash', 'tab\t', 'ü', '\u2028', ''),
+    fc.boolean(), fc.constant(null),
+  );
+
+  it('rows with every column (the fast path), in any key order, with gaps or extra keys', () => {
+    for (const columns of [typed, typed.slice(0, 5)]) {
+      const names = columns.map((c) => c.name);
+      const full = fc.tuple(...names.map(() => anyValue)).map((vs) => Object.fromEntries(names.map((n, i) => [n, vs[i]])));
+      const sparse = fc.dictionary(fc.constantFrom(...names, 'extra'), fc.oneof(anyValue, fc.constant(undefined)));
+      fc.assert(
+        fc.property(fc.array(fc.oneof(full, full, sparse), { maxLength: 30 }), (rows) => {
+          const want = rows.map((r) => reference(columns, r) + '\n').join('');
+          return collect(columns, rows) === want;
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('past the batch size, with strings long enough to grow the buffer mid-row', () => {
+    const rows = Array.from({ length: 4000 }, (_, i) => ({
+      ts: 1_700_000_000 + i * 0.0137, n: i * 7919, rate: (i % 101) / 100, s: i % 700 === 0 ? 'z'.repeat(150_000) : `C${i}`, a_rather_long_column_name_past_eight_bytes: i % 3 === 0, 'größe "x"': i / 7,
+    }));
+    expect(collect(typed, rows)).toBe(rows.map((r) => reference(typed, r) + '\n').join(''));
   });
 });
