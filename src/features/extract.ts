@@ -48,7 +48,7 @@ export interface ExtractOptions {
   flow?: FlowOptions;
   /**
    * Run the packet path (read → decode → flow engine) on a worker thread, the content analyzers,
-   * window features and onRow on this one. Default: when the input is ≥ 32 MiB of files and no
+   * window features and onRow on this one. Default: when the input is ≥ 128 MiB of files and no
    * `plugins` are given (they need the packets on this thread); stdin always runs here.
    */
   worker?: boolean;
@@ -546,7 +546,7 @@ export async function extractFlows(
 }
 
 /** Inputs of at least this many bytes (files, or files in the directories given) use the worker thread. */
-export const WORKER_MIN_BYTES = 32 * 1024 * 1024;
+export const WORKER_MIN_BYTES = 128 * 1024 * 1024;
 
 /**
  * Whether the packet path runs on a worker thread: as `opts.worker` says, else when the input is

@@ -2,11 +2,14 @@
  * The two-thread pipeline (src/features/threaded.ts: read → decode → flow engine on a worker,
  * content analyzers → windows → rows on the calling thread) must give exactly what the one-thread
  * path gives: the same rows in the same order, the same summary, the same input errors. Captures
- * of 32 MiB and more take the worker by default, so both paths are forced here on real inputs.
+ * of 128 MiB and more take the worker by default, so both paths are forced here on real inputs.
  */
+import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../src/dataset/types.ts';
-import { extractFlows, type ExtractOptions, type ExtractSummary } from '../../src/features/extract.ts';
+import { WORKER_MIN_BYTES, extractFlows, type ExtractOptions, type ExtractSummary } from '../../src/features/extract.ts';
 import { corpusFiles, generatedCapture } from './helpers.ts';
 
 async function run(inputs: string[], opts: ExtractOptions): Promise<{ rows: Row[]; summary: ExtractSummary }> {
@@ -105,6 +108,28 @@ describe('extractFlows on a worker thread = on one thread', () => {
         if (++n === 50) throw new Error('disk full');
       }),
     ).rejects.toThrow('disk full');
+  }, 60_000);
+
+  it('by default: one thread below WORKER_MIN_BYTES, the worker from there on (same error for a bad file either way)', async () => {
+    // A sparse file of WORKER_MIN_BYTES zero bytes: not a capture (the reader stops at byte 0), but
+    // large enough that the default picks the worker; a small capture stays on this thread.
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-threads-'));
+    try {
+      const big = join(dir, 'zeros.pcap');
+      const fd = openSync(big, 'w');
+      ftruncateSync(fd, WORKER_MIN_BYTES);
+      closeSync(fd);
+      const auto = await run([big], {});
+      const one = await run([big], { worker: false });
+      expect(auto.summary.threads).toBeDefined();
+      expect(one.summary.threads).toBeUndefined();
+      expect(auto.summary.errors.map((e) => e.message)).toEqual(one.summary.errors.map((e) => e.message));
+      expect(auto.summary.errors[0]?.message).toMatch(/zeros\.pcap: byte 0: /);
+      const small = await run([generatedCapture().pcap], {});
+      expect(small.summary.threads).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('worker: true with plugins or stdin is refused (they need the packets on the calling thread)', async () => {
