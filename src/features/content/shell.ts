@@ -23,6 +23,12 @@ const COMPILERS = new Set(['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'ld', 'as
 const INTERPRETERS = new Set(['perl', 'python', 'python2', 'python3', 'ruby', 'php', 'tclsh', 'lua', 'node']);
 const PREFIXES = new Set(['exec', 'nohup', 'time', 'nice', 'env', 'command', 'builtin']);
 const REDIRECT = /(?:^|[^<>&0-9])[0-9]?>>?(?!&)\s*([^\s&|;<>]+)/g;
+/** Splits a command line into simple commands. */
+const SEPARATORS = /\s*(?:;|&&|\|\||\||&|`|\$\()\s*/;
+/** A character every separator above contains: without one, the line is one simple command. */
+const HAS_SEPARATOR = /[;&|`]|\$\(/;
+const SPACE = /\s/;
+const SPACES = /\s+/;
 
 const LOGIN = 0;
 const SHELL = 1;
@@ -120,16 +126,20 @@ export class ShellSession {
     const text = line.trim();
     if (text === '') return;
     if (this.rootMode) this.f.fire(R.root_command);
-    for (const part of text.split(/\s*(?:;|&&|\|\||\||&|`|\$\()\s*/)) this.simple(part);
-    REDIRECT.lastIndex = 0;
-    for (let m = REDIRECT.exec(text); m !== null; m = REDIRECT.exec(text)) {
-      if (!m[1]!.startsWith('/dev/')) this.f.fire(R.file_creation);
+    // Typed commands are mostly one word or one simple command: split only what has something to split.
+    if (!HAS_SEPARATOR.test(text)) this.simple(text);
+    else for (const part of text.split(SEPARATORS)) this.simple(part);
+    if (text.includes('>')) {
+      REDIRECT.lastIndex = 0;
+      for (let m = REDIRECT.exec(text); m !== null; m = REDIRECT.exec(text)) {
+        if (!m[1]!.startsWith('/dev/')) this.f.fire(R.file_creation);
+      }
     }
     checkPaths(text, this.f);
   }
 
   private simple(part: string): void {
-    const words = part.split(/\s+/).filter((w) => w !== '');
+    const words = SPACE.test(part) ? part.split(SPACES).filter((w) => w !== '') : part === '' ? [] : [part];
     let i = 0;
     while (i < words.length && (PREFIXES.has(words[i]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!))) i++;
     if (i >= words.length) return;
