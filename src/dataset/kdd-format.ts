@@ -16,7 +16,7 @@
 import type { Row } from './types.ts';
 import type { TextSink } from './output.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
-import { LineBuffer, LineWriter, compileValues, flushLines } from './csv.ts';
+import { LineBuffer, LineWriter, flushLines, putUint } from './csv.ts';
 
 const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
 /** Zeek states NSL-KDD never shows → the KDD flag written instead. */
@@ -47,51 +47,116 @@ export function rate2(v: number): string {
   return Math.abs(x - r) > 0.4999 ? v.toFixed(2) : RATE2[r]!;
 }
 
-const KIND_DURATION = 0;
-const KIND_SYMBOL = 1;
-const KIND_RATE = 2;
-const KIND_INT = 3;
-const KINDS = Uint8Array.from(PLAN, (p) => (p.kind === 'duration' ? KIND_DURATION : p.kind === 'symbol' ? KIND_SYMBOL : p.kind === 'rate' ? KIND_RATE : KIND_INT));
-const CAPS = Float64Array.from(PLAN, (p) => p.cap);
-const FLAG_AT = PLAN.findIndex((p) => p.name === 'flag');
-const PROTO_AT = PLAN.findIndex((p) => p.name === 'protocol_type');
-const N = PLAN.length;
-/** The 41 features, then label and difficulty (compiled monomorphic reads). */
-const readValues = compileValues([...PLAN.map((p) => p.name), 'label', 'difficulty']);
-const values: Row[string][] = new Array<Row[string]>(N + 2).fill(null);
+/** Per row: bytes reserved for the numbers and separators (symbols check their own length). */
+const RESERVE = PLAN.length * 18 + 2;
+
+/** Copy ASCII `v` at `o` (growing so that RESERVE bytes remain); -1 when it is not ASCII. */
+function putAscii(lb: LineBuffer, o: number, v: string): number {
+  const len = v.length;
+  if (o + len + RESERVE > lb.buf.length) {
+    lb.off = o;
+    lb.room(len + RESERVE);
+  }
+  const b = lb.buf;
+  for (let k = 0; k < len; k++) {
+    const c = v.charCodeAt(k);
+    if (c >= 128) return -1;
+    b[o++] = c;
+  }
+  return o;
+}
+
+/** A rate in [0, 1] not near a half-way point, as "0.xx" / "1.00" bytes (rate2's table case); -1 otherwise. */
+function putRate2(b: Uint8Array, o: number, v: number): number {
+  const x = v * 100;
+  const r = Math.round(x);
+  if (Math.abs(x - r) > 0.4999) return -1;
+  if (r === 100) {
+    b[o] = 49;
+    b[o + 1] = 46;
+    b[o + 2] = 48;
+    b[o + 3] = 48;
+  } else {
+    const t = (r / 10) | 0;
+    b[o] = 48;
+    b[o + 1] = 46;
+    b[o + 2] = 48 + t;
+    b[o + 3] = 48 + r - 10 * t;
+  }
+  return o + 4;
+}
+
+/** The generic formatting of field `i` (as the fast paths would, for any value); renews the reservation, returns lb.off. */
+function putKddSlow(lb: LineBuffer, o: number, i: number, v: Row[string] | undefined): number {
+  lb.off = o;
+  const p = PLAN[i]!;
+  switch (p.kind) {
+    case 'duration':
+      lb.int(Math.trunc(num(v)));
+      break;
+    case 'symbol': {
+      const t = String(v ?? '');
+      lb.text(p.name === 'flag' ? (KDD_FLAG[t] ?? t) : t);
+      break;
+    }
+    case 'rate':
+      lb.text(rate2(num(v)));
+      break;
+    default: {
+      const n = Math.round(num(v));
+      lb.int(n > p.cap ? p.cap : n);
+    }
+  }
+  lb.room(RESERVE);
+  return lb.off;
+}
+
+type KddRowWriter = (row: Row, lb: LineBuffer) => void;
+
+/**
+ * The 41 fields of a row (no line end), compiled: per column one constant-key load and the fast
+ * path of its kind (a shared loop switching on the kind mispredicted its branches), digits and
+ * rates straight into the buffer; any other value takes putKddSlow.
+ */
+function buildKddRow(): KddRowWriter {
+  const lines: string[] = ['lb.room(RESERVE);', 'let b = lb.buf;', 'let o = lb.off;', 'let v, k;'];
+  PLAN.forEach((p, i) => {
+    if (i > 0) lines.push('b[o++] = 44;');
+    // Column names are JSON-quoted string literals: no code from the data.
+    lines.push(`v = row[${JSON.stringify(p.name)}];`);
+    const slow = `{ o = putKddSlow(lb, o, ${i}, v); b = lb.buf; }`;
+    switch (p.kind) {
+      case 'duration':
+        lines.push(`if (typeof v === 'number' && v >= 0 && v < 9007199254740992) o = putUint(b, o, Math.trunc(v)); else ${slow}`);
+        break;
+      case 'symbol':
+        if (p.name === 'flag') lines.push(`if (typeof v === 'string' && KDD_FLAG[v] === undefined && (k = putAscii(lb, o, v)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+        else lines.push(`if (typeof v === 'string' && (k = putAscii(lb, o, v)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+        break;
+      case 'rate':
+        lines.push(`if (typeof v === 'number' && v >= 0 && v <= 1 && (k = putRate2(b, o, v)) >= 0) o = k; else ${slow}`);
+        break;
+      default:
+        lines.push(`if (typeof v === 'number' && v >= 0 && v < 9007199254740992) { k = Math.round(v); o = putUint(b, o, k > ${p.cap} ? ${p.cap} : k); } else ${slow}`);
+    }
+  });
+  lines.push('lb.off = o;');
+  const factory = new Function('RESERVE', 'KDD_FLAG', 'putUint', 'putAscii', 'putRate2', 'putKddSlow', `return function kddRow(row, lb) {\n${lines.join('\n')}\n};`);
+  return factory(RESERVE, KDD_FLAG, putUint, putAscii, putRate2, putKddSlow) as KddRowWriter;
+}
+
+const kddRow = buildKddRow();
 
 /**
  * Append the KDD line of `row` (no line end) to `lb`; false (nothing written) when the row's
  * protocol has no KDD encoding.
  */
 export function writeKddLine(row: Row, lb: LineBuffer): boolean {
-  readValues(row, values);
-  if (!KDD_PROTOCOLS.has(values[PROTO_AT] as string)) return false;
-  for (let i = 0; i < N; i++) {
-    if (i > 0) lb.byte(44);
-    const v = values[i];
-    switch (KINDS[i]) {
-      case KIND_DURATION:
-        lb.int(Math.trunc(num(v)));
-        break;
-      case KIND_SYMBOL: {
-        const t = String(v ?? '');
-        lb.text(i === FLAG_AT ? (KDD_FLAG[t] ?? t) : t);
-        break;
-      }
-      case KIND_RATE:
-        lb.text(rate2(num(v)));
-        break;
-      default: {
-        const n = Math.round(num(v));
-        const cap = CAPS[i]!;
-        lb.int(n > cap ? cap : n);
-      }
-    }
-  }
-  const label = values[N];
+  if (!KDD_PROTOCOLS.has(row.protocol_type as string)) return false;
+  kddRow(row, lb);
+  const label = row.label;
   if (label !== undefined && label !== null && label !== '') {
-    const d = values[N + 1];
+    const d = row.difficulty;
     lb.byte(44);
     lb.text(String(label));
     lb.byte(44);

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { KddWriter, kddLine } from '../../src/dataset/kdd-format.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import { readKdd } from '../../src/dataset/kdd.ts';
+import { formatNumber } from '../../src/dataset/csv.ts';
 import { KDD_COLUMNS } from '../../src/features/schema.ts';
 import type { Row } from '../../src/dataset/types.ts';
 
@@ -66,6 +68,58 @@ describe('rate2', () => {
     const { rate2 } = await import('../../src/dataset/kdd-format.ts');
     const bad: string[] = [];
     for (let d = 1; d <= 600; d++) for (let n = 0; n <= d; n++) if (rate2(n / d) !== (n / d).toFixed(2)) bad.push(`${n}/${d}`);
+    expect(bad).toEqual([]);
+  });
+});
+
+describe('KDD line fast paths (compiled per column) write exactly the documented formatting', () => {
+  const CAPS: Record<string, number> = { count: 511, srv_count: 511, dst_host_count: 255, dst_host_srv_count: 255 };
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'boolean' ? (v ? 1 : 0) : 0);
+  /** The rules of the module header, field by field: plain digits (no exponent), toFixed(2) for rates. */
+  const reference = (r: Row): string | undefined => {
+    if (!['tcp', 'udp', 'icmp'].includes(r.protocol_type as string)) return undefined;
+    const f = KDD_COLUMNS.map((c) => {
+      const v = r[c.name];
+      if (c.name === 'duration') return formatNumber(Math.trunc(num(v)));
+      if (c.type === 'category') {
+        const t = String(v ?? '');
+        return c.name === 'flag' && (t === 'RSTRH' || t === 'SHR') ? 'OTH' : t;
+      }
+      if (c.unit === 'fraction') return num(v).toFixed(2);
+      const n = Math.round(num(v));
+      return formatNumber(Math.min(n, CAPS[c.name] ?? Infinity));
+    });
+    if (r.label !== undefined && r.label !== null && r.label !== '') f.push(String(r.label), String(typeof r.difficulty === 'number' && Number.isInteger(r.difficulty) ? r.difficulty : 0));
+    return f.join(',');
+  };
+  const names = KDD_COLUMNS.map((c) => c.name);
+  const value = fc.oneof(
+    fc.double({ min: 0, max: 1, noNaN: true }), fc.tuple(fc.nat(600), fc.integer({ min: 1, max: 600 })).map(([a, b]) => Math.min(1, a / b)),
+    fc.nat(2000), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double(), fc.maxSafeNat(),
+    fc.constantFrom('SF', 'S0', 'RSTRH', 'SHR', 'http', 'ü', 'a,b', ''), fc.boolean(), fc.constant(null), fc.constant(undefined),
+  );
+
+  it('any value in any column', () => {
+    const rowArb = fc.tuple(fc.constantFrom('tcp', 'udp', 'icmp', 'other'), fc.array(value, { minLength: names.length, maxLength: names.length }), fc.option(fc.constantFrom('normal', 'neptune', 'ü')), fc.option(fc.integer({ min: 0, max: 21 })))
+      .map(([proto, vs, label, difficulty]) => {
+        const r: Row = {};
+        names.forEach((n, i) => {
+          if (vs[i] !== undefined) r[n] = vs[i] as Row[string];
+        });
+        r.protocol_type = proto;
+        if (label !== null) r.label = label;
+        if (difficulty !== null) r.difficulty = difficulty;
+        return r;
+      });
+    fc.assert(fc.property(rowArb, (r) => kddLine(r) === reference(r)), { numRuns: 2000 });
+  });
+
+  it('every rate n/d (d ≤ 200) and whole-row values past the batch size', () => {
+    const bad: string[] = [];
+    for (let d = 1; d <= 200; d++) for (let n = 0; n <= d; n++) {
+      const r = row({ serror_rate: n / d, dst_host_same_src_port_rate: 1 - n / d, duration: n / 7, count: n * d, src_bytes: n * 1e9 + d });
+      if (kddLine(r) !== reference(r)) bad.push(`${n}/${d}`);
+    }
     expect(bad).toEqual([]);
   });
 });
