@@ -85,6 +85,7 @@ export class ImapAnalyzer extends LineAnalyzer {
 const DATA_END = Buffer.from('\r\n.\r\n');
 const DATA_END_LF = Buffer.from('\n.\n');
 const TERMINATORS = [DATA_END, DATA_END_LF] as const;
+const LF_DOT = Buffer.from('\n.');
 const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, needle: Uint8Array, from?: number) => number;
 /** The last body bytes kept (≤ 4) + the first ≤ 4 bytes of a segment: where a terminator may straddle. */
 const joint = new Uint8Array(8);
@@ -105,6 +106,19 @@ export class SmtpAnalyzer extends LineAnalyzer {
   /** Last bytes of the body so far (a terminator may straddle two segments). */
   private readonly tail = new Uint8Array(8);
   private tailLen = 0;
+
+  constructor(env: AnalyzerEnv) {
+    super(env);
+    this.server.quiet = true;
+  }
+
+  /**
+   * Server lines matter only while a DATA or AUTH answer is awaited (serverLine does nothing
+   * otherwise): the rest are delimited but not decoded.
+   */
+  private serverWanted(): void {
+    this.server.quiet = !(this.dataPending || this.awaiting);
+  }
 
   override data(fromOrig: boolean, buf: Uint8Array, off: number, len: number): void {
     if (fromOrig && this.inData) {
@@ -132,15 +146,15 @@ export class SmtpAnalyzer extends LineAnalyzer {
       const at = firstIndex(joint, jointLen, t);
       if (at >= 0 && at + t.length > tailLen) return at + t.length - tailLen;
     }
-    let best = -1;
     if (len >= DATA_END_LF.length) {
+      // Both terminators contain LF '.': one native search for that pair finds the earlier end (the
+      // first pair followed by LF or CR LF; a later pair cannot end before it).
       const view = new Uint8Array(buf.buffer, buf.byteOffset + off, len);
-      for (const t of TERMINATORS) {
-        const at = indexOf.call(view, t);
-        if (at >= 0 && (best < 0 || at + t.length < best)) best = at + t.length;
+      for (let p = indexOf.call(view, LF_DOT); p >= 0; p = indexOf.call(view, LF_DOT, p + 2)) {
+        if (view[p + 2] === 0x0a) return p + 3; // \n.\n
+        if (p >= 1 && view[p - 1] === 0x0d && view[p + 2] === 0x0d && view[p + 3] === 0x0a) return p + 4; // \r\n.\r\n
       }
     }
-    if (best >= 0) return best;
     // Keep the last 4 bytes of tail + segment.
     const keep = Math.min(4, tailLen + len);
     if (len <= 4) for (let i = 0; i < keep; i++) this.tail[i] = joint[jointLen - keep + i]!;
@@ -151,13 +165,23 @@ export class SmtpAnalyzer extends LineAnalyzer {
 
   protected clientLine(line: string): void {
     const verb = (/^\S+/.exec(line)?.[0] ?? '').toUpperCase();
-    if (verb === 'AUTH') this.awaiting = true;
-    else if (verb === 'DATA') this.dataPending = true;
+    if (verb === 'AUTH') {
+      this.awaiting = true;
+      this.serverWanted();
+    } else if (verb === 'DATA') {
+      this.dataPending = true;
+      this.serverWanted();
+    }
     else if (verb === 'DEBUG' || verb === 'WIZ' || verb === 'KILL') this.f.fire(R.hot_smtp_debug);
     else if ((verb === 'MAIL' || verb === 'RCPT') && /[<"]\s*\|/.test(line)) this.f.fire(R.hot_program_execution);
   }
 
   protected serverLine(line: string): void {
+    this.serverReply(line);
+    this.serverWanted();
+  }
+
+  private serverReply(line: string): void {
     const code = line.slice(0, 3);
     if (this.dataPending) {
       this.dataPending = false;
