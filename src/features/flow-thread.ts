@@ -202,7 +202,7 @@ function payloadTap(out: EventWriter, maxBytes: number): FlowPlugin {
   };
 }
 
-/** The worker thread's body (src/features/flow-worker.mjs runs it). */
+/** The worker thread's body (threaded.ts runs it from an esbuild bundle of this module). */
 export async function flowThread(d: FlowThreadData): Promise<void> {
   const cpu0 = threadCpuMs();
   const ring = new RingWriter(d.sab);
