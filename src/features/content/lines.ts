@@ -69,6 +69,12 @@ export class LineSplitter {
   quiet = false;
   keepDot = false;
   /**
+   * Bytes of an unterminated line kept while quiet (without keepDot). They matter only when quiet
+   * ends before the line does: a consumer that then reads no more than the first N characters of
+   * a line may set N here and skip copying the rest of every quiet tail (POP3: 4, for +OK / -ERR).
+   */
+  quietKeep = Infinity;
+  /**
    * When set, a non-empty line that lies inside one chunk and whose first byte has a 0 entry here is
    * dropped undecoded (the consumer ignores it anyway, e.g. most HTTP headers); other lines as usual.
    */
@@ -137,7 +143,8 @@ export class LineSplitter {
           this.pendLen = 0;
           i = k + 1;
         }
-        this.append(buf, i, end);
+        const keep = this.quietKeep - this.pendLen;
+        this.append(buf, i, end - i > keep ? i + keep : end);
         return;
       }
       const k = indexOfByte(buf, 0x0a, i, end);

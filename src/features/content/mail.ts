@@ -14,6 +14,11 @@ export class Pop3Analyzer extends LineAnalyzer {
   constructor(env: AnalyzerEnv) {
     super(env);
     this.server.quiet = true; // server lines (greeting, message bodies) matter only after PASS/APOP/AUTH
+    // serverLine reads only the first 4 characters (+OK / -ERR) of a line: a line that began while
+    // quiet (a tail of a message body when PASS is sent) needs no more of its quiet part than that.
+    // (Cutting a line's quiet part at 4 bytes changes neither startsWith: the kept prefix is the
+    // same, and a CR the end-of-line strip removes at index 3 is not 'R' either.)
+    this.server.quietKeep = 4;
   }
 
   private get awaiting(): boolean {

@@ -1,10 +1,10 @@
 /**
- * SMTP message bodies are skipped by a native search for the end-of-data mark (RFC 5321 §4.1.1.4:
+ * Mail analyzers. SMTP message bodies are skipped by a native search for the end-of-data mark (RFC 5321 §4.1.1.4:
  * CRLF "." CRLF; LF-only clients send LF "." LF): a command inside the body must not count, the
  * first command after the mark must, wherever the segments split the mark.
  */
 import { describe, expect, it } from 'vitest';
-import { SmtpAnalyzer } from '../../../src/features/content/mail.ts';
+import { Pop3Analyzer, SmtpAnalyzer } from '../../../src/features/content/mail.ts';
 import { userSet } from '../../../src/features/content/patterns.ts';
 import { Findings } from '../../../src/features/content/rules.ts';
 
@@ -62,6 +62,29 @@ describe('SMTP AUTH answers (server lines are read only while an answer is await
     ['a 235 before any AUTH', [[S, '235 ok\r\n'], [C, 'EHLO x\r\n'], [S, '235 ok\r\n']], []],
     // the line "250 ok" started before AUTH and ends after it: it is the answer, and ends the wait
     ['reply line split around AUTH', [[S, '250 o'], [C, 'AUTH PLAIN AGJvYgB4\r\n'], [S, 'k\r\n235 ok\r\n']], []],
+  ] as const)('%s', (_name, steps, want) => {
+    expect(session(steps as unknown as [boolean, string][])).toEqual(want);
+  });
+});
+
+describe('POP3: a server line that began before PASS and ends after it is the answer', () => {
+  function session(steps: [boolean, string][]): string[] {
+    const findings = new Findings();
+    const a = new Pop3Analyzer({ hotUsers: userSet(['root']), guestUsers: userSet([]), findings, httpLoggedIn: 'success', clientIp4: -1 });
+    for (const [fromOrig, s] of steps) a.data(fromOrig, b(s), 0, s.length);
+    a.end();
+    return findings.ruleHits();
+  }
+  const S = false;
+  const C = true;
+  const long = 'x'.repeat(300);
+  it.each([
+    ['-ERR cut after 12 bytes', [[S, '+OK ready\r\n'], [C, 'USER root\r\n'], [S, '+OK\r\n-ERR invalid'], [C, 'PASS x\r\n'], [S, ` ${long}\r\n`]], ['pop3_login_failed']],
+    ['-ER | R', [[S, '+OK ready\r\n-ER'], [C, 'USER root\r\nPASS x\r\n'], [S, 'R\r\n']], ['pop3_login_failed']],
+    ['+OK after a long quiet part', [[S, `+OK ${long}`], [C, 'USER root\r\nPASS x\r\n'], [S, `${long}\r\n`]], ['pop3_logged_in', 'host_login']],
+    ['+OK CR | LF', [[S, '+OK\r'], [C, 'USER root\r\nPASS x\r\n'], [S, '\n']], ['pop3_logged_in', 'host_login']],
+    ['-ER CR | LF is not -ERR', [[S, '-ER\r'], [C, 'USER root\r\nPASS x\r\n'], [S, '\n+OK\r\n']], ['pop3_logged_in', 'host_login']],
+    ['answer in a message body line after PASS', [[S, `+OK\r\n${long}\r\n+OK in body`], [C, 'PASS x\r\n'], [S, '\r\n']], ['pop3_logged_in']],
   ] as const)('%s', (_name, steps, want) => {
     expect(session(steps as unknown as [boolean, string][])).toEqual(want);
   });
