@@ -5,7 +5,7 @@
  * path_traversal, slash_flood.
  */
 import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
-import { LineSplitter } from './lines.ts';
+import { LinePrefixes, LineSplitter } from './lines.ts';
 import { checkPaths, climbsAboveRoot } from './patterns.ts';
 import { type Findings, R } from './rules.ts';
 
@@ -16,17 +16,13 @@ const CHUNKED = /^transfer-encoding\s*:.*chunked/i;
 const AUTHORIZATION = /^(?:proxy-)?authorization\s*:/i;
 const CGI = /\/(?:phf|test-cgi|nph-test-cgi|php\.cgi|campas|handler|glimpse|aglimpse|websendmail|wwwboard(?:\.pl)?|formmail(?:\.pl)?)(?:$|[?/.])/i;
 
-/** First bytes of the header lines each side reads (Authorization, Proxy-Authorization, Content-Length, Transfer-Encoding). */
-function firstBytes(chars: string): Uint8Array {
-  const t = new Uint8Array(256);
-  for (const c of chars) {
-    t[c.toLowerCase().charCodeAt(0)] = 1;
-    t[c.toUpperCase().charCodeAt(0)] = 1;
-  }
-  return t;
-}
-const REQUEST_HEADERS = firstBytes('apct');
-const RESPONSE_HEADERS = firstBytes('ct');
+/**
+ * The header lines each side reads: other header lines are dropped undecoded by the LineSplitter
+ * (Accept, Cookie, Content-Type, … made up most decoded lines). requestLine/responseLine/header do
+ * nothing with a header line not starting with one of these names (their regexes start so).
+ */
+const REQUEST_HEADERS = new LinePrefixes(['authorization', 'proxy-authorization', 'content-length', 'transfer-encoding']);
+const RESPONSE_HEADERS = new LinePrefixes(['content-length', 'transfer-encoding']);
 
 const START = 0;
 const HEADERS = 1;
@@ -67,7 +63,7 @@ class Side {
 
   /** End of headers: skip a body of known length or switch to chunked framing. */
   body(hasBody: boolean): void {
-    this.lines.firstByte = null;
+    this.lines.prefixes = null;
     if (!hasBody) this.state = START;
     else if (this.chunked) this.state = CHUNK_SIZE;
     else if (this.contentLength > 0) {
@@ -152,7 +148,7 @@ export class HttpAnalyzer implements Analyzer {
       if (this.queue.length < 256) this.queue.push(this.current);
       this.uri(m[2]!);
       s.state = HEADERS;
-      s.lines.firstByte = REQUEST_HEADERS;
+      s.lines.prefixes = REQUEST_HEADERS;
     } else if (s.state === HEADERS) {
       if (line === '') {
         s.body(s.chunked || s.contentLength > 0);
@@ -176,7 +172,7 @@ export class HttpAnalyzer implements Analyzer {
       }
       this.status = Number(m[1]);
       s.state = HEADERS;
-      s.lines.firstByte = RESPONSE_HEADERS;
+      s.lines.prefixes = RESPONSE_HEADERS;
     } else if (s.state === HEADERS) {
       if (line !== '') {
         s.header(line);
@@ -185,7 +181,7 @@ export class HttpAnalyzer implements Analyzer {
       const status = this.status;
       if (status >= 100 && status < 200) {
         s.state = START; // interim response; the final one follows
-        s.lines.firstByte = null;
+        s.lines.prefixes = null;
         return;
       }
       const req = this.queue.shift();

@@ -56,6 +56,43 @@ const ONE = new Uint8Array(1);
 
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
+/**
+ * Line starts a consumer cares about: names with distinct first letters, compared ASCII
+ * case-insensitively (as a regex with the `i` flag compares Latin-1 text with ASCII letters).
+ */
+export class LinePrefixes {
+  /** Per first byte: 1 + index of the name starting with it, or 0. */
+  private readonly first = new Uint8Array(256);
+  private readonly lower: Uint8Array[] = [];
+  private readonly upper: Uint8Array[] = [];
+
+  constructor(names: readonly string[]) {
+    for (const name of names) {
+      const lo = Buffer.from(name.toLowerCase(), 'latin1');
+      const up = Buffer.from(name.toUpperCase(), 'latin1');
+      if (this.first[lo[0]!] !== 0) throw new RangeError(`LinePrefixes: two names start with ${name[0]}`);
+      this.lower.push(lo);
+      this.upper.push(up);
+      this.first[lo[0]!] = this.first[up[0]!] = this.lower.length;
+    }
+  }
+
+  /** True when buf[s, e) starts with one of the names. */
+  starts(buf: Uint8Array, s: number, e: number): boolean {
+    const k = this.first[buf[s]!]!;
+    if (k === 0) return false;
+    const lo = this.lower[k - 1]!;
+    const up = this.upper[k - 1]!;
+    const n = lo.length;
+    if (e - s < n) return false;
+    for (let i = 1; i < n; i++) {
+      const c = buf[s + i];
+      if (c !== lo[i] && c !== up[i]) return false;
+    }
+    return true;
+  }
+}
+
 export interface LineOptions {
   /** Terminal input: CR ends a line (CR NUL / CR LF: the byte after CR is dropped if LF or NUL);
    *  BS/DEL erase a char, ^U/^C clear the line, other control bytes are dropped. */
@@ -75,10 +112,11 @@ export class LineSplitter {
    */
   quietKeep = Infinity;
   /**
-   * When set, a non-empty line that lies inside one chunk and whose first byte has a 0 entry here is
-   * dropped undecoded (the consumer ignores it anyway, e.g. most HTTP headers); other lines as usual.
+   * When set, a non-empty line that lies inside one chunk and does not start with one of these
+   * names (ASCII case-insensitive) is dropped undecoded (the consumer ignores it anyway, e.g. most
+   * HTTP headers); other lines as usual.
    */
-  firstByte: Uint8Array | null = null;
+  prefixes: LinePrefixes | null = null;
   /**
    * Bytes of the unterminated line: pend[0, pendLen). Allocated at the first partial line, 64 bytes
    * (a V8 on-heap typed array: cheap), grown once to maxLine for longer lines; reused for every
@@ -278,7 +316,7 @@ export class LineSplitter {
     if (e > s && buf[e - 1] === 0x0d) e--;
     if (e - s > this.maxLine) e = s + this.maxLine;
     if (this.quiet && !(this.keepDot && e - s === 1 && buf[s] === 0x2e)) return;
-    if (this.firstByte !== null && e > s && this.firstByte[buf[s]!] === 0) return;
+    if (this.prefixes !== null && e > s && !this.prefixes.starts(buf, s, e)) return;
     this.onLine(e === s ? '' : latin1Slice.call(buf, s, e));
   }
 }
