@@ -134,6 +134,11 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
       const e = workerError instanceof Error ? workerError : new Error(`flow engine thread stopped: ${String(workerError ?? 'exited')}`);
       return e;
     });
+  } catch (e) {
+    // A fault on this side (or the worker's death): the worker may be waiting for ring space that
+    // will never come, and would keep the process alive.
+    await worker.terminate();
+    throw e;
   } finally {
     hooks.signal.removeEventListener('abort', abort);
   }

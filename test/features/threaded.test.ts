@@ -4,9 +4,11 @@
  * path gives: the same rows in the same order, the same summary, the same input errors. Captures
  * of 128 MiB and more take the worker by default, so both paths are forced here on real inputs.
  */
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../src/dataset/types.ts';
 import { WORKER_MIN_BYTES, extractFlows, type ExtractOptions, type ExtractSummary } from '../../src/features/extract.ts';
@@ -130,6 +132,16 @@ describe('extractFlows on a worker thread = on one thread', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('a fault on the main thread (here in onInspected) rejects the run and stops the worker: the process exits by itself', () => {
+    // In a child process: a worker left waiting for ring space would keep it alive (until the timeout).
+    const { pcap } = generatedCapture();
+    const child = fileURLToPath(new URL('./threaded-fault.child.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, pcap], { encoding: 'utf8', timeout: 45_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('rejected: analyzer hook failed');
   }, 60_000);
 
   it('worker: true with plugins or stdin is refused (they need the packets on the calling thread)', async () => {
