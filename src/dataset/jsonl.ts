@@ -5,7 +5,7 @@
  */
 import type { ColumnDef, Row } from './types.ts';
 import type { TextSink } from './output.ts';
-import { LineBuffer, LineWriter, flushLines, putUint } from './csv.ts';
+import { LineBuffer, LineWriter, flushLines, putMicro, putUint } from './csv.ts';
 
 /**
  * The JSON text of `v` exactly as JSON.stringify writes it, appended as bytes: integers digit by
@@ -81,6 +81,16 @@ function putKey(dv: DataView, o: number, words: Float64Array, at: number, n: num
   return o + len;
 }
 
+/**
+ * Below this (2^32) a double's spacing is under 1e-6, so when the µs-grid decimal D nearest to v
+ * converts back to v exactly (`Math.round(v · 1e6) / 1e6 === v`: the division is correctly rounded),
+ * D without trailing zeros is v's shortest round-trip text — String(v) — and putMicro writes it
+ * with integer arithmetic (times and durations are µs values: the costly String(v) for every row).
+ * Proof: a shorter decimal C ≠ D that also round-trips would lie on the µs grid too, ≥ 1e-6 from D,
+ * yet within one spacing (< 1e-6) of it.
+ */
+export const MICRO_EXACT_MAX = 4294967296;
+
 /** Shortest round-trip text of rates seen (rates repeat: a/b with small b), bounded. */
 const rateText = new Map<number, string>();
 const RATE_TEXT_MAX = 1 << 16;
@@ -129,6 +139,7 @@ function buildJsonRow(columns: readonly ColumnDef[]): JsonRowWriter {
     if (ascii) lines.push(`o = putKey(dv, o, WORDS, ${at[i]}, ${Math.ceil(key.length / 8)}, ${key.length});`);
     else lines.push(`${Array.from(key, (x, j) => `b[o + ${j}] = ${x};`).join(' ')} o += ${key.length};`);
     lines.push(`if (typeof v === 'number' && v >= 0 && v < 9007199254740992 && Number.isInteger(v)) o = putUint(b, o, v);`);
+    lines.push(`else if (typeof v === 'number' && v > 0 && v < MICRO_EXACT_MAX && Math.round(v * 1e6) / 1e6 === v) o = putMicro(b, o, v);`);
     if (c.unit === 'fraction') lines.push(`else if (typeof v === 'number' && v > 0 && v < 1) { o = putJsonRate(lb, o, v, RESERVE); ${reload} }`);
     lines.push(
       `else if (typeof v === 'string' && (k = putJsonPlain(lb, o, v, RESERVE)) >= 0) { o = k; ${reload} }`,
@@ -138,8 +149,8 @@ function buildJsonRow(columns: readonly ColumnDef[]): JsonRowWriter {
     );
   });
   lines.push('b[o] = 125; b[o + 1] = 10;', 'lb.off = o + 2;', 'return true;');
-  const factory = new Function('RESERVE', 'WORDS', 'putKey', 'putUint', 'putJsonPlain', 'putJsonRate', 'putJsonSlow', `return function jsonRow(row, lb) {\n${lines.join('\n')}\n};`);
-  return factory(reserve, words, putKey, putUint, putJsonPlain, putJsonRate, putJsonSlow) as JsonRowWriter;
+  const factory = new Function('RESERVE', 'WORDS', 'MICRO_EXACT_MAX', 'putKey', 'putUint', 'putMicro', 'putJsonPlain', 'putJsonRate', 'putJsonSlow', `return function jsonRow(row, lb) {\n${lines.join('\n')}\n};`);
+  return factory(reserve, words, MICRO_EXACT_MAX, putKey, putUint, putMicro, putJsonPlain, putJsonRate, putJsonSlow) as JsonRowWriter;
 }
 
 /** One compiled writer per column list (a new one per writer would be optimised anew each time). */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { JsonlWriter } from '../../src/dataset/jsonl.ts';
+import { JsonlWriter, MICRO_EXACT_MAX } from '../../src/dataset/jsonl.ts';
+import { putMicro } from '../../src/dataset/csv.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
 
@@ -50,6 +51,7 @@ describe('JSON Lines fast path (compiled per column list) writes exactly what JS
   const anyValue = fc.oneof(
     fc.double(), fc.double({ min: 0, max: 1, noNaN: true }), fc.tuple(fc.nat(500), fc.integer({ min: 1, max: 500 })).map(([a, b]) => a / b),
     fc.nat(), fc.maxSafeInteger(), fc.constant(2 ** 53), fc.constant(-0), fc.constant(1e21),
+    fc.integer({ min: 1_600_000_000_000_000, max: 1_800_000_000_000_000 }).map((us) => us / 1e6), fc.nat(5_000_000_000).map((us) => us / 1e6),
     fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('tcp', 'q"x', 'back\\slash', 'tab\t', 'ü', '\u2028', ''),
     fc.boolean(), fc.constant(null),
   );
@@ -74,5 +76,24 @@ describe('JSON Lines fast path (compiled per column list) writes exactly what JS
       ts: 1_700_000_000 + i * 0.0137, n: i * 7919, rate: (i % 101) / 100, s: i % 700 === 0 ? 'z'.repeat(150_000) : `C${i}`, a_rather_long_column_name_past_eight_bytes: i % 3 === 0, 'größe "x"': i / 7,
     }));
     expect(collect(typed, rows)).toBe(rows.map((r) => reference(typed, r) + '\n').join(''));
+  });
+});
+
+describe('µs values take the integer path only where it prints String(v)', () => {
+  const put = (v: number): string => {
+    const b = Buffer.alloc(40);
+    return b.subarray(0, putMicro(b, 0, v)).toString('latin1');
+  };
+  const exact = (v: number): boolean => v > 0 && v < MICRO_EXACT_MAX && Math.round(v * 1e6) / 1e6 === v;
+  it('whenever the µs decimal round-trips below 2^32, it is the shortest round-trip text', () => {
+    const check = (v: number): boolean => !exact(v) || put(v) === String(v);
+    fc.assert(fc.property(fc.double({ min: 0, max: 2 ** 33, noNaN: true }), check), { numRuns: 20000 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 * 1e6 - 1 }), (us) => check(us / 1e6)), { numRuns: 20000 });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 32 * 1e6 - 1 }), fc.integer({ min: -2, max: 2 }), (us, k) => check(us / 1e6 + k * 2 ** -30)), { numRuns: 20000 });
+    let hits = 0;
+    for (let us = 0; us < 3_000_000; us += 37) if (exact(us / 1e6)) hits++, expect(put(us / 1e6)).toBe(String(us / 1e6));
+    expect(hits).toBeGreaterThan(80_000);
+    // just below the bound the spacing is still < 1e-6; at 2^33 it is not (the bound matters)
+    expect(put(4294967295.000001)).toBe(String(4294967295.000001));
   });
 });
