@@ -10,7 +10,20 @@ import { checkPaths, climbsAboveRoot } from './patterns.ts';
 import { type Findings, R } from './rules.ts';
 
 const REQUEST = /^([A-Z][A-Z_-]{1,19}) (\S+) HTTP\/\d\.\d$/;
-const STATUS = /^HTTP\/\d\.\d (\d{3})/;
+/** Digit value of line[i], or -1000 (keeps any sum with it negative). */
+function digitAt(line: string, i: number): number {
+  const c = line.charCodeAt(i) - 0x30;
+  return c >= 0 && c <= 9 ? c : -1000;
+}
+
+/** The status code of a status line (what /^HTTP\/\d\.\d (\d{3})/ matches), or -1: no regex, no match array. */
+function statusCode(line: string): number {
+  if (line.length < 12 || !line.startsWith('HTTP/') || line.charCodeAt(6) !== 0x2e || line.charCodeAt(8) !== 0x20) return -1;
+  if (digitAt(line, 5) < 0 || digitAt(line, 7) < 0) return -1;
+  const code = digitAt(line, 9) * 100 + digitAt(line, 10) * 10 + digitAt(line, 11);
+  return code >= 0 ? code : -1;
+}
+
 const CONTENT_LENGTH = /^content-length\s*:\s*(\d+)/i;
 const CHUNKED = /^transfer-encoding\s*:.*chunked/i;
 const AUTHORIZATION = /^(?:proxy-)?authorization\s*:/i;
@@ -165,12 +178,12 @@ export class HttpAnalyzer implements Analyzer {
     if (s.chunkLine(line)) return;
     if (s.state === START) {
       if (line === '') return;
-      const m = STATUS.exec(line);
-      if (m === null) {
+      const status = statusCode(line);
+      if (status < 0) {
         s.state = STOPPED;
         return;
       }
-      this.status = Number(m[1]);
+      this.status = status;
       s.state = HEADERS;
       s.lines.prefixes = RESPONSE_HEADERS;
     } else if (s.state === HEADERS) {
@@ -193,11 +206,11 @@ export class HttpAnalyzer implements Analyzer {
   }
 
   private uri(raw: string): void {
-    const decoded = percentDecode(raw.replace(/\+/g, ' '));
+    const decoded = percentDecode(raw.includes('+') ? raw.replace(/\+/g, ' ') : raw);
     const q = decoded.indexOf('?');
     const path = q < 0 ? decoded : decoded.slice(0, q);
     if (/\/{32,}/.test(decoded)) this.f.fire(R.slash_flood);
-    if (climbsAboveRoot(path.replace(/^[a-z]+:\/\/[^/]*/i, ''))) this.f.fire(R.path_traversal);
+    if (path.includes('..') && climbsAboveRoot(path.includes('://') ? path.replace(/^[a-z]+:\/\/[^/]*/i, '') : path)) this.f.fire(R.path_traversal);
     if (CGI.test(path)) this.f.fire(R.hot_http_cgi);
     checkPaths(decoded, this.f);
   }

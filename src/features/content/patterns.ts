@@ -27,6 +27,7 @@ export function checkPaths(text: string, f: Findings): boolean {
 
 /** True when the `..` segments of a '/'-separated path climb above its root. */
 export function climbsAboveRoot(path: string): boolean {
+  if (!path.includes('..')) return false; // only a `..` segment climbs
   let depth = 0;
   for (const seg of path.split(/[/\\]+/)) {
     if (seg === '..') {

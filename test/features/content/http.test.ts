@@ -54,3 +54,48 @@ describe('HTTP framing by the header lines read', () => {
     expect(run(req, 'HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n')).toEqual([]);
   });
 });
+
+describe('HTTP status lines', () => {
+  // What /^HTTP\/\d\.\d (\d{3})/ reads (RFC 9112 §4: HTTP-version SP 3DIGIT): anything else stops the direction.
+  it.each([
+    ['HTTP/1.1 200 OK', ['http_logged_in']],
+    ['HTTP/1.0 204', ['http_logged_in']],
+    ['HTTP/2.0 2999', ['http_logged_in']],
+    ['HTTP/1.1 20 OK', []],
+    ['HTTP/1.1 2x0 OK', []],
+    ['HTTP/1.1  200 OK', []],
+    ['HTTP/11 200 OK', []],
+    ['http/1.1 200 OK', []],
+    ['HTTP/1,1 200 OK', []],
+    ['HTTP/1.1 199', []], // 1xx is interim: the final response is awaited
+    ['HTTP/1.1 500 Oops', []],
+  ] as const)('%j → %j', (status, want) => {
+    const findings = new Findings();
+    const a = new HttpAnalyzer({ hotUsers: userSet([]), guestUsers: userSet([]), findings, httpLoggedIn: 'success', clientIp4: -1 });
+    const req = 'GET / HTTP/1.1\r\n\r\n';
+    const resp = `${status}\r\nContent-Length: 0\r\n\r\n`;
+    a.data(true, b(req), 0, req.length);
+    a.data(false, b(resp), 0, resp.length);
+    expect(findings.ruleHits()).toEqual(want);
+  });
+});
+
+describe('HTTP request URIs', () => {
+  it.each([
+    ['/a/b/../c', []],
+    ['/a/../../x', ['path_traversal']],
+    ['/%2e%2e/x', ['path_traversal']],
+    ['/..%5c..%5cx', ['path_traversal']],
+    ['http://h.example/../x', ['path_traversal']],
+    ['http://h.example/a/../x', []],
+    ['/a?q=../../..', []],
+    ['/cgi-bin/phf?Qalias=x', ['hot_http_cgi']],
+    ['/a+b/../../etc/passwd', ['access_file', 'path_traversal']], // ruleHits lists rules in RULES order
+  ] as const)('%j → %j', (uri, want) => {
+    const findings = new Findings();
+    const a = new HttpAnalyzer({ hotUsers: userSet([]), guestUsers: userSet([]), findings, httpLoggedIn: 'credentials', clientIp4: -1 });
+    const req = `GET ${uri} HTTP/1.1\r\n\r\n`;
+    a.data(true, b(req), 0, req.length);
+    expect(findings.ruleHits()).toEqual(want);
+  });
+});
