@@ -28,8 +28,13 @@ export function indexOfByte(buf: Uint8Array, v: number, from: number, end: numbe
   while (i < lim && buf[i] !== v) i++;
   if (i < lim) return i;
   if (lim === end) return -1;
-  const k = bufIndexOf.call(plainView(buf, lim, end - lim), v);
-  return k < 0 ? -1 : lim + k;
+  return nativeIndexOfByte(buf, v, lim, end);
+}
+
+/** First index of byte `v` in buf[from, end), or -1, by memchr (for spans where no early hit is expected). */
+export function nativeIndexOfByte(buf: Uint8Array, v: number, from: number, end: number): number {
+  const k = bufIndexOf.call(plainView(buf, from, end - from), v);
+  return k < 0 ? -1 : from + k;
 }
 
 /** Last index of byte `v` in buf[from, end), or -1 (JS loop over the last bytes, then native). */

@@ -4,7 +4,7 @@
  * output lines and prompts.
  */
 import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
-import { indexOfByte, LineSplitter } from './lines.ts';
+import { indexOfByte, LineSplitter, nativeIndexOfByte } from './lines.ts';
 import { type Findings, R } from './rules.ts';
 import { ShellSession } from './shell.ts';
 
@@ -37,7 +37,8 @@ export class TelnetStripper {
   /** True when the chunk is all data: not inside a command and no IAC byte in it. */
   plain(buf: Uint8Array, off: number, len: number): boolean {
     if (this.state !== T_DATA) return false;
-    return indexOfByte(buf, IAC, off, off + len) < 0;
+    // IAC is rare in data: a long chunk is scanned whole, natively, without a JS prefix first.
+    return (len > 64 ? nativeIndexOfByte(buf, IAC, off, off + len) : indexOfByte(buf, IAC, off, off + len)) < 0;
   }
 
   strip(buf: Uint8Array, off: number, len: number, out: Uint8Array): number {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { indexOfByte, LineSplitter } from '../../../src/features/content/lines.ts';
-import { TelnetStripper } from '../../../src/features/content/telnet.ts';
+import { TelnetAnalyzer, TelnetStripper } from '../../../src/features/content/telnet.ts';
+import { userSet } from '../../../src/features/content/patterns.ts';
+import { Findings } from '../../../src/features/content/rules.ts';
 
 const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
@@ -142,5 +144,19 @@ describe('TelnetStripper', () => {
     const n1 = t.strip(input, 0, 12, out);
     const n2 = t.strip(input, 12, input.length - 12, out.subarray(n1));
     expect(Buffer.from(out.subarray(0, n1 + n2)).toString('latin1')).toBe('login\xff: ');
+  });
+});
+
+describe('TelnetAnalyzer: commands inside long and short chunks are stripped before lines are read', () => {
+  it.each([
+    ['long chunk (native IAC search)', `${'x'.repeat(100)}\r\nLogin inc\xff\xfb\x01orrect\r\n`],
+    ['short chunk', 'Login inc\xff\xfb\x01orrect\r\n'],
+    ['IAC in the last byte of a long chunk, its option in the next', `${'x'.repeat(100)}\r\nLogin inc\xff`, '\xfb\x01orrect\r\n'],
+  ])('%s', (_name, ...chunks) => {
+    const findings = new Findings();
+    const a = new TelnetAnalyzer({ hotUsers: userSet([]), guestUsers: userSet([]), findings, httpLoggedIn: 'success', clientIp4: -1 });
+    for (const c of chunks) a.data(false, b(c), 0, c.length);
+    a.end();
+    expect(findings.ruleHits()).toEqual(['shell_login_failed']);
   });
 });
