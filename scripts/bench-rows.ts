@@ -81,48 +81,88 @@ function openWriter(format: string, sink: TextSink): DatasetWriter {
 // replayed: the stage part then does exactly the main thread's stage work of `flowsift flows`
 // (two-thread pipeline on a capture ≥ 128 MiB: flows arrive as numbers, their records and strings are
 // built on release; --single-thread: FlowRecords pushed by the meter on the same thread).
-type Op =
-  | { op: 0; f: FlowRecord }
-  | { op: 1; e: Float64Array; history: string; inspected: boolean; content: ContentFeatures | undefined; seed: number }
-  | { op: 2; t: number };
-const ops: Op[] = [];
+// Recorded compactly (typed arrays, few objects): a large traced heap would make every garbage
+// collection of the timed runs slower than in a real run.
+let nOps = 0;
+let opKind = new Uint8Array(1 << 18); // 0 push, 1 pushEnded, 2 release
+let opRef = new Int32Array(1 << 18); // index into records / ended flows
+let relT = new Float64Array(1 << 18); // release argument
+const pushed: FlowRecord[] = [];
+let endedF64 = new Float64Array(4096 * E.SIZE);
+let nEnded = 0;
+const endedHistory: string[] = [];
+const endedInspected: boolean[] = [];
+const endedContent: (ContentFeatures | undefined)[] = [];
+let seed = 0;
+function record(kind: number, ref: number, t: number): void {
+  if (nOps === opKind.length) {
+    const grow = <A extends Uint8Array | Int32Array | Float64Array>(a: A): A => {
+      const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    opKind = grow(opKind);
+    opRef = grow(opRef);
+    relT = grow(relT);
+  }
+  opKind[nOps] = kind;
+  opRef[nOps] = ref;
+  relT[nOps++] = t;
+}
 const proto = FeatureStage.prototype;
 const orig = { push: proto.push, pushEnded: proto.pushEnded, release: proto.release };
 proto.push = function (this: FeatureStage, f: FlowRecord) {
-  ops.push({ op: 0, f });
+  record(0, pushed.push(f) - 1, 0);
   orig.push.call(this, f);
 };
-proto.pushEnded = function (this: FeatureStage, e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined, seed: number) {
-  ops.push({ op: 1, e: e.slice(at, at + E.SIZE), history, inspected, content: content && { ...content }, seed });
-  orig.pushEnded.call(this, e, at, history, inspected, content, seed);
+proto.pushEnded = function (this: FeatureStage, e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined, s: number) {
+  if ((nEnded + 1) * E.SIZE > endedF64.length) {
+    const b = new Float64Array(endedF64.length * 2);
+    b.set(endedF64);
+    endedF64 = b;
+  }
+  endedF64.set(e.subarray(at, at + E.SIZE), nEnded * E.SIZE);
+  endedHistory.push(history);
+  endedInspected.push(inspected);
+  endedContent.push(content && { ...content });
+  seed = s;
+  record(1, nEnded++, 0);
+  orig.pushEnded.call(this, e, at, history, inspected, content, s);
 };
 proto.release = function (this: FeatureStage, t: number) {
-  ops.push({ op: 2, t });
+  record(2, 0, t);
   orig.release.call(this, t);
 };
 const tx0 = performance.now();
-const flows: FlowRecord[] = [];
+// Window inputs in start order (as FeatureStage.emit makes them).
+const cStart: number[] = [];
+const cHost: string[] = [];
+const cSvc: number[] = [];
+const cPort: number[] = [];
+const cErr: number[] = [];
 await extractFlows([CAPTURE], SINGLE ? { worker: false } : {}, (_row, f) => {
-  flows.push(f);
+  cStart.push(f.startTs);
+  cHost.push(f.dstIp);
+  cSvc.push(SERVICE_INDEX.get(flowService(f))!);
+  cPort.push(f.srcPort);
+  cErr.push(errorClass(f.flag));
 });
 Object.assign(proto, orig);
-const N = flows.length;
-console.log(`${CAPTURE}: ${N.toLocaleString('en-US')} flows extracted in ${((performance.now() - tx0) / 1000).toFixed(1)} s (untimed, ${ops.some((o) => o.op === 1) ? 'two threads' : 'one thread'}); ${RUNS} runs per part`);
-
-// Window inputs in start order (as FeatureStage.emit makes them).
-const conns = flows.map((f) => ({
-  startTs: f.startTs, dstHost: f.dstIp, service: SERVICE_INDEX.get(flowService(f))!, srcPort: f.srcPort, err: errorClass(f.flag),
-}));
+const N = cStart.length;
+console.log(`${CAPTURE}: ${N.toLocaleString('en-US')} flows extracted in ${((performance.now() - tx0) / 1000).toFixed(1)} s (untimed, ${nEnded > 0 ? 'two threads' : 'one thread'}); ${RUNS} runs per part`);
 
 const rows: Row[] = new Array<Row>(N);
 let peakHeld = 0;
 
 function runStage(onRow: (row: Row) => void | Promise<void>): void {
   const stage = new FeatureStage({}, (row) => void onRow(row));
-  for (const o of ops) {
-    if (o.op === 0) stage.push(o.f);
-    else if (o.op === 1) stage.pushEnded(o.e, 0, o.history, o.inspected, o.content, o.seed);
-    else stage.release(o.t);
+  const e = endedF64;
+  for (let k = 0; k < nOps; k++) {
+    const kind = opKind[k]!;
+    const i = opRef[k]!;
+    if (kind === 0) stage.push(pushed[i]!);
+    else if (kind === 1) stage.pushEnded(e, i * E.SIZE, endedHistory[i]!, endedInspected[i]!, endedContent[i], seed);
+    else stage.release(relT[k]!);
   }
   stage.finish();
   if (stage.flows !== N) throw new Error(`stage emitted ${stage.flows} of ${N}`);
@@ -134,9 +174,15 @@ async function pass(part: string, hash?: ReturnType<typeof createHash>): Promise
   if (part === 'windows') {
     const w = new TrafficWindows();
     const out = emptyWindowFeatures();
+    const c = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
     const vals = hash ? new Float64Array(19) : undefined;
     for (let i = 0; i < N; i++) {
-      w.add(conns[i]!, out);
+      c.startTs = cStart[i]!;
+      c.dstHost = cHost[i]!;
+      c.service = cSvc[i]!;
+      c.srcPort = cPort[i]!;
+      c.err = cErr[i]!;
+      w.add(c, out);
       if (vals) {
         let k = 0;
         for (const key in out) vals[k++] = out[key as keyof typeof out];
