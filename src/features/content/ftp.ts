@@ -17,6 +17,9 @@ const COMMANDS = new Set([
   'NOOP', 'EPRT', 'EPSV', 'FEAT', 'OPTS', 'MLSD', 'MLST', 'SIZE', 'MDTM', 'XCWD', 'XMKD', 'XRMD', 'XPWD', 'AUTH',
 ]);
 const REPLY = /^([1-5]\d\d)([ -]|$)/;
+const EPRT_IP4 = /^(.)1\1([0-9.]+)\1/;
+const SITE_HOT = /^(?:EXEC|CHMOD)\b/i;
+const COMMAND_WORD = /^[A-Za-z]{3,4}\b/;
 
 export class FtpAnalyzer extends LineAnalyzer {
   private user = '';
@@ -59,14 +62,14 @@ export class FtpAnalyzer extends LineAnalyzer {
         if (ip !== this.env.clientIp4) this.f.fire(R.hot_ftp_bounce);
       }
     } else if (verb === 'EPRT') {
-      const m = /^(.)1\1([0-9.]+)\1/.exec(arg);
+      const m = EPRT_IP4.exec(arg);
       if (m !== null && this.env.clientIp4 >= 0) {
         const p = m[2]!.split('.').map(Number);
         const ip = (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0);
         if (ip !== this.env.clientIp4) this.f.fire(R.hot_ftp_bounce);
       }
     } else if (verb === 'SITE') {
-      if (/^(?:EXEC|CHMOD)\b/i.test(arg)) this.f.fire(R.hot_ftp_site);
+      if (SITE_HOT.test(arg)) this.f.fire(R.hot_ftp_site);
       checkPaths(arg, this.f);
     }
   }
@@ -78,7 +81,7 @@ export class FtpAnalyzer extends LineAnalyzer {
       if (m !== null && m[1] === this.multi && m[2] !== '-') this.multi = '';
       else return;
     } else if (m === null) {
-      const verb = /^[A-Za-z]{3,4}\b/.exec(line);
+      const verb = COMMAND_WORD.exec(line);
       if (verb !== null && COMMANDS.has(verb[0].toUpperCase())) this.f.fire(R.ftp_outbound_cmd);
       return;
     } else if (m[2] === '-') {

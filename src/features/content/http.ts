@@ -28,6 +28,11 @@ const CONTENT_LENGTH = /^content-length\s*:\s*(\d+)/i;
 const CHUNKED = /^transfer-encoding\s*:.*chunked/i;
 const AUTHORIZATION = /^(?:proxy-)?authorization\s*:/i;
 const CGI = /\/(?:phf|test-cgi|nph-test-cgi|php\.cgi|campas|handler|glimpse|aglimpse|websendmail|wwwboard(?:\.pl)?|formmail(?:\.pl)?)(?:$|[?/.])/i;
+/** Regexes used per request, made once (a regex literal in a function is a new RegExp per call). */
+const PLUS = /\+/g;
+const SLASH_FLOOD = /\/{32,}/;
+const SCHEME_HOST = /^[a-z]+:\/\/[^/]*/i;
+const PERCENT = /%([0-9a-fA-F]{2})/g;
 
 /**
  * The header lines each side reads: other header lines are dropped undecoded by the LineSplitter
@@ -51,7 +56,7 @@ interface Request {
 
 /** Decodes %xx escapes leniently (invalid escapes stay as they are). */
 function percentDecode(s: string): string {
-  return s.includes('%') ? s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+  return s.includes('%') ? s.replace(PERCENT, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
 }
 
 /** One direction of HTTP/1.x message framing. */
@@ -206,11 +211,11 @@ export class HttpAnalyzer implements Analyzer {
   }
 
   private uri(raw: string): void {
-    const decoded = percentDecode(raw.includes('+') ? raw.replace(/\+/g, ' ') : raw);
+    const decoded = percentDecode(raw.includes('+') ? raw.replace(PLUS, ' ') : raw);
     const q = decoded.indexOf('?');
     const path = q < 0 ? decoded : decoded.slice(0, q);
-    if (/\/{32,}/.test(decoded)) this.f.fire(R.slash_flood);
-    if (path.includes('..') && climbsAboveRoot(path.includes('://') ? path.replace(/^[a-z]+:\/\/[^/]*/i, '') : path)) this.f.fire(R.path_traversal);
+    if (SLASH_FLOOD.test(decoded)) this.f.fire(R.slash_flood);
+    if (path.includes('..') && climbsAboveRoot(path.includes('://') ? path.replace(SCHEME_HOST, '') : path)) this.f.fire(R.path_traversal);
     if (CGI.test(path)) this.f.fire(R.hot_http_cgi);
     checkPaths(decoded, this.f);
   }

@@ -6,6 +6,15 @@ import { type AnalyzerEnv, LineAnalyzer } from './analyzer.ts';
 import { loginAs } from './patterns.ts';
 import { R } from './rules.ts';
 
+/** Regexes used per line, made once (a regex literal in a function is a new RegExp per call). */
+const VERB_ARG = /^(\S+)\s*(.*)$/;
+const SPACES = /\s+/;
+const IMAP_LOGIN = /^(\S+)\s+(LOGIN|AUTHENTICATE)\b\s*(.*)$/i;
+const IMAP_USER = /^(?:"((?:[^"\\]|\\.)*)"|(\S+))/;
+const IMAP_TAGGED = /^(\S+)\s+(OK|NO|BAD)\b/i;
+const FIRST_WORD = /^\S+/;
+const PIPE_ADDRESS = /[<"]\s*\|/;
+
 export class Pop3Analyzer extends LineAnalyzer {
   private user = '';
   /** PASS/APOP/AUTH sent, outcome not seen yet. */
@@ -31,13 +40,13 @@ export class Pop3Analyzer extends LineAnalyzer {
   }
 
   protected clientLine(line: string): void {
-    const m = /^(\S+)\s*(.*)$/.exec(line);
+    const m = VERB_ARG.exec(line);
     if (m === null) return;
     const verb = m[1]!.toUpperCase();
     if (verb === 'USER') this.user = m[2]!.trim();
     else if (verb === 'PASS' || verb === 'AUTH') this.awaiting = true;
     else if (verb === 'APOP') {
-      this.user = m[2]!.trim().split(/\s+/)[0] ?? '';
+      this.user = m[2]!.trim().split(SPACES)[0] ?? '';
       this.awaiting = true;
     }
   }
@@ -60,11 +69,11 @@ export class ImapAnalyzer extends LineAnalyzer {
   private readonly pending = new Map<string, string>();
 
   protected clientLine(line: string): void {
-    const m = /^(\S+)\s+(LOGIN|AUTHENTICATE)\b\s*(.*)$/i.exec(line);
+    const m = IMAP_LOGIN.exec(line);
     if (m === null) return;
     let user = '';
     if (m[2]!.toUpperCase() === 'LOGIN') {
-      const u = /^(?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(m[3]!);
+      const u = IMAP_USER.exec(m[3]!);
       user = u === null ? '' : (u[1] ?? u[2] ?? '');
     }
     if (this.pending.size < 64) this.pending.set(m[1]!, user);
@@ -75,7 +84,7 @@ export class ImapAnalyzer extends LineAnalyzer {
       this.f.fire(R.imap_logged_in);
       return;
     }
-    const m = /^(\S+)\s+(OK|NO|BAD)\b/i.exec(line);
+    const m = IMAP_TAGGED.exec(line);
     if (m === null || !this.pending.has(m[1]!)) return;
     const user = this.pending.get(m[1]!)!;
     this.pending.delete(m[1]!);
@@ -169,7 +178,7 @@ export class SmtpAnalyzer extends LineAnalyzer {
   }
 
   protected clientLine(line: string): void {
-    const verb = (/^\S+/.exec(line)?.[0] ?? '').toUpperCase();
+    const verb = (FIRST_WORD.exec(line)?.[0] ?? '').toUpperCase();
     if (verb === 'AUTH') {
       this.awaiting = true;
       this.serverWanted();
@@ -178,7 +187,7 @@ export class SmtpAnalyzer extends LineAnalyzer {
       this.serverWanted();
     }
     else if (verb === 'DEBUG' || verb === 'WIZ' || verb === 'KILL') this.f.fire(R.hot_smtp_debug);
-    else if ((verb === 'MAIL' || verb === 'RCPT') && /[<"]\s*\|/.test(line)) this.f.fire(R.hot_program_execution);
+    else if ((verb === 'MAIL' || verb === 'RCPT') && PIPE_ADDRESS.test(line)) this.f.fire(R.hot_program_execution);
   }
 
   protected serverLine(line: string): void {

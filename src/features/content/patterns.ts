@@ -25,11 +25,13 @@ export function checkPaths(text: string, f: Findings): boolean {
   return false;
 }
 
+const SEPARATORS = /[/\\]+/;
+
 /** True when the `..` segments of a '/'-separated path climb above its root. */
 export function climbsAboveRoot(path: string): boolean {
   if (!path.includes('..')) return false; // only a `..` segment climbs
   let depth = 0;
-  for (const seg of path.split(/[/\\]+/)) {
+  for (const seg of path.split(SEPARATORS)) {
     if (seg === '..') {
       if (--depth < 0) return true;
     } else if (seg !== '' && seg !== '.') depth++;

@@ -29,6 +29,12 @@ const SEPARATORS = /\s*(?:;|&&|\|\||\||&|`|\$\()\s*/;
 const HAS_SEPARATOR = /[;&|`]|\$\(/;
 const SPACE = /\s/;
 const SPACES = /\s+/;
+/** Regexes used per command, made once (a regex literal in a function is a new RegExp per call). */
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const CHMOD_SYMBOLIC_X = /^[ugoa]*[+=][rwxXst]*x/;
+const CHMOD_OCTAL = /^[0-7]{3,4}$/;
+const CHMOD_OCTAL_X = /[1357]/;
+const LOCAL_PROGRAM = /^(?:\.\.?\/|\/tmp\/|\/var\/tmp\/|\/dev\/shm\/)/;
 
 const LOGIN = 0;
 const SHELL = 1;
@@ -141,7 +147,7 @@ export class ShellSession {
   private simple(part: string): void {
     const words = SPACE.test(part) ? part.split(SPACES).filter((w) => w !== '') : part === '' ? [] : [part];
     let i = 0;
-    while (i < words.length && (PREFIXES.has(words[i]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!))) i++;
+    while (i < words.length && (PREFIXES.has(words[i]!) || ASSIGNMENT.test(words[i]!))) i++;
     if (i >= words.length) return;
     const path = words[i]!;
     const cmd = path.slice(path.lastIndexOf('/') + 1);
@@ -166,10 +172,10 @@ export class ShellSession {
       || (cmd === 'curl' && args.some((a) => a === '-o' || a === '-O' || a.startsWith('--output')))) {
       this.f.fire(R.file_creation);
     }
-    if (COMPILERS.has(cmd) || (cmd === 'chmod' && args.some((a) => /^[ugoa]*[+=][rwxXst]*x/.test(a) || (/^[0-7]{3,4}$/.test(a) && /[1357]/.test(a))))) {
+    if (COMPILERS.has(cmd) || (cmd === 'chmod' && args.some((a) => CHMOD_SYMBOLIC_X.test(a) || (CHMOD_OCTAL.test(a) && CHMOD_OCTAL_X.test(a))))) {
       this.f.fire(R.hot_program_creation);
     }
-    if (/^(?:\.\.?\/|\/tmp\/|\/var\/tmp\/|\/dev\/shm\/)/.test(path) || (INTERPRETERS.has(cmd) && args.some((a) => !a.startsWith('-')))) {
+    if (LOCAL_PROGRAM.test(path) || (INTERPRETERS.has(cmd) && args.some((a) => !a.startsWith('-')))) {
       this.f.fire(R.hot_program_execution);
     }
   }
