@@ -217,6 +217,11 @@ for (const part of PARTS) {
     await pass('rows');
     haveRows = true;
   }
+  if (haveRows && !PARTS.slice(PARTS.indexOf(part)).some((p) => FORMATS.includes(p))) {
+    // No writer-only part left: drop the held rows (a large traced heap slows every later GC).
+    rows.fill(undefined as unknown as Row);
+    haveRows = false;
+  }
   const hash = createHash('sha1');
   await pass(part, hash);
   const digest = hash.digest('hex').slice(0, 16);
