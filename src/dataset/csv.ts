@@ -4,7 +4,8 @@
  * (unit 'fraction') with at most 6 decimals (µs; JSON Lines keeps the full float); booleans
  * `true`/`false`; null or a missing value is an empty field. Fields that need quoting (a comma, quote, CR or LF inside) are
  * quoted by csv-stringify; everything else takes a fast path (csv-stringify costs ~30 µs a row,
- * which would dominate a 40-column dataset of millions of flows).
+ * which would dominate a 40-column dataset of millions of flows): a row writer compiled per column
+ * layout puts digits and ASCII straight into one reused byte buffer (scripts/bench-rows.ts measures it).
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
@@ -94,24 +95,22 @@ function putSmallUint(b: Uint8Array, o: number, v: number): number {
   return o + len;
 }
 
+/** The three digits of 0 ≤ k < 1000, zero-padded, at `o`. */
+function put3(b: Uint8Array, o: number, k: number): void {
+  const r = 3 * k;
+  b[o] = DIGITS3[r]!;
+  b[o + 1] = DIGITS3[r + 1]!;
+  b[o + 2] = DIGITS3[r + 2]!;
+}
+
 /** The nine digits of 0 ≤ v < 1e9, zero-padded, at `o`. */
 function putNine(b: Uint8Array, o: number, v: number): void {
   const hi = (v / 1000000) | 0;
   const rest = v - hi * 1000000;
   const mid = (rest / 1000) | 0;
-  const lo = rest - mid * 1000;
-  let r = 3 * hi;
-  b[o] = DIGITS3[r]!;
-  b[o + 1] = DIGITS3[r + 1]!;
-  b[o + 2] = DIGITS3[r + 2]!;
-  r = 3 * mid;
-  b[o + 3] = DIGITS3[r]!;
-  b[o + 4] = DIGITS3[r + 1]!;
-  b[o + 5] = DIGITS3[r + 2]!;
-  r = 3 * lo;
-  b[o + 6] = DIGITS3[r]!;
-  b[o + 7] = DIGITS3[r + 1]!;
-  b[o + 8] = DIGITS3[r + 2]!;
+  put3(b, o, hi);
+  put3(b, o + 3, mid);
+  put3(b, o + 6, rest - mid * 1000);
 }
 
 /**
@@ -145,14 +144,8 @@ export function putMicro(b: Uint8Array, o: number, v: number): number {
   const hi = (fp / 1000) | 0;
   const lo = fp - hi * 1000;
   b[o] = 46;
-  let r = 3 * hi;
-  b[o + 1] = DIGITS3[r]!;
-  b[o + 2] = DIGITS3[r + 1]!;
-  b[o + 3] = DIGITS3[r + 2]!;
-  r = 3 * lo;
-  b[o + 4] = DIGITS3[r]!;
-  b[o + 5] = DIGITS3[r + 1]!;
-  b[o + 6] = DIGITS3[r + 2]!;
+  put3(b, o + 1, hi);
+  put3(b, o + 4, lo);
   return lo !== 0 ? o + 7 - TRAILING0[lo]! : o + 4 - TRAILING0[hi]!;
 }
 
@@ -301,11 +294,11 @@ function buildValues(names: readonly string[]): (row: Row, out: Row[string][]) =
 }
 
 /**
- * Copy the string `v` at `o` when it is ASCII without comma, quote, CR or LF; returns the offset
- * after it, or -1 (nothing usable written) otherwise. Grows the buffer so that `reserve` bytes
- * remain after the copy (callers reload lb.buf).
+ * Copy the string `v` at `o` when it is ASCII and (with `csv`) holds no comma, quote, CR or LF;
+ * returns the offset after it, or -1 (nothing usable written) otherwise. Grows the buffer so that
+ * `reserve` bytes remain after the copy (callers reload lb.buf).
  */
-function putCsvPlain(lb: LineBuffer, o: number, v: string, reserve: number): number {
+export function putPlain(lb: LineBuffer, o: number, v: string, reserve: number, csv: boolean): number {
   const len = v.length;
   if (o + len + reserve > lb.buf.length) {
     lb.off = o;
@@ -314,7 +307,7 @@ function putCsvPlain(lb: LineBuffer, o: number, v: string, reserve: number): num
   const b = lb.buf;
   for (let k = 0; k < len; k++) {
     const c = v.charCodeAt(k);
-    if (c >= 128 || c === 34 || c === 44 || c === 13 || c === 10) return -1;
+    if (c >= 128 || (csv && (c === 34 || c === 44 || c === 13 || c === 10))) return -1;
     b[o++] = c;
   }
   return o;
@@ -369,7 +362,7 @@ function buildCsvRow(columns: readonly ColumnDef[]): CsvRowWriter {
     // 0 and 1 (most rates, most counters) are one byte
     if (micro) lines.push(`if (v === 0) b[o++] = 48; else if (v === 1) b[o++] = 49; else if (typeof v === 'number' && v >= 0 && v < MICRO_MAX) o = putMicro(b, o, v); else ${slow}`);
     else if (c.type === 'string' || c.type === 'category') {
-      lines.push(`if (typeof v === 'string' && (k = putCsvPlain(lb, o, v, RESERVE)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+      lines.push(`if (typeof v === 'string' && (k = putPlain(lb, o, v, RESERVE, true)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
     } else if (c.type === 'bool') {
       lines.push(`if (v === true) { b[o] = 116; b[o + 1] = 114; b[o + 2] = 117; b[o + 3] = 101; o += 4; }`);
       lines.push(`else if (v === false) { b[o] = 102; b[o + 1] = 97; b[o + 2] = 108; b[o + 3] = 115; b[o + 4] = 101; o += 5; } else ${slow}`);
@@ -378,8 +371,8 @@ function buildCsvRow(columns: readonly ColumnDef[]): CsvRowWriter {
     }
   });
   lines.push('b[o++] = 10;', 'lb.off = o;');
-  const factory = new Function('RESERVE', 'MICRO_MAX', 'putUint', 'putMicro', 'putCsvPlain', 'putCsvSlow', `return function csvRow(row, lb) {\n${lines.join('\n')}\n};`);
-  return factory(reserve, MICRO_MAX, putUint, putMicro, putCsvPlain, putCsvSlow) as CsvRowWriter;
+  const factory = new Function('RESERVE', 'MICRO_MAX', 'putUint', 'putMicro', 'putPlain', 'putCsvSlow', `return function csvRow(row, lb) {\n${lines.join('\n')}\n};`);
+  return factory(reserve, MICRO_MAX, putUint, putMicro, putPlain, putCsvSlow) as CsvRowWriter;
 }
 
 export class CsvWriter extends LineWriter {

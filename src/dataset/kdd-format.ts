@@ -16,7 +16,7 @@
 import type { Row } from './types.ts';
 import type { TextSink } from './output.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
-import { LineBuffer, LineWriter, flushLines, putUint } from './csv.ts';
+import { LineBuffer, LineWriter, flushLines, putPlain, putUint } from './csv.ts';
 
 const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
 /** Zeek states NSL-KDD never shows → the KDD flag written instead. */
@@ -49,22 +49,6 @@ export function rate2(v: number): string {
 
 /** Per row: bytes reserved for the numbers and separators (symbols check their own length). */
 const RESERVE = PLAN.length * 18 + 2;
-
-/** Copy ASCII `v` at `o` (growing so that RESERVE bytes remain); -1 when it is not ASCII. */
-function putAscii(lb: LineBuffer, o: number, v: string): number {
-  const len = v.length;
-  if (o + len + RESERVE > lb.buf.length) {
-    lb.off = o;
-    lb.room(len + RESERVE);
-  }
-  const b = lb.buf;
-  for (let k = 0; k < len; k++) {
-    const c = v.charCodeAt(k);
-    if (c >= 128) return -1;
-    b[o++] = c;
-  }
-  return o;
-}
 
 /** A rate in [0, 1] not near a half-way point, as "0.xx" / "1.00" bytes (rate2's table case); -1 otherwise. */
 function putRate2(b: Uint8Array, o: number, v: number): number {
@@ -130,8 +114,8 @@ function buildKddRow(): KddRowWriter {
         lines.push(`if (typeof v === 'number' && v >= 0 && v < 9007199254740992) o = putUint(b, o, Math.trunc(v)); else ${slow}`);
         break;
       case 'symbol':
-        if (p.name === 'flag') lines.push(`if (typeof v === 'string' && KDD_FLAG[v] === undefined && (k = putAscii(lb, o, v)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
-        else lines.push(`if (typeof v === 'string' && (k = putAscii(lb, o, v)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+        if (p.name === 'flag') lines.push(`if (typeof v === 'string' && KDD_FLAG[v] === undefined && (k = putPlain(lb, o, v, RESERVE, false)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+        else lines.push(`if (typeof v === 'string' && (k = putPlain(lb, o, v, RESERVE, false)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
         break;
       case 'rate':
         lines.push(`if (typeof v === 'number' && v >= 0 && v <= 1 && (k = putRate2(b, o, v)) >= 0) o = k; else ${slow}`);
@@ -141,8 +125,8 @@ function buildKddRow(): KddRowWriter {
     }
   });
   lines.push('lb.off = o;');
-  const factory = new Function('RESERVE', 'KDD_FLAG', 'putUint', 'putAscii', 'putRate2', 'putKddSlow', `return function kddRow(row, lb) {\n${lines.join('\n')}\n};`);
-  return factory(RESERVE, KDD_FLAG, putUint, putAscii, putRate2, putKddSlow) as KddRowWriter;
+  const factory = new Function('RESERVE', 'KDD_FLAG', 'putUint', 'putPlain', 'putRate2', 'putKddSlow', `return function kddRow(row, lb) {\n${lines.join('\n')}\n};`);
+  return factory(RESERVE, KDD_FLAG, putUint, putPlain, putRate2, putKddSlow) as KddRowWriter;
 }
 
 const kddRow = buildKddRow();

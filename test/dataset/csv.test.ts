@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { CsvWriter, LineBuffer, csvField, formatMicro, formatNumber, putMicro, putUint } from '../../src/dataset/csv.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
+import { memorySink } from './sink.ts';
 
 const cols: ColumnDef[] = ['a', 'b', 'c', 'd'].map((name) => ({ name, type: 'string', group: 'extra', description: name }));
 
@@ -130,12 +131,11 @@ describe('CSV fast paths (compiled per column type) write exactly the reference 
     throw new Error('unexpected');
   };
   const collect = (rows: Record<string, unknown>[]): string => {
-    const parts: Buffer[] = [];
-    const sink = { target: 'mem', write: (t: string) => void parts.push(Buffer.from(t)), writeBytes: (b: Uint8Array) => void parts.push(Buffer.from(b)), close: async () => {}, abort: async () => {} };
+    const sink = memorySink();
     const w = new CsvWriter(sink, typed);
     for (const r of rows) w.write(r as never);
     void w.close();
-    return Buffer.concat(parts).toString('utf8');
+    return sink.text();
   };
   const anyValue = fc.oneof(
     fc.double(), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 2e10, noNaN: true }),

@@ -5,6 +5,7 @@ import { JsonlWriter, MICRO_EXACT_MAX } from '../../src/dataset/jsonl.ts';
 import { putMicro } from '../../src/dataset/csv.ts';
 import { openOutput } from '../../src/dataset/output.ts';
 import type { ColumnDef } from '../../src/dataset/types.ts';
+import { memorySink } from './sink.ts';
 
 const cols: ColumnDef[] = ['ts', 'service', 'count'].map((name) => ({ name, type: 'string', group: 'extra', description: name }));
 
@@ -34,12 +35,11 @@ describe('JSON Lines fast path (compiled per column list) writes exactly what JS
     { name: 'größe "x"', type: 'float', unit: 'fraction', group: 'extra', description: '' },
   ];
   const collect = (columns: ColumnDef[], rows: Record<string, unknown>[]): string => {
-    const parts: Buffer[] = [];
-    const sink = { target: 'mem', write: (t: string) => void parts.push(Buffer.from(t)), writeBytes: (b: Uint8Array) => void parts.push(Buffer.from(b)), close: async () => {}, abort: async () => {} };
+    const sink = memorySink();
     const w = new JsonlWriter(sink, columns);
     for (const r of rows) w.write(r as never);
     void w.close();
-    return Buffer.concat(parts).toString('utf8');
+    return sink.text();
   };
   /** The documented output: keys in column order, missing → null, extra keys after, as JSON.stringify. */
   const reference = (columns: ColumnDef[], r: Record<string, unknown>): string => {
