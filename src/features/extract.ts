@@ -367,7 +367,8 @@ class HeldEnded {
       }
       i = this.next++;
     }
-    this.f64.set(e.subarray(at, at + E.SIZE), i * E.SIZE);
+    const d = this.f64;
+    for (let k = 0, o = i * E.SIZE; k < E.SIZE; k++) d[o + k] = e[at + k]!; // no view object per flow
     this.history[i] = history;
     this.inspected[i] = inspected ? 1 : 0;
     this.content[i] = content;
