@@ -19,7 +19,7 @@ import { RingWriter } from './ring.ts';
 export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6;
 /** Ring data bytes: 4 MiB (a payload segment is at most 64 KiB + 32). */
 export const RING_BYTES = 4 * 1024 * 1024;
-export const FLOW_HEAD = 8 + E.SIZE * 8;
+export const FLOW_HEAD = 16 + E.SIZE * 8;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -72,20 +72,21 @@ class EventWriter {
     this.buf = Buffer.from(ring.sab, ring.u8.byteOffset, ring.size);
   }
 
-  flow(e: Float64Array, history: string): void {
+  flow(e: Float64Array, history: string, contentSlot: number): void {
     const hl = history.length;
     const n = align8(FLOW_HEAD + hl);
     const r = this.ring;
     const at = r.reserve(n);
     r.i32[at >> 2] = T_FLOW | (hl << 8);
+    r.i32[(at >> 2) + 2] = contentSlot;
     r.i32[(at >> 2) + 1] = n;
-    r.f64.set(e, (at >> 3) + 1);
+    r.f64.set(e, (at >> 3) + 2);
     const u8 = r.u8;
     for (let i = 0, o = at + FLOW_HEAD; i < hl; i++) u8[o + i] = history.charCodeAt(i);
     r.commit(n);
   }
 
-  payload(seq: number, fromOrig: boolean, kind: number, pkt: DecodedPacket): void {
+  payload(slot: number, fromOrig: boolean, kind: number, pkt: DecodedPacket): void {
     const len = pkt.payloadCaptured;
     const n = align8(32 + len);
     const r = this.ring;
@@ -94,7 +95,7 @@ class EventWriter {
     const i32 = r.i32;
     i32[w] = T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9);
     i32[w + 1] = n;
-    i32[w + 2] = seq;
+    i32[w + 2] = slot;
     i32[w + 3] = pkt.seq | 0;
     i32[w + 4] = pkt.tcpFlags;
     i32[w + 5] = len;
@@ -174,32 +175,50 @@ export function reviveErrors(_k: string, v: unknown): unknown {
 }
 
 /** Flows the content stage will not inspect (set in the flow's plugin slot). */
-const SKIP = 1, LIVE = 2;
+const SKIP = -1;
 
-/** The worker's only plugin: passes payload segments of the flows classifyFlow picks to the main thread. */
-function payloadTap(out: EventWriter, maxBytes: number): FlowPlugin {
-  return {
-    name: 'payload-tap',
-    payloadOnly: true,
-    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
-      const len = pkt.payloadCaptured;
-      if (len === 0) return;
-      const st = flow.slots[0];
-      if (st === undefined) {
-        const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, maxBytes);
-        if (kind === 0) {
-          flow.slots[0] = SKIP;
-          return false;
-        }
-        flow.slots[0] = LIVE;
-        out.payload(flow.seq, fromOrig, kind, pkt);
-        return;
+/**
+ * The worker's only plugin: passes payload segments of the flows classifyFlow picks to the main
+ * thread. Each such flow gets a small content slot number (its plugin slot holds it) that names it
+ * in the events, so the main thread keeps its analyzer state in an array, not a map; a slot is
+ * free again once the flow's end event is written (events are read in order).
+ */
+class PayloadTap implements FlowPlugin {
+  readonly name = 'payload-tap';
+  readonly payloadOnly = true;
+  private readonly free: number[] = [];
+  private next = 0;
+
+  constructor(private readonly out: EventWriter, private readonly maxBytes: number) {}
+
+  onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
+    const len = pkt.payloadCaptured;
+    if (len === 0) return;
+    const st = flow.slots[0] as number | undefined;
+    if (st === undefined) {
+      const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, this.maxBytes);
+      if (kind === 0) {
+        flow.slots[0] = SKIP;
+        return false;
       }
-      if (st === SKIP) return false;
-      out.payload(flow.seq, fromOrig, 0, pkt);
-    },
-    onExpire(): void {},
-  };
+      const slot = this.free.length > 0 ? this.free.pop()! : this.next++;
+      flow.slots[0] = slot;
+      this.out.payload(slot, fromOrig, kind, pkt);
+      return;
+    }
+    if (st === SKIP) return false;
+    this.out.payload(st, fromOrig, 0, pkt);
+  }
+
+  onExpire(): void {}
+
+  /** The content slot of an ending flow (-1: none), freed for later flows. */
+  release(flow: FlowContext): number {
+    const st = flow.slots[0] as number | undefined;
+    if (st === undefined || st === SKIP) return -1;
+    this.free.push(st);
+    return st;
+  }
 }
 
 /** The worker thread's body (threaded.ts runs it from an esbuild bundle of this module). */
@@ -208,9 +227,10 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
   const ring = new RingWriter(d.sab);
   const out = new EventWriter(ring);
   let ended = false;
-  const meter = new FlowMeter(d.meter, () => {}, d.contentBytes !== undefined ? [payloadTap(out, d.contentBytes)] : []);
-  meter.endedSink = (e, history) => {
-    out.flow(e, history);
+  const tap = d.contentBytes !== undefined ? new PayloadTap(out, d.contentBytes) : undefined;
+  const meter = new FlowMeter(d.meter, () => {}, tap !== undefined ? [tap] : []);
+  meter.endedSink = (e, history, flow) => {
+    out.flow(e, history, tap !== undefined ? tap.release(flow) : -1);
     ended = true;
   };
   const pkt = new DecodedPacket();

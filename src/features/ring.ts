@@ -56,6 +56,7 @@ class RingViews {
 
 export class RingWriter extends RingViews {
   private head = 0;
+  private tailSeen = 0;
   private unpublished = 0;
   /** Milliseconds spent waiting for the reader (the ring was full). */
   waitedMs = 0;
@@ -67,7 +68,9 @@ export class RingWriter extends RingViews {
   reserve(n: number): number {
     const size = this.size;
     for (;;) {
-      const tail = Atomics.load(this.ctl, Ctl.TAIL);
+      // The reader's position as last read: it only moves on, so a stale value under-counts the
+      // free space; TAIL is read again only when that is not enough.
+      const tail = this.tailSeen;
       const head = this.head;
       if (head >= tail) {
         // Free: [head, size) and [0, tail); head must not land on tail (that reads as empty).
@@ -78,6 +81,11 @@ export class RingWriter extends RingViews {
           continue;
         }
       } else if (tail - head > n) return head;
+      const fresh = Atomics.load(this.ctl, Ctl.TAIL);
+      if (fresh !== tail) {
+        this.tailSeen = fresh;
+        continue;
+      }
       this.publish();
       const t0 = performance.now();
       // Announce the wait, then wait only if TAIL has not moved since (else the reader's notify
@@ -85,6 +93,7 @@ export class RingWriter extends RingViews {
       Atomics.store(this.ctl, Ctl.WRITER_WAITS, 1);
       Atomics.wait(this.ctl, Ctl.TAIL, tail, 1000);
       Atomics.store(this.ctl, Ctl.WRITER_WAITS, 0);
+      this.tailSeen = Atomics.load(this.ctl, Ctl.TAIL);
       this.waitedMs += performance.now() - t0;
     }
   }

@@ -10,8 +10,10 @@
  *
  * Event layout (8-byte aligned; int32 words from the record's start):
  *   [0] type | small << 8   [1] total bytes   then
- *   FLOW     small = history length; float64 × E.SIZE at byte 8; history bytes after them
- *   PAYLOAD  small = fromOrig | kind << 1 (kind ≠ 0 on a flow's first segment); [2] flow seq [3] TCP seq
+ *   FLOW     small = history length; [2] content slot (-1: none); float64 × E.SIZE at byte 16;
+ *            history bytes after them
+ *   PAYLOAD  small = fromOrig | kind << 1 (kind ≠ 0 on a flow's first segment); [2] content slot
+ *            (a small number the worker gives each inspected flow, reused after its FLOW) [3] TCP seq
  *            [4] TCP flags [5] length [6] originator IPv4 [7] 1 when [6] is set; bytes at byte 32
  *   RELEASE  float64 at byte 8: oldest live flow start
  *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
@@ -67,7 +69,8 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   const ring = new RingReader(sab);
   const text = Buffer.from(sab, ring.u8.byteOffset, ring.size);
   const engine = hooks.content !== undefined ? new ContentEngine(hooks.content) : undefined;
-  const live = new Map<number, FlowState>();
+  /** Analyzer state of each inspected flow, by content slot. */
+  const live: (FlowState | undefined)[] = [];
   const seed = hooks.communityIdSeed;
   const { i32, f64, u8 } = ring;
   const histories = new Interned();
@@ -90,27 +93,27 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     const t = type & 0xff;
     if (t === T_PAYLOAD) {
       if (engine === undefined) return false;
-      const seq = i32[w + 2]!;
+      const slot = i32[w + 2]!;
       const kind = (type >> 9) & 0xff;
       let st: FlowState | undefined;
       if (kind !== 0) {
         st = engine.begin(kind, i32[w + 7] === 1 ? i32[w + 6]! >>> 0 : -1);
-        live.set(seq, st);
-      } else st = live.get(seq);
+        live[slot] = st;
+      } else st = live[slot];
       if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32, i32[w + 5]!);
     } else if (t === T_FLOW) {
       const hl = type >>> 8;
-      const base = (at >> 3) + 1;
+      const base = (at >> 3) + 2;
       const history = hl === 0 ? '' : histories.get(u8, at + FLOW_HEAD, hl);
       let inspected = false;
       let content: ContentFeatures | undefined;
-      if (engine !== undefined && live.size !== 0) {
-        const seq = f64[base + E.SEQ]!;
-        const st = live.get(seq);
+      const slot = i32[w + 2]!;
+      if (engine !== undefined && slot >= 0) {
+        const st = live[slot];
         if (st !== undefined) {
-          live.delete(seq);
+          live[slot] = undefined;
           // The results go into a small stand-in record (the real one is built at release).
-          const out = { uid: hooks.content?.onInspected !== undefined ? makeUid(seq) : '', payloadInspected: false } as FlowRecord;
+          const out = { uid: hooks.content?.onInspected !== undefined ? makeUid(f64[base + E.SEQ]!) : '', payloadInspected: false } as FlowRecord;
           engine.finish(st, out);
           inspected = out.payloadInspected;
           content = out.content;

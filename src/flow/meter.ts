@@ -16,7 +16,7 @@ import { type DecodedPacket, Layer } from '../decode/packet.ts';
 import { E, REASON_CODE, STATE_CODE, endedRecord } from './ended.ts';
 import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
-import type { FlowPlugin } from './plugin.ts';
+import type { FlowContext, FlowPlugin } from './plugin.ts';
 import type { ConnFlag, EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
 import { TcpState, connState, tcpTransition, udpConnState } from './tcp-state.ts';
@@ -101,7 +101,7 @@ export class FlowMeter {
    * FlowRecords to `onFlow`, and plugins' onExpire is not called (no record is built): the threaded
    * pipeline passes them to the thread that builds records.
    */
-  endedSink: ((e: Float64Array, history: string) => void) | null = null;
+  endedSink: ((e: Float64Array, history: string, flow: FlowContext) => void) | null = null;
 
   constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
     this.idle = opts.idleTimeout ?? 120;
@@ -604,7 +604,7 @@ export class FlowMeter {
     st.flowsEmitted++;
     const sink = this.endedSink;
     if (sink !== null) {
-      sink(e, f.history);
+      sink(e, f.history, f);
     } else {
       const rec = endedRecord(e, 0, f.history, this.seed);
       const plugins = this.plugins;
