@@ -17,8 +17,8 @@ import { classifyFlow, clientIp4 } from './content/classify.ts';
 import { RingWriter } from './ring.ts';
 
 export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6;
-/** Ring data bytes: 4 MiB (a payload segment is at most 64 KiB + 32). */
-export const RING_BYTES = 4 * 1024 * 1024;
+/** Ring data bytes: 8 MiB (a payload segment is at most 64 KiB + 32). */
+export const RING_BYTES = 8 * 1024 * 1024;
 export const FLOW_HEAD = 16 + E.SIZE * 8;
 
 const align8 = (n: number): number => (n + 7) & ~7;

@@ -86,7 +86,7 @@ describe('extractFlows on a worker thread = on one thread', () => {
 
   it('an aborted run stops reading, ends the flows read so far and reports aborted', async () => {
     // The capture eight times over (~460 k packets): the worker reads ahead of the rows by at most
-    // the ring (4 MiB of events), so an abort after 100 rows must stop it well before the end.
+    // the ring (8 MiB of events), so an abort after 100 rows must stop it well before the end.
     const { pcap } = generatedCapture();
     const inputs = Array.from({ length: 8 }, () => pcap);
     const all = await run([pcap], { worker: false, content: false });
