@@ -44,6 +44,8 @@ export interface FlowsArgs extends LabelFlags {
   content?: boolean;
   /** Payload bytes inspected per flow and direction (default 65,536). */
   contentBytes?: number;
+  /** 1: everything on one thread; 2: the packet path on a worker thread; default: 2 from 128 MiB of capture files. */
+  threads?: number;
 }
 
 /** Inputs at least this large (bytes) get a progress bar when stderr is a terminal. */
@@ -68,6 +70,7 @@ function builder(y: Argv): Argv<FlowsArgs> {
     .option('host-window', { type: 'number', default: 100, describe: 'Host window of features 32–41, in connections', requiresArg: true })
     .option('content', { type: 'boolean', default: true, describe: 'Payload stage: KDD content features 10–22 from cleartext TCP payloads (ftp, telnet, rlogin/rsh, pop3, imap, smtp, http; rules in README). --no-content turns it off (faster; features 0, payload_inspected false)' })
     .option('content-bytes', { type: 'number', default: 65536, describe: 'Payload bytes the content stage inspects per flow and direction', requiresArg: true })
+    .option('threads', { type: 'number', describe: 'Threads: 1 = read, decode, flows, features and output on one; 2 = read → decode → flow engine on a second thread (the rows are the same). Default: 2 when the capture files add up to 128 MiB or more, else 1; stdin is always read on one', requiresArg: true })
     .option('strict', { type: 'boolean', default: false, describe: 'A capture cut inside its last record is an error (exit 3), not a warning' })
     .option('resync', { type: 'boolean', default: false, describe: 'Classic pcap: after a corrupt record header, skip to the next plausible record (the skipped byte range is reported) instead of stopping' })
     .option('max-flows', { type: 'number', default: 500_000, describe: 'Live flows at most; beyond it the least recently active flow is ended early (counted in the summary)', requiresArg: true })
@@ -100,6 +103,7 @@ function validate(a: FlowsArgs): OutputFormat {
   num('max-fragment-buffers', a.maxFragmentBuffers ?? 4096, 1, true);
   num('max-fragment-bytes', a.maxFragmentBytes ?? 32 * 1024 * 1024, 1, true);
   if (a.contentBytes !== undefined) num('content-bytes', a.contentBytes, 0, true);
+  if (a.threads !== undefined && a.threads !== 1 && a.threads !== 2) throw new UsageError(`--threads must be 1 or 2, got ${String(a.threads)}`);
   if (a.splitBy !== undefined) return a.format ?? 'parquet';
   const fromExt = outputFormatFromPath(a.output);
   if (a.format !== undefined) return a.format;
@@ -142,6 +146,8 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     if ((io.stdin as { isTTY?: boolean }).isTTY) throw new UsageError('name a capture file or directory, or pipe a capture to stdin (-)');
     inputs.push('-');
   }
+  if (args.threads === 2 && inputs.includes('-')) throw new UsageError('--threads 2 needs capture files: stdin is read on one thread');
+  if (args.threads === 2 && plugins.length > 0) throw new UsageError('--threads 2 cannot be used with flow plugins (they need the packets on the calling thread)');
   const labeler = await openLabeler(args);
   const byFile = args.splitBy === 'file' ? new FileTracker() : undefined;
   const columns = labeler ? [...FLOW_COLUMNS, ...LABEL_COLUMNS] : FLOW_COLUMNS;
@@ -171,6 +177,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     stdin: io.stdin,
     plugins,
     content: args.content === false ? false : { maxBytes: args.contentBytes ?? 65536 },
+    worker: args.threads === undefined ? undefined : args.threads === 2,
     onProgress: bar && ((p) => {
       doneBytes = Math.min(total, fileBase + p.fileBytes);
       bar!.update(doneBytes, { packets: nf.format(p.packets), flows: nf.format(p.flows) });

@@ -41,6 +41,28 @@ describe('flowsift flows', () => {
     expect(err).toMatch(/^flowsift: read 1 file, 1,797 packets, 25 flows written to stdout \(csv\), \d+\.\d\d s\n$/);
   });
 
+  it('--threads 2 writes the same rows as --threads 1 (and the default); --threads 2 on stdin and --threads 3 are usage errors', async () => {
+    // zeek__http-methods: HTTP payloads through the content stage on both paths; zeek__ssh: encrypted.
+    for (const f of [SSH, CORPUS + 'zeek__http-methods.pcap']) {
+      const one = await flows([f, '--threads', '1']);
+      const two = await flows([f, '--threads', '2']);
+      const auto = await flows([f]);
+      expect(one.code).toBe(0);
+      expect(two.code).toBe(0);
+      expect(two.out).toBe(one.out);
+      expect(auto.out).toBe(one.out);
+      expect(one.out.split('\n').length).toBeGreaterThan(10);
+    }
+    const stdin = new PassThrough();
+    stdin.end(readFileSync(SSH));
+    const piped = await flows(['-', '--threads', '2'], { stdin });
+    expect(piped.code).toBe(2);
+    expect(piped.err).toBe('flowsift: --threads 2 needs capture files: stdin is read on one thread\n');
+    const bad = await flows([SSH, '--threads', '3']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--threads must be 1 or 2, got 3');
+  }, 60_000);
+
   it('-o FILE.kdd: KDD format from the extension, written atomically (no temp left), 41 columns, no header', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowsift-cli-'));
     const out = join(dir, 'ssh.kdd');
