@@ -16,7 +16,9 @@ import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
 import { classifyFlow, clientIp4 } from './content/classify.ts';
 import { RingWriter } from './ring.ts';
 
-export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6;
+export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6, T_PART = 7;
+/** Characters of JSON per ring record (UTF-8: at most 3 bytes each, well under a quarter of the ring). */
+const JSON_PIECE = 256 * 1024;
 /** Ring data bytes: 8 MiB (a payload segment is at most 64 KiB + 32). */
 export const RING_BYTES = 8 * 1024 * 1024;
 export const FLOW_HEAD = 16 + E.SIZE * 8;
@@ -144,11 +146,26 @@ class EventWriter {
     r.commit(n);
   }
 
+  /**
+   * A report as JSON. Long ones (a directory of thousands of captures) go in pieces of at most
+   * JSON_PIECE characters: T_PART records, then the last piece with `type`.
+   */
   json(type: number, value: unknown): void {
     const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof InputError ? errorJson(v) : v));
+    let i = 0;
+    while (text.length - i > JSON_PIECE) {
+      let end = i + JSON_PIECE;
+      const c = text.charCodeAt(end);
+      if (c >= 0xdc00 && c <= 0xdfff) end--; // never between the two halves of a surrogate pair
+      this.text(T_PART, text.slice(i, end));
+      i = end;
+    }
+    this.text(type, i === 0 ? text : text.slice(i));
+  }
+
+  private text(type: number, text: string): void {
     const bl = Buffer.byteLength(text);
     const n = align8(8 + bl);
-    if (n > this.ring.size / 4) throw new RangeError(`report too large for the pipeline ring (${bl} bytes)`);
     const r = this.ring;
     const at = r.reserve(n);
     r.i32[at >> 2] = type | (bl << 8);

@@ -17,7 +17,8 @@
  *            [4] TCP flags [5] length [6] originator IPv4 [7] 1 when [6] is set; bytes at byte 32
  *   RELEASE  float64 at byte 8: oldest live flow start
  *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
- *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats
+ *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
+ *            a long one is preceded by PART records holding its first pieces
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ import { ContentEngine, type ContentOptions, type FlowState } from './content/in
 import type { FeatureStage } from './extract.ts';
 import {
   type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, RING_BYTES,
-  T_END, T_FILE, T_FLOW, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
+  T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
 } from './flow-thread.ts';
 import { RingReader, ringBuffer } from './ring.ts';
 
@@ -74,6 +75,8 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   const seed = hooks.communityIdSeed;
   const { i32, f64, u8 } = ring;
   const histories = new Interned();
+  /** Pieces of a long report read so far (T_PART records). */
+  let jsonHead = '';
   let end: EndEvent | undefined;
   let workerError: unknown;
 
@@ -124,8 +127,12 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
       stage.release(f64[(at >> 3) + 1]!);
     } else if (t === T_PROGRESS) {
       hooks.onProgress?.(text.toString('utf8', at + 24, at + 24 + (type >>> 8)), f64[(at >> 3) + 1]!, f64[(at >> 3) + 2]!);
+    } else if (t === T_PART) {
+      jsonHead += text.toString('utf8', at + 8, at + 8 + (type >>> 8));
     } else if (t === T_FILE || t === T_END) {
-      const value: unknown = JSON.parse(text.toString('utf8', at + 8, at + 8 + (type >>> 8)), reviveErrors);
+      const piece = text.toString('utf8', at + 8, at + 8 + (type >>> 8));
+      const value: unknown = JSON.parse(jsonHead === '' ? piece : jsonHead + piece, reviveErrors);
+      jsonHead = '';
       if (t === T_FILE) hooks.onFile?.(value as FileReport);
       else {
         end = value as EndEvent;

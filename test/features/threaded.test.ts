@@ -5,7 +5,7 @@
  * of 128 MiB and more take the worker by default, so both paths are forced here on real inputs.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, linkSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { Row } from '../../src/dataset/types.ts';
 import { WORKER_MIN_BYTES, extractFlows, type ExtractOptions, type ExtractSummary } from '../../src/features/extract.ts';
 import { flowThreadCode } from '../../src/features/threaded.ts';
-import { corpusFiles, generatedCapture } from './helpers.ts';
+import { CORPUS, corpusFiles, generatedCapture } from './helpers.ts';
 
 async function run(inputs: string[], opts: ExtractOptions): Promise<{ rows: Row[]; summary: ExtractSummary }> {
   const rows: Row[] = [];
@@ -144,6 +144,24 @@ describe('extractFlows on a worker thread = on one thread', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe('rejected: analyzer hook failed');
   }, 60_000);
+
+  it('a directory of 3,000 captures (reports far larger than one ring record, non-ASCII names): same summary as on one thread', async () => {
+    // One real capture (a single SYN, tshark: 1 frame) linked under 3,000 names: the end report lists
+    // every file (~2.7 MB of JSON, more than a quarter of the ring), which the worker sends in pieces.
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-many-'));
+    try {
+      const src = join(CORPUS, 'curated-pcaps__single_syn.pcap');
+      for (let i = 0; i < 3000; i++) linkSync(src, join(dir, `trace-${'🦈'.repeat(40)}-${String(i).padStart(4, '0')}-Überwachung.pcap`));
+      const two = await run([dir], { worker: true });
+      const one = await run([dir], { worker: false });
+      expect(one.summary.files).toHaveLength(3000);
+      expect(one.summary.packets).toBe(3000);
+      expect(comparable(two.summary)).toEqual(comparable(one.summary));
+      expect(two.rows).toEqual(one.rows);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("the worker's bundle is cached on disk and rebuilt when a source file changes (mtime or size)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowsift-bundle-'));
