@@ -16,7 +16,10 @@ import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
 import { classifyFlow, clientIp4 } from './content/classify.ts';
 import { RingWriter } from './ring.ts';
 
-export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6, T_PART = 7;
+export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6, T_PART = 7, T_BYTES = 8;
+/** Most payload bytes in one ring record; PAYLOAD's PIECES_FOLLOW bit: its bytes come in BYTES records. */
+export const MAX_PIECE = 1024 * 1024;
+export const PIECES_FOLLOW = 1 << 20;
 /** Characters of JSON per ring record (UTF-8: at most 3 bytes each, well under a quarter of the ring). */
 const JSON_PIECE = 256 * 1024;
 /** Ring data bytes: 8 MiB (a payload segment is at most 64 KiB + 32). */
@@ -90,12 +93,15 @@ class EventWriter {
 
   payload(slot: number, fromOrig: boolean, kind: number, pkt: DecodedPacket): void {
     const len = pkt.payloadCaptured;
-    const n = align8(32 + len);
+    // A segment larger than a ring record may be (only from odd captures: an IPv4 total length of 0
+    // on a huge frame) goes as a header, then its bytes in BYTES records; the reader joins them.
+    const big = len > MAX_PIECE;
+    const n = align8(32 + (big ? 0 : len));
     const r = this.ring;
     const at = r.reserve(n);
     const w = at >> 2;
     const i32 = r.i32;
-    i32[w] = T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9);
+    i32[w] = T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9) | (big ? PIECES_FOLLOW : 0);
     i32[w + 1] = n;
     i32[w + 2] = slot;
     i32[w + 3] = pkt.seq | 0;
@@ -108,19 +114,38 @@ class EventWriter {
     }
     const off = pkt.payloadOffset;
     const src = pkt.buf;
+    if (big) {
+      r.commit(n);
+      for (let done = 0; done < len; done += MAX_PIECE) this.bytes(src, off + done, Math.min(MAX_PIECE, len - done));
+      return;
+    }
     if (len <= 128) {
       // Keystrokes, short commands and replies: a loop beats making a view to copy from.
       const u8 = r.u8;
       for (let i = 0, o = at + 32; i < len; i++) u8[o + i] = src[off + i]!;
     } else {
-      // A plain view of the packet's whole buffer, made once per buffer (not a Buffer: its
-      // subarray goes through the slower Buffer constructor), then one memcpy.
-      if (src !== this.srcBuf) {
-        this.srcBuf = src;
-        this.srcView = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
-      }
-      r.u8.set(this.srcView.subarray(off, off + len), at + 32);
+      this.copy(src, off, len, at + 32);
     }
+    r.commit(n);
+  }
+
+  /** A plain view of the packet's whole buffer, made once per buffer (not a Buffer: its subarray
+   *  goes through the slower Buffer constructor), then one memcpy into the ring at `to`. */
+  private copy(src: Uint8Array, off: number, len: number, to: number): void {
+    if (src !== this.srcBuf) {
+      this.srcBuf = src;
+      this.srcView = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+    }
+    this.ring.u8.set(this.srcView.subarray(off, off + len), to);
+  }
+
+  private bytes(src: Uint8Array, off: number, len: number): void {
+    const n = align8(8 + len);
+    const r = this.ring;
+    const at = r.reserve(n);
+    r.i32[at >> 2] = T_BYTES;
+    r.i32[(at >> 2) + 1] = n;
+    this.copy(src, off, len, at + 8);
     r.commit(n);
   }
 

@@ -14,7 +14,8 @@
  *            history bytes after them
  *   PAYLOAD  small = fromOrig | kind << 1 (kind ≠ 0 on a flow's first segment); [2] content slot
  *            (a small number the worker gives each inspected flow, reused after its FLOW) [3] TCP seq
- *            [4] TCP flags [5] length [6] originator IPv4 [7] 1 when [6] is set; bytes at byte 32
+ *            [4] TCP flags [5] length [6] originator IPv4 [7] 1 when [6] is set; bytes at byte 32, or
+ *            (bit PIECES_FOLLOW, segments over MAX_PIECE) in the BYTES records that follow
  *   RELEASE  float64 at byte 8: oldest live flow start
  *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
@@ -35,7 +36,7 @@ import { ContentEngine, type ContentOptions, type FlowState } from './content/in
 import type { FeatureStage } from './extract.ts';
 import {
   type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, RING_BYTES,
-  T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
+  PIECES_FOLLOW, T_BYTES, T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
 } from './flow-thread.ts';
 import { RingReader, ringBuffer } from './ring.ts';
 
@@ -75,6 +76,8 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   const seed = hooks.communityIdSeed;
   const { i32, f64, u8 } = ring;
   const histories = new Interned();
+  /** A segment whose bytes come in BYTES records, while they do. */
+  let big: { st: FlowState | undefined; fromOrig: boolean; seq: number; flags: number; buf: Uint8Array; filled: number } | undefined;
   /** Pieces of a long report read so far (T_PART records). */
   let jsonHead = '';
   let end: EndEvent | undefined;
@@ -91,19 +94,31 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   });
   worker.on('exit', () => ring.writerDied());
 
-  const onRecord = (at: number, type: number): boolean => {
+  const onRecord = (at: number, type: number, bytes: number): boolean => {
     const w = at >> 2;
     const t = type & 0xff;
     if (t === T_PAYLOAD) {
       if (engine === undefined) return false;
       const slot = i32[w + 2]!;
-      const kind = (type >> 9) & 0xff;
+      const kind = (type >> 9) & 0x7ff;
       let st: FlowState | undefined;
       if (kind !== 0) {
         st = engine.begin(kind, i32[w + 7] === 1 ? i32[w + 6]! >>> 0 : -1);
         live[slot] = st;
       } else st = live[slot];
-      if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32, i32[w + 5]!);
+      if ((type & PIECES_FOLLOW) !== 0) {
+        // A segment larger than a ring record: its bytes follow in BYTES records.
+        big = { st, fromOrig: ((type >> 8) & 1) === 1, seq: i32[w + 3]! >>> 0, flags: i32[w + 4]!, buf: new Uint8Array(i32[w + 5]!), filled: 0 };
+      } else if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32, i32[w + 5]!);
+    } else if (t === T_BYTES) {
+      const b = big!;
+      const n = bytes - 8;
+      b.buf.set(u8.subarray(at + 8, at + 8 + Math.min(n, b.buf.length - b.filled)), b.filled);
+      b.filled += n;
+      if (b.filled >= b.buf.length) {
+        big = undefined;
+        if (b.st !== undefined) engine!.segment(b.st, b.fromOrig, b.seq, b.flags, b.buf, 0, b.buf.length);
+      }
     } else if (t === T_FLOW) {
       const hl = type >>> 8;
       const base = (at >> 3) + 2;

@@ -163,6 +163,45 @@ describe('extractFlows on a worker thread = on one thread', () => {
     }
   }, 120_000);
 
+  it('a TCP segment larger than a ring record (a 9 MB frame whose IPv4 total length is 0) reaches the analyzers whole', async () => {
+    // Built here: no corpus capture has such a frame. Classic pcap, snaplen 16 MiB, Ethernet; a client
+    // request of 9 MB to port 80 (decoders take an IPv4 total length of 0 as "the rest of the frame",
+    // as TSO captures need), then the server's 200. Before the fix the worker waited forever for
+    // ring room it could never get.
+    const frame = (src: number, dst: number, sport: number, dport: number, seq: number, payload: Buffer): Buffer => {
+      const eth = Buffer.from('00112233445566778899aabb0800', 'hex');
+      const ip = Buffer.alloc(20);
+      ip[0] = 0x45; ip[8] = 64; ip[9] = 6; // total length 0
+      ip.writeUInt32BE(src, 12); ip.writeUInt32BE(dst, 16);
+      const tcp = Buffer.alloc(20);
+      tcp.writeUInt16BE(sport, 0); tcp.writeUInt16BE(dport, 2); tcp.writeUInt32BE(seq, 4);
+      tcp[12] = 0x50; tcp[13] = 0x18; tcp.writeUInt16BE(65535, 14);
+      return Buffer.concat([eth, ip, tcp, payload]);
+    };
+    const request = Buffer.concat([Buffer.from('GET /etc/passwd HTTP/1.0\r\nHost: a\r\n\r\n'), Buffer.alloc(9_000_000, 0x41)]);
+    const frames = [frame(0x0a000001, 0x0a000002, 40000, 80, 1000, request), frame(0x0a000002, 0x0a000001, 80, 40000, 5000, Buffer.from('HTTP/1.0 200 OK\r\n\r\n'))];
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0); head.writeUInt16LE(2, 4); head.writeUInt16LE(4, 6); head.writeUInt32LE(16 << 20, 16); head.writeUInt32LE(1, 20);
+    const parts: Buffer[] = [head];
+    frames.forEach((f, i) => {
+      const rh = Buffer.alloc(16);
+      rh.writeUInt32LE(1_700_000_000 + i, 0); rh.writeUInt32LE(f.length, 8); rh.writeUInt32LE(f.length, 12);
+      parts.push(rh, f);
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'flowsift-big-'));
+    try {
+      const file = join(dir, 'big-segment.pcap');
+      writeFileSync(file, Buffer.concat(parts));
+      const one = await run([file], { worker: false, content: { maxBytes: 10_000_000 } });
+      const two = await run([file], { worker: true, content: { maxBytes: 10_000_000 } });
+      expect(one.rows).toHaveLength(1);
+      expect(one.rows[0]).toMatchObject({ service: 'http', src_bytes: request.length, payload_inspected: true, logged_in: 1, num_access_files: 1 });
+      expect(two.rows).toEqual(one.rows);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("the worker's bundle is cached on disk and rebuilt when a source file changes (mtime or size)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowsift-bundle-'));
     try {
