@@ -67,6 +67,8 @@ export class RingWriter extends RingViews {
    */
   reserve(n: number): number {
     const size = this.size;
+    // Never wait for room that cannot exist (callers split larger data).
+    if (n > size >> 2) throw new RangeError(`ring record of ${n} bytes is over a quarter of the ring (${size} bytes)`);
     for (;;) {
       // The reader's position as last read: it only moves on, so a stale value under-counts the
       // free space; TAIL is read again only when that is not enough.
