@@ -22,7 +22,7 @@ export const MAX_PIECE = 1024 * 1024;
 export const PIECES_FOLLOW = 1 << 20;
 /** Characters of JSON per ring record (UTF-8: at most 3 bytes each, well under a quarter of the ring). */
 const JSON_PIECE = 256 * 1024;
-/** Ring data bytes: 8 MiB (a payload segment is at most 64 KiB + 32). */
+/** Ring data bytes: 8 MiB (a record is at most a quarter of it: larger payloads and reports go in pieces). */
 export const RING_BYTES = 8 * 1024 * 1024;
 export const FLOW_HEAD = 16 + E.SIZE * 8;
 
@@ -44,7 +44,8 @@ export interface EndEvent {
   report: ReadReport;
   flowStats: FlowStats;
   skipped: Record<string, number>;
-  cpuMs: number;
+  /** NaN off Linux, which JSON carries as null. */
+  cpuMs: number | null;
   waitMs: number;
 }
 

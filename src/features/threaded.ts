@@ -181,7 +181,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     report: e.report,
     flowStats: e.flowStats,
     skipped: e.skipped,
-    threads: { workerCpuSeconds: e.cpuMs / 1000, mainCpuSeconds: mainCpuMs / 1000, workerWaitSeconds: e.waitMs / 1000, mainWaitSeconds: ring.waitedMs / 1000 },
+    threads: { workerCpuSeconds: (e.cpuMs ?? NaN) / 1000, mainCpuSeconds: mainCpuMs / 1000, workerWaitSeconds: e.waitMs / 1000, mainWaitSeconds: ring.waitedMs / 1000 },
   };
 }
 
