@@ -250,6 +250,10 @@ export class Window {
     this.reserve = Math.min(RESERVE, chunkSize);
     this.buf = Buffer.allocUnsafeSlow(this.positional ? chunkSize + this.reserve : chunkSize);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    // `base` first changes at the first refill, after the record loop was optimized: storing it a
+    // second time here makes V8 track it as mutable from the start (no deoptimization then).
+    this.base = -1;
+    this.base = 0;
   }
 
   /** Bytes available from pos. */

@@ -76,6 +76,11 @@ class EventWriter {
   private srcView: Uint8Array = new Uint8Array(0);
   constructor(readonly ring: RingWriter) {
     this.buf = Buffer.from(ring.sab, ring.u8.byteOffset, ring.size);
+    // Replaced at each new read buffer: stored twice here so V8 tracks them as mutable from the
+    // start (the first replacement, after the packet loop was optimized, deoptimized it).
+    this.srcBuf = this.buf;
+    this.srcView = new Uint8Array(0);
+    this.srcBuf = null;
   }
 
   flow(e: Float64Array, history: string, contentSlot: number): void {

@@ -61,6 +61,16 @@ export class RingWriter extends RingViews {
   /** Milliseconds spent waiting for the reader (the ring was full). */
   waitedMs = 0;
 
+  constructor(sab: SharedArrayBuffer) {
+    super(sab);
+    // First changed only when the ring first fills, long after the writer's loop was optimized:
+    // made mutable (and waitedMs a double) here, so that change does not deoptimize it.
+    this.tailSeen = -1;
+    this.tailSeen = 0;
+    this.waitedMs = 0.5;
+    this.waitedMs = 0;
+  }
+
   /**
    * Room for a record of `n` bytes (a multiple of 8, at most a quarter of the ring): returns its
    * byte offset; write it, then commit(n). Blocks (Atomics.wait) while the reader is behind.

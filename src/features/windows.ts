@@ -114,6 +114,14 @@ export class CountTable {
     this.counts = new Int32Array(cap);
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
+    // Replaced when the table grows: a second store makes V8 track them as mutable from the start
+    // (see TrafficWindows' constructor).
+    this.keys = this.keys.slice();
+    this.counts = this.counts.slice();
+    this.mask = 0;
+    this.mask = cap - 1;
+    this.shift = 0;
+    this.shift = 32 - Math.log2(cap);
   }
 
   private home(k: number): number {
@@ -247,6 +255,15 @@ export class TrafficWindows {
     this.hErr = new Uint8Array(n);
     this.hPort = new Int32Array(n);
     this.hHost = new Array(n);
+    // The time-window ring is replaced when it grows (a burst of connections), long after add()
+    // was optimized: stored a second time here so V8 tracks the fields as mutable from the start
+    // and the first growth does not deoptimize it.
+    this.tStart = new Float64Array(this.tCap);
+    this.tSvc = new Uint8Array(this.tCap);
+    this.tErr = new Uint8Array(this.tCap);
+    this.tHost = new Array(this.tCap);
+    this.tCap = 0;
+    this.tCap = this.tStart.length;
   }
 
   /** Distinct destination hosts referenced by the windows. */

@@ -155,6 +155,16 @@ export class FlowTable {
   /** The start-order list is always kept: it also answers oldestLiveStart() for the window stage. */
   private readonly trackStart = true;
 
+  constructor() {
+    // num, buckets and mask are replaced when the table grows. Stored a second time here so V8
+    // tracks them as mutable from the start: the first replacement, made after the packet loop was
+    // optimized, deoptimized every function inlining them (walkRecords, update, tcp, find …).
+    this.num = new Float64Array(this.num.length);
+    this.buckets = this.buckets.slice();
+    this.mask = 0;
+    this.mask = this.buckets.length - 1;
+  }
+
   find(k: KeyScratch): Flow | null {
     const h = k.hash;
     let f = this.buckets[h & this.mask] as Flow | null;
