@@ -95,7 +95,9 @@ async function main(): Promise<void> {
         `CPU ${cpu.toFixed(2)} s = ${(packets / cpu / 1e6).toFixed(2)} M packets/CPU-s; peak RSS ${Math.max(...all.map((x) => x.peakRssMB)).toFixed(0)} MB ` +
         `(runs wall ${all.map((x) => x.seconds.toFixed(2)).join(' ')} s; CPU ${all.map((x) => x.cpuSeconds.toFixed(2)).join(' ')} s)`,
     );
-    return { wall, cpu };
+    const sorted = all.map((r) => r.seconds).sort((x, y) => x - y);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    return { wall, cpu, median };
   };
   console.log(`${path}: ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets, ${on[0]!.flows.toLocaleString('en-US')} flows → CSV /dev/null, best of ${runs} (runs alternate with/without)`);
   const a = report('--no-content', off);
@@ -104,11 +106,15 @@ async function main(): Promise<void> {
   console.log(`  inspected flows: ${c.inspected.toLocaleString('en-US')} (${Object.entries(c.byProtocol).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}), ${bytes} bytes per direction`);
   const costCpu = 1 - a.cpu / b.cpu;
   const costWall = 1 - a.wall / b.wall;
+  // The best runs are the least disturbed, but one lucky run on either side moves that ratio by
+  // several points on this machine: the ratio of the median runs is printed beside it.
+  const costMedian = 1 - a.median / b.median;
   // Throughput is packets per wall second: the goal is judged on wall time. On captures this size the
   // flow engine runs on a worker thread and the analyzers on the main thread, so the stage adds CPU
   // time (shown) without adding as much wall time. Run it on an idle machine.
   console.log(
-    `  content stage cost: ${(costWall * 100).toFixed(1)} % of throughput (wall time; goal ≤ 25 %) → ${costWall <= 0.25 ? 'OK' : 'OVER'}; ` +
+    `  content stage cost: ${(costWall * 100).toFixed(1)} % of throughput (wall time, best runs; goal ≤ 25 %) → ${costWall <= 0.25 ? 'OK' : 'OVER'}; ` +
+      `${(costMedian * 100).toFixed(1)} % by the median runs → ${costMedian <= 0.25 ? 'OK' : 'OVER'}; ` +
       `it adds ${(costCpu * 100).toFixed(1)} % CPU time (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}: other load shows in wall times)`,
   );
 }
