@@ -8,8 +8,6 @@
  */
 import { inputBytes, readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
 import type { CaptureRecord } from '../capture/record.ts';
-import { decodePacket } from '../decode/decoder.ts';
-import { DecodedPacket } from '../decode/packet.ts';
 import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
@@ -20,6 +18,7 @@ import { E, endedRecord } from '../flow/ended.ts';
 import type { Row } from '../dataset/types.ts';
 import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
 import { flowService, SERVICE_INDEX } from './services.ts';
+import { PacketPath } from './packet-path.ts';
 import type { PipelineThreads } from './threaded.ts';
 import { emptyWindowFeatures, StartOrderBuffer, TrafficWindows, type WindowFeatures } from './windows.ts';
 
@@ -567,34 +566,20 @@ function useWorker(inputs: string[], opts: ExtractOptions): boolean {
 async function runInline(
   inputs: string[], opts: ExtractOptions, meterOpts: FlowOptions, stage: FeatureStage, signal: AbortSignal, sinkFailed: () => boolean,
 ): Promise<{ report: ReadReport; flowStats: FlowStats; skipped: Record<string, number> }> {
-  let ended = false;
+  const path = new PacketPath();
   const meter = new FlowMeter(
     meterOpts,
     (f) => {
       stage.push(f);
-      ended = true;
+      path.flowEnded();
     },
     pipelinePlugins(opts),
   );
-  const pkt = new DecodedPacket();
-  const skipped: Record<string, number> = {};
-  let packets = 0;
   const onProgress = opts.onProgress;
   const onRecord = (rec: CaptureRecord): void => {
-    packets++;
-    decodePacket(rec, pkt);
-    if (pkt.ipVersion === 0) {
-      // No IP layer: the meter only advances its clock (timers); the reason is the decoder's.
-      const why = pkt.stopReason || 'not-ip';
-      skipped[why] = (skipped[why] ?? 0) + 1;
-    }
-    meter.packet(rec, pkt);
-    if (ended) {
-      ended = false;
-      stage.release(meter.oldestLiveStart());
-    }
-    if (onProgress !== undefined && (packets & 0xffff) === 0) {
-      onProgress({ file: rec.file, fileBytes: rec.byteOffset, packets, flows: stage.flows });
+    if (path.record(rec, meter)) stage.release(meter.oldestLiveStart());
+    if (onProgress !== undefined && (path.packets & 0xffff) === 0) {
+      onProgress({ file: rec.file, fileBytes: rec.byteOffset, packets: path.packets, flows: stage.flows });
     }
   };
   const report = await readCaptures(inputs, onRecord, {
@@ -603,7 +588,7 @@ async function runInline(
     signal,
     stdin: opts.stdin,
     onFile: (fr) => {
-      opts.onProgress?.({ file: fr.file, fileBytes: fr.bytesRead, packets, flows: stage.flows });
+      opts.onProgress?.({ file: fr.file, fileBytes: fr.bytesRead, packets: path.packets, flows: stage.flows });
       opts.onFile?.(fr);
     },
   });
@@ -611,7 +596,7 @@ async function runInline(
     meter.finish();
     stage.finish();
   }
-  return { report, flowStats: meter.stats, skipped };
+  return { report, flowStats: meter.stats, skipped: path.skipped };
 }
 
 /** The caller's plugins, then the payload stage (content features) unless `content: false`. */

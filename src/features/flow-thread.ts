@@ -7,13 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { readCaptures, type ReadReport } from '../capture/index.ts';
 import type { CaptureRecord } from '../capture/record.ts';
-import { decodePacket } from '../decode/decoder.ts';
-import { DecodedPacket } from '../decode/packet.ts';
+import type { DecodedPacket } from '../decode/packet.ts';
 import { InputError } from '../errors.ts';
 import { E } from '../flow/ended.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
 import { classifyFlow, clientIp4 } from './content/classify.ts';
+import { PacketPath } from './packet-path.ts';
 import { RingWriter } from './ring.ts';
 
 export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6, T_PART = 7, T_BYTES = 8;
@@ -274,29 +274,17 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
   const cpu0 = threadCpuMs();
   const ring = new RingWriter(d.sab);
   const out = new EventWriter(ring);
-  let ended = false;
+  const path = new PacketPath();
   const tap = d.contentBytes !== undefined ? new PayloadTap(out, d.contentBytes) : undefined;
   const meter = new FlowMeter(d.meter, () => {}, tap !== undefined ? [tap] : []);
   meter.endedSink = (e, history, flow) => {
     out.flow(e, history, tap !== undefined ? tap.release(flow) : -1);
-    ended = true;
+    path.flowEnded();
   };
-  const pkt = new DecodedPacket();
-  const skipped: Record<string, number> = {};
   const stop = new AbortController();
-  let packets = 0;
   const onRecord = (rec: CaptureRecord): void => {
-    packets++;
-    decodePacket(rec, pkt);
-    if (pkt.ipVersion === 0) {
-      const why = pkt.stopReason || 'not-ip';
-      skipped[why] = (skipped[why] ?? 0) + 1;
-    }
-    meter.packet(rec, pkt);
-    if (ended) {
-      ended = false;
-      out.release(meter.oldestLiveStart());
-    }
+    if (path.record(rec, meter)) out.release(meter.oldestLiveStart());
+    const packets = path.packets;
     if ((packets & 0xfff) === 0) {
       if (ring.aborted) stop.abort();
       if ((packets & 0xffff) === 0) out.progress(rec.file, rec.byteOffset, packets);
@@ -312,7 +300,7 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
     },
   });
   meter.finish();
-  const end: EndEvent = { report, flowStats: meter.stats, skipped, cpuMs: threadCpuMs() - cpu0, waitMs: ring.waitedMs };
+  const end: EndEvent = { report, flowStats: meter.stats, skipped: path.skipped, cpuMs: threadCpuMs() - cpu0, waitMs: ring.waitedMs };
   out.json(T_END, end);
   ring.publish();
 }
