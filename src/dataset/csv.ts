@@ -352,12 +352,8 @@ const csvRowCache = new Map<string, CsvRowWriter>();
 
 /** An integer column's value (0 ≤ v < 2^53) at `o`; the offset after it, or -1 for the slow path. */
 function putUintCol(b: Uint8Array, o: number, v: unknown): number {
-  if (v === 0) {
-    b[o] = 48;
-    return o + 1;
-  }
-  if (v === 1) {
-    b[o] = 49;
+  if (v === 0 || v === 1) {
+    b[o] = 48 + v;
     return o + 1;
   }
   return typeof v === 'number' && v >= 0 && v < 9007199254740992 && Number.isInteger(v) ? putUint(b, o, v) : -1;
@@ -365,12 +361,8 @@ function putUintCol(b: Uint8Array, o: number, v: unknown): number {
 
 /** A time or rate column's value (0 ≤ v < MICRO_MAX) at `o`; the offset after it, or -1 for the slow path. */
 function putMicroCol(b: Uint8Array, o: number, v: unknown): number {
-  if (v === 0) {
-    b[o] = 48;
-    return o + 1;
-  }
-  if (v === 1) {
-    b[o] = 49;
+  if (v === 0 || v === 1) {
+    b[o] = 48 + v;
     return o + 1;
   }
   return typeof v === 'number' && v >= 0 && v < MICRO_MAX ? putMicro(b, o, v) : -1;
