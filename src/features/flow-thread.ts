@@ -74,6 +74,9 @@ class EventWriter {
   private readonly buf: Buffer;
   private srcBuf: Uint8Array | null = null;
   private srcView: Uint8Array = new Uint8Array(0);
+  /** Bytes of the record being written (open → close). */
+  private size = 0;
+
   constructor(readonly ring: RingWriter) {
     this.buf = Buffer.from(ring.sab, ring.u8.byteOffset, ring.size);
     // Replaced at each new read buffer: stored twice here so V8 tracks them as mutable from the
@@ -83,18 +86,30 @@ class EventWriter {
     this.srcBuf = null;
   }
 
-  flow(e: Float64Array, history: string, contentSlot: number): void {
-    const hl = history.length;
-    const n = align8(FLOW_HEAD + hl);
+  /** Reserve a record of `bytes` (rounded up to 8) and write its first word and size; returns its offset. */
+  private open(word0: number, bytes: number): number {
+    const n = align8(bytes);
     const r = this.ring;
     const at = r.reserve(n);
-    r.i32[at >> 2] = T_FLOW | (hl << 8);
-    r.i32[(at >> 2) + 2] = contentSlot;
+    r.i32[at >> 2] = word0;
     r.i32[(at >> 2) + 1] = n;
+    this.size = n;
+    return at;
+  }
+
+  private close(): void {
+    this.ring.commit(this.size);
+  }
+
+  flow(e: Float64Array, history: string, contentSlot: number): void {
+    const hl = history.length;
+    const at = this.open(T_FLOW | (hl << 8), FLOW_HEAD + hl);
+    const r = this.ring;
+    r.i32[(at >> 2) + 2] = contentSlot;
     r.f64.set(e, (at >> 3) + 2);
     const u8 = r.u8;
     for (let i = 0, o = at + FLOW_HEAD; i < hl; i++) u8[o + i] = history.charCodeAt(i);
-    r.commit(n);
+    this.close();
   }
 
   payload(slot: number, fromOrig: boolean, kind: number, pkt: DecodedPacket): void {
@@ -102,13 +117,9 @@ class EventWriter {
     // A segment larger than a ring record may be (only from odd captures: an IPv4 total length of 0
     // on a huge frame) goes as a header, then its bytes in BYTES records; the reader joins them.
     const big = len > MAX_PIECE;
-    const n = align8(32 + (big ? 0 : len));
-    const r = this.ring;
-    const at = r.reserve(n);
+    const at = this.open(T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9) | (big ? PIECES_FOLLOW : 0), 32 + (big ? 0 : len));
     const w = at >> 2;
-    const i32 = r.i32;
-    i32[w] = T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9) | (big ? PIECES_FOLLOW : 0);
-    i32[w + 1] = n;
+    const i32 = this.ring.i32;
     i32[w + 2] = slot;
     i32[w + 3] = pkt.seq | 0;
     i32[w + 4] = pkt.tcpFlags;
@@ -121,18 +132,22 @@ class EventWriter {
     const off = pkt.payloadOffset;
     const src = pkt.buf;
     if (big) {
-      r.commit(n);
-      for (let done = 0; done < len; done += MAX_PIECE) this.bytes(src, off + done, Math.min(MAX_PIECE, len - done));
+      this.close();
+      for (let done = 0; done < len; done += MAX_PIECE) {
+        const piece = Math.min(MAX_PIECE, len - done);
+        this.copy(src, off + done, piece, this.open(T_BYTES, 8 + piece) + 8);
+        this.close();
+      }
       return;
     }
     if (len <= 128) {
       // Keystrokes, short commands and replies: a loop beats making a view to copy from.
-      const u8 = r.u8;
+      const u8 = this.ring.u8;
       for (let i = 0, o = at + 32; i < len; i++) u8[o + i] = src[off + i]!;
     } else {
       this.copy(src, off, len, at + 32);
     }
-    r.commit(n);
+    this.close();
   }
 
   /** A plain view of the packet's whole buffer, made once per buffer (not a Buffer: its subarray
@@ -145,36 +160,19 @@ class EventWriter {
     this.ring.u8.set(this.srcView.subarray(off, off + len), to);
   }
 
-  private bytes(src: Uint8Array, off: number, len: number): void {
-    const n = align8(8 + len);
-    const r = this.ring;
-    const at = r.reserve(n);
-    r.i32[at >> 2] = T_BYTES;
-    r.i32[(at >> 2) + 1] = n;
-    this.copy(src, off, len, at + 8);
-    r.commit(n);
-  }
-
   release(oldestLiveStart: number): void {
-    const r = this.ring;
-    const at = r.reserve(16);
-    r.i32[at >> 2] = T_RELEASE;
-    r.i32[(at >> 2) + 1] = 16;
-    r.f64[(at >> 3) + 1] = oldestLiveStart;
-    r.commit(16);
+    const at = this.open(T_RELEASE, 16);
+    this.ring.f64[(at >> 3) + 1] = oldestLiveStart;
+    this.close();
   }
 
   progress(file: string, fileBytes: number, packets: number): void {
     const bl = Buffer.byteLength(file);
-    const n = align8(24 + bl);
-    const r = this.ring;
-    const at = r.reserve(n);
-    r.i32[at >> 2] = T_PROGRESS | (bl << 8);
-    r.i32[(at >> 2) + 1] = n;
-    r.f64[(at >> 3) + 1] = fileBytes;
-    r.f64[(at >> 3) + 2] = packets;
+    const at = this.open(T_PROGRESS | (bl << 8), 24 + bl);
+    this.ring.f64[(at >> 3) + 1] = fileBytes;
+    this.ring.f64[(at >> 3) + 2] = packets;
     this.buf.write(file, at + 24, bl, 'utf8');
-    r.commit(n);
+    this.close();
   }
 
   /**
@@ -196,13 +194,8 @@ class EventWriter {
 
   private text(type: number, text: string): void {
     const bl = Buffer.byteLength(text);
-    const n = align8(8 + bl);
-    const r = this.ring;
-    const at = r.reserve(n);
-    r.i32[at >> 2] = type | (bl << 8);
-    r.i32[(at >> 2) + 1] = n;
-    this.buf.write(text, at + 8, bl, 'utf8');
-    r.commit(n);
+    this.buf.write(text, this.open(type | (bl << 8), 8 + bl) + 8, bl, 'utf8');
+    this.close();
   }
 }
 
