@@ -6,25 +6,23 @@
  *
  *   npx tsx scripts/bench-analyzers.ts [--runs N (default 5)] [--max-mb M] [--flows F] [--stats] [--only KIND|all] [--ab DIR]
  *   (--only telnet|http|smtp|…: replay only that analyzer's flows, to see where the time goes;
- *    --ab DIR: also replay with the analyzers of another checkout DIR, e.g. `git worktree add
- *    /tmp/wt-prev HEAD` + a node_modules symlink, runs alternating: an A/B less hurt by the load of
- *    a shared machine than two separate runs)
+ *    --ab DIR: also replay with the content stage of another checkout DIR (one that has
+ *    ContentEngine, from commit d2cda95 on), e.g. `git worktree add /tmp/wt-prev HEAD` + a
+ *    node_modules symlink, runs alternating: an A/B less hurt by the load of a shared machine
+ *    than two separate runs)
  *
  * 1. Reads the bench capture once (os.tmpdir()/flowsift-bench/bench1g.pcap, generated if missing;
  *    `--flows F` uses benchF.pcap) through read → decode → FlowMeter with two plugins: the real
  *    payload stage (createContentPlugin, for a reference digest) and a recorder that, for every flow
- *    the payload stage inspects (same detection: ENCRYPTED_PORTS / looksEncrypted / kindByPort /
- *    sniff), copies each payload segment it would still look at (flow, direction, tcp seq, flags,
+ *    the payload stage inspects (same detection: classifyFlow), copies each payload segment it
+ *    would still look at (flow, direction, tcp seq, flags,
  *    bytes) into big Buffers, plus each flow's expiry, in capture order. `--max-mb M` stops
  *    recording after M MB of payload (then the reference digest no longer applies).
- * 2. Replays the events N times into FRESH analyzer state built like createContentPlugin does
- *    (Findings, AnalyzerEnv, the analyzer class for the kind, one TcpStream per direction, the
- *    inOrder fast path / segment / end calls), and prints the least CPU time (user + system) of a
- *    run, ns per segment, and a digest: sha1 over every inspected flow's toFeatures() JSON +
- *    ruleHits(), in expiry order. The digest must not change when the analyzers get faster.
- *
- * The replay re-implements the plugin's onPacket/onExpire with the same public pieces (it does not
- * import index.ts's internals); the reference digest of the real plugin checks that it matches.
+ * 2. Replays the events N times into a fresh ContentEngine (what the plugin and the two-thread
+ *    pipeline both drive: begin / segment / finish), and prints the least CPU time (user + system)
+ *    of a run, ns per segment, and a digest: sha1 over every inspected flow's toFeatures() JSON +
+ *    ruleHits(), in expiry order. The digest must not change when the analyzers get faster; the
+ *    reference digest of the real plugin checks that the replay matches it.
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -38,15 +36,8 @@ import { FlowMeter } from '../src/flow/meter.ts';
 import type { FlowContext, FlowPlugin } from '../src/flow/plugin.ts';
 import type { FlowRecord } from '../src/flow/record.ts';
 import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../src/flow/reassembly.ts';
-import type { Analyzer, AnalyzerEnv } from '../src/features/content/analyzer.ts';
-import { ENCRYPTED_PORTS, Kind, KIND_NAMES, kindByPort, looksEncrypted, sniff } from '../src/features/content/detect.ts';
-import { FtpAnalyzer } from '../src/features/content/ftp.ts';
-import { HttpAnalyzer } from '../src/features/content/http.ts';
-import { createContentPlugin, DEFAULT_GUEST_USERS, DEFAULT_HOT_USERS, MAX_HELD_TOTAL } from '../src/features/content/index.ts';
-import { ImapAnalyzer, Pop3Analyzer, SmtpAnalyzer } from '../src/features/content/mail.ts';
-import { userSet } from '../src/features/content/patterns.ts';
-import { Findings } from '../src/features/content/rules.ts';
-import { RloginAnalyzer, RshAnalyzer, TelnetAnalyzer } from '../src/features/content/telnet.ts';
+import { Kind, KIND_NAMES } from '../src/features/content/detect.ts';
+import { ContentEngine, type FlowState, classifyFlow, createContentPlugin, MAX_HELD_TOTAL } from '../src/features/content/index.ts';
 import { benchCapture } from './bench-flows.ts';
 
 const argv = process.argv.slice(2);
@@ -136,11 +127,9 @@ class Recording {
 
 const NOOP: StreamConsumer = { data() {}, gap() {} };
 
-/** Detection exactly as createContentPlugin does it on a flow's first payload segment. */
-function detect(dstPort: number, fromOrig: boolean, buf: Uint8Array, off: number, len: number, maxBytes: number): Kind {
-  return maxBytes <= 0 || ENCRYPTED_PORTS.has(dstPort) || looksEncrypted(buf, off, len)
-    ? Kind.None
-    : kindByPort(dstPort) || sniff(fromOrig, buf, off, len);
+/** Detection as the payload stage does it on a flow's first payload segment (TCP flows only reach it). */
+function detect(dstPort: number, fromOrig: boolean, buf: Uint8Array, off: number, len: number): Kind {
+  return classifyFlow(6, dstPort, fromOrig, buf, off, len);
 }
 
 interface RecFlow {
@@ -159,7 +148,7 @@ function recorder(rec: Recording, slot: number): FlowPlugin {
       if (len === 0) return;
       let st = flow.slots[slot] as RecFlow | undefined;
       if (st === undefined) {
-        if (rec.full || flow.proto !== 6 || detect(flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, DEFAULT_STREAM_BYTES) === Kind.None) return false;
+        if (rec.full || flow.proto !== 6 || detect(flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len) === Kind.None) return false;
         st = { index: rec.dstPort.length, orig: new TcpStream(NOOP, streamOpts), resp: new TcpStream(NOOP, streamOpts) };
         rec.dstPort.push(flow.dstPort);
         rec.clientIp4.push(pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1);
@@ -210,64 +199,23 @@ async function record(path: string): Promise<{ rec: Recording; reference: string
 
 // ---- replay ---------------------------------------------------------------------------------------
 
-/** The pieces the replay builds analyzer state from (this tree's, or another checkout's with --ab). */
+/** The content stage the replay drives (this tree's, or another checkout's with --ab). */
 interface Lib {
-  TcpStream: typeof TcpStream;
-  Findings: typeof Findings;
-  userSet: typeof userSet;
-  FtpAnalyzer: typeof FtpAnalyzer;
-  TelnetAnalyzer: typeof TelnetAnalyzer;
-  RloginAnalyzer: typeof RloginAnalyzer;
-  RshAnalyzer: typeof RshAnalyzer;
-  Pop3Analyzer: typeof Pop3Analyzer;
-  ImapAnalyzer: typeof ImapAnalyzer;
-  SmtpAnalyzer: typeof SmtpAnalyzer;
-  HttpAnalyzer: typeof HttpAnalyzer;
+  ContentEngine: typeof ContentEngine;
+  classifyFlow: typeof classifyFlow;
 }
 
-const LIB: Lib = { TcpStream, Findings, userSet, FtpAnalyzer, TelnetAnalyzer, RloginAnalyzer, RshAnalyzer, Pop3Analyzer, ImapAnalyzer, SmtpAnalyzer, HttpAnalyzer };
+const LIB: Lib = { ContentEngine, classifyFlow };
 
-/** The same pieces from another checkout of the repository (e.g. a `git worktree` of the previous commit). */
+/** The same from another checkout of the repository (e.g. a `git worktree` of the previous commit). */
 async function loadLib(root: string): Promise<Lib> {
-  const m = async (rel: string): Promise<Record<string, unknown>> => import(pathToFileURL(resolve(root, rel)).href) as Promise<Record<string, unknown>>;
-  const c = 'src/features/content/';
-  return {
-    ...((await m('src/flow/reassembly.ts')) as Pick<Lib, 'TcpStream'>),
-    ...((await m(`${c}rules.ts`)) as Pick<Lib, 'Findings'>),
-    ...((await m(`${c}patterns.ts`)) as Pick<Lib, 'userSet'>),
-    ...((await m(`${c}ftp.ts`)) as Pick<Lib, 'FtpAnalyzer'>),
-    ...((await m(`${c}telnet.ts`)) as Pick<Lib, 'TelnetAnalyzer' | 'RloginAnalyzer' | 'RshAnalyzer'>),
-    ...((await m(`${c}mail.ts`)) as Pick<Lib, 'Pop3Analyzer' | 'ImapAnalyzer' | 'SmtpAnalyzer'>),
-    ...((await m(`${c}http.ts`)) as Pick<Lib, 'HttpAnalyzer'>),
-  };
+  return (await import(pathToFileURL(resolve(root, 'src/features/content/index.ts')).href)) as Lib;
 }
 
-/** Analyzer state of one flow, as in index.ts. */
-class FlowState implements StreamConsumer {
-  kind = Kind.None;
-  analyzer: Analyzer | null = null;
-  findings: InstanceType<Lib['Findings']> | null = null;
-  orig: InstanceType<Lib['TcpStream']> | null = null;
-  resp: InstanceType<Lib['TcpStream']> | null = null;
-  fromOrig = true;
-  bytes = 0;
-
-  data(buf: Uint8Array, off: number, len: number): void {
-    this.bytes += len;
-    this.analyzer!.data(this.fromOrig, buf, off, len);
-  }
-
-  gap(len: number): void {
-    this.analyzer!.gap(this.fromOrig, len);
-  }
-}
-
-/** One replay into fresh state; returns the digest (sha1 of features + rule hits per inspected flow). */
+/** One replay into a fresh engine; returns the digest (sha1 of features + rule hits per inspected flow). */
 function replay(lib: Lib, rec: Recording, digest: boolean, skipFlow: Uint8Array | null = null): { hex: string; inspected: number } {
-  const { TcpStream, Findings, FtpAnalyzer, TelnetAnalyzer, RloginAnalyzer, RshAnalyzer, Pop3Analyzer, ImapAnalyzer, SmtpAnalyzer, HttpAnalyzer } = lib;
-  const maxBytes = DEFAULT_STREAM_BYTES;
-  const lists = { hotUsers: lib.userSet(DEFAULT_HOT_USERS), guestUsers: lib.userSet(DEFAULT_GUEST_USERS) };
-  const streamOpts = { maxBytes, shared: { held: 0, max: MAX_HELD_TOTAL } };
+  let hits: (() => string[]) | null = null;
+  const engine = new lib.ContentEngine({ onInspected: (_uid, _protocol, h) => (hits = h) });
   const states: (FlowState | null | undefined)[] = new Array(rec.dstPort.length);
   const h = createHash('sha1');
   let inspected = 0;
@@ -278,16 +226,13 @@ function replay(lib: Lib, rec: Recording, digest: boolean, skipFlow: Uint8Array 
     let st = states[fi];
     if (evKind[e] === EV_EXPIRE) {
       states[fi] = undefined;
-      if (st === undefined || st === null || st.analyzer === null) continue;
-      st.fromOrig = true;
-      st.orig!.end();
-      st.fromOrig = false;
-      st.resp!.end();
-      st.analyzer.end();
-      if (st.bytes === 0) continue;
+      if (st === undefined || st === null) continue;
+      // As the plugin's onExpire: results into a stand-in record.
+      const out = { uid: '', payloadInspected: false } as FlowRecord;
+      engine.finish(st, out);
+      if (!out.payloadInspected) continue;
       inspected++;
-      const features = st.findings!.toFeatures(); // as the plugin's onExpire does
-      if (digest) h.update(flowDigestLine(features, st.findings!.ruleHits()));
+      if (digest) h.update(flowDigestLine(out.content, hits!()));
       continue;
     }
     const fromOrig = evDir[e] === 1;
@@ -295,49 +240,15 @@ function replay(lib: Lib, rec: Recording, digest: boolean, skipFlow: Uint8Array 
     const off = evOff[e]!;
     const len = evLen[e]!;
     if (st === undefined) {
-      const kind = detect(rec.dstPort[fi]!, fromOrig, buf, off, len, maxBytes);
+      const kind = lib.classifyFlow(6, rec.dstPort[fi]!, fromOrig, buf, off, len);
       if (kind === Kind.None) {
         states[fi] = null;
         continue;
       }
-      st = new FlowState();
+      st = engine.begin(kind, rec.clientIp4[fi]!);
       states[fi] = st;
-      const findings = new Findings();
-      const env: AnalyzerEnv = { hotUsers: lists.hotUsers, guestUsers: lists.guestUsers, findings, httpLoggedIn: 'success', clientIp4: rec.clientIp4[fi]! };
-      let a: Analyzer;
-      switch (kind) {
-        case Kind.Ftp: a = new FtpAnalyzer(env); break;
-        case Kind.Telnet: a = new TelnetAnalyzer(env); break;
-        case Kind.Rlogin: a = new RloginAnalyzer(env); break;
-        case Kind.Rsh: a = new RshAnalyzer(env, false); break;
-        case Kind.Rexec: a = new RshAnalyzer(env, true); break;
-        case Kind.Pop3: a = new Pop3Analyzer(env); break;
-        case Kind.Imap: a = new ImapAnalyzer(env); break;
-        case Kind.Smtp: a = new SmtpAnalyzer(env); break;
-        default: a = new HttpAnalyzer(env);
-      }
-      st.kind = kind;
-      st.analyzer = a;
-      st.findings = findings;
-      st.orig = new TcpStream(st, streamOpts);
-      st.resp = new TcpStream(st, streamOpts);
     } else if (st === null) continue;
-    const stream = fromOrig ? st.orig! : st.resp!;
-    if (stream.finished) continue;
-    const n = stream.inOrder(evSeq[e]!, evFlags[e]!, len);
-    if (n > 0) {
-      st.bytes += n;
-      st.analyzer!.data(fromOrig, buf, off, n);
-    } else if (n < 0) {
-      st.fromOrig = fromOrig;
-      stream.segment(evSeq[e]!, evFlags[e]!, buf, off, len);
-    }
-    if (st.analyzer!.done) {
-      st.fromOrig = true;
-      st.orig!.end();
-      st.fromOrig = false;
-      st.resp!.end();
-    }
+    engine.segment(st, fromOrig, evSeq[e]!, evFlags[e]!, buf, off, len);
   }
   return { hex: h.digest('hex'), inspected };
 }
@@ -349,7 +260,7 @@ function flowKinds(rec: Recording): Kind[] {
   for (let e = 0; e < rec.events; e++) {
     const fi = rec.flow[e]!;
     if (rec.kind[e] === EV_PACKET && kinds[fi] === Kind.None) {
-      kinds[fi] = detect(rec.dstPort[fi]!, rec.fromOrig[e] === 1, rec.chunks[rec.chunk[e]!]!, rec.off[e]!, rec.len[e]!, DEFAULT_STREAM_BYTES);
+      kinds[fi] = detect(rec.dstPort[fi]!, rec.fromOrig[e] === 1, rec.chunks[rec.chunk[e]!]!, rec.off[e]!, rec.len[e]!);
     }
   }
   return kinds;
