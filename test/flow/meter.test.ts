@@ -180,14 +180,7 @@ describe('basic KDD fields and plugins', () => {
         out.payloadInspected = true;
       },
     };
-    const flows: FlowRecord[] = [];
-    const m = new FlowMeter({}, (f) => flows.push(f), [plugin]);
-    const p = new DecodedPacket();
-    for (const s of await loadPackets(corpus('zeek__ssh.pcap'))) {
-      decodePacket(s.rec, p);
-      m.packet(s.rec, p);
-    }
-    m.finish();
+    const flows = await sshFlows([plugin]);
     expect(flows.length).toBe(25);
     for (const f of flows) {
       expect(f.payloadInspected).toBe(true);
@@ -217,14 +210,7 @@ describe('basic KDD fields and plugins', () => {
         all.set(out.uid, flow.slots[1] as number);
       },
     };
-    const flows: FlowRecord[] = [];
-    const m = new FlowMeter({}, (f) => flows.push(f), [optOut, every]);
-    const p = new DecodedPacket();
-    for (const s of await loadPackets(corpus('zeek__ssh.pcap'))) {
-      decodePacket(s.rec, p);
-      m.packet(s.rec, p);
-    }
-    m.finish();
+    const flows = await sshFlows([optOut, every]);
     expect(flows.length).toBe(25);
     expect(flows.some((f) => f.srcPkts + f.dstPkts > 1)).toBe(true);
     for (const f of flows) {
@@ -232,7 +218,56 @@ describe('basic KDD fields and plugins', () => {
       expect(all.get(f.uid)).toBe(f.srcPkts + f.dstPkts);
     }
   });
+
+  it('a payloadOnly plugin gets exactly the packets that carry payload bytes', async () => {
+    // Counted independently: every zeek__ssh packet whose decoded TCP payload is captured (> 0 bytes).
+    const withPayload = new Map<string, number>();
+    const p = new DecodedPacket();
+    for (const s of await loadPackets(corpus('zeek__ssh.pcap'))) {
+      decodePacket(s.rec, p);
+      if (p.payloadCaptured === 0) continue;
+      const key = [p.src4, p.srcPort, p.dst4, p.dstPort].sort().join(' ');
+      withPayload.set(key, (withPayload.get(key) ?? 0) + 1);
+    }
+    const got = new Map<string, number>();
+    const payloadOnly: FlowPlugin = {
+      name: 'payload',
+      payloadOnly: true,
+      onPacket(flow, pkt) {
+        expect(pkt.payloadCaptured).toBeGreaterThan(0);
+        flow.slots[0] = ((flow.slots[0] as number | undefined) ?? 0) + 1;
+      },
+      onExpire(flow, out) {
+        got.set(out.uid, (flow.slots[0] as number | undefined) ?? 0);
+      },
+    };
+    const flows = await sshFlows([payloadOnly]);
+    let total = 0;
+    for (const f of flows) {
+      const a = f.srcIp.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+      const b = f.dstIp.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+      const key = [a, f.srcPort, b, f.dstPort].sort().join(' ');
+      expect(got.get(f.uid)).toBe(withPayload.get(key) ?? 0);
+      total += got.get(f.uid)!;
+    }
+    expect(total).toBe([...withPayload.values()].reduce((x, y) => x + y, 0));
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(1797); // bare ACKs and handshakes were not passed on
+  });
 });
+
+/** zeek__ssh.pcap (1,797 packets, 25 TCP connections) through a FlowMeter with `plugins`. */
+async function sshFlows(plugins: FlowPlugin[]): Promise<FlowRecord[]> {
+  const flows: FlowRecord[] = [];
+  const m = new FlowMeter({}, (f) => flows.push(f), plugins);
+  const p = new DecodedPacket();
+  for (const s of await loadPackets(corpus('zeek__ssh.pcap'))) {
+    decodePacket(s.rec, p);
+    m.packet(s.rec, p);
+  }
+  m.finish();
+  return flows;
+}
 
 describe('pure pieces', () => {
   it('conn_state decision table (Zeek main.zeek), row by row', () => {
