@@ -22,8 +22,18 @@ export const MAX_PIECE = 1024 * 1024;
 export const PIECES_FOLLOW = 1 << 20;
 /** Characters of JSON per ring record (UTF-8: at most 3 bytes each, well under a quarter of the ring). */
 const JSON_PIECE = 256 * 1024;
-/** Ring data bytes: 8 MiB (a record is at most a quarter of it: larger payloads and reports go in pieces). */
-export const RING_BYTES = 8 * 1024 * 1024;
+/**
+ * Ring data bytes (a record is at most a quarter of it: larger payloads and reports go in pieces).
+ * What it holds is how far the flow engine may run ahead of the main thread, which works in bursts
+ * (a flow that ends releases thousands held for start order at once). Ended flows alone take
+ * ~37 MB of events per GB of bench capture: 8 MiB is ~0.2 GB of lead. With the content stage the
+ * payload segments add ~240 MB per GB and 8 MiB filled during those bursts (the flow engine waited
+ * ~0.1 s per GB); 16 MiB ends most of that wait: alternated runs, bench1g.pcap, median wall
+ * 1.66 → 1.59 s (worker wait 0.08 → 0.03 s), peak RSS +9 MB.
+ */
+export function ringBytes(content: boolean): number {
+  return (content ? 16 : 8) * 1024 * 1024;
+}
 export const FLOW_HEAD = 16 + E.SIZE * 8;
 
 const align8 = (n: number): number => (n + 7) & ~7;

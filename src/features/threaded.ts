@@ -35,7 +35,7 @@ import { makeUid } from '../flow/table.ts';
 import { ContentEngine, type ContentOptions, type FlowState } from './content/index.ts';
 import type { FeatureStage } from './extract.ts';
 import {
-  type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, RING_BYTES,
+  type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, ringBytes,
   PIECES_FOLLOW, T_BYTES, T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
 } from './flow-thread.ts';
 import { RingReader, ringBuffer } from './ring.ts';
@@ -67,7 +67,7 @@ export interface ThreadedHooks {
  */
 export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: FeatureStage, hooks: ThreadedHooks): Promise<ThreadedRun> {
   const cpu0 = threadCpuMs();
-  const sab = ringBuffer(RING_BYTES);
+  const sab = ringBuffer(ringBytes(hooks.content !== undefined));
   const ring = new RingReader(sab);
   const text = Buffer.from(sab, ring.u8.byteOffset, ring.size);
   const engine = hooks.content !== undefined ? new ContentEngine(hooks.content) : undefined;
