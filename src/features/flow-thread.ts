@@ -24,12 +24,14 @@ export const PIECES_FOLLOW = 1 << 20;
 const JSON_PIECE = 256 * 1024;
 /**
  * Ring data bytes (a record is at most a quarter of it: larger payloads and reports go in pieces).
- * What it holds is how far the flow engine may run ahead of the main thread, which works in bursts
- * (a flow that ends releases thousands held for start order at once). Ended flows alone take
- * ~37 MB of events per GB of bench capture: 8 MiB is ~0.2 GB of lead. With the content stage the
- * payload segments add ~240 MB per GB and 8 MiB filled during those bursts (the flow engine waited
- * ~0.1 s per GB); 16 MiB ends most of that wait: alternated runs, bench1g.pcap, median wall
- * 1.66 → 1.59 s (worker wait 0.08 → 0.03 s), peak RSS +9 MB.
+ * What it holds is how far the flow engine may run ahead of the main thread when the main thread
+ * falls behind for a while. Ended flows alone take ~37 MB of events per GB of bench capture: 8 MiB
+ * is ~0.2 GB of lead. With the content stage the payload segments add ~240 MB per GB, and 8 MiB
+ * filled: on bench1g.pcap the flow engine waited in 10–20 ms stalls mid-run and ~45 ms at the end of
+ * input (when ~30 k live flows end at once), ~0.1 s in all. 16 MiB ends most of that wait:
+ * alternated runs, median wall 1.66 → 1.59 s (worker wait 0.08 → 0.03 s), peak RSS +9 MB. (Emitting
+ * released flows in small budgets, so the main thread reads the ring sooner, did not help: measured,
+ * dropped.)
  */
 export function ringBytes(content: boolean): number {
   return (content ? 16 : 8) * 1024 * 1024;
