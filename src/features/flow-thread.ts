@@ -134,23 +134,29 @@ class EventWriter {
 
   payload(slot: number, fromOrig: boolean, kind: number, pkt: DecodedPacket): void {
     const len = pkt.payloadCaptured;
+    const off = pkt.payloadOffset;
+    const src = pkt.buf;
     // A segment larger than a ring record may be (only from odd captures: an IPv4 total length of 0
     // on a huge frame) goes as a header, then its bytes in BYTES records; the reader joins them.
     const big = len > MAX_PIECE;
-    const at = this.open(T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9) | (big ? PIECES_FOLLOW : 0), 32 + (big ? 0 : len));
+    // The bytes start `pad` bytes after the header, so that they sit at the same address mod 8 as in
+    // the read buffer (the header and the ring's data area are 8-aligned): V8 copies into shared
+    // memory with relaxed atomics, a byte at a time unless source and target are equally aligned.
+    const pad = big ? 0 : (src.byteOffset + off) & 7;
+    const at = this.open(T_PAYLOAD | ((fromOrig ? 1 : 0) << 8) | (kind << 9) | (big ? PIECES_FOLLOW : 0), 32 + (big ? 0 : pad + len));
     const w = at >> 2;
     const i32 = this.ring.i32;
     i32[w + 2] = slot;
     i32[w + 3] = pkt.seq | 0;
     i32[w + 4] = pkt.tcpFlags;
     i32[w + 5] = len;
+    let ipWord = 0;
     if (kind !== 0) {
       const ip = clientIp4(pkt, fromOrig);
       i32[w + 6] = ip | 0;
-      i32[w + 7] = ip >= 0 ? 1 : 0;
+      ipWord = ip >= 0 ? 1 : 0;
     }
-    const off = pkt.payloadOffset;
-    const src = pkt.buf;
+    i32[w + 7] = ipWord | (pad << 1);
     if (big) {
       this.close();
       for (let done = 0; done < len; done += MAX_PIECE) {
@@ -160,12 +166,13 @@ class EventWriter {
       }
       return;
     }
+    const to = at + 32 + pad;
     if (len <= 128) {
       // Keystrokes, short commands and replies: a loop beats making a view to copy from.
       const u8 = this.ring.u8;
-      for (let i = 0, o = at + 32; i < len; i++) u8[o + i] = src[off + i]!;
+      for (let i = 0; i < len; i++) u8[to + i] = src[off + i]!;
     } else {
-      this.copy(src, off, len, at + 32);
+      this.copy(src, off, len, to);
     }
     this.close();
   }

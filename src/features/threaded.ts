@@ -14,8 +14,9 @@
  *            history bytes after them
  *   PAYLOAD  small = fromOrig | kind << 1 (kind ≠ 0 on a flow's first segment); [2] content slot
  *            (a small number the worker gives each inspected flow, reused after its FLOW) [3] TCP seq
- *            [4] TCP flags [5] length [6] originator IPv4 [7] 1 when [6] is set; bytes at byte 32, or
- *            (bit PIECES_FOLLOW, segments over MAX_PIECE) in the BYTES records that follow
+ *            [4] TCP flags [5] length [6] originator IPv4 [7] bit 0: [6] is set, bits 1–3: pad; bytes
+ *            at byte 32 + pad (pad: 0–7, so they are as aligned as in the read buffer), or (bit
+ *            PIECES_FOLLOW, segments over MAX_PIECE) in the BYTES records that follow
  *   RELEASE  float64 at byte 8: oldest live flow start
  *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
@@ -103,13 +104,13 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
       const kind = (type >> 9) & 0x7ff;
       let st: FlowState | undefined;
       if (kind !== 0) {
-        st = engine.begin(kind, i32[w + 7] === 1 ? i32[w + 6]! >>> 0 : -1);
+        st = engine.begin(kind, (i32[w + 7]! & 1) === 1 ? i32[w + 6]! >>> 0 : -1);
         live[slot] = st;
       } else st = live[slot];
       if ((type & PIECES_FOLLOW) !== 0) {
         // A segment larger than a ring record: its bytes follow in BYTES records.
         big = { st, fromOrig: ((type >> 8) & 1) === 1, seq: i32[w + 3]! >>> 0, flags: i32[w + 4]!, buf: new Uint8Array(i32[w + 5]!), filled: 0 };
-      } else if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32, i32[w + 5]!);
+      } else if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32 + ((i32[w + 7]! >> 1) & 7), i32[w + 5]!);
     } else if (t === T_BYTES) {
       const b = big!;
       const n = bytes - 8;
