@@ -4,9 +4,26 @@
  * the first such run on ties; IPv4-mapped addresses as ::ffff:a.b.c.d).
  */
 
+/**
+ * Recently formatted IPv4 addresses, direct-mapped by a hash of the address (a slot holds the last
+ * address that hashed there). Captures repeat a few thousand hosts over hundreds of thousands of
+ * flows: a hit costs a multiply and a compare instead of four number-to-string conversions and
+ * three concatenations, and hands back the same string object, whose hash V8 has already computed
+ * (the window features key their per-host counters by it). 4,096 slots: ~0.3 MB at most.
+ */
+const V4_SLOTS = 4096;
+const v4Keys = new Float64Array(V4_SLOTS).fill(-1);
+const v4Text: string[] = new Array<string>(V4_SLOTS).fill('');
+
 /** IPv4 from its unsigned 32-bit value (network order value, as DecodedPacket.src4). */
 export function formatIPv4(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  v >>>= 0; // an int32 view of the same address is the same key (and never the -1 of an empty slot)
+  const i = Math.imul(v, 0x9e3779b1) >>> 20;
+  if (v4Keys[i] === v) return v4Text[i]!;
+  const s = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  v4Keys[i] = v;
+  v4Text[i] = s;
+  return s;
 }
 
 /** IPv6 from four unsigned 32-bit words (as DecodedPacket.src6). */

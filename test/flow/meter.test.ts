@@ -329,4 +329,23 @@ describe('pure pieces', () => {
     expect(formatIPv6([0, 0, 0xffff, 0xc0000201])).toBe('::ffff:192.0.2.1');
     expect(formatIPv6([0x20010db8, 0x00010002, 0x00030004, 0x00050006])).toBe('2001:db8:1:2:3:4:5:6');
   });
+
+  it('IPv4 text stays right through its cache: colliding slots, repeats, int32 and uint32 forms', () => {
+    const bytes = (v: number): string => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+    expect(formatIPv4(0xffffffff)).toBe('255.255.255.255');
+    expect(formatIPv4(-1)).toBe('255.255.255.255'); // the int32 view; -1 also marks an empty slot
+    expect(formatIPv4(0)).toBe('0.0.0.0');
+    let x = 0x12345678;
+    const addrs: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      addrs.push(i % 3 === 0 ? x | 0 : x); // every third as a signed int32
+    }
+    // Twice over, so most lookups of the second pass hit slots that later addresses took over.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const v of addrs) expect(formatIPv4(v)).toBe(bytes(v >>> 0));
+    }
+    // A repeated address comes back as the same string.
+    expect(formatIPv4(0xc0a80101)).toBe(formatIPv4(0xc0a80101 | 0));
+  });
 });
