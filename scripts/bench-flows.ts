@@ -82,6 +82,7 @@ async function child(path: string, format: string, activeTimeout: number, conten
   const { extractFlows } = await import('../src/features/extract.ts');
   const { openDatasetWriter } = await import('../src/dataset/output.ts');
   const { FLOW_COLUMNS } = await import('../src/features/schema.ts');
+  const { FlowCsvWriter } = await import('../src/dataset/flow-csv.ts');
   // As `flowsift flows F -o /dev/null`: the sink writes the device in place, synchronously.
   const w = openDatasetWriter(format as 'csv', '/dev/null', FLOW_COLUMNS);
   let peak = process.memoryUsage.rss();
@@ -91,7 +92,9 @@ async function child(path: string, format: string, activeTimeout: number, conten
   }, 50);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const s = await extractFlows([path], { activeTimeout, content, worker: !inline }, (row) => w.write(row));
+  // Unlabeled CSV takes the writer's flow fast path, as in `flowsift flows` (no Row objects).
+  const flowWriter = w instanceof FlowCsvWriter ? w : undefined;
+  const s = await extractFlows([path], { activeTimeout, content, worker: !inline, flowWriter }, (row) => w.write(row));
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);

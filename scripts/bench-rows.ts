@@ -10,6 +10,8 @@
  *   csv|kdd|jsonl  the dataset writer over the rows of the stage (collected once, held), into a sink
  *              that discards the bytes
  *   pipe-<fmt> stage → writer in one pass (what the main thread does per flow)
+ *   pipe-flowcsv  stage → CSV without Row objects (FlowCsvWriter.writeFlow: what `flows` does to CSV;
+ *              same bytes as pipe-csv)
  *
  * Printed per part: least CPU ms of the runs, ns per flow, the other runs, and a sha1 of the bytes
  * produced (writers) or of the window features (windows) — computed on an extra untimed first pass
@@ -30,6 +32,7 @@ import { errorClass } from '../src/features/basic.ts';
 import { flowService, SERVICE_INDEX } from '../src/features/services.ts';
 import { emptyWindowFeatures, TrafficWindows } from '../src/features/windows.ts';
 import { CsvWriter } from '../src/dataset/csv.ts';
+import { FlowCsvWriter } from '../src/dataset/flow-csv.ts';
 import { JsonlWriter } from '../src/dataset/jsonl.ts';
 import { KddWriter } from '../src/dataset/kdd-format.ts';
 import type { TextSink } from '../src/dataset/output.ts';
@@ -44,7 +47,7 @@ const FORMAT = opt('--format', 'csv');
 const FORMATS = FORMAT === 'all' ? ['csv', 'kdd', 'jsonl'] : [FORMAT];
 const CAPTURE = opt('--capture', join(tmpdir(), 'flowsift-bench', 'bench1g.pcap'));
 const SINGLE = argv.includes('--single-thread');
-const PARTS = opt('--parts', ['windows', 'stage', ...FORMATS, ...FORMATS.map((f) => `pipe-${f}`)].join(',')).split(',');
+const PARTS = opt('--parts', ['windows', 'stage', ...FORMATS, ...FORMATS.map((f) => `pipe-${f}`), ...(FORMATS.includes('csv') ? ['pipe-flowcsv'] : [])].join(',')).split(',');
 
 if (!existsSync(CAPTURE)) {
   console.error(`${CAPTURE} is missing: npx tsx scripts/bench-flows.ts --only 1g --runs 1`);
@@ -154,8 +157,8 @@ console.log(`${CAPTURE}: ${N.toLocaleString('en-US')} flows extracted in ${((per
 const rows: Row[] = new Array<Row>(N);
 let peakHeld = 0;
 
-function runStage(onRow: (row: Row) => void | Promise<void>): void {
-  const stage = new FeatureStage({}, (row) => void onRow(row));
+function runStage(onRow: (row: Row) => void | Promise<void>, onFlow?: ConstructorParameters<typeof FeatureStage>[2]): void {
+  const stage = new FeatureStage({}, (row) => void onRow(row), onFlow);
   const e = endedF64;
   for (let k = 0; k < nOps; k++) {
     const kind = opKind[k]!;
@@ -201,6 +204,13 @@ async function pass(part: string, hash?: ReturnType<typeof createHash>): Promise
     runStage((row) => {
       rows[i++] = row;
     });
+    return;
+  }
+  if (part === 'pipe-flowcsv') {
+    // What `flowsift flows` does to CSV: no Row, each flow written from its record (same bytes as pipe-csv).
+    const fw = new FlowCsvWriter(new NullSink(hash), FLOW_COLUMNS);
+    runStage(() => undefined, (f, service, win) => void fw.writeFlow(f, service, win));
+    await fw.close();
     return;
   }
   const pipe = part.startsWith('pipe-');

@@ -126,7 +126,7 @@ export function putUint(b: Uint8Array, o: number, v: number): number {
 }
 
 /** Most bytes a number written by putUint or putMicro takes, with its separator. */
-const NUM_MAX = 18;
+export const NUM_MAX = 18;
 
 /** Largest value the micro fast path takes (the integer part stays below 2^53 / 1e6). */
 const MICRO_MAX = 9e9;
@@ -314,7 +314,7 @@ export function putPlain(lb: LineBuffer, o: number, v: string, reserve: number, 
 }
 
 /** Any CSV field the fast paths did not take, at `o`; renews the reservation; returns lb.off. */
-function putCsvSlow(lb: LineBuffer, o: number, v: Row[string] | undefined, micro: boolean, reserve: number): number {
+export function putCsvSlow(lb: LineBuffer, o: number, v: Row[string] | undefined, micro: boolean, reserve: number): number {
   lb.off = o;
   if (typeof v === 'number') {
     if (Number.isInteger(v)) lb.int(v);
@@ -351,7 +351,7 @@ function compileCsvRow(columns: readonly ColumnDef[]): CsvRowWriter {
 const csvRowCache = new Map<string, CsvRowWriter>();
 
 /** An integer column's value (0 ≤ v < 2^53) at `o`; the offset after it, or -1 for the slow path. */
-function putUintCol(b: Uint8Array, o: number, v: unknown): number {
+export function putUintCol(b: Uint8Array, o: number, v: unknown): number {
   if (v === 0 || v === 1) {
     b[o] = 48 + v;
     return o + 1;
@@ -360,7 +360,7 @@ function putUintCol(b: Uint8Array, o: number, v: unknown): number {
 }
 
 /** A time or rate column's value (0 ≤ v < MICRO_MAX) at `o`; the offset after it, or -1 for the slow path. */
-function putMicroCol(b: Uint8Array, o: number, v: unknown): number {
+export function putMicroCol(b: Uint8Array, o: number, v: unknown): number {
   if (v === 0 || v === 1) {
     b[o] = 48 + v;
     return o + 1;
@@ -397,7 +397,7 @@ function buildCsvRow(columns: readonly ColumnDef[]): CsvRowWriter {
 }
 
 export class CsvWriter extends LineWriter {
-  private headerDone = false;
+  protected headerDone = false;
   private readonly names: string[];
   private readonly writeRow: CsvRowWriter;
 
@@ -407,7 +407,7 @@ export class CsvWriter extends LineWriter {
     this.writeRow = compileCsvRow(columns);
   }
 
-  private header(): void {
+  protected header(): void {
     this.headerDone = true;
     if (this.opts.header !== false) this.lb.text(stringify([this.names], { eof: true, record_delimiter: 'unix' }));
   }

@@ -20,6 +20,7 @@ import type { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { ColumnDef, DatasetWriter } from './types.ts';
 import { CsvWriter } from './csv.ts';
+import { FlowCsvWriter, isFlowColumns } from './flow-csv.ts';
 import { JsonlWriter } from './jsonl.ts';
 import { KddWriter } from './kdd-format.ts';
 
@@ -255,7 +256,7 @@ export function openDatasetWriter(
 ): DatasetWriter & { skipped?: number } {
   const sink = openOutput(target, stdout);
   switch (format) {
-    case 'csv': return new CsvWriter(sink, columns);
+    case 'csv': return isFlowColumns(columns) ? new FlowCsvWriter(sink, columns) : new CsvWriter(sink, columns);
     case 'jsonl': return new JsonlWriter(sink, columns);
     case 'kdd': return new KddWriter(sink);
   }

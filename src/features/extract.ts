@@ -15,6 +15,7 @@ import { createContentPlugin, type ContentOptions } from './content/index.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import { DEFAULT_STREAM_BYTES } from '../flow/reassembly.ts';
 import { E, endedRecord } from '../flow/ended.ts';
+import type { FlowLineWriter } from '../dataset/flow-csv.ts';
 import type { Row } from '../dataset/types.ts';
 import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
 import { flowService, SERVICE_INDEX } from './services.ts';
@@ -53,6 +54,12 @@ export interface ExtractOptions {
   worker?: boolean;
   /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
   maxHeld?: number;
+  /**
+   * Rows go to this writer as they are — each flow's record, service and window features, valid
+   * during the call — instead of as Row objects to `onRow` (not called then): no Row is built.
+   * The `flows` command's fast path to CSV (src/dataset/flow-csv.ts).
+   */
+  flowWriter?: FlowLineWriter;
   /** Progress: called every 65,536 packets and at each file's end. */
   onProgress?(p: ExtractProgress): void;
   /** A file finished (its reader report). */
@@ -407,7 +414,15 @@ export class FeatureStage {
   private readonly conn = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
   private readonly emitFn: (slot: number) => void;
 
-  constructor(opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number }, private readonly onRow: (row: Row, flow: FlowRecord) => void) {
+  /**
+   * `onFlow`, when given, takes each flow instead of `onRow` (no Row built): its record, service and
+   * window features (reused: valid during the call).
+   */
+  constructor(
+    opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number },
+    private readonly onRow: (row: Row, flow: FlowRecord) => void,
+    private readonly onFlow?: (f: FlowRecord, service: string, w: Readonly<WindowFeatures>) => void,
+  ) {
     this.windows = new TrafficWindows(opts);
     this.buffer = new StartOrderBuffer<number>(opts.maxHeld);
     this.emitFn = (slot) => this.emit(slot >= ENDED_SLOT ? this.heldEnded!.take(slot - ENDED_SLOT) : this.held.take(slot));
@@ -444,7 +459,8 @@ export class FeatureStage {
     c.err = errorClass(f.flag);
     this.windows.add(c, this.win);
     this.flows++;
-    this.onRow(flowRow(f, service, this.win), f);
+    if (this.onFlow !== undefined) this.onFlow(f, service, this.win);
+    else this.onRow(flowRow(f, service, this.win), f);
   }
 }
 
@@ -465,9 +481,8 @@ export async function extractFlows(
 
   let pending: Promise<void> | undefined;
   let sinkError: unknown;
-  const deliver = (row: Row, flow: FlowRecord): void => {
-    if (sinkError !== undefined) return;
-    const r = onRow(row, flow);
+  /** A sink's result: a promise is tracked (its failure stops reading and is thrown at the end). */
+  const track = (r: void | Promise<void>): void => {
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
       // Handle the rejection at once (a handler attached later would leave it "unhandled"); the
       // chain only tracks completion and never rejects.
@@ -478,8 +493,15 @@ export async function extractFlows(
       pending = pending === undefined ? handled : pending.then(() => handled);
     }
   };
+  const deliver = (row: Row, flow: FlowRecord): void => {
+    if (sinkError === undefined) track(onRow(row, flow));
+  };
+  const fw = opts.flowWriter;
+  const deliverFlow = fw === undefined ? undefined : (f: FlowRecord, service: string, w: Readonly<WindowFeatures>): void => {
+    if (sinkError === undefined) track(fw.writeFlow(f, service, w));
+  };
 
-  const stage = new FeatureStage(opts, deliver);
+  const stage = new FeatureStage(opts, deliver, deliverFlow);
   const meterOpts: FlowOptions = { ...(opts.flow ?? {}) };
   if (opts.idleTimeout !== undefined) meterOpts.idleTimeout = opts.idleTimeout;
   if (opts.activeTimeout !== undefined) meterOpts.activeTimeout = opts.activeTimeout;
