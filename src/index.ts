@@ -44,6 +44,7 @@ export type { ContentOptions } from './features/content/index.ts';
 export type { ColumnDef, ColumnType, Row, DatasetWriter } from './dataset/types.ts';
 export { openDatasetWriter, formatFromPath } from './dataset/output.ts';
 export { CsvWriter } from './dataset/csv.ts';
+export { FlowCsvWriter, type FlowLineWriter } from './dataset/flow-csv.ts';
 export { JsonlWriter } from './dataset/jsonl.ts';
 export { KddWriter } from './dataset/kdd-format.ts';
 export { createParquetWriter } from './dataset/parquet.ts';

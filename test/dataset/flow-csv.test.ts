@@ -101,3 +101,32 @@ describe('flows to CSV without Row objects', () => {
     expect(isFlowColumns([...FLOW_COLUMNS.slice(1), FLOW_COLUMNS[0]!])).toBe(false);
   });
 });
+
+describe('where the flow fast path is used', () => {
+  it('openDatasetWriter gives a FlowCsvWriter for the flow columns only', async () => {
+    const { openDatasetWriter } = await import('../../src/dataset/output.ts');
+    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'flowsift-fcsv-'));
+    const a = openDatasetWriter('csv', `${dir}/a.csv`, FLOW_COLUMNS);
+    const b = openDatasetWriter('csv', `${dir}/b.csv`, FLOW_COLUMNS.slice(0, 5));
+    expect(a).toBeInstanceOf(FlowCsvWriter);
+    expect(b).not.toBeInstanceOf(FlowCsvWriter);
+    expect(b).toBeInstanceOf(CsvWriter);
+    await a.abort();
+    await b.abort();
+  });
+
+  it('`flowsift flows` to CSV (the fast path) writes what the Row path writes', async () => {
+    const { runCli } = await import('../../src/cli/main.ts');
+    const { Writable } = await import('node:stream');
+    const chunks: Buffer[] = [];
+    const out = new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
+    const err = new Writable({ write(_c, _e, cb) { cb(); } });
+    const file = CORPUS + 'zeek__ftp-bruteforce.pcap';
+    expect(await runCli(['flows', file, '--format', 'csv'], { stdout: out, stderr: err })).toBe(0);
+    const g = memorySink();
+    const generic = new CsvWriter(g, FLOW_COLUMNS);
+    await extractFlows([file], {}, (row) => generic.write(row));
+    await generic.close();
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(g.text());
+  });
+});
