@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Executable for `npx flowsift`: runs the TypeScript sources through tsx (a runtime dependency).
-// It calls main() explicitly: under npx this file runs through a node_modules/.bin symlink, so the
-// entry module cannot recognise itself from process.argv[1].
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('./main.ts');
+// Executable for `npx flowsift`: loads the command-line program from a cached esbuild bundle of the
+// TypeScript sources, or through tsx (src/cli/load.mjs). It calls main() explicitly: under npx this
+// file runs through a node_modules/.bin symlink, so the entry module cannot recognise itself from
+// process.argv[1].
+import { loadMain } from './load.mjs';
+const main = await loadMain();
 await main();

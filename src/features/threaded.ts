@@ -23,11 +23,12 @@
  *            a long one is preceded by PART records holding its first pieces
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, threadId } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
+import { type BundleEntry, esbuildHome, inputStamps, isFresh, writeAtomic } from '../bundle-cache.mjs';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
 import type { FlowStats } from '../flow/meter.ts';
@@ -211,10 +212,7 @@ class Interned {
 
 let bundled: string | undefined;
 
-interface BundleCache {
-  esbuild: string;
-  /** Every source file in the bundle: [mtimeMs, size] when it was built. */
-  inputs: Record<string, [number, number]>;
+interface BundleCache extends BundleEntry {
   code: string;
 }
 
@@ -223,26 +221,19 @@ interface BundleCache {
  * into one script by esbuild (what tsx uses to run the sources). Measured against starting the
  * worker on the .ts sources through tsx: ready in ~0.15 s instead of ~0.28 s, and ~20 MB less
  * memory (no module-loader hooks thread of its own). The bundle is kept in memory for the process
- * and in node_modules/.cache/flowsift/ (beside esbuild, like other build caches) for the next run,
- * reused while every source file has the same mtime and size: building it takes ~0.1 s.
+ * and in node_modules/.cache/flowsift/ (src/bundle-cache.mjs) for the next run, reused while every
+ * source file has the same mtime and size: building it takes ~0.1 s.
  */
 export function flowThreadCode(opts: { cacheDir?: string; memory?: boolean } = {}): string {
   if (bundled !== undefined && opts.memory !== false) return bundled;
   const require = createRequire(import.meta.url);
   const entry = fileURLToPath(new URL('./flow-thread.ts', import.meta.url));
-  const esbuildMain = require.resolve('esbuild');
-  const esbuildVersion = (require('esbuild') as typeof import('esbuild')).version;
-  const nm = esbuildMain.slice(0, esbuildMain.lastIndexOf(`${sep}node_modules${sep}`) + `${sep}node_modules`.length);
-  const cacheDir = opts.cacheDir ?? join(nm, '.cache', 'flowsift');
+  const home = esbuildHome();
+  const cacheDir = opts.cacheDir ?? home.cacheDir;
   const cacheFile = join(cacheDir, `flow-thread-${createHash('sha1').update(entry).digest('hex').slice(0, 12)}.json`);
   try {
     const c = JSON.parse(readFileSync(cacheFile, 'utf8')) as BundleCache;
-    if (c.esbuild === esbuildVersion && Object.entries(c.inputs).every(([f, [m, n]]) => {
-      const st = statSync(f, { throwIfNoEntry: false });
-      return st !== undefined && st.mtimeMs === m && st.size === n;
-    })) {
-      return (bundled = c.code);
-    }
+    if (isFresh(c, home.version)) return (bundled = c.code);
   } catch {
     // no cache yet, or unreadable: build
   }
@@ -260,22 +251,9 @@ export function flowThreadCode(opts: { cacheDir?: string; memory?: boolean } = {
   });
   bundled = `${out.outputFiles[0]!.text}\nflowsiftFlowThread.flowThread(require('node:worker_threads').workerData);\n`;
   try {
-    const inputs: Record<string, [number, number]> = {};
-    for (const f of Object.keys(out.metafile.inputs)) {
-      const abs = resolve(f); // metafile paths are relative to the working directory
-      const st = statSync(abs);
-      inputs[abs] = [st.mtimeMs, st.size];
-    }
-    mkdirSync(dirname(cacheFile), { recursive: true });
-    const tmp = `${cacheFile}.${process.pid}.${threadId}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify({ esbuild: esbuildVersion, inputs, code: bundled } satisfies BundleCache));
-      renameSync(tmp, cacheFile);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
+    writeAtomic(cacheFile, JSON.stringify({ esbuild: home.version, inputs: inputStamps(out.metafile), code: bundled } satisfies BundleCache));
   } catch {
-    // a read-only install: no cache, build each run
+    // an input vanished meanwhile: no cache this time
   }
   return bundled;
 }
