@@ -22,11 +22,11 @@ const LAYOUT = 'esm-split-mjs-1';
 const STALE_MS = 60 * 60 * 1000;
 
 /** main() of the command-line program. FLOWSIFT_LOAD_TRACE=1 says on stderr where it came from. */
-export async function loadMain(opts = {}) {
+export async function loadMain() {
   const trace = process.env.FLOWSIFT_LOAD_TRACE === '1' ? (m) => process.stderr.write(`flowsift: ${m}\n`) : () => {};
   if (process.env.FLOWSIFT_NO_BUNDLE !== '1') {
     try {
-      const dir = await bundleDir(opts.cacheDir);
+      const dir = await bundleDir();
       if (dir !== undefined) {
         const { main } = await import(pathToFileURL(join(dir, 'main.mjs')).href);
         trace(`program from the bundle in ${dir}`);

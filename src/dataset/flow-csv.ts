@@ -7,9 +7,10 @@
  * constant run of zeros. The bytes are exactly CsvWriter's over flowRow(): the same helpers format
  * every value (with the same fallbacks for unusual ones), in FLOW_COLUMNS order
  * (test/dataset/flow-csv.test.ts compares both over corpus captures and crafted edge values).
- * Measured on bench1g.pcap: `flows` to CSV −0.14 CPU-s (main thread 0.91 → 0.81 s), wall −4 %.
+ * Measured on bench1g.pcap (alternated runs, 10 pairs): wall 1.533 → 1.482 s, CPU 2.66 → 2.59 s; main
+ * thread 0.88 → 0.85 CPU-s (`scripts/bench-rows.ts`: stage → CSV 428–444 → 416–423 ms per replay).
  */
-import { contentFeatures, flowDuration } from '../features/basic.ts';
+import { ZERO_CONTENT, flowDuration } from '../features/basic.ts';
 import { FLOW_COLUMN_NAMES } from '../features/schema.ts';
 import type { WindowFeatures } from '../features/windows.ts';
 import type { FlowRecord } from '../flow/record.ts';
@@ -20,8 +21,8 @@ import type { ColumnDef } from './types.ts';
 const RESERVE = FLOW_COLUMN_NAMES.length * NUM_MAX + 2;
 const COMMA = 44;
 const NEWLINE = 10;
-/** The content features of a flow without payload findings: 13 zeros. */
-const ZERO_CONTENT_CSV = Buffer.from(new Array<string>(13).fill('0').join(','), 'latin1');
+/** The content features of a flow without payload findings (contentFeatures() gives ZERO_CONTENT): all zeros. */
+const ZERO_CONTENT_CSV = Buffer.from(Object.values(ZERO_CONTENT).join(','), 'latin1');
 
 /** An integer column (the generic writer's putUintCol path and fallback) at `o`; the offset after it. */
 function int(lb: LineBuffer, o: number, v: number): number {
@@ -70,7 +71,7 @@ export function writeFlowLine(lb: LineBuffer, f: FlowRecord, service: string, w:
     lb.buf.set(ZERO_CONTENT_CSV, o);
     o += ZERO_CONTENT_CSV.length;
   } else {
-    const c = contentFeatures(f);
+    const c = f.content;
     o = int(lb, o, c.hot); lb.buf[o++] = COMMA;
     o = int(lb, o, c.num_failed_logins); lb.buf[o++] = COMMA;
     o = int(lb, o, c.logged_in); lb.buf[o++] = COMMA;
