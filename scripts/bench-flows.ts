@@ -3,11 +3,13 @@
  * packets/s and peak RSS on the ~1 GB generated capture, and on a ~0.5 GB one to show RSS is flat
  * in file size. Each size runs in a fresh child process (its own peak RSS), writing CSV to /dev/null.
  *
- *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half|2g] [--format csv|kdd|jsonl] [--active-timeout S] [--no-content] [--inline] [--profile] [--no-walk]
+ *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half|2g] [--format csv|kdd|jsonl] [--active-timeout S] [--no-content] [--inline] [--nice N|off] [--profile] [--no-walk]
  *
  * --no-content: without the payload stage (`flows --no-content`); --inline: everything on one thread
  * (the default for captures this size runs read → decode → flow engine on a worker thread). With
  * the worker, each thread's CPU seconds and waits are printed: the busier thread sets the pace.
+ * --nice: the main thread's nice value while the worker runs (ExtractOptions.mainNice); default the
+ * CLI's (CLI_MAIN_NICE), `off` leaves it alone.
  *
  * Captures are cached in os.tmpdir()/flowsift-bench/ (shared with the other benchmarks):
  *   bench1g.pcap    = python3 ../shared/bench/gen_bench_pcap.py bench1g.pcap 118000 42   (~1.0 GB, 4.44 M packets)
@@ -28,6 +30,7 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_MAIN_NICE } from '../src/cli/command.ts';
 
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
 const DIR = join(tmpdir(), 'flowsift-bench');
@@ -78,7 +81,7 @@ interface Result {
 }
 
 /** Child mode: run the pipeline once and print a JSON result line. */
-async function child(path: string, format: string, activeTimeout: number, content: boolean, inline: boolean): Promise<void> {
+async function child(path: string, format: string, activeTimeout: number, content: boolean, inline: boolean, mainNice: number | undefined): Promise<void> {
   const { extractFlows } = await import('../src/features/extract.ts');
   const { openDatasetWriter } = await import('../src/dataset/output.ts');
   const { FLOW_COLUMNS } = await import('../src/features/schema.ts');
@@ -94,7 +97,7 @@ async function child(path: string, format: string, activeTimeout: number, conten
   const c0 = process.cpuUsage();
   // Unlabeled CSV takes the writer's flow fast path, as in `flowsift flows` (no Row objects).
   const flowWriter = w instanceof FlowCsvWriter ? w : undefined;
-  const s = await extractFlows([path], { activeTimeout, content, worker: !inline, flowWriter }, (row) => w.write(row));
+  const s = await extractFlows([path], { activeTimeout, content, worker: !inline, flowWriter, mainNice }, (row) => w.write(row));
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);
@@ -114,7 +117,10 @@ function warm(path: string): void {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const ci = argv.indexOf('--child');
-  if (ci >= 0) return child(argv[ci + 1]!, argv[ci + 2] ?? 'csv', Number(argv[ci + 3] ?? 0), argv[ci + 4] !== 'nocontent', argv[ci + 5] === 'inline');
+  if (ci >= 0) {
+    const nice = argv[ci + 6] ?? 'off';
+    return child(argv[ci + 1]!, argv[ci + 2] ?? 'csv', Number(argv[ci + 3] ?? 0), argv[ci + 4] !== 'nocontent', argv[ci + 5] === 'inline', nice === 'off' ? undefined : Number(nice));
+  }
   const runs = Number(argv[argv.indexOf('--runs') + 1] ?? 3) || 3;
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const format = argv.includes('--format') ? argv[argv.indexOf('--format') + 1]! : 'csv';
@@ -122,6 +128,8 @@ async function main(): Promise<void> {
   const content = !argv.includes('--no-content');
   const inline = argv.includes('--inline');
   const activeTimeout = argv.includes('--active-timeout') ? Number(argv[argv.indexOf('--active-timeout') + 1]) : 0;
+  // As the CLI runs it (the flows command's main thread gives way to the flow engine).
+  const nice = argv.includes('--nice') ? argv[argv.indexOf('--nice') + 1]! : String(CLI_MAIN_NICE);
   const self = fileURLToPath(import.meta.url);
   const walk = !argv.includes('--no-walk') && !profile && existsSync(WALK);
   if (!walk && !argv.includes('--no-walk') && !profile) console.log(`(no bare-walk comparison: ${WALK} not found)`);
@@ -137,7 +145,7 @@ async function main(): Promise<void> {
         walks.push(walkOnce(path));
       }
       warm(path);
-      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', path, format, String(activeTimeout), content ? 'content' : 'nocontent', inline ? 'inline' : 'worker'];
+      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', path, format, String(activeTimeout), content ? 'content' : 'nocontent', inline ? 'inline' : 'worker', nice];
       const r = spawnSync(process.execPath, nodeArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
       const line = r.stdout.trim().split('\n').pop()!;
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
     const med = results[Math.floor(results.length / 2)]!;
     const pps = med.packets / med.seconds;
     console.log(
-      `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''}${content ? '' : ', --no-content'}${inline ? ', one thread' : ''} | ` +
+      `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''}${content ? '' : ', --no-content'}${inline ? ', one thread' : nice !== 'off' ? `, main thread nice ${nice}` : ''} | ` +
         `median of ${results.length}: ${med.seconds.toFixed(2)} s wall (${med.cpuSeconds.toFixed(2)} s CPU), ${(pps / 1e6).toFixed(2)} M packets/s (${(med.packets / med.cpuSeconds / 1e6).toFixed(2)} M/s per CPU s), ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
         `peak RSS ${Math.max(...results.map((r) => r.peakRssMB)).toFixed(0)} MB | held for start order ≤ ${med.heldPeak.toLocaleString('en-US')} flows | runs (CPU s / wall s): ${results.map((r) => `${r.cpuSeconds.toFixed(2)}/${r.seconds.toFixed(2)}`).join(' ')}` +
         (med.threads ? ` | threads (median run): flow engine ${med.threads.workerCpuSeconds.toFixed(2)} CPU s (waited ${med.threads.workerWaitSeconds.toFixed(2)} s), main ${med.threads.mainCpuSeconds.toFixed(2)} CPU s (waited ${med.threads.mainWaitSeconds.toFixed(2)} s)` : ''),

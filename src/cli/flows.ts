@@ -21,7 +21,7 @@ import { OUTPUT_FORMATS, SPLIT_BY, outputFormatFromPath, type OutputFormat, type
 import { FlowCsvWriter } from '../dataset/flow-csv.ts';
 import { FileTracker, extractFlowsSplit, finishLabels, openLabeler, openOutputWriter, withLabelOptions, type LabelFlags } from './label.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
-import type { CliIO, CommandDef } from './command.ts';
+import { CLI_MAIN_NICE, type CliIO, type CommandDef } from './command.ts';
 
 export interface FlowsArgs extends LabelFlags {
   captures: string[];
@@ -179,6 +179,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     plugins,
     content: args.content === false ? false : { maxBytes: args.contentBytes ?? 65536 },
     worker: args.threads === undefined ? undefined : args.threads === 2,
+    mainNice: CLI_MAIN_NICE,
     onProgress: bar && ((p) => {
       doneBytes = Math.min(total, fileBase + p.fileBytes);
       bar!.update(doneBytes, { packets: nf.format(p.packets), flows: nf.format(p.flows) });

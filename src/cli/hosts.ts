@@ -15,7 +15,7 @@ import { HostAggregator } from '../dataset/hosts.ts';
 import { isCaptureInput, readDataset } from '../dataset/read.ts';
 import type { Row } from '../dataset/types.ts';
 import { finishLabels, openLabeler, openOutputWriter, withLabelOptions, withOutputOptions, type LabelFlags, type OutputFlags } from './label.ts';
-import type { CliIO, CommandDef } from './command.ts';
+import { CLI_MAIN_NICE, type CliIO, type CommandDef } from './command.ts';
 
 interface HostsArgs extends LabelFlags, OutputFlags {
   inputs: string[];
@@ -45,7 +45,7 @@ export async function runHosts(a: HostsArgs, io: CliIO): Promise<number> {
   };
   const faults: InputError[] = [];
   if (captures.length > 0) {
-    const s = await extractFlows(captures, { signal: io.signal, stdin: io.stdin }, add);
+    const s = await extractFlows(captures, { signal: io.signal, stdin: io.stdin, mainNice: CLI_MAIN_NICE }, add);
     for (const w of s.warnings) io.stderr.write(`flowsift: warning: ${w}\n`);
     faults.push(...s.errors);
   }
