@@ -269,7 +269,9 @@ class PayloadTap implements FlowPlugin {
         flow.slots[0] = SKIP;
         return false;
       }
-      const slot = this.free.length > 0 ? this.free.pop()! : this.next++;
+      // One path for new and reused slots (a branch first taken at the first reuse deoptimized the packet loop).
+      if (this.free.length === 0) this.free.push(this.next++);
+      const slot = this.free.pop()!;
       flow.slots[0] = slot;
       this.out.payload(slot, fromOrig, kind, pkt);
       return;
@@ -304,10 +306,13 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
   const stop = new AbortController();
   const onRecord = (rec: CaptureRecord): void => {
     if (path.record(rec, meter)) out.release(meter.oldestLiveStart());
+    // From packet 512 on (512, 4608, …; progress at 512, 66048, …): calls first made at packet
+    // 4,096 or 65,536, after V8 optimized the packet loop, deoptimized it (and the first packets run
+    // before V8 records type feedback).
     const packets = path.packets;
-    if ((packets & 0xfff) === 0) {
+    if ((packets & 0xfff) === 512) {
       if (ring.aborted) stop.abort();
-      if ((packets & 0xffff) === 0) out.progress(rec.file, rec.byteOffset, packets);
+      if ((packets & 0xffff) === 512) out.progress(rec.file, rec.byteOffset, packets);
     }
   };
   const report = await readCaptures(d.inputs, onRecord, {

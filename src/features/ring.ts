@@ -69,6 +69,10 @@ export class RingWriter extends RingViews {
     this.tailSeen = 0;
     this.waitedMs = 0.5;
     this.waitedMs = 0;
+    // The first publish comes after 64 KiB (not 1 MiB): the call is then made before V8 optimizes
+    // commit() (a call first made after that deoptimized every function inlining it) — but not at
+    // the first commits either, which run before V8 records type feedback.
+    this.unpublished = PUBLISH_BYTES - 64 * 1024;
   }
 
   /**
@@ -84,15 +88,17 @@ export class RingWriter extends RingViews {
       // free space; TAIL is read again only when that is not enough.
       const tail = this.tailSeen;
       const head = this.head;
-      if (head >= tail) {
-        // Free: [head, size) and [0, tail); head must not land on tail (that reads as empty).
-        if (size - head > n || (size - head === n && tail > 0)) return head;
-        if (tail > n) {
-          this.i32[head >> 2] = T_WRAP;
-          this.head = 0;
-          continue;
-        }
-      } else if (tail - head > n) return head;
+      // Free from head: up to the end of the data (then [0, tail) too) or up to tail; head must not
+      // land on tail (that reads as empty). One test for both cases: a branch first taken when the
+      // ring first wraps, long after the writer was optimized, deoptimized every function inlining it.
+      const wrapped = head < tail;
+      const room = (wrapped ? tail : size) - head;
+      if (room > n || (room === n && !wrapped && tail > 0)) return head;
+      if (!wrapped && tail > n) {
+        this.i32[head >> 2] = T_WRAP;
+        this.head = 0;
+        continue;
+      }
       const fresh = Atomics.load(this.ctl, Ctl.TAIL);
       if (fresh !== tail) {
         this.tailSeen = fresh;
