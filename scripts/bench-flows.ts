@@ -3,7 +3,7 @@
  * packets/s and peak RSS on the ~1 GB generated capture, and on a ~0.5 GB one to show RSS is flat
  * in file size. Each size runs in a fresh child process (its own peak RSS), writing CSV to /dev/null.
  *
- *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half|2g] [--format csv|kdd|jsonl] [--active-timeout S] [--no-content] [--inline] [--nice N|off] [--profile] [--no-walk]
+ *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half|2g|1g-twice] [--format csv|kdd|jsonl] [--active-timeout S] [--no-content] [--inline] [--nice N|off] [--profile] [--no-walk]
  *
  * --no-content: without the payload stage (`flows --no-content`); --inline: everything on one thread
  * (the default for captures this size runs read → decode → flow engine on a worker thread). With
@@ -16,6 +16,9 @@
  *   bench500m.pcap  = python3 ../shared/bench/gen_bench_pcap.py bench500m.pcap 59000 42  (~0.5 GB)
  *   bench2g.pcap    = python3 ../shared/bench/gen_bench_pcap.py bench2g.pcap 230000 42   (~1.95 GB, 8.70 M packets: the
  *                     file of ../shared/notes/performance.md's anchor table; only with --only 2g)
+ *   --only 1g-twice: bench1g.pcap, then bench1g.then.pcap (a copy whose times follow the first's:
+ *                     the same traffic for twice as long — memory should not grow with capture length;
+ *                     bench2g.pcap's attacks are heavier, which is traffic intensity, not length)
  * Targets (issue 3): ≥ 3 M packets/s, i.e. within 5× of a bare record walk, ≤ 250 MB peak RSS,
  * flat in file size. The machine is shared (2 cores) and its speed drifts by 10–20 % from one
  * quarter hour to the next, so every run of the pipeline is paired with a run of that bare walk
@@ -26,19 +29,22 @@
  * (file read once, untimed) before each run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI_MAIN_NICE } from '../src/cli/command.ts';
 
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
 const DIR = join(tmpdir(), 'flowsift-bench');
 
-const CAPTURES: Record<string, { file: string; flows: number; onlyIfAsked?: boolean }> = {
+const CAPTURES: Record<string, { file: string; flows: number; onlyIfAsked?: boolean; twice?: boolean }> = {
   '1g': { file: 'bench1g.pcap', flows: 118000 },
   half: { file: 'bench500m.pcap', flows: 59000 },
   '2g': { file: 'bench2g.pcap', flows: 230000, onlyIfAsked: true },
+  // The 1 GB capture, then the same traffic again right after it (a copy with its times shifted):
+  // twice as long at the same intensity, so peak RSS shows whether memory grows with capture length.
+  '1g-twice': { file: 'bench1g.pcap', flows: 118000, onlyIfAsked: true, twice: true },
 };
 
 /** The bare record walk of the peers' harness (performance.md §5), run beside each pipeline run. */
@@ -70,6 +76,54 @@ export function benchCapture(file: string, flows: number, seed = 42): string {
   return path;
 }
 
+/**
+ * A copy of a classic little-endian pcap whose records come right after the original's last one
+ * (every timestamp shifted by the original's span + 1 s): made once, next to it (`.then.pcap`).
+ * Read in pieces: a child's peak RSS counts its parent's at the time of the spawn (Linux keeps the
+ * forking process's high-water mark across exec), so this process must stay small.
+ */
+function laterCopy(path: string): string {
+  const out = path.replace(/\.pcap$/, '.then.pcap');
+  if (existsSync(out)) return out;
+  /** Calls `each(buf, at)` for every record header, 8 MiB of whole records at a time; `done(buf, n)` after each piece. */
+  const walk = (each: (buf: Buffer, at: number) => void, done?: (buf: Buffer, n: number) => void): void => {
+    const fd = openSync(path, 'r');
+    const buf = Buffer.alloc(8 << 20);
+    try {
+      let pos = 0;
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        let at = pos === 0 ? 24 : 0;
+        if (pos === 0 && buf.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${path}: not a little-endian microsecond pcap`);
+        while (at + 16 <= n && at + 16 + buf.readUInt32LE(at + 8) <= n) {
+          each(buf, at);
+          at += 16 + buf.readUInt32LE(at + 8);
+        }
+        done?.(buf, at);
+        if (at === 0 || n < buf.length) return;
+        pos += at;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  let first = Infinity, last = 0;
+  walk((b, at) => {
+    const t = b.readUInt32LE(at);
+    if (t < first) first = t;
+    if (t > last) last = t;
+  });
+  const shift = last - first + 1;
+  const fd = openSync(`${out}.part`, 'w');
+  try {
+    walk((b, at) => b.writeUInt32LE(b.readUInt32LE(at) + shift, at), (b, n) => writeSync(fd, b, 0, n));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(`${out}.part`, out);
+  return out;
+}
+
 interface Result {
   packets: number;
   flows: number;
@@ -81,7 +135,7 @@ interface Result {
 }
 
 /** Child mode: run the pipeline once and print a JSON result line. */
-async function child(path: string, format: string, activeTimeout: number, content: boolean, inline: boolean, mainNice: number | undefined): Promise<void> {
+async function child(paths: string[], format: string, activeTimeout: number, content: boolean, inline: boolean, mainNice: number | undefined): Promise<void> {
   const { extractFlows } = await import('../src/features/extract.ts');
   const { openDatasetWriter } = await import('../src/dataset/output.ts');
   const { FLOW_COLUMNS } = await import('../src/features/schema.ts');
@@ -97,7 +151,7 @@ async function child(path: string, format: string, activeTimeout: number, conten
   const c0 = process.cpuUsage();
   // Unlabeled CSV takes the writer's flow fast path, as in `flowsift flows` (no Row objects).
   const flowWriter = w instanceof FlowCsvWriter ? w : undefined;
-  const s = await extractFlows([path], { activeTimeout, content, worker: !inline, flowWriter, mainNice }, (row) => w.write(row));
+  const s = await extractFlows(paths, { activeTimeout, content, worker: !inline, flowWriter, mainNice }, (row) => w.write(row));
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);
@@ -119,7 +173,7 @@ async function main(): Promise<void> {
   const ci = argv.indexOf('--child');
   if (ci >= 0) {
     const nice = argv[ci + 6] ?? 'off';
-    return child(argv[ci + 1]!, argv[ci + 2] ?? 'csv', Number(argv[ci + 3] ?? 0), argv[ci + 4] !== 'nocontent', argv[ci + 5] === 'inline', nice === 'off' ? undefined : Number(nice));
+    return child(JSON.parse(argv[ci + 1]!) as string[], argv[ci + 2] ?? 'csv', Number(argv[ci + 3] ?? 0), argv[ci + 4] !== 'nocontent', argv[ci + 5] === 'inline', nice === 'off' ? undefined : Number(nice));
   }
   const runs = Number(argv[argv.indexOf('--runs') + 1] ?? 3) || 3;
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
@@ -135,17 +189,19 @@ async function main(): Promise<void> {
   if (!walk && !argv.includes('--no-walk') && !profile) console.log(`(no bare-walk comparison: ${WALK} not found)`);
   for (const [name, c] of Object.entries(CAPTURES)) {
     if (only !== undefined ? only !== name : c.onlyIfAsked === true) continue;
-    const path = benchCapture(c.file, c.flows);
-    const bytes = statSync(path).size;
+    const first = benchCapture(c.file, c.flows);
+    const paths = c.twice === true ? [first, laterCopy(first)] : [first];
+    const bytes = paths.reduce((n, p) => n + statSync(p).size, 0);
     const results: Result[] = [];
     const walks: { packets: number; seconds: number }[] = [];
     for (let i = 0; i < (profile ? 1 : runs); i++) {
       if (walk) {
-        warm(path);
-        walks.push(walkOnce(path));
+        paths.forEach(warm);
+        const each = paths.map(walkOnce);
+        walks.push({ packets: each.reduce((n, w) => n + w.packets, 0), seconds: each.reduce((n, w) => n + w.seconds, 0) });
       }
-      warm(path);
-      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', path, format, String(activeTimeout), content ? 'content' : 'nocontent', inline ? 'inline' : 'worker', nice];
+      paths.forEach(warm);
+      const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(DIR, 'prof')] : []), self, '--child', JSON.stringify(paths), format, String(activeTimeout), content ? 'content' : 'nocontent', inline ? 'inline' : 'worker', nice];
       const r = spawnSync(process.execPath, nodeArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
       const line = r.stdout.trim().split('\n').pop()!;
@@ -157,7 +213,7 @@ async function main(): Promise<void> {
     const med = results[Math.floor(results.length / 2)]!;
     const pps = med.packets / med.seconds;
     console.log(
-      `${c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''}${content ? '' : ', --no-content'}${inline ? ', one thread' : nice !== 'off' ? `, main thread nice ${nice}` : ''} | ` +
+      `${c.twice === true ? `${c.file} + the same traffic again (${basename(paths[1]!)})` : c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''}${content ? '' : ', --no-content'}${inline ? ', one thread' : nice !== 'off' ? `, main thread nice ${nice}` : ''} | ` +
         `median of ${results.length}: ${med.seconds.toFixed(2)} s wall (${med.cpuSeconds.toFixed(2)} s CPU), ${(pps / 1e6).toFixed(2)} M packets/s (${(med.packets / med.cpuSeconds / 1e6).toFixed(2)} M/s per CPU s), ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
         `peak RSS ${Math.max(...results.map((r) => r.peakRssMB)).toFixed(0)} MB | held for start order ≤ ${med.heldPeak.toLocaleString('en-US')} flows | runs (CPU s / wall s): ${results.map((r) => `${r.cpuSeconds.toFixed(2)}/${r.seconds.toFixed(2)}`).join(' ')}` +
         (med.threads ? ` | threads (median run): flow engine ${med.threads.workerCpuSeconds.toFixed(2)} CPU s (waited ${med.threads.workerWaitSeconds.toFixed(2)} s), main ${med.threads.mainCpuSeconds.toFixed(2)} CPU s (waited ${med.threads.mainWaitSeconds.toFixed(2)} s)` : ''),
