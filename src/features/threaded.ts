@@ -194,7 +194,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
 
 /**
  * Give the cores to the flow-engine thread when they are short: this thread takes nice value
- * `nice` (Linux: a per-thread value; elsewhere it would lower the whole process, so nothing is
+ * `nice` if that is lower priority than it has (Linux: a per-thread value; elsewhere it would lower the whole process, so nothing is
  * done). Threads inherit the nice value of the thread that starts them, so this runs after the
  * worker's thread exists, and after libuv's thread pool does (the worker's reads run there: an
  * fs request made now starts the pool, if no one did yet, at this thread's present priority).
@@ -210,6 +210,7 @@ function giveWay(nice: number): (() => void) | undefined {
   let before: number;
   try {
     before = getPriority(0);
+    if (nice <= before) return undefined; // already at that priority or lower: never raise it
     access('.', () => {});
     setPriority(0, nice);
   } catch {
