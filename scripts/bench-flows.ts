@@ -3,7 +3,7 @@
  * packets/s and peak RSS on the ~1 GB generated capture, and on a ~0.5 GB one to show RSS is flat
  * in file size. Each size runs in a fresh child process (its own peak RSS), writing CSV to /dev/null.
  *
- *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half|2g|1g-twice] [--format csv|kdd|jsonl] [--active-timeout S] [--no-content] [--inline] [--nice N|off] [--profile] [--no-walk]
+ *   npx tsx scripts/bench-flows.ts [--runs N] [--only 1g|half|2g|1g-thrice] [--format csv|kdd|jsonl] [--active-timeout S] [--no-content] [--inline] [--nice N|off] [--profile] [--no-walk]
  *
  * --no-content: without the payload stage (`flows --no-content`); --inline: everything on one thread
  * (the default for captures this size runs read → decode → flow engine on a worker thread). With
@@ -16,9 +16,10 @@
  *   bench500m.pcap  = python3 ../shared/bench/gen_bench_pcap.py bench500m.pcap 59000 42  (~0.5 GB)
  *   bench2g.pcap    = python3 ../shared/bench/gen_bench_pcap.py bench2g.pcap 230000 42   (~1.95 GB, 8.70 M packets: the
  *                     file of ../shared/notes/performance.md's anchor table; only with --only 2g)
- *   --only 1g-twice: bench1g.pcap, then bench1g.then.pcap (a copy whose times follow the first's:
- *                     the same traffic for twice as long — memory should not grow with capture length;
- *                     bench2g.pcap's attacks are heavier, which is traffic intensity, not length)
+ *   --only 1g-thrice: bench1g.pcap, then bench1g.then.pcap and bench1g.then.then.pcap (copies whose
+ *                     times follow the previous file's: the same traffic for three times as long —
+ *                     memory should not grow with capture length; bench2g.pcap's attacks are heavier,
+ *                     which is traffic intensity, not length)
  * Targets (issue 3): ≥ 3 M packets/s, i.e. within 5× of a bare record walk, ≤ 250 MB peak RSS,
  * flat in file size. The machine is shared (2 cores) and its speed drifts by 10–20 % from one
  * quarter hour to the next, so every run of the pipeline is paired with a run of that bare walk
@@ -38,13 +39,14 @@ import { CLI_MAIN_NICE } from '../src/cli/command.ts';
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
 const DIR = join(tmpdir(), 'flowsift-bench');
 
-const CAPTURES: Record<string, { file: string; flows: number; onlyIfAsked?: boolean; twice?: boolean }> = {
+const CAPTURES: Record<string, { file: string; flows: number; onlyIfAsked?: boolean; copies?: number }> = {
   '1g': { file: 'bench1g.pcap', flows: 118000 },
   half: { file: 'bench500m.pcap', flows: 59000 },
   '2g': { file: 'bench2g.pcap', flows: 230000, onlyIfAsked: true },
-  // The 1 GB capture, then the same traffic again right after it (a copy with its times shifted):
-  // twice as long at the same intensity, so peak RSS shows whether memory grows with capture length.
-  '1g-twice': { file: 'bench1g.pcap', flows: 118000, onlyIfAsked: true, twice: true },
+  // The 1 GB capture, then the same traffic twice more right after it (copies with their times
+  // shifted): three times as long at the same intensity, so peak RSS shows whether memory grows
+  // with capture length.
+  '1g-thrice': { file: 'bench1g.pcap', flows: 118000, onlyIfAsked: true, copies: 3 },
 };
 
 /** The bare record walk of the peers' harness (performance.md §5), run beside each pipeline run. */
@@ -193,7 +195,8 @@ async function main(): Promise<void> {
   for (const [name, c] of Object.entries(CAPTURES)) {
     if (only !== undefined ? only !== name : c.onlyIfAsked === true) continue;
     const first = benchCapture(c.file, c.flows);
-    const paths = c.twice === true ? [first, laterCopy(first)] : [first];
+    const paths = [first];
+    while (paths.length < (c.copies ?? 1)) paths.push(laterCopy(paths[paths.length - 1]!));
     const bytes = paths.reduce((n, p) => n + statSync(p).size, 0);
     const results: Result[] = [];
     const walks: { packets: number; seconds: number }[] = [];
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
     const med = results[Math.floor(results.length / 2)]!;
     const pps = med.packets / med.seconds;
     console.log(
-      `${c.twice === true ? `${c.file} + the same traffic again (${basename(paths[1]!)})` : c.file}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''}${content ? '' : ', --no-content'}${inline ? ', one thread' : nice !== 'off' ? `, main thread nice ${nice}` : ''} | ` +
+      `${paths.map((p) => basename(p)).join(' + ')}: ${(bytes / 1e6).toFixed(0)} MB, ${med.packets.toLocaleString('en-US')} packets, ${med.flows.toLocaleString('en-US')} flows → ${format} /dev/null${activeTimeout ? `, --active-timeout ${activeTimeout}` : ''}${content ? '' : ', --no-content'}${inline ? ', one thread' : nice !== 'off' ? `, main thread nice ${nice}` : ''} | ` +
         `median of ${results.length}: ${med.seconds.toFixed(2)} s wall (${med.cpuSeconds.toFixed(2)} s CPU), ${(pps / 1e6).toFixed(2)} M packets/s (${(med.packets / med.cpuSeconds / 1e6).toFixed(2)} M/s per CPU s), ${(bytes / 1e6 / med.seconds).toFixed(0)} MB/s | ` +
         `peak RSS ${Math.max(...results.map((r) => r.peakRssMB)).toFixed(0)} MB | held for start order ≤ ${med.heldPeak.toLocaleString('en-US')} flows | runs (CPU s / wall s): ${results.map((r) => `${r.cpuSeconds.toFixed(2)}/${r.seconds.toFixed(2)}`).join(' ')}` +
         (med.threads ? ` | threads (median run): flow engine ${med.threads.workerCpuSeconds.toFixed(2)} CPU s (waited ${med.threads.workerWaitSeconds.toFixed(2)} s), main ${med.threads.mainCpuSeconds.toFixed(2)} CPU s (waited ${med.threads.mainWaitSeconds.toFixed(2)} s)` : ''),
