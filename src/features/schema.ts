@@ -13,7 +13,7 @@ const ZERO_UNTIL_PAYLOAD = ' 0 unless the payload stage inspected this flow (see
 /** Identity columns (Zeek conn.log meaning: src = originator). */
 const IDENTITY: ColumnDef[] = [
   { name: 'ts', type: 'timestamp', group: 'identity', unit: 's', description: 'Start of the flow: time of its first packet, epoch seconds (µs precision).' },
-  { name: 'uid', type: 'string', group: 'identity', description: 'Flow id, unique within a run (Zeek-style "C…").' },
+  { name: 'uid', type: 'string', group: 'identity', description: 'Flow id, Zeek-style ("C" + 18 base62 characters): unique within a run and across inputs (salted by a digest of the input\'s content), the same every time for the same input.' },
   { name: 'community_id', type: 'string', group: 'identity', description: 'Community ID v1 ("1:<base64>") for correlation with Zeek, Suricata, Arkime; empty when undefined for the protocol.' },
   { name: 'src_ip', type: 'string', group: 'identity', description: 'Originator address (first SYN sender for TCP, else first packet sender).' },
   { name: 'src_port', type: 'int', group: 'identity', description: 'Originator port; for ICMP the type of the first packet (Zeek convention).' },

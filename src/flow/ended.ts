@@ -15,6 +15,8 @@ export const enum E {
   SEQ = 0, REASON, VER, PROTO, SRC0, SRC1, SRC2, SRC3, DST0, DST1, DST2, DST3,
   SPORT, DPORT, VLAN, ICMPT, ICMPC, STATE, START, END,
   OBYTES, RBYTES, OPKTS, RPKTS, OIPB, RIPB, LAND, WFRAG, URG,
+  /** The run's uid salt (the uid is made from it and SEQ). */
+  SALT,
   /** Values per ended flow. */
   SIZE,
 }
@@ -45,7 +47,7 @@ export function endedRecord(e: Float64Array, at: number, history: string, commun
   const cs = CONN_STATES[e[at + E.STATE]!]!;
   const srcPort = e[at + E.SPORT]!, dstPort = e[at + E.DPORT]!, icmpType = e[at + E.ICMPT]!, icmpCode = e[at + E.ICMPC]!;
   return {
-    uid: makeUid(e[at + E.SEQ]!),
+    uid: makeUid(e[at + E.SEQ]!, e[at + E.SALT]!),
     communityId: communityId(v6 ? 6 : 4, proto, src, dst, srcPort, dstPort, icmpType, icmpCode, communityIdSeed),
     startTs: e[at + E.START]!,
     endTs: e[at + E.END]!,

@@ -32,6 +32,11 @@ export interface FlowOptions extends FragmentOptions {
   maxFlows?: number;
   /** Community ID seed. Default 0. */
   communityIdSeed?: number;
+  /**
+   * Salt of the flow uids (a 32-bit number): runs with different salts give disjoint uids, the
+   * same salt and input the same uids. extractFlows derives it from the input's content. Default 0.
+   */
+  uidSalt?: number;
 }
 
 export interface FlowStats extends FragmentStats {
@@ -102,6 +107,8 @@ export class FlowMeter {
    */
   private readonly clk = Float64Array.of(-Infinity, 0, -Infinity);
   private seq = 0;
+  /** FlowOptions.uidSalt; may be set until the first flow ends (stdin: from its first packet). */
+  uidSalt: number;
   /** Ended Flow objects kept for reuse (at most POOL_MAX). A FlowContext is valid until onExpire returns. */
   private readonly pool: Flow[] = [];
   /** emit(): the ended flow's values (layout E of ended.ts), reused. */
@@ -119,6 +126,7 @@ export class FlowMeter {
     this.linger = opts.tcpLinger ?? 5;
     this.maxFlows = Math.max(1, opts.maxFlows ?? 500_000);
     this.seed = opts.communityIdSeed ?? 0;
+    this.uidSalt = (opts.uidSalt ?? 0) >>> 0;
     this.table = new FlowTable();
     this.frags = new FragmentReassembler(opts, this.stats);
     if (plugins.length > 30) throw new RangeError(`FlowMeter: at most 30 plugins (got ${plugins.length})`);
@@ -266,6 +274,7 @@ export class FlowMeter {
     }
     const f = this.pool.pop() ?? new Flow(this.plugins.length);
     f.seq = ++this.seq;
+    f.uidSalt = this.uidSalt;
     this.table.insert(f, k, this.clk[C_NOW]);
     const num = this.table.num; // after insert: the array may have grown
     const o = f.base;
@@ -611,6 +620,7 @@ export class FlowMeter {
     e[E.LAND] = sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0;
     e[E.WFRAG] = f.wrongFragment;
     e[E.URG] = f.urgent;
+    e[E.SALT] = f.uidSalt;
     st.flowsEmitted++;
     const sink = this.endedSink;
     if (sink !== null) {
