@@ -80,7 +80,7 @@ const EXTRAS: ColumnDef[] = [
   { name: 'dst_pkts', type: 'int', group: 'extra', unit: 'packets', description: 'Packets responder → originator.' },
   { name: 'src_ip_bytes', type: 'int', group: 'extra', unit: 'bytes', description: 'IP bytes (sum of IP total lengths) originator → responder (Zeek orig_ip_bytes).' },
   { name: 'dst_ip_bytes', type: 'int', group: 'extra', unit: 'bytes', description: 'IP bytes responder → originator (Zeek resp_ip_bytes).' },
-  { name: 'vlan', type: 'int', group: 'extra', description: 'Outer 802.1Q VLAN id, 0 when untagged.' },
+  { name: 'vlan', type: 'int', group: 'extra', description: 'Outer 802.1Q VLAN id of the flow\'s first packet, 0 when untagged (not part of the flow key unless --vlan-key).' },
   { name: 'payload_inspected', type: 'bool', group: 'extra', description: 'True when a protocol analyzer read this flow\'s cleartext payload (content features are meaningful); false for encrypted or uninspected flows.' },
   { name: 'ip_version', type: 'int', group: 'extra', description: 'IP version of the flow: 4 or 6.' },
 ];

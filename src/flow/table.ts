@@ -98,6 +98,8 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   sPrev: Flow | null = null;
   sNext: Flow | null = null;
   seq = 0;
+  /** Outer VLAN id of the flow's first packet (the `vlan` column; `vlan` above is the key's part). */
+  vlanId = 0;
   /** The run's uid salt (FlowOptions.uidSalt), kept for the lazy uid. */
   uidSalt = 0;
   /** The uid once asked for (plugins, emission): made from `seq` lazily, no string per packet or start. */
@@ -124,7 +126,7 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
     this.ver = 4; this.proto = 0; this.vlan = 0; this.aPort = 0; this.bPort = 0;
     this.base = 0; this.hash = 0; this.chain = null;
     this.list = ListId.None; this.prev = this.next = this.sPrev = this.sNext = null;
-    this.seq = 0; this.uidSalt = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
+    this.seq = 0; this.uidSalt = 0; this.vlanId = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
     if (this.slots.length !== 0) this.slots.fill(undefined);
     this.pluginsDone = 0;
     this.endReason = 'eof';
