@@ -180,6 +180,9 @@ export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row 
     vlan: f.vlan,
     payload_inspected: f.payloadInspected,
     ip_version: f.ipVersion,
+    tunnel: f.tunnel,
+    tunnel_src: f.tunnelSrc,
+    tunnel_dst: f.tunnelDst,
   };
 }
 
@@ -191,10 +194,10 @@ const I_IPV = 0, I_PROTO = 1, I_SPORT = 2, I_DPORT = 3, I_VLAN = 4, I_ICMPT = 5,
   I_URG = 9, I_INSPECTED = 10, I_HASCONTENT = 11, I_CONTENT = 12;
 const CONTENT_KEYS = Object.keys(ZERO_CONTENT) as (keyof ContentFeatures)[];
 const W32 = I_CONTENT + CONTENT_KEYS.length;
-/** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason. */
-const S = 9;
+/** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason, tunnel, tunnelSrc, tunnelDst. */
+const S = 12;
 /** Own keys of a FlowRecord the store can rebuild (without / with `content`); anything else is held as the object itself. */
-const RECORD_KEYS = 28;
+const RECORD_KEYS = 31;
 
 function fitsInt32(v: number): boolean {
   return (v | 0) === v;
@@ -293,6 +296,9 @@ class HeldFlows {
     str[q + 6] = f.flag;
     str[q + 7] = f.connState;
     str[q + 8] = f.endReason;
+    str[q + 9] = f.tunnel;
+    str[q + 10] = f.tunnelSrc;
+    str[q + 11] = f.tunnelDst;
     return i;
   }
 
@@ -339,6 +345,9 @@ class HeldFlows {
       wrongFragment: n[p + I_WFRAG]!,
       urgent: n[p + I_URG]!,
       payloadInspected: n[p + I_INSPECTED] === 1,
+      tunnel: str[q + 9]!,
+      tunnelSrc: str[q + 10]!,
+      tunnelDst: str[q + 11]!,
     };
     if (n[p + I_HASCONTENT] === 1) {
       const c = {} as Record<keyof ContentFeatures, number>;

@@ -83,6 +83,9 @@ const EXTRAS: ColumnDef[] = [
   { name: 'vlan', type: 'int', group: 'extra', description: 'Outer 802.1Q VLAN id of the flow\'s first packet, 0 when untagged (not part of the flow key unless --vlan-key).' },
   { name: 'payload_inspected', type: 'bool', group: 'extra', description: 'True when a protocol analyzer read this flow\'s cleartext payload (content features are meaningful); false for encrypted or uninspected flows.' },
   { name: 'ip_version', type: 'int', group: 'extra', description: 'IP version of the flow: 4 or 6.' },
+  { name: 'tunnel', type: 'category', group: 'extra', description: 'Tunnels the flow came through, outermost first, joined by ":" (ip, gre, gre-ppp, gre-eth, erspan1/2/3, vxlan, geneve, teredo; e.g. "vxlan:gre"); empty when none. The flow itself is the innermost connection.' },
+  { name: 'tunnel_src', type: 'string', group: 'extra', description: 'Source address of the outermost tunnel header of the flow\'s first packet; empty when no tunnel.' },
+  { name: 'tunnel_dst', type: 'string', group: 'extra', description: 'Destination address of the outermost tunnel header of the flow\'s first packet; empty when no tunnel.' },
 ];
 
 /** The 41 KDD feature columns in KDD order (kddIndex 1..41). */

@@ -163,6 +163,12 @@ export class FlowMeter {
       if (!this.frags.add(pkt, rec)) return;
       pkt = this.frags.out;
       bad = this.frags.outBad;
+      if (pkt.isFragment && (pkt.fragOffset !== 0 || pkt.moreFragments)) {
+        // A reassembled tunnel datagram whose inner packet is itself a fragment.
+        if (!this.frags.add(pkt, rec)) return;
+        pkt = this.frags.out;
+        bad += this.frags.outBad;
+      }
       if (pkt.ipVersion === 0) return;
     }
     const proto = pkt.proto;
@@ -285,6 +291,7 @@ export class FlowMeter {
     f.seq = ++this.seq;
     f.uidSalt = this.uidSalt;
     f.vlanId = pkt.vlan;
+    if (pkt.tunnels !== 0) f.setTunnel(pkt);
     this.table.insert(f, k, this.clk[C_NOW]);
     const num = this.table.num; // after insert: the array may have grown
     const o = f.base;
@@ -632,6 +639,11 @@ export class FlowMeter {
     e[E.WFRAG] = f.wrongFragment;
     e[E.URG] = f.urgent;
     e[E.SALT] = f.uidSalt;
+    e[E.TUN] = f.tunnelChain;
+    if (f.tunnelChain !== 0) {
+      const a = f.tunnelAddr!;
+      for (let i = 0; i < 9; i++) e[E.TVER + i] = a[i]!;
+    }
     st.flowsEmitted++;
     const sink = this.endedSink;
     if (sink !== null) {

@@ -32,8 +32,8 @@ function counts(flows: FlowRecord[]): { tcp: number; udp: number; other: FlowRec
 
 /** Files whose counts differ from tshark even without timeouts, with the reason (checked below). */
 const EXPLAINED: Record<string, string> = {
+  'pcap-parser__wireshark_samples-test.pcapng': 'Teredo (UDP 3544) is decapsulated: its 13 frames are IPv6 bubbles (flows of the inner packet), where tshark counts 2 outer UDP conversations',
   'curated-pcaps__two_way_all_flags.pcap': 'port reuse: a pure SYN after SYN-less packets starts a new connection (Zeek IsReuse); tshark splits only after a SYN-opened stream',
-  'zeek__gre-sample.pcap': 'the TCP/UDP conversations are inside GRE, which the decoder does not decapsulate: one GRE (proto 47) flow',
 };
 
 describe('flow counts vs tshark conversations (REFERENCE.tsv)', () => {
@@ -56,6 +56,13 @@ describe('flow counts vs tshark conversations (REFERENCE.tsv)', () => {
       for (const f of c.other) expect(f.protocolType === 'icmp' || f.protocolType === 'other').toBe(true);
     }
     expect(mismatched.sort()).toEqual(Object.keys(EXPLAINED).sort());
+    // tshark -n -r F -q -z conv,udp,teredo: 192.168.152.33:3074 and 192.168.152.26:50584 <-> 224.0.0.253:3544.
+    const ws = (await flowsOf(corpus('pcap-parser__wireshark_samples-test.pcapng'), { idleTimeout: Infinity })).flows;
+    const ref = REF.find((r) => r.file === 'pcap-parser__wireshark_samples-test.pcapng')!;
+    expect(counts(ws).udp).toBe(ref.udp - 2);
+    const teredo = ws.filter((f) => f.tunnel === 'teredo');
+    expect(new Set(teredo.map((f) => `${f.tunnelSrc}>${f.tunnelDst}`))).toEqual(new Set(['192.168.152.33>224.0.0.253', '192.168.152.26>224.0.0.253']));
+    expect(teredo.reduce((n, f) => n + f.srcPkts + f.dstPkts, 0)).toBe(13);
   });
 
   it('two_way_all_flags: same address/port pairs as tshark; every extra flow starts with a new SYN (port reuse)', async () => {
@@ -84,9 +91,11 @@ describe('flow counts vs tshark conversations (REFERENCE.tsv)', () => {
     expect(later).toBeGreaterThan(496);
   });
 
-  it('gre-sample: one GRE flow; ldap/vlan-pcp-dei: one flow (Zeek key), one per VLAN id with vlanKey (Suricata key)', async () => {
+  it('gre-sample: the inner flows; ldap/vlan-pcp-dei: one flow (Zeek key), one per VLAN id with vlanKey (Suricata key)', async () => {
+    // gre-sample: the conversations inside GRE are the flows (tshark: 1 TCP, 4 UDP; test/flow/tunnels.test.ts).
     const gre = (await flowsOf(corpus('zeek__gre-sample.pcap'))).flows;
-    expect(gre.map((f) => f.proto)).toEqual([47]);
+    expect(gre.filter((f) => f.proto === 47)).toEqual([]);
+    expect(new Set(gre.map((f) => f.tunnel))).toEqual(new Set(['gre']));
     // ldap-modify-request: the two directions carry different VLAN ids (80 and 81), tshark: 1 TCP conversation.
     const ldap = (await flowsOf(corpus('zeek__ldap-modify-request.pcapng'))).flows;
     expect(ldap).toHaveLength(1);
