@@ -7,7 +7,7 @@
 import type { Argv } from 'yargs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
@@ -33,6 +33,8 @@ interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
 
 async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
+  if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
+  if (!Number.isInteger(a.topFlows) || a.topFlows < 0) throw new UsageError(`--top-flows must be an integer ≥ 0, got ${String(a.topFlows)}`);
   const opts = trainOptionsFrom(a);
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);

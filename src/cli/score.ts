@@ -43,10 +43,10 @@ export function openRecordWriter(format: ReportFormat, sink: ReturnType<typeof o
 async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   if (!Number.isInteger(a.explain) || a.explain < 0) throw new UsageError(`--explain must be an integer ≥ 0, got ${String(a.explain)}`);
   if (!Number.isInteger(a.top) || a.top < 1) throw new UsageError(`--top must be an integer ≥ 1, got ${String(a.top)}`);
+  if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
   const model = await loadModel(a.model);
   const format = formatFor(a);
   const sink = openOutput(a.output, io.stdout);
-  if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
   // --incidents: records pass through the grouping (which tags them with incident_id) on their way out
   const incSink = a.incidents !== undefined ? openOutput(a.incidents) : undefined;
   let nIncidents = 0;

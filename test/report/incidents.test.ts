@@ -167,6 +167,16 @@ describe('incidents on the demo capture', () => {
   });
 });
 
+describe('incident options', () => {
+  it('a quiet gap that is not a positive number of seconds is a usage error (exit 2), before any work', async () => {
+    for (const cmd of [['analyze', DEMO], ['score', DEMO, '-m', join(dir, 'none.json'), '--incidents', join(dir, 'x.jsonl')]]) {
+      const r = await cli([...cmd, '--incident-gap', '0']);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('--incident-gap must be a number of seconds > 0, got 0');
+    }
+  });
+});
+
 describe('incidents on generated captures of other seeds (trained on an attack-free capture of a third seed)', () => {
   const clean = generated(600, 1001, true);
   for (const seed of [5, 9]) {
