@@ -17,7 +17,7 @@ import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
-import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
+import { cliReadOptions, trainBuilder, trainOptionsFrom, trainProgress, type TrainArgs } from './train.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   outDir?: string;
@@ -54,7 +54,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     for (let i = 0; i < t.n; i++) if (String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
     trainTable = t.select(trainIdx);
   }
-  const model = trainModel(trainTable, meta, { ...opts, sweep: true });
+  const model = trainModel(trainTable, meta, { ...opts, onStep: trainProgress(io, a.quiet) });
   const scorer = new Scorer(model, t);
   const records: AnomalyRecord[] = [];
   const profiles = scorer.profiles(2);
