@@ -113,7 +113,7 @@ describe('flowsift score', () => {
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBe(absent.length);
     expect(m![2]!.trim().split(', ')).toEqual(absent);
-    expect(absent).toContain('src_bytes');
+    expect(absent).toContain('wrong_fragment');
     expect(absent).not.toContain('service');
     expect(r.err).toContain('scores-in.jsonl');
     expect(r.err).toContain('looks like scoring output');
