@@ -43,12 +43,11 @@ export function severityOf(anomalyScore: number): 1 | 2 | 3 | null {
 
 const THOUSANDS = new Intl.NumberFormat('en-US');
 
+/** The one number format of summaries and reasons: thousands separators from 1,000 (rounded), else at most 2 decimals. */
 export function formatValue(v: number | string): string {
   if (typeof v === 'string') return v;
   if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && a < 1) return v.toFixed(2);
-  if (a >= 1e4) return THOUSANDS.format(Math.round(v));
+  if (Math.abs(v) >= 1000) return THOUSANDS.format(Math.round(v));
   return Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 
