@@ -11,6 +11,7 @@ import type { CliIO, CommandDef } from './command.ts';
 const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   // --- commands (keep one per line, alphabetical) ---
   analyze: () => import('./analyze.ts'),
+  classify: () => import('./classify.ts'),
   evaluate: () => import('./evaluate.ts'),
   flows: () => import('./flows.ts'),
   hosts: () => import('./hosts.ts'),
