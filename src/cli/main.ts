@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   analyze: () => import('./analyze.ts'),
   classify: () => import('./classify.ts'),
   evaluate: () => import('./evaluate.ts'),
+  explore: () => import('./explore.ts'),
   flows: () => import('./flows.ts'),
   hosts: () => import('./hosts.ts'),
   info: () => import('./info.ts'),
