@@ -109,8 +109,8 @@ describe('classify train / score on NSL-KDD samples', () => {
   });
 
   it('stratified folds keep each class within one row of an even share', () => {
-    const targets = Array.from({ length: 1003 }, (_, i) => (i % 10 === 0 ? 'rare' : i % 3 === 0 ? 'b' : 'a'));
-    targets[5] = null as unknown as string;
+    const targets: (string | null)[] = Array.from({ length: 1003 }, (_, i) => (i % 10 === 0 ? 'rare' : i % 3 === 0 ? 'b' : 'a'));
+    targets[5] = null;
     const fold = stratifiedFolds(targets, 5, 1);
     expect(fold[5]).toBe(-1);
     for (const c of ['rare', 'a', 'b']) {
