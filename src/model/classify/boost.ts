@@ -8,6 +8,7 @@
  */
 import type { Binned } from './data.ts';
 import { TreeBuilderNodes, thresholdOf, type TreeJson } from './tree.ts';
+import { CTRL, featureOffsets, histRange, sharedF64, type HistShared } from './hist.ts';
 
 export interface BoostParams {
   iterations: number;
@@ -41,9 +42,17 @@ interface Node {
   depth: number;
   g: number;
   h: number;
+  slot: number;
   hist: Float64Array;
   cnt: Uint32Array;
   split: Split | null;
+}
+
+/** The other thread's half of the histogram work: request (slot, rows) and wait for it. */
+export interface HistHelper {
+  ctrl: Int32Array;
+  /** Features [0, split) are built here, [split, nFeat) by the helper. */
+  split: number;
 }
 
 /** Raw-score initialisation: log-odds (two classes) or log-priors (more), from weighted class shares. */
@@ -65,69 +74,78 @@ export class HistTreeGrower {
   private readonly featOff: Int32Array;
   private readonly totalBins: number;
   private readonly idx: Uint32Array;
-  private readonly og: Float64Array;
-  private readonly oh: Float64Array;
-  private pool: { hist: Float64Array; cnt: Uint32Array }[] = [];
+  private free: number[] = [];
   readonly importance: Float64Array;
+  readonly shared: HistShared;
+  private seq = 0;
 
   constructor(
     private readonly b: Binned,
     private readonly p: BoostParams,
+    g: Float64Array,
+    h: Float64Array,
+    private readonly helper?: HistHelper,
   ) {
-    this.featOff = new Int32Array(b.nFeat + 1);
-    for (let f = 0; f < b.nFeat; f++) this.featOff[f + 1] = this.featOff[f]! + b.nBins[f]!;
+    this.featOff = featureOffsets(b);
     this.totalBins = this.featOff[b.nFeat]!;
-    this.idx = new Uint32Array(b.n);
-    this.og = new Float64Array(b.n);
-    this.oh = new Float64Array(b.n);
+    const slots = p.maxLeafNodes + 2;
+    this.idx = new Uint32Array(new SharedArrayBuffer(Math.max(4, b.n * 4)));
+    this.shared = {
+      bins: b.bins,
+      n: b.n,
+      featOff: this.featOff,
+      idx: this.idx,
+      og: sharedF64(b.n),
+      oh: sharedF64(b.n),
+      g,
+      h,
+      histPool: sharedF64(slots * this.totalBins * 2),
+      cntPool: new Uint32Array(new SharedArrayBuffer(Math.max(4, slots * this.totalBins * 4))),
+      totalBins: this.totalBins,
+    };
+    for (let s = slots - 1; s >= 0; s--) this.free.push(s);
     this.importance = new Float64Array(b.nFeat);
   }
 
-  private take(): { hist: Float64Array; cnt: Uint32Array } {
-    const e = this.pool.pop();
-    if (e) return e;
-    return { hist: new Float64Array(this.totalBins * 2), cnt: new Uint32Array(this.totalBins) };
+  private take(): { slot: number; hist: Float64Array; cnt: Uint32Array } {
+    const slot = this.free.pop()!;
+    const T = this.totalBins;
+    return { slot, hist: this.shared.histPool.subarray(slot * T * 2, (slot + 1) * T * 2), cnt: this.shared.cntPool.subarray(slot * T, (slot + 1) * T) };
   }
 
-  private buildHist(node: Node, g: Float64Array, h: Float64Array): void {
-    const { bins, nFeat, n } = this.b;
-    const { hist, cnt } = node;
-    hist.fill(0);
-    cnt.fill(0);
-    const idx = this.idx;
+  private buildHist(node: Node): void {
+    const { n, nFeat } = this.b;
     const { start, end } = node;
     const m = end - start;
-    const og = this.og;
-    const oh = this.oh;
     const whole = m === n;
+    const sh = this.shared;
     if (!whole) {
+      const { idx, og, oh, g, h } = sh;
       for (let r = 0; r < m; r++) {
         const i = idx[start + r]!;
         og[r] = g[i]!;
         oh[r] = h[i]!;
       }
     }
-    const gg = whole ? g : og;
-    const hh = whole ? h : oh;
-    for (let f = 0; f < nFeat; f++) {
-      const off = f * n;
-      const base = this.featOff[f]!;
-      const hb = base * 2;
-      if (whole) {
-        for (let i = 0; i < n; i++) {
-          const b = bins[off + i]!;
-          hist[hb + 2 * b]! += gg[i]!;
-          hist[hb + 2 * b + 1]! += hh[i]!;
-          cnt[base + b]!++;
-        }
-      } else {
-        for (let r = 0; r < m; r++) {
-          const b = bins[off + idx[start + r]!]!;
-          hist[hb + 2 * b]! += gg[r]!;
-          hist[hb + 2 * b + 1]! += hh[r]!;
-          cnt[base + b]!++;
-        }
-      }
+    const hp = this.helper;
+    // small nodes are not worth a hand-over
+    if (!hp || m < 2048) {
+      histRange(sh, node.slot, 0, nFeat, start, m, whole);
+      return;
+    }
+    const c = hp.ctrl;
+    c[CTRL.SLOT] = node.slot;
+    c[CTRL.START] = start;
+    c[CTRL.COUNT] = m;
+    c[CTRL.WHOLE] = whole ? 1 : 0;
+    const seq = ++this.seq;
+    Atomics.store(c, CTRL.SEQ, seq);
+    Atomics.notify(c, CTRL.SEQ);
+    histRange(sh, node.slot, 0, hp.split, start, m, whole);
+    for (;;) {
+      const done = Atomics.load(c, CTRL.DONE);
+      if (done === seq) break;
+      Atomics.wait(c, CTRL.DONE, done);
     }
   }
 
@@ -194,7 +212,8 @@ export class HistTreeGrower {
    * Grow one tree on gradients g and hessians h (already multiplied by sample weights); adds
    * learningRate × leaf value to raw[i · stride + col] for every training row, and returns the tree.
    */
-  grow(g: Float64Array, h: Float64Array, raw: Float64Array, stride: number, col: number): TreeJson {
+  grow(raw: Float64Array, stride: number, col: number): TreeJson {
+    const { g, h } = this.shared;
     const { n, bins } = this.b;
     const { l2, learningRate, maxLeafNodes } = this.p;
     const idx = this.idx;
@@ -207,7 +226,7 @@ export class HistTreeGrower {
     }
     const nodes = new TreeBuilderNodes(1);
     const root: Node = { id: nodes.add(), start: 0, end: n, depth: 0, g: G, h: H, ...this.take(), split: null };
-    this.buildHist(root, g, h);
+    this.buildHist(root);
     root.split = this.findSplit(root);
     const open: Node[] = [root];
     const leaves: Node[] = [];
@@ -242,17 +261,18 @@ export class HistTreeGrower {
       nodes.feature[node.id] = s.f;
       if (s.set) nodes.sets[String(node.id)] = s.set.slice().sort((a, b) => a - b);
       else nodes.threshold[node.id] = thresholdOf(this.b, s.f, s.bin);
-      const left: Node = { id: nodes.add(), start: node.start, end: lo, depth: node.depth + 1, g: s.gl, h: s.hl, hist: node.hist, cnt: node.cnt, split: null };
-      const right: Node = { id: nodes.add(), start: lo, end: node.end, depth: node.depth + 1, g: node.g - s.gl, h: node.h - s.hl, hist: node.hist, cnt: node.cnt, split: null };
+      const left: Node = { id: nodes.add(), start: node.start, end: lo, depth: node.depth + 1, g: s.gl, h: s.hl, slot: node.slot, hist: node.hist, cnt: node.cnt, split: null };
+      const right: Node = { id: nodes.add(), start: lo, end: node.end, depth: node.depth + 1, g: node.g - s.gl, h: node.h - s.hl, slot: node.slot, hist: node.hist, cnt: node.cnt, split: null };
       nodes.left[node.id] = left.id;
       nodes.right[node.id] = right.id;
       // histogram of the smaller child is built, the larger one's is parent − smaller
       const small = left.end - left.start <= right.end - right.start ? left : right;
       const large = small === left ? right : left;
       const buf = this.take();
+      small.slot = buf.slot;
       small.hist = buf.hist;
       small.cnt = buf.cnt;
-      this.buildHist(small, g, h);
+      this.buildHist(small);
       const ph = large.hist;
       const pc = large.cnt;
       for (let q = 0; q < ph.length; q++) ph[q]! -= small.hist[q]!;
@@ -268,7 +288,7 @@ export class HistTreeGrower {
       const v = (-node.g / (node.h + l2)) * learningRate;
       nodes.makeLeaf(node.id, [v]);
       for (let r = node.start; r < node.end; r++) raw[idx[r]! * stride + col]! += v;
-      this.pool.push({ hist: node.hist, cnt: node.cnt });
+      this.free.push(node.slot);
     }
     return nodes.toJson();
   }
@@ -282,15 +302,36 @@ export interface BoostResult {
 }
 
 /** Train the boosted model; `onIteration` reports progress. */
-export function trainBoost(b: Binned, y: Uint8Array, sw: Float64Array, k: number, p: BoostParams, onIteration?: (it: number) => void, signal?: AbortSignal): BoostResult {
+/**
+ * Train the boosted model; `onIteration` reports progress. With threads > 1 a helper thread builds
+ * the histograms of half the features of every node (the rest of the work is cheap), so the trees
+ * are the same for any thread count.
+ */
+export async function trainBoost(b: Binned, y: Uint8Array, sw: Float64Array, k: number, p: BoostParams, onIteration?: (it: number) => void, signal?: AbortSignal, threads = 1): Promise<BoostResult> {
   const n = b.n;
   const m = k === 2 ? 1 : k;
   const init = initScores(y, sw, k);
   const raw = new Float64Array(n * m);
   for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) raw[i * m + c] = init[c]!;
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
-  const grower = new HistTreeGrower(b, p);
+  const g = sharedF64(n);
+  const h = sharedF64(n);
+  let helper: HistHelper | undefined;
+  let stop: (() => Promise<void>) | undefined;
+  if (threads > 1 && b.nFeat > 1 && n >= 4096) {
+    const ctrl = new Int32Array(new SharedArrayBuffer(CTRL.SIZE * 4));
+    helper = { ctrl, split: Math.floor(b.nFeat / 2) };
+  }
+  const grower = new HistTreeGrower(b, p, g, h, helper);
+  if (helper) {
+    const { startHistWorker } = await import('./threads.ts');
+    stop = (await startHistWorker({ kind: 'hist', shared: grower.shared, ctrl: helper.ctrl, fFrom: helper.split, fTo: b.nFeat }, helper.ctrl)).stop;
+  }
+  try {
+    return trainLoop();
+  } finally {
+    await stop?.();
+  }
+  function trainLoop(): BoostResult {
   const trees: TreeJson[][] = [];
   const prob = new Float64Array(n * m);
   for (let it = 0; it < p.iterations; it++) {
@@ -314,7 +355,7 @@ export function trainBoost(b: Binned, y: Uint8Array, sw: Float64Array, k: number
         g[i] = (pi - target) * sw[i]!;
         h[i] = Math.max(pi * (1 - pi), 1e-16) * sw[i]!;
       }
-      row.push(grower.grow(g, h, raw, m, c));
+      row.push(grower.grow(raw, m, c));
     }
     trees.push(row);
     onIteration?.(it + 1);
@@ -322,4 +363,5 @@ export function trainBoost(b: Binned, y: Uint8Array, sw: Float64Array, k: number
   let s = 0;
   for (const v of grower.importance) s += v;
   return { init, trees, importance: Array.from(grower.importance, (v) => (s > 0 ? v / s : 0)) };
+  }
 }

@@ -17,6 +17,7 @@ import { binEncoded, encodeTable, type Encoded } from './data.ts';
 import { Tree, type TreeJson } from './tree.ts';
 import { trainForest } from './forest.ts';
 import { trainBoost } from './boost.ts';
+import { threadCount } from './threads.ts';
 import { blockOffsets, logregScores, trainLogreg } from './logreg.ts';
 
 export const CLASSIFIER_FORMAT = 'flowsift.classifier';
@@ -177,7 +178,7 @@ export async function trainClassifier(table: RawTable, targets: (string | null)[
     const minLeaf = opts.minSamplesLeaf || 20;
     Object.assign(params, { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 0, minSamplesLeaf: minLeaf, l2: opts.l2, bins: 255 });
     progress(`gradient boosting: ${opts.iterations} iterations × ${k === 2 ? 1 : k} trees on ${n.toLocaleString('en-US')} rows, ${k} classes`);
-    const r = trainBoost(
+    const r = await trainBoost(
       binned,
       y,
       sw,
@@ -187,6 +188,7 @@ export async function trainClassifier(table: RawTable, targets: (string | null)[
         if (it % 10 === 0 || it === opts.iterations) progress(`  iteration ${it}/${opts.iterations}`);
       },
       opts.signal,
+      threadCount(opts.threads),
     );
     file.boost = { init: r.init, trees: r.trees.map((row) => row.map(roundTree)) };
     importance = r.importance;

@@ -65,3 +65,19 @@ export async function runWorkers<T>(tasks: unknown[], signal?: AbortSignal): Pro
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
+
+/** Start the boosting histogram helper thread; resolves once it waits for requests. */
+export async function startHistWorker(data: unknown, ctrl: Int32Array): Promise<{ stop(): Promise<void> }> {
+  const w = new Worker(workerCode(), { eval: true, workerData: data });
+  await new Promise<void>((resolve, reject) => {
+    w.once('message', (m: { ready?: boolean; ok?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error ?? 'histogram worker did not start'))));
+    w.once('error', reject);
+  });
+  return {
+    async stop() {
+      Atomics.store(ctrl, 0, -1);
+      Atomics.notify(ctrl, 0);
+      await w.terminate();
+    },
+  };
+}
