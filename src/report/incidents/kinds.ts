@@ -63,9 +63,9 @@ export const KIND_RULES = {
   /** password guessing: sessions from one source (3 suffice when the login analyzer saw failures). */
   guessSessions: 5,
   guessSessionsWithFailures: 3,
-  /** password guessing: look-alike sessions (coefficient of variation of the bytes sent) or short ones. */
+  /** password guessing: short sessions (median duration) with failed logins or look-alike sizes (coefficient of variation of the bytes sent or of the bytes received). */
   guessMaxCv: 0.35,
-  guessMaxMedianDuration: 5,
+  guessMaxMedianDuration: 30,
   /** large transfer: bytes one way, and how lopsided. */
   largeBytes: 1 << 20,
   largeRatio: 4,
@@ -153,9 +153,10 @@ export function classify(fl: FlowLite[], s: GroupStats = groupStats(fl)): Incide
     const sessions = fl.filter((f) => !f.noData);
     const enough = sessions.length >= R.guessSessions || (s.failedLogins > 0 && sessions.length >= R.guessSessionsWithFailures);
     if (enough && isLoginService(f0.dport, f0.service) && sessions.length >= n / 2) {
-      const sent = sessions.map((f) => f.srcBytes);
-      const durations = sessions.map((f) => f.end - f.ts);
-      if (s.failedLogins > 0 || cv(sent) <= R.guessMaxCv || median(durations) <= R.guessMaxMedianDuration) return 'password_guessing';
+      // an application's connection pool to its database is also repeated short sessions, but of varied sizes
+      const alike = Math.min(cv(sessions.map((f) => f.srcBytes)), cv(sessions.map((f) => f.dstBytes))) <= R.guessMaxCv;
+      const short = median(sessions.map((f) => f.end - f.ts)) <= R.guessMaxMedianDuration;
+      if (short && (s.failedLogins > 0 || alike)) return 'password_guessing';
     }
   }
   if (fl.some((f) => f.dstBytes >= R.largeBytes && f.dstBytes >= R.largeRatio * f.srcBytes)) return 'large_download';
@@ -176,7 +177,7 @@ export function renderIncidentKinds(): string {
     syn_flood: `TCP, one destination host:port, ≥ ${R.floodFlows} flows at ≥ ${R.floodRate} flows/s, ≥ ${R.floodNoDataShare * 100} % without payload (any number of sources)`,
     udp_flood: 'as SYN flood, over UDP',
     large_upload: `a flow that sent ≥ ${MiB} MiB and ≥ ${R.largeRatio}× what it received`,
-    password_guessing: `one source → one host:port of a login service (ssh, telnet, ftp, smtp, pop3, imap, ldap, smb, rdp, vnc, SQL servers…), ≥ ${R.guessSessions} sessions with payload (≥ ${R.guessSessionsWithFailures} when failed logins were seen), and failed logins, or look-alike sizes (CV of bytes sent ≤ ${R.guessMaxCv}), or short sessions (median ≤ ${R.guessMaxMedianDuration} s)`,
+    password_guessing: `one source → one host:port of a login service (ssh, telnet, ftp, smtp, pop3, imap, ldap, smb, rdp, vnc, SQL servers…), ≥ ${R.guessSessions} sessions with payload (≥ ${R.guessSessionsWithFailures} when failed logins were seen), short (median ≤ ${R.guessMaxMedianDuration} s), with failed logins or look-alike sizes (coefficient of variation of the bytes sent or of those received ≤ ${R.guessMaxCv})`,
     large_download: `a flow that received ≥ ${MiB} MiB and ≥ ${R.largeRatio}× what it sent`,
     repeated_connections: `one source → one destination, ≥ ${R.repeated} flows`,
     service_anomaly: `one destination host:port, ≥ ${R.repeated} flows (several sources)`,
