@@ -17,7 +17,11 @@ import { DEFAULT_STREAM_BYTES } from '../flow/reassembly.ts';
 import { E, endedRecord } from '../flow/ended.ts';
 import type { FlowLineWriter } from '../dataset/flow-csv.ts';
 import type { Row } from '../dataset/types.ts';
-import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
+import { ZERO_CONTENT, errorClass } from './basic.ts';
+import { compileFlowRow, flowRow, type FlowRowFn } from './row.ts';
+import { FLOW_COLUMNS, type FlowColumn } from './schema.ts';
+
+export { flowRow };
 import { flowService, SERVICE_INDEX } from './services.ts';
 import { PacketPath } from './packet-path.ts';
 import type { PipelineThreads } from './threaded.ts';
@@ -63,6 +67,8 @@ export interface ExtractOptions {
   mainNice?: number;
   /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
   maxHeld?: number;
+  /** The columns of each Row (default FLOW_COLUMNS): flow columns with their readers, e.g. FLOW_COLUMNS plus one of your own. */
+  columns?: readonly FlowColumn[];
   /**
    * Rows go to this writer as they are — each flow's record, service and window features, valid
    * during the call — instead of as Row objects to `onRow` (not called then): no Row is built.
@@ -111,75 +117,6 @@ export interface ExtractSummary {
   flowStats: FlowStats;
   /** With the worker thread: how each thread spent its time. */
   threads?: PipelineThreads;
-}
-
-/**
- * Build the row of a flow: identity, the 41 KDD features, extras — keys in FLOW_COLUMNS order (so
- * JSON keeps the column order). `w` holds the flow's window features.
- */
-export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row {
-  const c = contentFeatures(f);
-  return {
-    ts: f.startTs,
-    uid: f.uid,
-    community_id: f.communityId,
-    src_ip: f.srcIp,
-    src_port: f.srcPort,
-    dst_ip: f.dstIp,
-    dst_port: f.dstPort,
-    proto: f.proto,
-    duration: flowDuration(f),
-    protocol_type: f.protocolType,
-    service,
-    flag: f.flag,
-    src_bytes: f.srcBytes,
-    dst_bytes: f.dstBytes,
-    land: f.land,
-    wrong_fragment: f.wrongFragment,
-    urgent: f.urgent,
-    hot: c.hot,
-    num_failed_logins: c.num_failed_logins,
-    logged_in: c.logged_in,
-    num_compromised: c.num_compromised,
-    root_shell: c.root_shell,
-    su_attempted: c.su_attempted,
-    num_root: c.num_root,
-    num_file_creations: c.num_file_creations,
-    num_shells: c.num_shells,
-    num_access_files: c.num_access_files,
-    num_outbound_cmds: c.num_outbound_cmds,
-    is_host_login: c.is_host_login,
-    is_guest_login: c.is_guest_login,
-    count: w.count,
-    srv_count: w.srv_count,
-    serror_rate: w.serror_rate,
-    srv_serror_rate: w.srv_serror_rate,
-    rerror_rate: w.rerror_rate,
-    srv_rerror_rate: w.srv_rerror_rate,
-    same_srv_rate: w.same_srv_rate,
-    diff_srv_rate: w.diff_srv_rate,
-    srv_diff_host_rate: w.srv_diff_host_rate,
-    dst_host_count: w.dst_host_count,
-    dst_host_srv_count: w.dst_host_srv_count,
-    dst_host_same_srv_rate: w.dst_host_same_srv_rate,
-    dst_host_diff_srv_rate: w.dst_host_diff_srv_rate,
-    dst_host_same_src_port_rate: w.dst_host_same_src_port_rate,
-    dst_host_srv_diff_host_rate: w.dst_host_srv_diff_host_rate,
-    dst_host_serror_rate: w.dst_host_serror_rate,
-    dst_host_srv_serror_rate: w.dst_host_srv_serror_rate,
-    dst_host_rerror_rate: w.dst_host_rerror_rate,
-    dst_host_srv_rerror_rate: w.dst_host_srv_rerror_rate,
-    conn_state: f.connState,
-    history: f.history,
-    end_reason: f.endReason,
-    src_pkts: f.srcPkts,
-    dst_pkts: f.dstPkts,
-    src_ip_bytes: f.srcIpBytes,
-    dst_ip_bytes: f.dstIpBytes,
-    vlan: f.vlan,
-    payload_inspected: f.payloadInspected,
-    ip_version: f.ipVersion,
-  };
 }
 
 /** Numbers of a held flow that need doubles (times, counters that may pass 2^31), per slot: W64. */
@@ -422,17 +359,19 @@ export class FeatureStage {
   private readonly win = emptyWindowFeatures();
   private readonly conn = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
   private readonly emitFn: (slot: number) => void;
+  private readonly rowOf: FlowRowFn;
 
   /**
    * `onFlow`, when given, takes each flow instead of `onRow` (no Row built): its record, service and
    * window features (reused: valid during the call).
    */
   constructor(
-    opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number },
+    opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number; columns?: readonly FlowColumn[] },
     private readonly onRow: (row: Row, flow: FlowRecord) => void,
     private readonly onFlow?: (f: FlowRecord, service: string, w: Readonly<WindowFeatures>) => void,
   ) {
     this.windows = new TrafficWindows(opts);
+    this.rowOf = opts.columns === undefined || opts.columns === FLOW_COLUMNS ? flowRow : compileFlowRow(opts.columns);
     this.buffer = new StartOrderBuffer<number>(opts.maxHeld);
     this.emitFn = (slot) => this.emit(slot >= ENDED_SLOT ? this.heldEnded!.take(slot - ENDED_SLOT) : this.held.take(slot));
   }
@@ -469,7 +408,7 @@ export class FeatureStage {
     this.windows.add(c, this.win);
     this.flows++;
     if (this.onFlow !== undefined) this.onFlow(f, service, this.win);
-    else this.onRow(flowRow(f, service, this.win), f);
+    else this.onRow(this.rowOf(f, service, this.win), f);
   }
 }
 
