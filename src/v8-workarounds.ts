@@ -32,9 +32,10 @@ export function cachedCompile<F>(cache: Map<string, F>, key: string, build: () =
  * different values in the constructor is tracked by V8 as mutable from the start, so replacing it
  * later (after hot code using it was optimised) does not deoptimise that code.
  */
-export function keepMutable<T extends object, K extends keyof T>(obj: T, key: K, placeholder: T[K], value: T[K]): void {
-  obj[key] = placeholder;
-  obj[key] = value;
+export function keepMutable<T>(obj: object, key: string, placeholder: T, value: T): void {
+  const o = obj as Record<string, unknown>;
+  o[key] = placeholder;
+  o[key] = value;
 }
 
 /**
@@ -46,4 +47,12 @@ const latin1SliceImpl = (Buffer.prototype as unknown as { latin1Slice(this: Uint
 
 export function latin1Slice(buf: Uint8Array, start: number, end: number): string {
   return latin1SliceImpl.call(buf, start, end);
+}
+
+/**
+ * Doubles that change per packet, kept in a Float64Array instead of object fields: a double stored
+ * in a field may be a new heap number per store (scripts/bench-flow.ts).
+ */
+export function doubleCells(...initial: number[]): Float64Array {
+  return Float64Array.from(initial);
 }

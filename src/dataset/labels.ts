@@ -19,7 +19,7 @@
  *    `--label-default` (normal). Rules are indexed (by address prefix, then by exact port) so a flow
  *    is checked only against the rules that can match it, not against every rule.
  *
- * 2. Per-flow truth files as written by ../shared/bench/gen_bench_pcap.py (header
+ * 2. Per-flow truth files as written by flowsift's benchmark capture generator (header
  *    `flow_id,start_ts,proto,src_ip,src_port,dst_ip,dst_port,…,label,…`): a flow gets the label of
  *    the truth row with the same 5-tuple (either direction) whose start time is nearest to the
  *    flow's start, within `--label-tolerance` seconds (default 1 s).

@@ -15,6 +15,7 @@ import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
 import { classifyFlow, clientIp4 } from './content/classify.ts';
 import { PacketPath } from './packet-path.ts';
 import { RingWriter } from './ring.ts';
+import { keepMutable } from '../v8-workarounds.ts';
 
 export const T_FLOW = 1, T_PAYLOAD = 2, T_RELEASE = 3, T_PROGRESS = 4, T_FILE = 5, T_END = 6, T_PART = 7, T_BYTES = 8;
 /** Most payload bytes in one ring record; PAYLOAD's PIECES_FOLLOW bit: its bytes come in BYTES records. */
@@ -23,15 +24,10 @@ export const PIECES_FOLLOW = 1 << 20;
 /** Characters of JSON per ring record (UTF-8: at most 3 bytes each, well under a quarter of the ring). */
 const JSON_PIECE = 256 * 1024;
 /**
- * Ring data bytes (a record is at most a quarter of it: larger payloads and reports go in pieces).
- * What it holds is how far the flow engine may run ahead of the main thread when the main thread
- * falls behind for a while. Ended flows alone take ~37 MB of events per GB of bench capture: 8 MiB
- * is ~0.2 GB of lead. With the content stage the payload segments add ~240 MB per GB, and 8 MiB
- * filled: on bench1g.pcap the flow engine waited in 10–20 ms stalls mid-run and ~45 ms at the end of
- * input (when ~30 k live flows end at once), ~0.1 s in all. 16 MiB ends most of that wait:
- * alternated runs, median wall 1.66 → 1.59 s (worker wait 0.08 → 0.03 s), peak RSS +9 MB. (Emitting
- * released flows in small budgets, so the main thread reads the ring sooner, did not help: measured,
- * dropped.)
+ * Ring data bytes (a record is at most a quarter of it: larger payloads and reports go in pieces):
+ * how far the flow engine may run ahead when the main thread falls behind for a while. Payload
+ * segments of the content stage are most of the traffic, so it gets the larger ring; the flow
+ * engine's waits for ring space are printed by scripts/bench-flows.ts.
  */
 export function ringBytes(content: boolean): number {
   return (content ? 16 : 8) * 1024 * 1024;
@@ -41,10 +37,9 @@ export const FLOW_HEAD = 16 + E.SIZE * 8;
 const align8 = (n: number): number => (n + 7) & ~7;
 
 /**
- * The worker's read window: 2 MiB (the reader's default is 4 MiB). It double-buffers (two buffers
- * of chunk + 512 KiB: 4 MiB less), which pays for the content stage's larger ring; one read per
- * ~10 k packets is still no cost (alternated runs on bench1g.pcap: same wall time, median peak RSS
- * 221 → 204 MB; bench2g.pcap 228–238 MB, as with the 8 MiB ring and 4 MiB reads).
+ * The worker's read window: 2 MiB (the reader's default is 4 MiB). It double-buffers, so the
+ * smaller window saves the memory the content stage's larger ring takes; one read per ~10 k
+ * packets costs nothing measurable (scripts/bench-flows.ts: peak RSS).
  */
 const READ_CHUNK = 2 * 1024 * 1024;
 
@@ -99,11 +94,9 @@ class EventWriter {
 
   constructor(readonly ring: RingWriter) {
     this.buf = Buffer.from(ring.sab, ring.u8.byteOffset, ring.size);
-    // Replaced at each new read buffer: stored twice here so V8 tracks them as mutable from the
-    // start (the first replacement, after the packet loop was optimized, deoptimized it).
-    this.srcBuf = this.buf;
-    this.srcView = new Uint8Array(0);
-    this.srcBuf = null;
+    // Replaced at each new read buffer, after the packet loop was optimised (scripts/bench-flows.ts).
+    keepMutable(this, 'srcBuf', this.buf, null);
+    keepMutable(this, 'srcView', new Uint8Array(0), this.srcView);
   }
 
   /** Reserve a record of `bytes` (rounded up to 8) and write its first word and size; returns its offset. */

@@ -22,6 +22,7 @@
  * rows are released early and counted as `forcedReleases`).
  */
 import type { FlowRecord } from '../flow/record.ts';
+import { keepMutable } from '../v8-workarounds.ts';
 
 export interface WindowOptions {
   /** Time window in seconds (default 2). */
@@ -114,14 +115,11 @@ export class CountTable {
     this.counts = new Int32Array(cap);
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
-    // Replaced when the table grows: a second store makes V8 track them as mutable from the start
-    // (see TrafficWindows' constructor).
-    this.keys = this.keys.slice();
-    this.counts = this.counts.slice();
-    this.mask = 0;
-    this.mask = cap - 1;
-    this.shift = 0;
-    this.shift = 32 - Math.log2(cap);
+    // Replaced when the table grows, after add() was optimised (scripts/bench-rows.ts).
+    keepMutable(this, 'keys', this.keys.slice(), this.keys);
+    keepMutable(this, 'counts', this.counts.slice(), this.counts);
+    keepMutable(this, 'mask', 0, cap - 1);
+    keepMutable(this, 'shift', 0, 32 - Math.log2(cap));
   }
 
   private home(k: number): number {
@@ -255,15 +253,12 @@ export class TrafficWindows {
     this.hErr = new Uint8Array(n);
     this.hPort = new Int32Array(n);
     this.hHost = new Array(n);
-    // The time-window ring is replaced when it grows (a burst of connections), long after add()
-    // was optimized: stored a second time here so V8 tracks the fields as mutable from the start
-    // and the first growth does not deoptimize it.
-    this.tStart = new Float64Array(this.tCap);
-    this.tSvc = new Uint8Array(this.tCap);
-    this.tErr = new Uint8Array(this.tCap);
-    this.tHost = new Array(this.tCap);
-    this.tCap = 0;
-    this.tCap = this.tStart.length;
+    // The time-window ring grows in a burst of connections, after add() was optimised (scripts/bench-rows.ts).
+    keepMutable(this, 'tStart', new Float64Array(this.tCap), this.tStart);
+    keepMutable(this, 'tSvc', new Uint8Array(this.tCap), this.tSvc);
+    keepMutable(this, 'tErr', new Uint8Array(this.tCap), this.tErr);
+    keepMutable(this, 'tHost', new Array(this.tCap) as typeof this.tHost, this.tHost);
+    keepMutable(this, 'tCap', 0, this.tStart.length);
   }
 
   /** Distinct destination hosts referenced by the windows. */

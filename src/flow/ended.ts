@@ -2,7 +2,7 @@
  * An ended flow as numbers: what FlowMeter knows of a flow when it ends, in a Float64Array of fixed
  * layout (E), plus its history letters. The meter fills one reused array per ended flow; the
  * FlowRecord (with its strings: uid, Community ID, addresses) is built from it by endedRecord(),
- * either at once (same thread) or on the other side of a thread boundary (src/features/pipeline),
+ * either at once (same thread) or on the other side of a thread boundary (src/features/threaded.ts),
  * where the array travels as raw bytes and the strings are made by the thread that needs them.
  */
 import { communityId } from './community-id.ts';

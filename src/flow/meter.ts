@@ -20,6 +20,7 @@ import type { FlowContext, FlowPlugin } from './plugin.ts';
 import type { ConnFlag, EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
 import { TcpState, connState, tcpTransition, udpConnState } from './tcp-state.ts';
+import { doubleCells } from '../v8-workarounds.ts';
 
 export interface FlowOptions extends FragmentOptions {
   /** Seconds without a packet after which a flow ends ('idle'). Default 120. */
@@ -59,12 +60,9 @@ export interface FlowStats extends FragmentStats {
 const C_NOW = 0, C_PKT = 1, C_NEXT = 2;
 /**
  * Most ended Flow objects kept for reuse. Pooled plus live flows never exceed the peak of live
- * flows, so the pool adds nothing to peak memory; what it saves is garbage: a Flow lives for
- * seconds, is promoted to V8's old generation and, unpooled, dies there, and V8 lets old-generation
- * garbage grow with the run. With a cap of 4,096 (tens of thousands of flows live at once on the
- * bench captures) peak RSS grew with capture length: bench1g followed by the same traffic twice more
- * (three shifted copies) 205 → 247 MB from the first copy to the third; with 65,536: 204 → 216 MB,
- * speed unchanged (alternated runs). It bounds what a burst of flows leaves held (~30 MB of Flows).
+ * flows, so the pool adds nothing to peak memory; what it saves is garbage: an unpooled Flow lives
+ * for seconds, is promoted to V8's old generation and dies there, and that garbage grows with the
+ * run (scripts/bench-flows.ts --only 1g-thrice). The cap bounds what a burst of flows leaves held.
  */
 const POOL_MAX = 65_536;
 
@@ -94,13 +92,12 @@ export class FlowMeter {
   /** Every plugin is payloadOnly: packets without payload skip the plugin loop. */
   private readonly payloadOnly: boolean;
   /**
-   * Packet-time clocks in a Float64Array, not object fields: a double stored in a field may be a new
-   * heap box per store (measured: one per packet). Indices: C_NOW = latest packet time seen;
-   * C_PKT = time of the packet being processed (doubles go to helpers V8 may not inline through
-   * here or as int32 `x | 0`, never as arguments, which would box them); C_NEXT = no timer can
-   * fire before this packet time (a lower bound, lowered when a flow starts or closes).
+   * Packet-time clocks (scripts/bench-flow.ts: doubleCells). C_NOW = latest packet time seen;
+   * C_PKT = time of the packet being processed (read by helpers from here, not passed as an
+   * argument, which would box it); C_NEXT = no timer can fire before this packet time (a lower
+   * bound, lowered when a flow starts or closes).
    */
-  private readonly clk = Float64Array.of(-Infinity, 0, -Infinity);
+  private readonly clk = doubleCells(-Infinity, 0, -Infinity);
   private seq = 0;
   /** Ended Flow objects kept for reuse (at most POOL_MAX). A FlowContext is valid until onExpire returns. */
   private readonly pool: Flow[] = [];
@@ -130,8 +127,7 @@ export class FlowMeter {
   packet(rec: CaptureRecord, pkt: DecodedPacket): void {
     const st = this.stats;
     st.packets++;
-    // `t` is never passed to a call (V8 would box it: one heap number per packet, measured);
-    // helpers read this.clk[C_PKT] / [C_NOW].
+    // `t` is never passed to a call (V8 would box it per packet); helpers read this.clk.
     const t = rec.tsSec + rec.tsNsec * 1e-9;
     this.clk[C_PKT] = t;
     if (t > this.clk[C_NOW]) {
@@ -503,7 +499,7 @@ export class FlowMeter {
     return fresh;
   }
 
-  /** Zeek's TCP history letters (peers.md §2.3). */
+  /** Zeek's TCP history letters. */
   private history(f: Flow, fromOrig: boolean, flags: number, seq32: number, len: number): void {
     const num = this.table.num;
     const seq = seq32 >>> 0;

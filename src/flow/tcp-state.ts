@@ -2,7 +2,7 @@
  * TCP endpoint state machine and Zeek's `conn_state()` decision table.
  *
  * The endpoint states and transitions follow Zeek's TCP analyzer (TCP_ENDPOINT_INACTIVE …
- * TCP_ENDPOINT_RESET; see peers.md §2.2), re-implemented from its documented behaviour:
+ * TCP_ENDPOINT_RESET), re-implemented from its documented behaviour:
  *   INACTIVE  --SYN-->  SYN_SENT            (orig), --SYN+ACK--> SYN_ACK_SENT (orig, odd)
  *   INACTIVE  --SYN+ACK from responder--> ESTABLISHED, and the originator's SYN_SENT → ESTABLISHED
  *   INACTIVE  --no SYN/FIN/RST--> PARTIAL (mid-stream), except a responder's bare ACK of a pending SYN
@@ -129,7 +129,7 @@ export function historyRstos0(history: string): boolean {
 }
 
 /**
- * Zeek's conn_state() for TCP (peers.md §2.2; first match wins).
+ * Zeek's conn_state() for TCP (first match wins).
  * `origBytes`/`respBytes` = data bytes per direction (Zeek's orig$size / resp$size).
  */
 export function connState(os: TcpState, rs: TcpState, history: string, origBytes: number, respBytes: number): ConnFlag {
