@@ -36,7 +36,7 @@ import type { FlowStats } from '../flow/meter.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import { makeUid } from '../flow/table.ts';
 import { ContentEngine, type ContentOptions, type FlowState } from './content/index.ts';
-import type { FeatureStage } from './extract.ts';
+import type { FeatureStage } from './stage.ts';
 import {
   type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, ringBytes,
   PIECES_FOLLOW, T_BYTES, T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
