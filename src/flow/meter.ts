@@ -17,9 +17,9 @@ import { E, endedNumbers, endedRecord } from './ended.ts';
 import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
 import type { FlowContext, FlowPlugin } from './plugin.ts';
-import type { ConnFlag, EndReason, FlowRecord } from './record.ts';
+import type { EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
-import { H_ACK, H_DATA, TcpState, connState, retransmitted, seqBytes, tcpHistory, tcpTransition, udpConnState, zeroWindow } from './tcp-state.ts';
+import { H_ACK, H_DATA, TcpState, retransmitted, seqBytes, tcpHistory, tcpTransition, zeroWindow } from './tcp-state.ts';
 import { doubleCells } from '../v8-workarounds.ts';
 
 /** IP protocol numbers as module constants (compared per packet). */
