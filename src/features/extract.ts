@@ -7,6 +7,7 @@
  * Per packet: one decode into a reused DecodedPacket and one FlowMeter.packet call; no allocation.
  */
 import { inputBytes, readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
+import { inputSalt, saltRecord } from '../capture/salt.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
@@ -158,6 +159,9 @@ export async function extractFlows(
   const meterOpts: FlowOptions = { ...(opts.flow ?? {}) };
   if (opts.idleTimeout !== undefined) meterOpts.idleTimeout = opts.idleTimeout;
   if (opts.activeTimeout !== undefined) meterOpts.activeTimeout = opts.activeTimeout;
+  // Uids unique across inputs, reproducible for one: salted by the input's content.
+  const saltStdin = meterOpts.uidSalt === undefined && inputs.includes('-');
+  meterOpts.uidSalt ??= inputSalt(inputs);
   const onProgress = opts.onProgress;
 
   let run: { report: ReadReport; flowStats: FlowStats; skipped: Record<string, number>; threads?: PipelineThreads };
@@ -191,7 +195,7 @@ export async function extractFlows(
       },
     );
   } else {
-    run = await runInline(inputs, opts, meterOpts, stage, signal, () => sinkError !== undefined);
+    run = await runInline(inputs, opts, meterOpts, stage, signal, () => sinkError !== undefined, saltStdin);
   }
   if (pending !== undefined) await pending.catch(() => undefined);
   if (sinkError !== undefined) throw sinkError;
@@ -245,6 +249,7 @@ function useWorker(inputs: string[], opts: ExtractOptions): boolean {
  */
 async function runInline(
   inputs: string[], opts: ExtractOptions, meterOpts: FlowOptions, stage: FeatureStage, signal: AbortSignal, sinkFailed: () => boolean,
+  saltStdin = false,
 ): Promise<{ report: ReadReport; flowStats: FlowStats; skipped: Record<string, number> }> {
   const path = new PacketPath();
   const own = opts.plugins ?? [];
@@ -276,7 +281,13 @@ async function runInline(
     };
   }
   const onProgress = opts.onProgress;
+  let unsalted = saltStdin;
   const onRecord = (rec: CaptureRecord): void => {
+    if (unsalted && rec.file === '-') {
+      // Stdin cannot be read ahead: its first packet salts the uids (before any flow exists from it).
+      unsalted = false;
+      meter.uidSalt = saltRecord(meter.uidSalt, rec.tsSec, rec.tsNsec, rec.buf.subarray(rec.offset, rec.offset + rec.caplen));
+    }
     if (path.record(rec, meter)) stage.release(meter.oldestLiveStart());
     if (onProgress !== undefined && (path.packets & 0xffff) === 0) {
       onProgress({ file: rec.file, fileBytes: rec.byteOffset, packets: path.packets, flows: stage.flows });
