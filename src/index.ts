@@ -69,5 +69,3 @@ export { buildRecord, ANOMALY_SCHEMA } from './report/record.ts';
 export type { AnomalyRecord } from './report/record.ts';
 export { scoreInputs } from './report/score-run.ts';
 
-// CLI, callable in-process
-export { runCli } from './cli/main.ts';

@@ -22,14 +22,9 @@
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
  *            a long one is preceded by PART records holding its first pieces
  */
-import { createHash } from 'node:crypto';
-import { access, readFileSync } from 'node:fs';
+import { access } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type BundleEntry, esbuildHome, inputStamps, isFresh, writeAtomic } from '../bundle-cache.mjs';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
 import type { FlowStats } from '../flow/meter.ts';
@@ -92,7 +87,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(flowThreadCode(), { eval: true, workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = new Worker(workerEntry(), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   const restoreNice = hooks.mainNice !== undefined ? giveWay(hooks.mainNice) : undefined;
   worker.on('error', (e) => {
     workerError = e;
@@ -248,50 +243,11 @@ class Interned {
   }
 }
 
-let bundled: string | undefined;
-
-interface BundleCache extends BundleEntry {
-  code: string;
-}
-
 /**
- * The worker's program: flow-thread.ts and what it imports (capture, decode, flow engine) bundled
- * into one script by esbuild (what tsx uses to run the sources). Measured against starting the
- * worker on the .ts sources through tsx: ready in ~0.15 s instead of ~0.28 s, and ~20 MB less
- * memory (no module-loader hooks thread of its own). The bundle is kept in memory for the process
- * and in node_modules/.cache/flowsift/ (src/bundle-cache.mjs) for the next run, reused while every
- * source file has the same mtime and size: building it takes ~0.1 s.
+ * The worker's entry, flow-worker.js beside this module in dist/. When the sources run untranspiled
+ * (vitest, tsx) this module is a .ts file and Node's worker cannot load TypeScript: the worker then
+ * runs the build of the same sources in dist/ (`npm test` builds it first: test/global-setup.ts).
  */
-export function flowThreadCode(opts: { cacheDir?: string; memory?: boolean } = {}): string {
-  if (bundled !== undefined && opts.memory !== false) return bundled;
-  const require = createRequire(import.meta.url);
-  const entry = fileURLToPath(new URL('./flow-thread.ts', import.meta.url));
-  const home = esbuildHome();
-  const cacheDir = opts.cacheDir ?? home.cacheDir;
-  const cacheFile = join(cacheDir, `flow-thread-${createHash('sha1').update(entry).digest('hex').slice(0, 12)}.json`);
-  try {
-    const c = JSON.parse(readFileSync(cacheFile, 'utf8')) as BundleCache;
-    if (isFresh(c, home.version)) return (bundled = c.code);
-  } catch {
-    // no cache yet, or unreadable: build
-  }
-  const { buildSync } = require('esbuild') as typeof import('esbuild');
-  const out = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: 'iife',
-    globalName: 'flowsiftFlowThread',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  bundled = `${out.outputFiles[0]!.text}\nflowsiftFlowThread.flowThread(require('node:worker_threads').workerData);\n`;
-  try {
-    writeAtomic(cacheFile, JSON.stringify({ esbuild: home.version, inputs: inputStamps(out.metafile), code: bundled } satisfies BundleCache));
-  } catch {
-    // an input vanished meanwhile: no cache this time
-  }
-  return bundled;
+function workerEntry(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? '../../dist/features/flow-worker.js' : './flow-worker.js', import.meta.url);
 }

@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../src/dataset/types.ts';
 import { WORKER_MIN_BYTES, extractFlows, type ExtractOptions, type ExtractSummary } from '../../src/features/extract.ts';
-import { flowThreadCode } from '../../src/features/threaded.ts';
 import { CORPUS, corpusFiles, generatedCapture } from './helpers.ts';
 
 async function run(inputs: string[], opts: ExtractOptions): Promise<{ rows: Row[]; summary: ExtractSummary }> {
@@ -228,29 +227,6 @@ describe('extractFlows on a worker thread = on one thread', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
-
-  it("the worker's bundle is cached on disk and rebuilt when a source file changes (mtime or size)", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowsift-bundle-'));
-    try {
-      const built = flowThreadCode({ cacheDir: dir, memory: false });
-      const [file] = readdirSync(dir);
-      const cachePath = join(dir, file!);
-      const cache = JSON.parse(readFileSync(cachePath, 'utf8')) as { inputs: Record<string, [number, number]>; code: string };
-      const meter = Object.keys(cache.inputs).find((f) => f.endsWith(join('src', 'flow', 'meter.ts')));
-      expect(meter).toBeDefined();
-      expect(cache.inputs[meter!]![1]).toBe(statSync(meter!).size);
-      expect(cache.code).toBe(built);
-      // Reused as long as the sources match (a marker stands in for the code) …
-      writeFileSync(cachePath, JSON.stringify({ ...cache, code: 'cached marker' }));
-      expect(flowThreadCode({ cacheDir: dir, memory: false })).toBe('cached marker');
-      // … and rebuilt (and rewritten) when one differs.
-      writeFileSync(cachePath, JSON.stringify({ ...cache, code: 'cached marker', inputs: { ...cache.inputs, [meter!]: [0, cache.inputs[meter!]![1]] } }));
-      expect(flowThreadCode({ cacheDir: dir, memory: false })).toBe(built);
-      expect((JSON.parse(readFileSync(cachePath, 'utf8')) as { code: string }).code).toBe(built);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 
   it('worker: true with plugins or stdin is refused (they need the packets on the calling thread)', async () => {
     const plugin = { name: 'p', onPacket() {}, onExpire() {} };

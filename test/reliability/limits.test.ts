@@ -21,7 +21,8 @@ import { ethIpv4, ip4, pcapHeader, tcpSegment, udpDatagram, writePcap, writeTcpS
 import { MAX_HELD_TOTAL } from '../../src/features/content/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'src/cli/flowsift.mjs');
+/** The executable as installed: built by test/global-setup.ts. */
+const BIN = join(ROOT, 'dist/cli/flowsift.js');
 const dir = mkdtempSync(join(tmpdir(), 'flowsift-rel-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
