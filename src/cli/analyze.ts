@@ -17,9 +17,11 @@ import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
-import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
+import { cliReadOptions, trainOptionsFrom, withTrainOptions, type TrainFlags } from './options.ts';
 
-interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
+interface AnalyzeArgs extends TrainFlags {
+  inputs: string[];
+  quiet: boolean;
   outDir?: string;
   baseline?: string[];
   top: number;
@@ -117,7 +119,7 @@ const def: CommandDef<AnalyzeArgs> = {
   command: 'analyze <inputs..>',
   describe: 'One shot: captures → flows → train → score → terminal summary with the top anomalies (+ files in --out-dir)',
   builder: (y) =>
-    trainBuilder(
+    withTrainOptions(
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
         .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, summary.txt here', requiresArg: true })

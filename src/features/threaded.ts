@@ -22,8 +22,6 @@
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
  *            a long one is preceded by PART records holding its first pieces
  */
-import { access } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
@@ -51,8 +49,8 @@ export interface ThreadedHooks {
   /** Payload stage options, or undefined when it is off. */
   content?: ContentOptions;
   communityIdSeed: number;
-  /** ExtractOptions.mainNice. */
-  mainNice?: number;
+  /** ExtractOptions.onEngineThread. */
+  onEngineThread?: () => (() => void) | undefined;
   signal: AbortSignal;
   onProgress?(file: string, fileBytes: number, packets: number): void;
   onFile?(f: FileReport): void;
@@ -88,7 +86,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
   const worker = new Worker(workerEntry(), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-  const restoreNice = hooks.mainNice !== undefined ? giveWay(hooks.mainNice) : undefined;
+  const engineDone = hooks.onEngineThread?.();
   worker.on('error', (e) => {
     workerError = e;
     ring.writerDied();
@@ -170,7 +168,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     throw e;
   } finally {
     hooks.signal.removeEventListener('abort', abort);
-    restoreNice?.();
+    engineDone?.();
   }
   if (!hooks.sinkFailed()) stage.finish();
   const mainCpuMs = threadCpuMs() - cpu0;
@@ -184,39 +182,6 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     flowStats: e.flowStats,
     skipped: e.skipped,
     threads: { workerCpuSeconds: (e.cpuMs ?? NaN) / 1000, mainCpuSeconds: mainCpuMs / 1000, workerWaitSeconds: e.waitMs / 1000, mainWaitSeconds: ring.waitedMs / 1000 },
-  };
-}
-
-/**
- * Give the cores to the flow-engine thread when they are short: this thread takes nice value
- * `nice` if that is lower priority than it has (Linux: a per-thread value; elsewhere it would lower the whole process, so nothing is
- * done). Threads inherit the nice value of the thread that starts them, so this runs after the
- * worker's thread exists, and after libuv's thread pool does (the worker's reads run there: an
- * fs request made now starts the pool, if no one did yet, at this thread's present priority).
- * Returns what sets it back; that fails quietly where the process may not lower a nice value.
- *
- * Measured on bench1g.pcap (2 cores, alternated runs, 8 pairs each, nice 7 / 10 / 13): median wall
- * 1.50 → 1.41, 1.52 → 1.45, 1.48 → 1.41 s; bench500m 0.96 → 0.92 s; --no-content 1.20 → 1.08 s;
- * bench2g 2.45 → 2.44 s (the 16 MiB ring fills: the engine waited 0.04 → 0.15 s). The main thread's
- * waits for the engine fell from 0.38 to 0.12–0.16 s: it runs when the engine cannot.
- */
-function giveWay(nice: number): (() => void) | undefined {
-  if (process.platform !== 'linux') return undefined;
-  let before: number;
-  try {
-    before = getPriority(0);
-    if (nice <= before) return undefined; // already at that priority or lower: never raise it
-    access('.', () => {});
-    setPriority(0, nice);
-  } catch {
-    return undefined;
-  }
-  return () => {
-    try {
-      setPriority(0, before);
-    } catch {
-      // not allowed to lower it again: this thread keeps the lower priority
-    }
   };
 }
 
