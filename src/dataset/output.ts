@@ -227,11 +227,8 @@ export function writesInPlace(target: string): boolean {
   return st !== undefined && !st.isFile();
 }
 
-
 /** Text dataset formats `flowsift flows` writes. */
 export type DatasetFormat = 'csv' | 'kdd' | 'jsonl';
-
-export const DATASET_FORMATS: readonly DatasetFormat[] = ['csv', 'kdd', 'jsonl'];
 
 /**
  * Format implied by an output file name: .csv → csv; .kdd and .txt → kdd (NSL-KDD's own files are
