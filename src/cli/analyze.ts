@@ -11,7 +11,7 @@ import { EXIT } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
-import { trainModel } from '../model/train.ts';
+import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
@@ -175,6 +175,7 @@ const def: CommandDef<AnalyzeArgs> = {
         .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
+      TRAIN_DEFAULTS,
     ) as unknown as Argv<AnalyzeArgs>,
   run: (a, io) => runAnalyze({ ...a, inputs: a.inputs.map(String) }, io),
 };

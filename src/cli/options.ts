@@ -16,7 +16,8 @@ import {
 } from '../dataset/partition.ts';
 import type { ColumnDef, DatasetWriter, Row } from '../dataset/types.ts';
 import type { ReadInputsOptions } from '../model/input.ts';
-import { TRAIN_DEFAULTS, type trainModel } from '../model/train.ts';
+// Types only: the model code loads with the commands that train (flows must not pay for it).
+import type { TRAIN_DEFAULTS, trainModel } from '../model/train.ts';
 import { parseThreshold } from '../model/threshold.ts';
 import type { CliIO } from './command.ts';
 
@@ -119,23 +120,23 @@ export interface TrainFlags {
   clip: number;
 }
 
-/** Add the training options (--k … --clip, --features, --train-on, --label-column). */
-export function withTrainOptions<T>(y: Argv<T>): Argv<T & TrainFlags> {
+/** Add the training options (--k … --clip, --features, --train-on, --label-column); `defaults`: model/train.ts TRAIN_DEFAULTS. */
+export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS): Argv<T & TrainFlags> {
   return y
-    .option('k', { type: 'string', default: String(TRAIN_DEFAULTS.k), describe: "Number of clusters, or 'auto' (chosen by --select over --k-min..--k-max)", requiresArg: true })
-    .option('k-min', { type: 'number', default: TRAIN_DEFAULTS.kMin, describe: 'Smallest k of the sweep', requiresArg: true })
-    .option('k-max', { type: 'number', default: TRAIN_DEFAULTS.kMax, describe: 'Largest k of the sweep', requiresArg: true })
-    .option('select', { choices: ['silhouette', 'elbow'] as const, default: TRAIN_DEFAULTS.select, describe: 'How --k auto picks k (silhouette on a seeded sample, or the knee of the inertia curve)' })
-    .option('threshold', { type: 'string', default: TRAIN_DEFAULTS.threshold, describe: 'p<percentile> of the training distances (p95, p97, p99) or x<m> = mean + m × std', requiresArg: true })
-    .option('threshold-scope', { choices: ['global', 'cluster'] as const, default: TRAIN_DEFAULTS.thresholdScope, describe: 'One threshold, or one per cluster (small clusters fall back to global)' })
+    .option('k', { type: 'string', default: String(defaults.k), describe: "Number of clusters, or 'auto' (chosen by --select over --k-min..--k-max)", requiresArg: true })
+    .option('k-min', { type: 'number', default: defaults.kMin, describe: 'Smallest k of the sweep', requiresArg: true })
+    .option('k-max', { type: 'number', default: defaults.kMax, describe: 'Largest k of the sweep', requiresArg: true })
+    .option('select', { choices: ['silhouette', 'elbow'] as const, default: defaults.select, describe: 'How --k auto picks k (silhouette on a seeded sample, or the knee of the inertia curve)' })
+    .option('threshold', { type: 'string', default: defaults.threshold, describe: 'p<percentile> of the training distances (p95, p97, p99) or x<m> = mean + m × std', requiresArg: true })
+    .option('threshold-scope', { choices: ['global', 'cluster'] as const, default: defaults.thresholdScope, describe: 'One threshold, or one per cluster (small clusters fall back to global)' })
     .option('features', { type: 'string', default: 'kdd', describe: "Feature columns: 'kdd' (the 41), 'basic' (the first 9) or a comma-separated list", requiresArg: true })
     .option('train-on', { type: 'string', describe: "Keep only rows with this label (e.g. 'normal': semi-supervised novelty detection)", requiresArg: true })
     .option('label-column', { type: 'string', default: 'label', describe: 'Column holding the ground-truth label', requiresArg: true })
-    .option('sample', { type: 'number', default: TRAIN_DEFAULTS.sample, describe: 'Fit k-means on a seeded sample of at most this many rows (all rows are assigned afterwards)', requiresArg: true })
-    .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'Seed of every random choice (sampling, k-means++)', requiresArg: true })
-    .option('n-init', { type: 'number', default: TRAIN_DEFAULTS.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
-    .option('std-floor', { type: 'number', default: TRAIN_DEFAULTS.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
-    .option('clip', { type: 'number', default: TRAIN_DEFAULTS.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true }) as unknown as Argv<T & TrainFlags>;
+    .option('sample', { type: 'number', default: defaults.sample, describe: 'Fit k-means on a seeded sample of at most this many rows (all rows are assigned afterwards)', requiresArg: true })
+    .option('seed', { type: 'number', default: defaults.seed, describe: 'Seed of every random choice (sampling, k-means++)', requiresArg: true })
+    .option('n-init', { type: 'number', default: defaults.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
+    .option('std-floor', { type: 'number', default: defaults.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
+    .option('clip', { type: 'number', default: defaults.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true }) as unknown as Argv<T & TrainFlags>;
 }
 
 export function trainOptionsFrom(a: TrainFlags): Parameters<typeof trainModel>[2] {

@@ -7,7 +7,7 @@ import { EXIT } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
-import { trainModel } from '../model/train.ts';
+import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel, type ModelFile } from '../model/model-file.ts';
 import { cliReadOptions, trainOptionsFrom, withTrainOptions, type TrainFlags } from './options.ts';
 
@@ -56,6 +56,7 @@ const def: CommandDef<TrainArgs> = {
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets (flowsift CSV/JSONL/Parquet, NSL-KDD/KDD99)', type: 'string', array: true })
         .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model file to write (atomic)', requiresArg: true })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr' }),
+      TRAIN_DEFAULTS,
     ) as unknown as Argv<TrainArgs>,
   run: async (a, io) => (await runTrain({ ...a, inputs: a.inputs.map(String) }, io)).code,
 };

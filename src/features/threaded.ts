@@ -23,6 +23,7 @@
  *            a long one is preceded by PART records holding its first pieces
  */
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../workers.ts';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
 import type { FlowStats } from '../flow/meter.ts';
@@ -85,7 +86,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(workerEntry(), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = new Worker(workerEntry('flow-worker', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   const engineDone = hooks.onEngineThread?.();
   worker.on('error', (e) => {
     workerError = e;
@@ -208,11 +209,3 @@ class Interned {
   }
 }
 
-/**
- * The worker's entry, flow-worker.js beside this module in dist/. When the sources run untranspiled
- * (vitest, tsx) this module is a .ts file and Node's worker cannot load TypeScript: the worker then
- * runs the build of the same sources in dist/ (`npm test` builds it first: test/global-setup.ts).
- */
-function workerEntry(): URL {
-  return new URL(import.meta.url.endsWith('.ts') ? '../../dist/features/flow-worker.js' : './flow-worker.js', import.meta.url);
-}

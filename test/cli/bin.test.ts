@@ -68,6 +68,10 @@ describe('flowsift executable', () => {
     const info = loadedModules(['info', '--help']).modules;
     expect(info.some((m) => m.endsWith('/dist/cli/info.js'))).toBe(true);
     expect(info.some((m) => /\/dist\/cli\/(flows|train|score|analyze)\.js$/.test(m))).toBe(false);
+    // flows shares option code with the model commands (threshold syntax included), but not the model itself.
+    const flows = loadedModules(['flows', SAMPLE, '-q', '-o', join(tmp, 'f.csv')]).modules;
+    expect(flows.some((m) => m.endsWith('/dist/cli/flows.js'))).toBe(true);
+    expect(flows.filter((m) => /\/dist\/model\/(?!threshold\.js$)|\/node_modules\/(ml-|zod\/)/.test(m))).toEqual([]);
   });
 
   it('the built program writes what the sources write, on two threads too (the worker runs dist/features/flow-worker.js)', async () => {
