@@ -5,7 +5,7 @@
  * Type errors are `npm run typecheck`'s job (tsc --noEmit over src, test and scripts): this only
  * emits. The test run calls buildIfStale() first (test/global-setup.ts).
  */
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -14,22 +14,34 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
 const OUT = join(ROOT, 'dist');
 /** What the last build was made from: a changed, added or removed source makes it stale. */
-const STAMP = join(OUT, '.build-stamp.json');
+const STAMP_NAME = '.build-stamp.json';
+const STAMP = join(OUT, STAMP_NAME);
 /** The executables (package.json bin). */
 const BINS = ['cli/flowsift.js'];
 
 export function build(): void {
+  const stamp = sourceStamp();
+  // Built beside dist/ and swapped in, so a process running dist/ (a test run) never sees it half-written.
+  const next = `${OUT}.next-${process.pid}`;
   const parsed = ts.getParsedCommandLineOfConfigFile(
     join(ROOT, 'tsconfig.json'),
-    { noEmit: false, noCheck: true, outDir: OUT, rootDir: SRC, declaration: true, rewriteRelativeImportExtensions: true },
+    { noEmit: false, noCheck: true, outDir: next, rootDir: SRC, declaration: true, rewriteRelativeImportExtensions: true },
     { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail([d]) },
   )!;
   const program = ts.createProgram(parsed.fileNames.filter((f) => f.startsWith(SRC + '/')), parsed.options);
-  rmSync(OUT, { recursive: true, force: true });
-  const res = program.emit();
-  fail([...parsed.errors, ...program.getOptionsDiagnostics(), ...res.diagnostics]);
-  for (const b of BINS) chmodSync(join(OUT, b), 0o755);
-  writeFileSync(STAMP, JSON.stringify(sourceStamp()));
+  rmSync(next, { recursive: true, force: true });
+  try {
+    const res = program.emit();
+    fail([...parsed.errors, ...program.getOptionsDiagnostics(), ...res.diagnostics]);
+    for (const b of BINS) chmodSync(join(next, b), 0o755);
+    writeFileSync(join(next, STAMP_NAME), JSON.stringify(stamp));
+    const old = `${OUT}.old-${process.pid}`;
+    if (existsSync(OUT)) renameSync(OUT, old);
+    renameSync(next, OUT);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+  }
 }
 
 /** Build unless dist/ was built from the sources as they are. Returns whether it built. */

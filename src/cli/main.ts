@@ -154,16 +154,26 @@ function topHelp(): string {
 /** Map an error to a one-line message and an exit code; stacks only for internal errors. */
 export function reportError(err: unknown, io: Pick<CliIO, 'stderr'>): number {
   if (err instanceof FlowsiftError) {
-    io.stderr.write(`flowsift: ${err.message.replace(/^flowsift: /, '')}\n`);
+    io.stderr.write(`flowsift: ${printable(err.message.replace(/^flowsift: /, ''))}\n`);
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && typeof e.path === 'string' && /^E(NOENT|ACCES|ISDIR|NOTDIR|PERM)$/.test(e.code)) {
-    io.stderr.write(`flowsift: ${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}\n`);
+  if (e && typeof e.code === 'string' && typeof e.path === 'string' && e.code in ERRNO_TEXT) {
+    io.stderr.write(`flowsift: ${e.path}: ${ERRNO_TEXT[e.code]}\n`);
     return EXIT.BAD_INPUT;
   }
   io.stderr.write(`flowsift: internal error: ${(e && e.stack) || String(err)}\n`);
   return EXIT.INTERNAL;
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device',
+};
+
+/** Binary bytes quoted in a message (a capture given where a CSV was expected) become `<binary>`. */
+function printable(msg: string): string {
+  return msg.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd](?:[^\n]{0,8}?[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd])*/g, '<binary>');
 }
 
 /** Run as a program: wire the process streams and signals, set the exit code. */

@@ -100,6 +100,28 @@ describe('mistakes fail before any work', () => {
   });
 });
 
+describe('error messages', () => {
+  it('a capture where a CSV or a model was expected: the message shows no binary bytes', async () => {
+    const labels = join(ROOT, 'samples/demo.labels.csv');
+    for (const args of [['label', labels, '--labels', SAMPLE, '-o', join(dir, 'l.csv')], ['score', labels, '-m', SAMPLE]]) {
+      const r = await cli(args);
+      expect(r.code, r.err).toBe(3);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/demo\.pcap/);
+      expect(r.err).toContain('<binary>');
+      expect(r.err).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('an output that cannot be created is named as given, not by its temp file', async () => {
+    const out = join(dir, 'no-such-dir', 'x.csv');
+    const r = await cli(['flows', SAMPLE, '-o', out]);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe(`flowsift: ${out}: no such file or directory\n`);
+  });
+});
+
 describe('closest', () => {
   it('suggests only what is plausibly a typo (transpositions count as one edit)', () => {
     expect(closest('frmat', ['format', 'output'])).toBe('format');
