@@ -16,7 +16,9 @@ import { checkArgs, closest, type OptionTable } from './args.ts';
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: CommandDef }> }> = {
   analyze: { summary: 'One shot: captures → flows → train → score → terminal summary with the top anomalies (+ files in --out-dir)', load: () => import('./analyze.ts') },
+  classify: { summary: 'Supervised baselines on labeled data: train (rf, gbt, tree, logreg), cv (stratified k-fold) or score (accuracy, P/R/F1, ROC-AUC, confusion)', load: () => import('./classify.ts') },
   evaluate: { summary: 'Precision, recall, F1, ROC-AUC, PR-AUC, confusion matrix and per-category detection of a scored, labeled file', load: () => import('./evaluate.ts') },
+  explore: { summary: 'Per-feature summaries of a dataset and, with labels, chi-square / Mann-Whitney tests (effect sizes, Holm-corrected p)', load: () => import('./explore.ts') },
   flows: { summary: 'Captures → one row per bidirectional flow with the 41 KDD features (CSV, KDD, JSON Lines or Parquet), optionally labeled from ground truth', load: () => import('./flows.ts') },
   hosts: { summary: 'Per source IP and time window: flows, bytes, packets, failed connections, unique destinations/ports', load: () => import('./hosts.ts') },
   info: { summary: 'Show format, link types, interfaces, packet count, time span and problems of capture files (like capinfos)', load: () => import('./info.ts') },

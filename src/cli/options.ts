@@ -17,7 +17,7 @@ import {
 import type { ColumnDef, DatasetWriter, Row } from '../dataset/types.ts';
 import type { ReadInputsOptions } from '../model/input.ts';
 // Types only: the model code loads with the commands that train (flows must not pay for it).
-import type { TRAIN_DEFAULTS, trainModel } from '../model/train.ts';
+import type { TRAIN_DEFAULTS, TrainStep, trainModel } from '../model/train.ts';
 import { parseThreshold } from '../model/threshold.ts';
 import type { CliIO } from './command.ts';
 
@@ -118,6 +118,7 @@ export interface TrainFlags {
   nInit: number;
   stdFloor: number;
   clip: number;
+  sweep: boolean;
 }
 
 /** Add the training options (--k … --clip, --features, --train-on, --label-column); `defaults`: model/train.ts TRAIN_DEFAULTS. */
@@ -136,10 +137,11 @@ export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS)
     .option('seed', { type: 'number', default: defaults.seed, describe: 'Seed of every random choice (sampling, k-means++)', requiresArg: true })
     .option('n-init', { type: 'number', default: defaults.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
     .option('std-floor', { type: 'number', default: defaults.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
-    .option('clip', { type: 'number', default: defaults.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true }) as unknown as Argv<T & TrainFlags>;
+    .option('clip', { type: 'number', default: defaults.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true })
+    .option('sweep', { type: 'boolean', default: false, describe: 'Also fit the k sweep (--k-min..--k-max) with a fixed --k and store its inertia and silhouette curves in the model for charts (always done for --k auto)' }) as unknown as Argv<T & TrainFlags>;
 }
 
-export function trainOptionsFrom(a: TrainFlags): Parameters<typeof trainModel>[2] {
+export function trainOptionsFrom(a: Omit<TrainFlags, 'sweep'> & { sweep?: boolean }): Parameters<typeof trainModel>[2] {
   const k = a.k === 'auto' ? 'auto' : Number(a.k);
   if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--k: expected a positive integer or 'auto', got '${a.k}'`);
   const intMin = (name: string, v: number, min: number): void => {
@@ -165,8 +167,33 @@ export function trainOptionsFrom(a: TrainFlags): Parameters<typeof trainModel>[2
     nInit: a.nInit,
     stdFloor: a.stdFloor,
     clip: a.clip,
+    sweep: a.sweep ?? false,
   };
 }
+
+/**
+ * Progress of training on stderr: one line per finished step (k-means restart, k of the sweep,
+ * PCA), and on a terminal a transient status line for the iterations in between.
+ */
+export function trainProgress(io: CliIO, quiet: boolean): ((e: TrainStep) => void) | undefined {
+  if (quiet) return undefined;
+  let transient = false;
+  let last = 0;
+  return (e) => {
+    if (!e.final) {
+      if (!io.stderrIsTTY) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      io.stderr.write(`\r\x1b[2Kflowsift: ${e.detail}`);
+      transient = true;
+      return;
+    }
+    io.stderr.write(`${transient ? '\r\x1b[2K' : ''}flowsift: ${e.detail}\n`);
+    transient = false;
+  };
+}
+
 
 // --- reading inputs (train, score, analyze) ----------------------------------------------------
 

@@ -9,7 +9,7 @@ import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
 import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel, type ModelFile } from '../model/model-file.ts';
-import { cliReadOptions, trainOptionsFrom, withTrainOptions, type TrainFlags } from './options.ts';
+import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 
 interface TrainArgs extends TrainFlags {
   inputs: string[];
@@ -33,7 +33,7 @@ export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number;
   const model = trainModel(
     col.table,
     { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts },
-    { ...opts, onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`) },
+    { ...opts, onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`), onStep: trainProgress(io, a.quiet) },
   );
   await saveModel(a.model, model);
   if (!a.quiet) {
