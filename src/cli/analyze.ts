@@ -17,6 +17,8 @@ import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
+import { reportFromAnalysis } from '../report/build.ts';
+import { UsageError } from '../errors.ts';
 import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
@@ -24,10 +26,12 @@ interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   baseline?: string[];
   top: number;
   explain: number;
+  report: boolean;
 }
 
 async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
+  if (a.report && !a.outDir) throw new UsageError('analyze: --report writes report.html into --out-dir: give --out-dir DIR');
   const opts = trainOptionsFrom(a);
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
@@ -105,9 +109,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
+    if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,summary.txt}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,summary.txt${a.report ? ',report.html' : ''}}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
@@ -124,6 +129,7 @@ const def: CommandDef<AnalyzeArgs> = {
         .option('baseline', { type: 'string', array: true, describe: 'Learn normal traffic from these captures/datasets (attack-free) instead of from the inputs themselves', requiresArg: true })
         .option('top', { type: 'number', default: 10, describe: 'Anomalies shown in the summary', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
+        .option('report', { type: 'boolean', default: false, describe: 'Also write report.html (the self-contained HTML report, as `flowsift report`) into --out-dir' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
     ) as unknown as Argv<AnalyzeArgs>,
   run: (a, io) => runAnalyze({ ...a, inputs: a.inputs.map(String) }, io),
