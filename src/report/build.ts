@@ -90,6 +90,14 @@ function normalise(row: Record<string, unknown>, file: string, n: number): Score
   return r;
 }
 
+/** One entry of an incident's list: a counted value ({value, flows}) as "value (n)". */
+function listItem(x: unknown): string {
+  if (typeof x !== 'object' || x === null) return String(x);
+  const o = x as { value?: unknown; flows?: unknown; text?: unknown };
+  if (o.value !== undefined && typeof o.flows === 'number') return `${String(o.value)} (${o.flows})`;
+  return typeof o.text === 'string' ? o.text : JSON.stringify(x);
+}
+
 async function readIncidents(path: string): Promise<TableRow[]> {
   const rows: TableRow[] = [];
   for await (const row of readDataset(path)) {
@@ -98,7 +106,7 @@ async function readIncidents(path: string): Promise<TableRow[]> {
       if (v === null || v === undefined) continue;
       if (typeof v === 'object') {
         // lists of hosts, ports, reasons: shown as text
-        out[k] = Array.isArray(v) ? v.map((x) => (typeof x === 'object' && x !== null ? ((x as { text?: string }).text ?? JSON.stringify(x)) : String(x))).join(', ') : JSON.stringify(v);
+        out[k] = Array.isArray(v) ? v.map(listItem).join(', ') : JSON.stringify(v);
       } else out[k] = v as string | number | boolean;
     }
     rows.push(out);

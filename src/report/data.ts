@@ -9,13 +9,14 @@ import type { AnomalyRecord } from './record.ts';
 import { computeMetrics, type Metrics } from '../model/metrics.ts';
 import { attackCategory } from '../dataset/kdd.ts';
 import { chiSquareTest } from '../model/stats.ts';
+import { flowFilter } from './wireshark.ts';
 import type {
   AssociationRow, CategoryCount, Centroid2D, ClusterScoreSummary, CorrelationCell, CurvePoint, KChoice, RateRow,
   ScatterPoint, ScoreBin, ServiceFlagCell, TimeBucket,
 } from './charts/types.ts';
 
 /** What a scored flow must carry (a flowsift.anomaly/1 record; other fields are optional). */
-export type ScoredFlow = Pick<AnomalyRecord, 'cluster' | 'anomaly_score' | 'is_anomaly'> & Partial<AnomalyRecord> & { src_bytes?: number; dst_bytes?: number; incident_id?: string | number | null };
+export type ScoredFlow = Pick<AnomalyRecord, 'cluster' | 'anomaly_score' | 'is_anomaly'> & Partial<AnomalyRecord>;
 
 export interface ReportOptions {
   /** Most points in the PCA scatter (anomalies first, then an even sample of the rest). */
@@ -140,23 +141,6 @@ export function bucketFor(spanSeconds: number, max = 240): [number, string] {
   for (const b of BUCKETS) if (spanSeconds / b[0] <= max) return b;
   const days = Math.ceil(spanSeconds / max / 86400);
   return [days * 86400, `${days} days`];
-}
-
-/** Flow-exact Wireshark display filter: both addresses and both ports (ICMP: type and code). */
-export function wiresharkFilter(r: ScoredFlow): string | undefined {
-  if (r.src_ip === undefined || r.dst_ip === undefined) return undefined;
-  const v6 = String(r.src_ip).includes(':');
-  const ip = v6 ? 'ipv6' : 'ip';
-  const hosts = `${ip}.addr==${r.src_ip} && ${ip}.addr==${r.dst_ip}`;
-  const p = r.protocol_type;
-  if ((p === 'tcp' || p === 'udp') && r.src_port !== undefined && r.dst_port !== undefined) {
-    return `${hosts} && ${p}.port==${r.src_port} && ${p}.port==${r.dst_port}`;
-  }
-  if (p === 'icmp' && r.src_port !== undefined) {
-    const icmp = v6 ? 'icmpv6' : 'icmp';
-    return `${hosts} && ${icmp}${r.dst_port !== undefined ? ` && ${icmp}.code==${r.dst_port}` : ''}`;
-  }
-  return hosts;
 }
 
 /**
@@ -585,8 +569,20 @@ export class ReportAggregator {
       correlation: this.correlation(),
       labels,
       incidents: this.incidents,
-      anomalies: { rows: sorted.slice(0, this.opts.topAnomalies).map((r, i) => anomalyRow(i + 1, r)), total: this.nAnom },
+      anomalies: { rows: this.anomalyRows(sorted.slice(0, this.opts.topAnomalies)), total: this.nAnom },
     };
+  }
+
+  /** Table rows; the incident column shows the incident's rank when incidents.jsonl was read. */
+  private anomalyRows(list: ScoredFlow[]): TableRow[] {
+    const rankOf = new Map<string, number>();
+    for (const inc of this.incidents ?? []) if (typeof inc.incident_id === 'string' && typeof inc.rank === 'number') rankOf.set(inc.incident_id, inc.rank);
+    return list.map((r, i) => {
+      const row = anomalyRow(i + 1, r);
+      const rank = r.incident_id ? rankOf.get(r.incident_id) : undefined;
+      if (rank !== undefined) row.incident = rank;
+      return row;
+    });
   }
 
   private labelStats(codes: Int32Array, labeled: number): NonNullable<ReportData['labels']> {
@@ -679,11 +675,10 @@ function anomalyRow(rank: number, r: ScoredFlow): TableRow {
     score: r.anomaly_score,
     severity: r.severity ?? undefined,
     reasons: Array.isArray(r.reasons) ? r.reasons.map((x) => x.text).join(' · ') : undefined,
-    wireshark: wiresharkFilter(r),
+    wireshark: flowFilter(r),
     uid: r.uid,
     label: r.label,
   };
-  const inc = r.incident_id;
-  if (inc !== undefined && inc !== null) row.incident = String(inc);
+  if (r.incident_id) row.incident = r.incident_id;
   return row;
 }

@@ -74,7 +74,7 @@ nav{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid var(
 nav a{color:var(--fg);text-decoration:none;font-weight:bold}
 nav a:hover{color:var(--accent)}
 main{padding:8px 28px 40px;max-width:1500px}
-section{margin-top:22px}
+section{margin-top:22px;scroll-margin-top:48px}
 h2{font-size:19px;border-bottom:2px solid var(--fg);padding-bottom:4px}
 .lead{color:var(--muted);max-width:75em}
 .grid{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
@@ -168,7 +168,7 @@ function table(id: string, cols: Column[], rows: TableRow[]): string {
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
-  return `<div class="tablewrap"><table class="sortable" id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  return `<div class="tablewrap"><table class="sortable" id="table-${esc(id)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** Scale of the static PNGs in the page (sharp on high-density screens). */
@@ -255,22 +255,34 @@ const ANOMALY_COLUMNS: Column[] = [
   { key: 'reasons', title: 'why (feature: flow vs cluster typical)' },
   { key: 'wireshark', title: 'Wireshark display filter', code: true },
   { key: 'uid', title: 'uid' },
+  { key: 'incident', title: 'incident #', num: true },
 ];
 
-/** Incident columns shown first when present; any other scalar field follows. */
-const INCIDENT_FIRST = ['rank', 'incident_id', 'id', 'kind', 'severity', 'first_seen', 'last_seen', 'sources', 'destinations', 'src_ips', 'dst_ips', 'ports', 'services', 'flows', 'packets', 'bytes', 'max_score', 'mean_score', 'technique', 'mitre', 'reasons', 'summary', 'wireshark', 'wireshark_filter'];
+/** The incident fields (schema flowsift.incident/1) shown, in this order; unknown fields are left out. */
+const INCIDENT_COLUMNS: Column[] = [
+  { key: 'rank', title: '#', num: true },
+  { key: 'severity', title: 'sev' },
+  { key: 'kind', title: 'kind' },
+  { key: 'title', title: 'what happened' },
+  { key: 'technique', title: 'ATT&CK', fmt: (v, r) => (v ? `${esc(v)}${r.technique_name ? `<br><span class="note">${esc(r.technique_name)}</span>` : ''}` : '') },
+  { key: 'first_seen', title: 'first seen (UTC)' },
+  { key: 'duration', title: 'duration (s)', num: true, fmt: (v) => (typeof v === 'number' ? v.toFixed(1) : '') },
+  { key: 'flows', title: 'flows', num: true, fmt: (v) => int(Number(v)) },
+  { key: 'bytes', title: 'bytes', num: true, fmt: (v) => int(Number(v)) },
+  { key: 'sources', title: 'sources', num: true },
+  { key: 'destinations', title: 'dests', num: true },
+  { key: 'dst_ports', title: 'ports', num: true },
+  { key: 'top_services', title: 'services' },
+  { key: 'flag_mix', title: 'flags' },
+  { key: 'score_max', title: 'max score', num: true, fmt: (v) => f3(Number(v)) },
+  { key: 'top_reasons', title: 'most common reasons' },
+  { key: 'labels', title: 'labels' },
+  { key: 'wireshark_filter', title: 'Wireshark display filter', code: true },
+  { key: 'example_uids', title: 'example uids' },
+];
 
 function incidentTable(rows: TableRow[]): string {
-  const keys = new Set<string>();
-  for (const r of rows) for (const [k, v] of Object.entries(r)) if (v !== undefined && v !== null) keys.add(k);
-  const ordered = [...INCIDENT_FIRST.filter((k) => keys.has(k)), ...[...keys].filter((k) => !INCIDENT_FIRST.includes(k))];
-  const cols: Column[] = ordered.map((k) => ({
-    key: k,
-    title: k,
-    num: rows.some((r) => typeof r[k] === 'number'),
-    code: /wireshark|filter/.test(k),
-    fmt: (v) => (typeof v === 'number' ? (Number.isInteger(v) ? int(v) : f3(v)) : esc(v)),
-  }));
+  const cols = INCIDENT_COLUMNS.filter((c) => rows.some((r) => r[c.key] !== undefined && r[c.key] !== null && r[c.key] !== ''));
   return table('incidents', cols, rows);
 }
 
@@ -292,7 +304,8 @@ export function buildHtml(d: ReportData, charts: RenderedChart[]): string {
     else if (s.id === 'incidents') inner = `<p class="lead">${int(d.incidents!.length)} incidents: anomalous flows grouped into what an analyst triages, most severe first (from ${esc(d.sources.incidents)}). Click a header to sort.</p>${incidentTable(d.incidents!)}`;
     else if (s.id === 'anomalies') {
       const shown = d.anomalies.rows.length;
-      inner = `<p class="lead">${shown < d.anomalies.total ? `The ${int(shown)} most anomalous of ${int(d.anomalies.total)} anomalous flows` : `All ${int(d.anomalies.total)} anomalous flows`}, most anomalous first. Click a header to sort; paste a filter into Wireshark's display filter bar to see the flow's packets.</p>${table('anomalies', d.labels ? [...ANOMALY_COLUMNS, { key: 'label', title: 'label' }] : ANOMALY_COLUMNS, d.anomalies.rows)}`;
+      const cols = ANOMALY_COLUMNS.filter((c) => c.key !== 'incident' || d.anomalies.rows.some((r) => r.incident !== undefined));
+      inner = `<p class="lead">${shown < d.anomalies.total ? `The ${int(shown)} most anomalous of ${int(d.anomalies.total)} anomalous flows` : `All ${int(d.anomalies.total)} anomalous flows`}, most anomalous first. Click a header to sort; paste a filter into Wireshark's display filter bar to see the flow's packets.</p>${table('anomalies', d.labels ? [...cols, { key: 'label', title: 'label' }] : cols, d.anomalies.rows)}`;
     } else if (s.id === 'labels') {
       const a = d.labels!.association;
       inner = `${bySection('labels')}<h3>Chi-square tests</h3>${table('association', [

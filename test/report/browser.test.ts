@@ -81,11 +81,11 @@ describe('the report in Chromium', () => {
   it('a tooltip appears over a bar, and the anomaly table sorts by a clicked column', async () => {
     const { page, errors } = await open(true);
     await page.waitForFunction("document.body.hasAttribute('data-charts-rendered')", null, { timeout: 60_000 });
-    const scores = async (): Promise<number[]> => page.$$eval('#anomalies tbody tr', (rows: any[]) => rows.map((r) => Number(r.cells[7].getAttribute('data-v'))));
+    const scores = async (): Promise<number[]> => page.$$eval('#table-anomalies tbody tr', (rows: any[]) => rows.map((r) => Number(r.cells[7].getAttribute('data-v'))));
     const before = await scores();
     expect(before.length).toBe(177);
     expect(before).toEqual([...before].sort((a, b) => b - a));
-    await page.locator('#anomalies th', { hasText: 'anomaly_score' }).click();
+    await page.locator('#table-anomalies th', { hasText: 'anomaly_score' }).click();
     const asc = await scores();
     expect(asc).toEqual([...before].sort((a, b) => a - b));
     // hover over the busiest bar of the cluster-size chart: vega-tooltip shows its numbers

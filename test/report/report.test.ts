@@ -101,6 +101,27 @@ describe('flowsift report on the demo analysis', () => {
     expect(html).toContain(top.reasons.map((x: any) => x.text).join(' · '));
   });
 
+  it('incidents come first, as analyze ranked them, and each anomaly names its incident', () => {
+    const incidents = jsonl(readFileSync(join(demo.dir, 'incidents.jsonl'), 'utf8'));
+    expect(incidents.length).toBeGreaterThanOrEqual(5);
+    expect(html.indexOf('<section id="incidents">')).toBeGreaterThan(0);
+    expect(html.indexOf('<section id="incidents">')).toBeLessThan(html.indexOf('<section id="anomalies">'));
+    const table = /<table class="sortable" id="table-incidents">([\s\S]*?)<\/table>/.exec(html)![1]!;
+    const rows = table.split('<tr>').slice(2);
+    expect(rows).toHaveLength(incidents.length);
+    const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    incidents.forEach((inc, i) => {
+      expect(rows[i]).toContain(`<td>${esc(inc.title)}</td>`);
+      expect(rows[i]).toContain(esc(inc.wireshark_filter));
+    });
+    expect(html).toContain(`<b>${incidents.length}</b><span>incidents</span>`);
+    // the most anomalous flow's incident rank in the anomaly table
+    const top = scores.filter((r) => r.is_anomaly).sort((a, b) => b.anomaly_score - a.anomaly_score)[0]!;
+    const rank = incidents.find((x) => x.incident_id === top.incident_id)!.rank;
+    const first = /<table class="sortable" id="table-anomalies">[\s\S]*?<tbody>\n<tr>([\s\S]*?)<\/tr>/.exec(html)![1]!;
+    expect(first).toContain(`data-v="${rank}">${rank}</td>`);
+  });
+
   it('the PCA scatter states its sample; the timeline its peak', async () => {
     const n = scores.length;
     const anomalies = scores.filter((r) => r.is_anomaly).length;
@@ -214,10 +235,10 @@ describe('flowsift report on the demo analysis', () => {
     expect(page).toContain('data-absent="elbow"');
     expect(page).toContain('This model has no k sweep (it was trained with k = 25 fixed and the sweep skipped)');
     expect(page).toContain('k = 25 (fixed; no k sweep in this model)');
-    // without --flows: no bytes or correlation, said so
+    // without --flows: no correlation matrix, said so (bytes come from the scored records)
     expect(page).toContain('data-absent="correlation"');
-    expect(page).toContain('data-absent="bytes"');
-    expect(r.err).toContain('absent: elbow, silhouette, bytes, correlation');
+    expect(page).not.toContain('data-absent="bytes"');
+    expect(r.err).toContain('absent: elbow, silhouette, correlation)');
   });
 
   it('a scored file with -m; usage and input errors exit 2 / 3 with one line', async () => {
