@@ -10,9 +10,9 @@
  * shared: compare runs made together (medians), not absolute times.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { buildReport, resolveReportInputs } from '../src/report/build.ts';
 
@@ -22,8 +22,9 @@ let dir = a.dir;
 let flows = a.flows;
 if (!dir) {
   const pcap = join(bench, 'bench1g.pcap');
-  const truth = existsSync(join(bench, 'bench1g.labels.csv')) ? join(bench, 'bench1g.labels.csv') : undefined;
   if (!existsSync(pcap)) throw new Error(`${pcap} is missing: generate it with ../shared/bench/gen_bench_pcap.py (see scripts/bench-flows.ts)`);
+  // the generator writes the ground truth beside the capture (which may be a link to it)
+  const truth = [join(bench, 'bench1g.labels.csv'), join(dirname(realpathSync(pcap)), 'bench1g.labels.csv')].find((p) => existsSync(p));
   dir = join(bench, 'report', 'analysis');
   flows = join(bench, 'report', 'flows.csv');
   if (!existsSync(join(dir, 'scores.jsonl'))) {

@@ -19,6 +19,7 @@ interface ReportArgs {
   title?: string;
   maxPoints: number;
   top: number;
+  topIncidents: number;
   quiet: boolean;
 }
 
@@ -26,7 +27,7 @@ async function runReport(a: ReportArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
   const inputs = resolveReportInputs(a.input, a.model, a.flows?.map(String));
   const ro = cliReadOptions(io, a.quiet);
-  const built = await buildReport(inputs, { title: a.title, maxPoints: a.maxPoints, topAnomalies: a.top, signal: io.signal, read: ro });
+  const built = await buildReport(inputs, { title: a.title, maxPoints: a.maxPoints, topAnomalies: a.top, topIncidents: a.topIncidents, signal: io.signal, read: ro });
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   await writeReport(a.output, built.html);
   let charts: string[] = [];
@@ -49,10 +50,11 @@ const def: CommandDef<ReportArgs> = {
       .option('model', { alias: 'm', type: 'string', describe: 'The model the flows were scored with (default: model.json in the analysis directory)', requiresArg: true })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'The HTML file to write', requiresArg: true })
       .option('charts', { type: 'string', describe: 'Also write every chart as <name>.svg and <name>.png into this directory', requiresArg: true })
-      .option('flows', { type: 'string', array: true, describe: 'Captures or datasets of the scored flows: adds the correlation matrix and bytes over time', requiresArg: true })
+      .option('flows', { type: 'string', array: true, describe: 'Captures or datasets of the scored flows: adds the correlation matrix (and bytes over time for scores without byte counts)', requiresArg: true })
       .option('title', { type: 'string', describe: 'Page title', requiresArg: true })
       .option('max-points', { type: 'number', default: 3000, describe: 'Most flows drawn in the PCA scatter (anomalies first, then an even sample)', requiresArg: true })
       .option('top', { type: 'number', default: 500, describe: 'Anomalies listed in the table', requiresArg: true })
+      .option('top-incidents', { type: 'number', default: 300, describe: 'Incidents listed (the highest-ranked)', requiresArg: true })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary line on stderr' }) as unknown as Argv<ReportArgs>,
   run: (a, io) => runReport({ ...a, input: String(a.input) }, io),
 };

@@ -27,6 +27,8 @@ export interface ReportOptions {
   normalLabel?: string;
   /** Services shown in the distribution and the heatmap (the rest are summed as "(other)"). */
   topServices?: number;
+  /** Incidents listed (the highest-ranked; the total is stated). */
+  topIncidents?: number;
 }
 
 export interface ClusterInfo {
@@ -83,6 +85,7 @@ export interface ReportData {
     unlabeled: number;
   };
   incidents?: TableRow[];
+  incidentsTotal?: number;
   anomalies: { rows: TableRow[]; total: number };
 }
 
@@ -191,7 +194,7 @@ export class ReportAggregator {
 
   constructor(model: ModelFile, opts: ReportOptions = {}) {
     this.model = model;
-    this.opts = { maxPoints: opts.maxPoints ?? 3000, topAnomalies: opts.topAnomalies ?? 500, normalLabel: opts.normalLabel ?? 'normal', topServices: opts.topServices ?? 25 };
+    this.opts = { maxPoints: opts.maxPoints ?? 3000, topAnomalies: opts.topAnomalies ?? 500, normalLabel: opts.normalLabel ?? 'normal', topServices: opts.topServices ?? 25, topIncidents: opts.topIncidents ?? 300 };
     this.perClusterService = Array.from({ length: model.kmeans.k }, () => new Map());
     this.perClusterFlag = Array.from({ length: model.kmeans.k }, () => new Map());
   }
@@ -568,7 +571,8 @@ export class ReportAggregator {
       serviceFlag,
       correlation: this.correlation(),
       labels,
-      incidents: this.incidents,
+      incidents: this.incidents?.slice(0, this.opts.topIncidents),
+      incidentsTotal: this.incidents?.length,
       anomalies: { rows: this.anomalyRows(sorted.slice(0, this.opts.topAnomalies)), total: this.nAnom },
     };
   }

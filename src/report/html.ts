@@ -203,7 +203,7 @@ function runSection(d: ReportData, charts: RenderedChart[]): string {
     ['anomalies', `${int(r.anomalies)} of ${int(r.flows)} flows (${pct(r.anomalies, r.flows)}): severity 1 (≥ 3× threshold) ${int(r.severity.high)}, 2 (≥ 1.5×) ${int(r.severity.medium)}, 3 ${int(r.severity.low)}`],
   ];
   const parts = [
-    `<div class="kpis">${kpi(int(r.flows), 'flows')}${kpi(int(r.anomalies), `anomalies (${pct(r.anomalies, r.flows)})`)}${kpi(`k = ${r.k}`, 'clusters')}${kpi(r.threshold.spec, `threshold, distance ${f3(r.threshold.global)}`)}${d.incidents ? kpi(int(d.incidents.length), 'incidents') : ''}${d.labels ? kpi(f4(d.labels.metrics.rocAuc), 'ROC-AUC') + kpi(f3(d.labels.metrics.f1), 'F1 at the threshold') : ''}</div>`,
+    `<div class="kpis">${kpi(int(r.flows), 'flows')}${kpi(int(r.anomalies), `anomalies (${pct(r.anomalies, r.flows)})`)}${kpi(`k = ${r.k}`, 'clusters')}${kpi(r.threshold.spec, `threshold, distance ${f3(r.threshold.global)}`)}${d.incidents ? kpi(int(d.incidentsTotal ?? d.incidents.length), 'incidents') : ''}${d.labels ? kpi(f4(d.labels.metrics.rocAuc), 'ROC-AUC') + kpi(f3(d.labels.metrics.f1), 'F1 at the threshold') : ''}</div>`,
     `<dl class="facts" id="run-facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`,
   ];
   if (d.labels) {
@@ -301,7 +301,11 @@ export function buildHtml(d: ReportData, charts: RenderedChart[]): string {
     else if (s.id === 'clusters') inner = `<p class="lead">Each flow belongs to its nearest centroid. The table describes each cluster by the scored flows it received and by how its centroid differs from the average.</p>${bySection('clusters')}<h3>Cluster profiles</h3>${clusterTable(d)}`;
     else if (s.id === 'scores') inner = bySection('scores');
     else if (s.id === 'traffic') inner = bySection('traffic');
-    else if (s.id === 'incidents') inner = `<p class="lead">${int(d.incidents!.length)} incidents: anomalous flows grouped into what an analyst triages, most severe first (from ${esc(d.sources.incidents)}). Click a header to sort.</p>${incidentTable(d.incidents!)}`;
+    else if (s.id === 'incidents') {
+      const total = d.incidentsTotal ?? d.incidents!.length;
+      const shown = d.incidents!.length;
+      inner = `<p class="lead">${shown < total ? `The ${int(shown)} highest-ranked of ${int(total)} incidents` : `${int(total)} incidents`}: anomalous flows grouped into what an analyst triages, most severe first (from ${esc(d.sources.incidents)}). Click a header to sort.</p>${incidentTable(d.incidents!)}`;
+    }
     else if (s.id === 'anomalies') {
       const shown = d.anomalies.rows.length;
       const cols = ANOMALY_COLUMNS.filter((c) => c.key !== 'incident' || d.anomalies.rows.some((r) => r.incident !== undefined));
