@@ -37,7 +37,8 @@ interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
 async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
   if (a.report && !a.outDir) throw new UsageError('analyze: --report writes report.html into --out-dir: give --out-dir DIR');
-  const opts = trainOptionsFrom(a);
+  // the report draws the elbow and silhouette curves: --report fits the k sweep as --sweep does
+  const opts = trainOptionsFrom({ ...a, sweep: a.sweep || a.report });
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
   const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
@@ -177,7 +178,7 @@ const def: CommandDef<AnalyzeArgs> = {
         .option('top-flows', { type: 'number', default: 5, describe: 'Anomalous flows shown after the incidents', requiresArg: true })
         .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
-        .option('report', { type: 'boolean', default: false, describe: 'Also write report.html (the self-contained HTML report, as `flowsift report`) into --out-dir' })
+        .option('report', { type: 'boolean', default: false, describe: 'Also write report.html (the self-contained HTML report, as `flowsift report`) into --out-dir; fits the k sweep for its charts (as --sweep)' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
     ) as unknown as Argv<AnalyzeArgs>,
   run: (a, io) => runAnalyze({ ...a, inputs: a.inputs.map(String) }, io),
