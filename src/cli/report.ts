@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { EXIT } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { buildReport, resolveReportInputs, writeChartFiles, writeReport } from '../report/build.ts';
-import { cliReadOptions } from './train.ts';
+import { cliReadOptions } from './options.ts';
 
 interface ReportArgs {
   input: string;
