@@ -19,6 +19,7 @@ import { FLOW_COLUMNS } from '../features/schema.ts';
 import { LABEL_COLUMNS } from '../dataset/read.ts';
 import { OUTPUT_FORMATS, SPLIT_BY, outputFormatFromPath, type OutputFormat, type SplitBy } from '../dataset/partition.ts';
 import { FlowCsvWriter } from '../dataset/flow-csv.ts';
+import { FlowParquetWriter } from '../dataset/flow-parquet.ts';
 import { FileTracker, extractFlowsSplit, finishLabels, openLabeler, openOutputWriter, withLabelOptions, type LabelFlags } from './label.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
 import { CLI_MAIN_NICE, type CliIO, type CommandDef } from './command.ts';
@@ -189,8 +190,8 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     },
   };
 
-  // Unlabeled CSV: flows are written straight from their records (no Row objects; same bytes).
-  opts.flowWriter = !labeler && writer instanceof FlowCsvWriter ? writer : undefined;
+  // Unlabeled CSV or Parquet: flows are written straight from their records (no Row objects; same values).
+  opts.flowWriter = !labeler && (writer instanceof FlowCsvWriter || writer instanceof FlowParquetWriter) ? writer : undefined;
   let summary: ExtractSummary;
   try {
     summary = await extractFlowsSplit(inputs, opts, (row) => {
