@@ -2,7 +2,7 @@
  * `flowsift analyze <capture|dataset>... [--out-dir DIR]`: the one-shot pipeline — flows → train →
  * score the same flows → a terminal summary (flows and anomalies per cluster, top anomalies with
  * their reasons) and, with --out-dir, the files: model.json, scores.jsonl (every flow),
- * anomalies.jsonl (anomalous flows, most anomalous first) and summary.txt.
+ * anomalies.jsonl (anomalous flows, most anomalous first), each also as Parquet, and summary.txt.
  */
 import type { Argv } from 'yargs';
 import { mkdir } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
 import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
+import { analysisParquet } from '../store/scores.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   outDir?: string;
@@ -102,12 +103,13 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     };
     await writeLines('scores.jsonl', records);
     await writeLines('anomalies.jsonl', top);
+    await analysisParquet(a.outDir);
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,summary.txt}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,scores.parquet,anomalies.jsonl,anomalies.parquet,summary.txt}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
@@ -120,7 +122,7 @@ const def: CommandDef<AnalyzeArgs> = {
     trainBuilder(
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
-        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, summary.txt here', requiresArg: true })
+        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl + scores.parquet, anomalies.jsonl + anomalies.parquet, summary.txt here (query them with flowsift query DIR)', requiresArg: true })
         .option('baseline', { type: 'string', array: true, describe: 'Learn normal traffic from these captures/datasets (attack-free) instead of from the inputs themselves', requiresArg: true })
         .option('top', { type: 'number', default: 10, describe: 'Anomalies shown in the summary', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })

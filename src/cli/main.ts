@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   hosts: () => import('./hosts.ts'),
   info: () => import('./info.ts'),
   label: () => import('./label.ts'),
+  query: () => import('./query.ts'),
   score: () => import('./score.ts'),
   train: () => import('./train.ts'),
 };

@@ -11,12 +11,13 @@ import { openOutput } from '../dataset/output.ts';
 import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
 import { scoreInputs } from '../report/score-run.ts';
 import { cliReadOptions } from './train.ts';
+import { scoresParquetWriter } from '../store/scores.ts';
 
 interface ScoreArgs {
   inputs: string[];
   model: string;
   output: string;
-  format?: ReportFormat;
+  format?: ReportFormat | 'parquet';
   onlyAnomalies: boolean;
   explain: number;
   failOnAnomaly: boolean;
@@ -26,8 +27,9 @@ interface ScoreArgs {
   quiet: boolean;
 }
 
-function formatFor(a: ScoreArgs): ReportFormat {
+function formatFor(a: ScoreArgs): ReportFormat | 'parquet' {
   if (a.format) return a.format;
+  if (/\.(parquet|pq)$/i.test(a.output)) return 'parquet';
   if (/\.csv$/i.test(a.output)) return 'csv';
   if (a.output === '-' && (process.stdout as { isTTY?: boolean }).isTTY) return 'table';
   return 'jsonl';
@@ -42,8 +44,11 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   if (!Number.isInteger(a.top) || a.top < 1) throw new UsageError(`--top must be an integer ≥ 1, got ${String(a.top)}`);
   const model = await loadModel(a.model);
   const format = formatFor(a);
-  const sink = openOutput(a.output, io.stdout);
-  const writer = openRecordWriter(format, sink, a.top);
+  if (format === 'parquet' && a.output === '-') throw new UsageError('--format parquet writes a file: give it with -o FILE.parquet');
+  // Parquet: the records go through a temp JSON Lines file that DuckDB converts at the end
+  const pq = format === 'parquet' ? scoresParquetWriter(a.output) : undefined;
+  const sink = pq ? { close: async () => undefined, abort: () => pq.abort() } : openOutput(a.output, io.stdout);
+  const writer = pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top);
   const ro = cliReadOptions(io, a.quiet);
   let res;
   try {
@@ -78,7 +83,7 @@ const def: CommandDef<ScoreArgs> = {
       .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets (flowsift CSV/JSONL/Parquet, NSL-KDD/KDD99)', type: 'string', array: true })
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model file (flowsift train)', requiresArg: true })
       .option('output', { alias: 'o', type: 'string', default: '-', describe: 'Output file, written atomically; - = stdout', requiresArg: true })
-      .option('format', { choices: REPORT_FORMATS, describe: 'jsonl (one object a flow), csv, or table (summary + top anomalies). Default: csv for *.csv, table on a terminal, else jsonl' })
+      .option('format', { choices: [...REPORT_FORMATS, 'parquet'], describe: 'jsonl (one object a flow), csv, table (summary + top anomalies), or parquet (typed columns, reasons as a list of structs; needs -o). Default: csv for *.csv, parquet for *.parquet, table on a terminal, else jsonl' })
       .option('only-anomalies', { type: 'boolean', default: false, describe: 'Write only the anomalous flows' })
       .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow: the top N features by share of the distance', requiresArg: true })
       .option('fail-on-anomaly', { type: 'boolean', default: false, describe: 'Exit 4 when any flow is anomalous (CI / cron)' })
