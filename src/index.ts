@@ -69,5 +69,10 @@ export { buildRecord, ANOMALY_SCHEMA } from './report/record.ts';
 export type { AnomalyRecord } from './report/record.ts';
 export { scoreInputs } from './report/score-run.ts';
 
+// report: incidents (anomalous flows grouped into scans, floods, password guessing, …) and Wireshark filters
+export { IncidentBuilder, IncidentTagger, buildIncidents, streamIncidents, incidentWriter, rankIncidents, INCIDENT_KINDS, INCIDENT_SCHEMA, INCIDENT_DEFAULTS } from './report/incidents/index.ts';
+export type { Incident, IncidentKind, IncidentOptions, Counted } from './report/incidents/index.ts';
+export { flowFilter } from './report/wireshark.ts';
+
 // CLI, callable in-process
 export { runCli } from './cli/main.ts';

@@ -2,11 +2,13 @@
 import { renderColumnTable } from '../src/features/schema.ts';
 import { renderServiceRules } from '../src/features/services.ts';
 import { renderReadmeSection } from '../src/features/content/rules.ts';
+import { renderIncidentKinds } from '../src/report/incidents/kinds.ts';
 
 export const README_SECTIONS: Record<string, () => string> = {
   columns: () => renderColumnTable(),
   services: () => renderServiceRules(),
   'content-rules': () => renderReadmeSection(),
+  'incident-kinds': () => renderIncidentKinds(),
 };
 
 /** The README text between `<!-- name:start -->` and `<!-- name:end -->`, or undefined. */

@@ -19,12 +19,15 @@ import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.t
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
 import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
 import { analysisParquet } from '../store/scores.ts';
+import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   outDir?: string;
   baseline?: string[];
   top: number;
+  topFlows: number;
   explain: number;
+  incidentGap: number;
 }
 
 async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
@@ -70,6 +73,18 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     }
     records.push(buildRecord(i + 1, t.kept[i]!, s, a.labelColumn));
   }
+  // incidents: the anomalous flows grouped (report/incidents); each record gets its incident_id
+  const ib = new IncidentBuilder({ gap: a.incidentGap });
+  const byRow = new Map<number, string>();
+  ib.onAssign = (row, id) => byRow.set(row, id);
+  const incidents: Incident[] = [];
+  for (const r of records) incidents.push(...ib.push(r));
+  incidents.push(...ib.end());
+  rankIncidents(incidents);
+  for (const r of records) {
+    const id = byRow.get(r.row);
+    if (id !== undefined) r.incident_id = id;
+  }
   const summary: ScoreSummary = { flows: t.n, anomalies, perCluster, threshold: model.thresholds.spec, scope: model.thresholds.rule.scope, model: `k-means k=${model.kmeans.k}` };
   const top = records.filter((r) => r.is_anomaly).sort((x, y) => y.anomaly_score - x.anomaly_score);
   const labeled = records.filter((r) => r.label !== undefined);
@@ -84,8 +99,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     }
     parts.push('\nflagged per label: ' + [...by.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${e.flagged}/${e.n}`).join(' · '));
   }
-  if (top.length) parts.push(`\ntop ${Math.min(a.top, top.length)} anomalies:`);
-  top.slice(0, a.top).forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
+  if (ib.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
+  else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
+  if (top.length && a.topFlows > 0) parts.push(`\ntop ${Math.min(a.topFlows, top.length)} anomalous flows:`);
+  top.slice(0, a.topFlows).forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
   const text = parts.join('\n') + '\n';
   io.stdout.write(text);
   if (a.outDir) {
@@ -103,13 +120,21 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     };
     await writeLines('scores.jsonl', records);
     await writeLines('anomalies.jsonl', top);
+    const inc = openOutput(join(a.outDir, 'incidents.jsonl'));
+    try {
+      await writeIncidentsJsonl(inc, incidents);
+      await inc.close();
+    } catch (e) {
+      await inc.abort();
+      throw e;
+    }
     await analysisParquet(a.outDir);
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,scores.parquet,anomalies.jsonl,anomalies.parquet,summary.txt}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
@@ -122,9 +147,11 @@ const def: CommandDef<AnalyzeArgs> = {
     trainBuilder(
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
-        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl + scores.parquet, anomalies.jsonl + anomalies.parquet, summary.txt here (query them with flowsift query DIR)', requiresArg: true })
+        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl + scores.parquet, anomalies.jsonl + anomalies.parquet, incidents.jsonl, summary.txt here (query them with flowsift query DIR)', requiresArg: true })
         .option('baseline', { type: 'string', array: true, describe: 'Learn normal traffic from these captures/datasets (attack-free) instead of from the inputs themselves', requiresArg: true })
-        .option('top', { type: 'number', default: 10, describe: 'Anomalies shown in the summary', requiresArg: true })
+        .option('top', { type: 'number', default: 10, describe: 'Incidents shown in the summary', requiresArg: true })
+        .option('top-flows', { type: 'number', default: 5, describe: 'Anomalous flows shown after the incidents', requiresArg: true })
+        .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
     ) as unknown as Argv<AnalyzeArgs>,

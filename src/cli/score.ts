@@ -12,6 +12,7 @@ import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter,
 import { scoreInputs } from '../report/score-run.ts';
 import { cliReadOptions } from './train.ts';
 import { scoresParquetWriter } from '../store/scores.ts';
+import { incidentWriter, writeIncidentsJsonl } from '../report/incidents/index.ts';
 
 interface ScoreArgs {
   inputs: string[];
@@ -25,6 +26,8 @@ interface ScoreArgs {
   top: number;
   labelColumn: string;
   quiet: boolean;
+  incidents?: string;
+  incidentGap: number;
 }
 
 function formatFor(a: ScoreArgs): ReportFormat | 'parquet' {
@@ -48,7 +51,17 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   // Parquet: the records go through a temp JSON Lines file that DuckDB converts at the end
   const pq = format === 'parquet' ? scoresParquetWriter(a.output) : undefined;
   const sink = pq ? { close: async () => undefined, abort: () => pq.abort() } : openOutput(a.output, io.stdout);
-  const writer = pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top);
+  const inner = (): RecordWriter => pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top);
+  if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
+  // --incidents: records pass through the grouping (which tags them with incident_id) on their way out
+  const incSink = a.incidents !== undefined ? openOutput(a.incidents) : undefined;
+  let nIncidents = 0;
+  const writer = incSink
+    ? incidentWriter(inner(), { gap: a.incidentGap }, async (list) => {
+        nIncidents = list.length;
+        await writeIncidentsJsonl(incSink, list);
+      })
+    : inner();
   const ro = cliReadOptions(io, a.quiet);
   let res;
   try {
@@ -60,14 +73,16 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
       ...ro,
     });
     await sink.close();
+    await incSink?.close();
   } catch (e) {
-    // keep what was scored before a bad input row: close (commit) the output, then report
+    // keep what was scored before a bad input row: close (commit) the outputs, then report
     await sink.close().catch(() => sink.abort());
+    await incSink?.close().catch(() => incSink.abort());
     throw e;
   }
   const s = res.summary;
   if (!a.quiet && format !== 'table') {
-    io.stderr.write(`flowsift: ${s.flows.toLocaleString('en-US')} flows scored, ${s.anomalies.toLocaleString('en-US')} anomalies (threshold ${s.threshold}, ${s.scope})${a.output !== '-' ? ` → ${a.output}` : ''}\n`);
+    io.stderr.write(`flowsift: ${s.flows.toLocaleString('en-US')} flows scored, ${s.anomalies.toLocaleString('en-US')} anomalies (threshold ${s.threshold}, ${s.scope})${a.output !== '-' ? ` → ${a.output}` : ''}${incSink ? `, ${nIncidents.toLocaleString('en-US')} incidents → ${a.incidents}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   if (ro.errors.count > 0) return EXIT.BAD_INPUT;
@@ -90,6 +105,8 @@ const def: CommandDef<ScoreArgs> = {
       .option('pca', { type: 'boolean', default: false, describe: 'Add pca_x / pca_y (the model’s 2-D projection) to each record' })
       .option('top', { type: 'number', default: 20, describe: 'Anomalies shown by --format table', requiresArg: true })
       .option('label-column', { type: 'string', default: 'label', describe: 'Ground-truth column carried into the records', requiresArg: true })
+      .option('incidents', { type: 'string', describe: 'Also group the anomalies into incidents and write them here (JSON Lines, ranked); each anomaly record gets its incident_id', requiresArg: true })
+      .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr' }) as unknown as Argv<ScoreArgs>,
   run: (a, io) => runScore({ ...a, inputs: a.inputs.map(String) }, io),
 };

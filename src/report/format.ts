@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { TextSink } from '../dataset/output.ts';
 import type { AnomalyRecord } from './record.ts';
 import { formatValue } from '../model/score.ts';
+import { flowFilter } from './wireshark.ts';
 
 export type ReportFormat = 'jsonl' | 'csv' | 'table';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['jsonl', 'csv', 'table'];
@@ -88,10 +89,9 @@ export function formatBlock(rank: number, r: AnomalyRecord, scopeText: string): 
   const tail: string[] = [];
   if (r.uid) tail.push(`uid ${r.uid}`);
   if (r.label) tail.push(`label ${r.label}${r.category && r.category !== r.label ? ` (${r.category})` : ''}`);
-  if (r.src_ip !== undefined && r.dst_ip !== undefined) {
-    const p = r.protocol_type === 'udp' ? 'udp' : r.protocol_type === 'tcp' ? 'tcp' : '';
-    tail.unshift(`wireshark: ip.addr==${r.src_ip} && ip.addr==${r.dst_ip}${p && r.src_port !== undefined ? ` && ${p}.port==${r.src_port}` : ''}`);
-  }
+  const filter = flowFilter(r);
+  if (filter) tail.unshift(`wireshark: ${filter}`);
+  if (r.incident_id) tail.push(`incident ${r.incident_id}`);
   if (tail.length) lines.push(`    ${tail.join('   ')}`);
   return lines.join('\n');
 }

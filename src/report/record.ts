@@ -39,12 +39,23 @@ export interface AnomalyRecord {
   category?: string;
   pca_x?: number;
   pca_y?: number;
+  /** Flow size and outcome, copied from the input when it has them (incidents are built from these). */
+  duration?: number;
+  src_bytes?: number;
+  dst_bytes?: number;
+  src_pkts?: number;
+  dst_pkts?: number;
+  conn_state?: string;
+  num_failed_logins?: number;
+  /** The incident this anomalous flow was grouped into (report/incidents), when incidents were built. */
+  incident_id?: string;
 }
 
 const IDENTITY = ['uid', 'community_id', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'] as const;
+const STATS = ['duration', 'src_bytes', 'dst_bytes', 'src_pkts', 'dst_pkts', 'num_failed_logins'] as const;
 
 /** Columns a scoring run keeps from each input row for its record. */
-export const RECORD_KEEP = ['ts', ...IDENTITY, 'protocol_type', 'service', 'flag', 'label', 'category'];
+export const RECORD_KEEP = ['ts', ...IDENTITY, 'protocol_type', 'service', 'flag', ...STATS, 'conn_state', 'label', 'category'];
 
 const r6 = (v: number): number => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : v);
 
@@ -74,6 +85,11 @@ export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn 
   rec.is_anomaly = s.isAnomaly;
   rec.severity = s.severity;
   rec.reasons = s.reasons;
+  for (const k of STATS) {
+    const v = kept[k];
+    if (typeof v === 'number' && Number.isFinite(v)) rec[k] = v;
+  }
+  if (typeof kept.conn_state === 'string' && kept.conn_state !== '') rec.conn_state = kept.conn_state;
   const label = kept[labelColumn];
   if (label !== null && label !== undefined && label !== '') rec.label = String(label);
   const cat = kept.category;

@@ -53,6 +53,14 @@ export const SCORE_COLUMNS: readonly ScoreColumn[] = [
   { name: 'category', type: 'VARCHAR', description: 'Attack category of the label (NSL-KDD map), when known.' },
   { name: 'pca_x', type: 'DOUBLE', description: 'The model\'s 2-D projection (analyze, score --pca).' },
   { name: 'pca_y', type: 'DOUBLE', description: '' },
+  { name: 'duration', type: 'DOUBLE', description: 'Flow duration, seconds (when the input has it; as the next five).' },
+  { name: 'src_bytes', type: 'BIGINT', description: 'Data bytes originator → responder.' },
+  { name: 'dst_bytes', type: 'BIGINT', description: 'Data bytes responder → originator.' },
+  { name: 'src_pkts', type: 'BIGINT', description: 'Packets originator → responder.' },
+  { name: 'dst_pkts', type: 'BIGINT', description: 'Packets responder → originator.' },
+  { name: 'conn_state', type: 'VARCHAR', description: 'Zeek conn_state.' },
+  { name: 'num_failed_logins', type: 'INTEGER', description: 'KDD content feature 11.' },
+  { name: 'incident_id', type: 'VARCHAR', description: 'The incident this anomalous flow belongs to (analyze; score --incidents).' },
 ];
 
 /** The SELECT turning anomaly-record JSON Lines into the typed columns (reasons: JSON → structs). */

@@ -33,8 +33,8 @@ afterAll(() => {
 
 describe('the analysis store', () => {
   it('analyze writes scores and anomalies as Parquet beside the JSON Lines, with the documented types', async () => {
-    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'anomalies.parquet', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
-    expect(store.views.map((v) => [v.name, v.format])).toEqual([['anomalies', 'parquet'], ['scores', 'parquet']]);
+    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
+    expect(store.views.map((v) => [v.name, v.format])).toEqual([['anomalies', 'parquet'], ['incidents', 'jsonl'], ['scores', 'parquet']]);
     const scores = store.views.find((v) => v.name === 'scores')!;
     expect(scores.columns.map((c) => c.name)).toEqual(SCORE_COLUMNS.map((c) => c.name));
     for (const c of SCORE_COLUMNS) expect([c.name, scores.columns.find((x) => x.name === c.name)!.type.replace(/"/g, '')]).toEqual([c.name, c.type.replace(/"/g, '')]);
@@ -109,9 +109,9 @@ describe('flowsift query', () => {
     const bad = await cli(['query', out, 'SELEC * FROM scores']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/^flowsift: Parser Error: syntax error at or near "SELEC"/);
-    const noView = await cli(['query', out, 'SELECT * FROM incidents']);
+    const noView = await cli(['query', out, 'SELECT * FROM nosuch']);
     expect(noView.code).toBe(2);
-    expect(noView.err).toContain('Table with name incidents does not exist');
+    expect(noView.err).toContain('Table with name nosuch does not exist');
     const missing = await cli(['query', join(dir, 'nope'), 'SELECT 1']);
     expect(missing.code).toBe(3);
     expect(missing.err).toBe(`flowsift: ${join(dir, 'nope')}: no such file or directory\n`);
@@ -122,7 +122,10 @@ describe('flowsift query', () => {
     expect(b.err).toContain(`${broken}: cannot be read as parquet`);
   });
 
-  it('maps other known outputs generically: incidents.jsonl appears as the view incidents', async () => {
+  it('maps outputs generically: analyze\'s incidents.jsonl is the view incidents, and so is any <name>.jsonl', async () => {
+    const inc = await cli(['query', out, 'SELECT count(*) AS n FROM incidents']);
+    expect(inc.code).toBe(0);
+    expect(Number(inc.out.trim().split('\n')[1])).toBe(readFileSync(join(out, 'incidents.jsonl'), 'utf8').trim().split('\n').length);
     const d = join(dir, 'with-incidents');
     rmSync(d, { recursive: true, force: true });
     const { mkdirSync } = await import('node:fs');
@@ -140,7 +143,7 @@ describe('flowsift query', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl') || f.includes('.tmp'))).toEqual([]);
     const s = await openStore([pq, out]);
     try {
-      expect(s.views.map((v) => v.name).sort()).toEqual(['anomalies', 'demo_scored', 'scores']);
+      expect(s.views.map((v) => v.name).sort()).toEqual(['anomalies', 'demo_scored', 'incidents', 'scores']);
       const same = await s.query('SELECT count(*) AS n FROM (SELECT uid, "cluster", anomaly_score FROM demo_scored EXCEPT SELECT uid, "cluster", anomaly_score FROM scores)');
       expect(same.rows[0]!.n).toBe(0);
     } finally {

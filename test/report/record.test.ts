@@ -28,7 +28,7 @@ describe('anomaly record', () => {
     const block = formatBlock(1, r, 'p95');
     expect(block).toContain('#1  2024-05-01T12:00:03.120Z  tcp 10.0.0.5:51234 → 93.184.216.34:80 (http)  S0');
     expect(block).toContain('distance 7.42 > 5.10 (p95) · anomaly_score 1.45 · severity 3');
-    expect(block).toContain('wireshark: ip.addr==10.0.0.5 && ip.addr==93.184.216.34 && tcp.port==51234');
+    expect(block).toContain('wireshark: ip.addr==10.0.0.5 && ip.addr==93.184.216.34 && tcp.port==51234 && tcp.port==80');
   });
 
   it('KDD rows without identity are named by row number; values print compactly', () => {
