@@ -1,14 +1,15 @@
 /**
  * Dashboard query benchmark: the store's typed queries (src/store/dashboard.ts) over ~1 M scored
- * flows, each timed warm (the first run is discarded; median and least of --runs), with the
- * process's peak RSS. Each mode runs in its own child process so its peak RSS is its own:
+ * flows, each timed warm (the first run is discarded; median and least of --runs), wall and CPU
+ * (all of DuckDB's threads: on a loaded machine the wall time is mostly waiting for a core, the CPU
+ * time is what the query costs), with the process's peak RSS. Each mode runs in its own child process so its peak RSS is its own:
  *
  *   parquet       views straight over the Parquet files (what `flowsift query` does)
  *   materialized  the views loaded once into DuckDB's in-memory tables, sorted by ts (openStore
  *                 { materialize: true }: the dashboard's mode); the load time is printed apart
  *
  *   npx tsx scripts/make-scored.ts                     # once: /tmp/flowsift-bench/scored1m
- *   npx tsx scripts/bench-store.ts [DIR] [--runs 7] [--mode parquet|materialized|both] [--memory-limit 1GB]
+ *   npx tsx scripts/bench-store.ts [DIR] [--runs 7] [--mode parquet|materialized|both] (default parquet) [--memory-limit 1GB]
  *
  * The machine is shared: figures are noisy; compare modes side by side in one sitting.
  */
@@ -26,7 +27,7 @@ const opt = (name: string, dflt: string): string => {
 };
 const DIR = argv[0] && !argv[0].startsWith('--') ? argv[0] : join(tmpdir(), 'flowsift-bench', 'scored1m');
 const RUNS = Math.max(2, Number(opt('--runs', '7')));
-const MODE = opt('--mode', 'both');
+const MODE = opt('--mode', 'parquet');
 const MEM = opt('--memory-limit', '1GB');
 
 async function child(mode: string): Promise<void> {
@@ -43,19 +44,26 @@ async function child(mode: string): Promise<void> {
     ['service × flag', (s) => serviceByFlag(s)],
     [`keyset page (50, service=${svc}, after 60 %)`, (s) => flowPage(s, { filter: { service: svc }, after: { ts: mid.ts as string, uid: mid.uid as string }, limit: 50 })],
     ['one flow by uid', (s) => flowByUid(s, mid.uid as string)],
+    ['one flow by uid, with its ts (from a list row)', (s) => flowByUid(s, mid.uid as string, { ts: mid.ts as string })],
     ['score histogram (50 bins)', (s) => scoreHistogram(s, { bins: 50 })],
   ];
   const lines: string[] = [];
   for (const [name, q] of queries) {
     await q(store); // cold
     const ms: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       await q(store);
+      const d = process.cpuUsage(c);
       ms.push(performance.now() - t);
+      cpu.push((d.user + d.system) / 1000);
     }
     ms.sort((a, b) => a - b);
-    lines.push(`  ${name.padEnd(48)} median ${ms[Math.floor(ms.length / 2)]!.toFixed(1).padStart(7)} ms   least ${ms[0]!.toFixed(1).padStart(7)} ms`);
+    cpu.sort((a, b) => a - b);
+    const med = (xs: number[]): string => xs[Math.floor(xs.length / 2)]!.toFixed(1).padStart(7);
+    lines.push(`  ${name.padEnd(48)} wall median ${med(ms)} ms, least ${ms[0]!.toFixed(1).padStart(7)} ms   CPU median ${med(cpu)} ms`);
   }
   store.close();
   const rss = process.resourceUsage().maxRSS / 1024;

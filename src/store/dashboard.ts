@@ -109,7 +109,10 @@ export async function countsPerHour(store: Store, filter: FlowFilter = {}): Prom
   const view = viewOf(store, 'scores');
   const params: Param[] = [];
   const r = await store.query(
-    `SELECT date_trunc('hour', ts) AS hour, count(*)::INTEGER AS flows, count(*) FILTER (WHERE is_anomaly)::INTEGER AS anomalies FROM ${view} WHERE ${where(filter, params)} GROUP BY 1 ORDER BY 1`,
+    // epoch arithmetic: date_trunc on a TIMESTAMPTZ goes through ICU's calendar, 10× slower
+    `SELECT make_timestamp(h * 3600000000)::TIMESTAMPTZ AS hour, flows, anomalies FROM (
+       SELECT epoch_us(ts) // 3600000000 AS h, count(*)::INTEGER AS flows, count(*) FILTER (WHERE is_anomaly)::INTEGER AS anomalies
+       FROM ${view} WHERE ${where(filter, params)} GROUP BY 1) ORDER BY h`,
     params,
   );
   return r.rows as { hour: string; flows: number; anomalies: number }[];
@@ -144,10 +147,15 @@ export async function flowPage(store: Store, opts: { filter?: FlowFilter; after?
   return { rows, next: rows.length === limit && last ? { ts: last.ts, uid: last.uid } : undefined };
 }
 
-/** Every column of one flow, by uid (undefined when absent). */
-export async function flowByUid(store: Store, uid: string): Promise<Record<string, unknown> | undefined> {
+/**
+ * Every column of one flow, by uid (undefined when absent). `ts`, when the caller knows it (a list
+ * row does), lets DuckDB skip every row group whose time range excludes it instead of scanning uids.
+ */
+export async function flowByUid(store: Store, uid: string, opts: { ts?: string } = {}): Promise<Record<string, unknown> | undefined> {
   const view = viewOf(store, 'scores');
-  const r = await store.query(`SELECT * FROM ${view} WHERE uid = $1 LIMIT 1`, [uid]);
+  const r = opts.ts === undefined
+    ? await store.query(`SELECT * FROM ${view} WHERE uid = $1 LIMIT 1`, [uid])
+    : await store.query(`SELECT * FROM ${view} WHERE ts = $2::TIMESTAMPTZ AND uid = $1 LIMIT 1`, [uid, opts.ts]);
   return r.rows[0];
 }
 

@@ -3,7 +3,8 @@
  * TIMESTAMP(MICROS, UTC), and `reasons` a LIST of STRUCTs — queryable (`unnest(reasons)`) rather than
  * a JSON string. Written by DuckDB from the records' JSON Lines (analyze's scores.jsonl, or a temp
  * file beside the output for `score -o x.parquet`), read with declared column types (no sniffing),
- * Snappy-compressed (zstd would be smaller, but hyparquet — flowsift's own Parquet reader — and
+ * row groups of 16,384 flows (min/max statistics per group let the dashboard's time-bounded and
+ * top-N queries skip most of a file), Snappy-compressed (zstd would be smaller, but hyparquet — flowsift's own Parquet reader — and
  * some notebooks' readers lack it), atomically (temp file + rename).
  */
 import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -94,7 +95,7 @@ export async function scoresJsonlToParquet(src: string, dest: string, opts: { me
   const tmp = tempPathFor(dest);
   try {
     await con.run("SET TimeZone = 'UTC'");
-    const r = await con.runAndReadAll(`COPY (${selectSql(src)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`);
+    const r = await con.runAndReadAll(`COPY (${selectSql(src)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 16384)`);
     renameSync(tmp, dest);
     return Number(r.getRows()[0]?.[0] ?? 0);
   } catch (e) {
