@@ -17,6 +17,8 @@ import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
+import { ClusterProfiler } from '../report/clusters.ts';
+import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
 import { analysisParquet } from '../store/scores.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
@@ -58,11 +60,17 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     for (let i = 0; i < t.n; i++) if (String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
     trainTable = t.select(trainIdx);
   }
-  const model = trainModel(trainTable, meta, { ...opts, sweep: true });
+  const notes: string[] = [];
+  const model = trainModel(trainTable, meta, { ...opts, sweep: true, onProgress: (m) => void (/lowered/.test(m) && notes.push(m)) });
+  const trainedOn = a.baseline && a.baseline.length
+    ? `the baseline (${formatValue(trainTable.n)} flows from ${a.baseline.join(', ')})`
+    : a.trainOn !== undefined
+      ? `the input's ${formatValue(trainTable.n)} flows labeled ${a.trainOn} (of ${formatValue(t.n)})`
+      : `the input itself (${formatValue(trainTable.n)} flows: anomalies are rare flows of this capture; --baseline learns from attack-free traffic instead)`;
   const scorer = new Scorer(model, t);
   const records: AnomalyRecord[] = [];
-  const profiles = scorer.profiles(2);
-  const perCluster = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0, profile: profiles[j] }));
+  const profiler = new ClusterProfiler();
+  const perCluster: ScoreSummary['perCluster'] = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0 }));
   let anomalies = 0;
   for (let i = 0; i < t.n; i++) {
     const s = scorer.score(i, a.explain, true);
@@ -71,8 +79,11 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       perCluster[s.cluster]!.anomalies++;
       anomalies++;
     }
-    records.push(buildRecord(i + 1, t.kept[i]!, s, a.labelColumn));
+    const rec = buildRecord(i + 1, t.kept[i]!, s, a.labelColumn);
+    profiler.add(rec);
+    records.push(rec);
   }
+  profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
   // incidents: the anomalous flows grouped (report/incidents); each record gets its incident_id
   const ib = new IncidentBuilder({ gap: a.incidentGap });
   const byRow = new Map<number, string>();
@@ -85,7 +96,17 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     const id = byRow.get(r.row);
     if (id !== undefined) r.incident_id = id;
   }
-  const summary: ScoreSummary = { flows: t.n, anomalies, perCluster, threshold: model.thresholds.spec, scope: model.thresholds.rule.scope, model: `k-means k=${model.kmeans.k}` };
+  const summary: ScoreSummary = {
+    flows: t.n,
+    anomalies,
+    perCluster,
+    threshold: model.thresholds.spec,
+    scope: model.thresholds.rule.scope,
+    model: `k-means k=${model.kmeans.k}`,
+    trainedOn,
+    notes,
+    profileHeading: 'its flows (scored into it)',
+  };
   const top = records.filter((r) => r.is_anomaly).sort((x, y) => y.anomaly_score - x.anomaly_score);
   const labeled = records.filter((r) => r.label !== undefined);
   const parts = [formatSummary(summary, 20, true)];
@@ -97,7 +118,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       if (r.is_anomaly) e.flagged++;
       by.set(r.label!, e);
     }
-    parts.push('\nflagged per label: ' + [...by.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${e.flagged}/${e.n}`).join(' · '));
+    parts.push('\nflagged per label: ' + [...by.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
   }
   if (ib.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
   else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
@@ -134,7 +155,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     await sum.close();
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${t.n.toLocaleString('en-US')} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;

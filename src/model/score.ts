@@ -40,12 +40,11 @@ export function severityOf(anomalyScore: number): 1 | 2 | 3 | null {
   return anomalyScore >= 3 ? 1 : anomalyScore >= 1.5 ? 2 : 3;
 }
 
+/** The one number format of summaries and reasons: thousands separators from 1,000 (rounded), else at most 2 decimals. */
 export function formatValue(v: number | string): string {
   if (typeof v === 'string') return v;
   if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && a < 1) return v.toFixed(2);
-  if (a >= 1e4) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
   return Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 

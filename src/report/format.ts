@@ -24,6 +24,12 @@ export interface ScoreSummary {
   threshold: string;
   scope: string;
   model: string;
+  /** What the model learned from, e.g. "the baseline: 501 flows from samples/baseline.pcap". */
+  trainedOn?: string;
+  /** What the run decided on its own (k lowered, …), one line each. */
+  notes?: string[];
+  /** Heading of the profile column (default: centroid description). */
+  profileHeading?: string;
 }
 
 export const CSV_COLUMNS = [
@@ -99,12 +105,15 @@ export function formatBlock(rank: number, r: AnomalyRecord, scopeText: string): 
 export function formatSummary(s: ScoreSummary, topClusters = 12, bySize = false): string {
   const pct = (a: number, b: number): string => (b ? ((100 * a) / b).toFixed(1) : '0.0');
   const lines = [
-    `${formatValue(s.flows)} flows scored with ${s.model}: ${formatValue(s.anomalies)} anomalies (${pct(s.anomalies, s.flows)} %), threshold ${s.threshold} (${s.scope})`,
+    `${formatValue(s.flows)} flows scored with ${s.model}${s.trainedOn ? ` trained on ${s.trainedOn}` : ''}: ${formatValue(s.anomalies)} anomalies (${pct(s.anomalies, s.flows)} %), threshold ${s.threshold} (${s.scope})`,
   ];
+  for (const n of s.notes ?? []) lines.push(`  ${n}`);
+  if (s.anomalies) lines.push('  flow severity: 1 = anomaly_score ≥ 3 (distance ≥ 3× the threshold) · 2 = ≥ 1.5 · 3 = above the threshold');
   const rows = [...s.perCluster].filter((c) => c.flows > 0).sort((a, b) => (bySize ? b.flows - a.flows : b.anomalies - a.anomalies || b.flows - a.flows));
-  lines.push(`  cluster   flows  anomalies${rows.some((c) => c.profile) ? '  what sets it apart (centroid vs all)' : ''}`);
+  const w = Math.max(5, ...rows.map((c) => formatValue(c.flows).length));
+  lines.push(`  cluster ${'flows'.padStart(w)}  anomalies${rows.some((c) => c.profile) ? `  ${s.profileHeading ?? 'what sets it apart (centroid vs all)'}` : ''}`);
   for (const c of rows.slice(0, topClusters)) {
-    lines.push(`  ${String(c.cluster).padStart(7)} ${String(c.flows).padStart(7)} ${String(c.anomalies).padStart(10)}${c.profile ? '  ' + c.profile : ''}`);
+    lines.push(`  ${String(c.cluster).padStart(7)} ${formatValue(c.flows).padStart(w)} ${formatValue(c.anomalies).padStart(10)}${c.profile ? '  ' + c.profile : ''}`);
   }
   if (rows.length > topClusters) lines.push(`  … ${rows.length - topClusters} more clusters`);
   return lines.join('\n');

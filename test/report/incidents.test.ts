@@ -14,6 +14,7 @@ import { ATTACK_KIND, CORPUS, SAMPLES, analyzeLabeled, generated, labelsOf, type
 import { buildIncidents, IncidentBuilder, IncidentTagger, rankIncidents, type Incident } from '../../src/report/incidents/index.ts';
 import { flowFilter } from '../../src/report/wireshark.ts';
 import type { AnomalyRecord } from '../../src/report/record.ts';
+import { formatValue } from '../../src/model/score.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowsift-incidents-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,6 +99,20 @@ describe('incidents on the demo capture', () => {
     expect(run.out).toContain('#1  high  ');
     expect(run.out).toContain(`    wireshark: ${run.incidents[0]!.wireshark_filter}`);
     expect(run.out).toMatch(/high = an attack pattern/);
+  });
+
+  it('analyze says what it did: what the model learned from, that it lowered k and why, the severity scales, clusters by their scored flows', () => {
+    expect(run.out).toMatch(new RegExp(`^623 flows scored with k-means k=25 trained on the baseline \\(500 flows from ${BASELINE.replace(/[.]/g, '\\.')}\\): 177 anomalies`));
+    expect(run.out).toContain('\n  k lowered from 100 to 25: 500 rows, at least 20 rows per cluster\n');
+    expect(run.out).toContain('flow severity: 1 = anomaly_score ≥ 3');
+    expect(run.out).toContain('high = an attack pattern');
+    // the cluster that caught the scan and the flood is described by them, not by its baseline centroid
+    const scanCluster = run.records.find((r) => r.label === 'synflood')!.cluster;
+    const line = run.out.split('\n').find((l) => new RegExp(`^ +${scanCluster} +\\d`).test(l))!;
+    expect(line).toMatch(/flag [^·]*S1 \d+%/);
+    // one number format: thousands separators from 1,000 on, two decimals below
+    expect([formatValue(4232.4), formatValue(10822), formatValue(82.5), formatValue(0.014)]).toEqual(['4,232', '10,822', '82.50', '0.01']);
+    expect(run.out).not.toMatch(/\b\d{4,}\.\d\d\b/);
   });
 
   it('an incident filter selects its flows in Wireshark: exactly for small incidents, a superset for large ones', () => {

@@ -29,8 +29,12 @@ export function formatIncident(x: Incident): string {
   const flags = x.flag_mix.slice(0, 4).map((f) => `${f.value} ${formatValue(f.flows)}`).join(', ');
   lines.push(`    ${span(x)} · ${size.join(' · ')}${flags ? ` · flags ${flags}` : ''}`);
   const who: string[] = [];
-  const list = (c: { value: string | number; flows: number }[], total: number, what: string): string =>
-    `${formatValue(total)} ${what}${total > 1 ? ` (${c.slice(0, 3).map((v) => `${v.value} ${formatValue(v.flows)}`).join(', ')}${total > 3 ? ', …' : ''})` : c[0] ? ` ${c[0].value}` : ''}`;
+  // "50 ports (22, 23, 80, …)" when each has one flow, "3 sources (10.0.0.1 ×40, …)" otherwise
+  const list = (c: { value: string | number; flows: number }[], total: number, what: string): string => {
+    if (total <= 1) return `${formatValue(total)} ${what}${c[0] ? ` ${c[0].value}` : ''}`;
+    const shown = c.slice(0, 3).map((v) => (c.every((u) => u.flows === 1) ? String(v.value) : `${v.value} ×${formatValue(v.flows)}`));
+    return `${formatValue(total)} ${what} (${shown.join(', ')}${total > 3 ? ', …' : ''})`;
+  };
   who.push(list(x.top_sources, x.sources, x.sources === 1 ? 'source' : 'sources'));
   who.push(list(x.top_destinations, x.destinations, x.destinations === 1 ? 'destination' : 'destinations'));
   if (x.dst_ports) who.push(list(x.top_dst_ports, x.dst_ports, x.dst_ports === 1 ? 'port' : 'ports'));

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FlowLite } from './flow.ts';
 import { classify, groupStats, INCIDENT_KINDS, type IncidentKind } from './kinds.ts';
 import { addrSet, flowFilter, timeBounds } from '../wireshark.ts';
+import { formatValue } from '../../model/score.ts';
 
 export const INCIDENT_SCHEMA = 'flowsift.incident/1';
 
@@ -113,9 +114,9 @@ function titleOf(kind: IncidentKind, fl: FlowLite[], s: ReturnType<typeof groupS
       return `${src} pinged ${plural(s.dsts.size, 'host')}`;
     case 'syn_flood':
     case 'udp_flood':
-      return `${INCIDENT_KINDS[kind].name} on ${hostPort} from ${from}: ${plural(fl.length, 'connection')} in ${inc.duration.toFixed(1)} s`;
+      return `${INCIDENT_KINDS[kind].name} on ${hostPort} from ${from}: ${plural(fl.length, 'connection')} in ${formatValue(inc.duration)} s`;
     case 'icmp_flood':
-      return `ICMP flood on ${dst} from ${from}${inc.packets !== null ? `: ${plural(inc.packets, 'packet')}` : ''} in ${inc.duration.toFixed(1)} s`;
+      return `ICMP flood on ${dst} from ${from}${inc.packets !== null ? `: ${plural(inc.packets, 'packet')}` : ''} in ${formatValue(inc.duration)} s`;
     case 'password_guessing':
       return `password guessing against ${svc || 'a login service'} on ${hostPort} from ${src}: ${plural(fl.length, 'session')}`;
     case 'large_upload':
