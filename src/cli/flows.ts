@@ -48,6 +48,8 @@ export interface FlowsArgs extends LabelFlags {
   contentBytes?: number;
   /** 1: everything on one thread; 2: the packet path on a worker thread; default: 2 from 128 MiB of capture files. */
   threads?: number;
+  /** Suricata-style flow key with the VLAN ids (default: Zeek's, VLAN ignored). */
+  vlanKey?: boolean;
 }
 
 /** Inputs at least this large (bytes) get a progress bar when stderr is a terminal. */
@@ -73,6 +75,7 @@ function builder(y: Argv): Argv<FlowsArgs> {
     .option('content', { type: 'boolean', default: true, describe: 'Payload stage: KDD content features 10–22 from cleartext TCP payloads (ftp, telnet, rlogin/rsh, pop3, imap, smtp, http; rules in README). --no-content turns it off (faster; features 0, payload_inspected false)' })
     .option('content-bytes', { type: 'number', default: 65536, describe: 'Payload bytes the content stage inspects per flow and direction', requiresArg: true })
     .option('threads', { type: 'number', describe: 'Threads: 1 = read, decode, flows, features and output on one; 2 = read → decode → flow engine on a second thread (the rows are the same). Default: 2 when the capture files add up to 128 MiB or more, else 1; stdin is always read on one', requiresArg: true })
+    .option('vlan-key', { type: 'boolean', default: false, describe: 'Suricata-style flow key: packets on different VLANs (802.1Q id, and the QinQ inner id) are different flows. Default: Zeek\'s key, VLAN ignored, so a connection tagged on one side and untagged on the other stays one flow' })
     .option('strict', { type: 'boolean', default: false, describe: 'A capture cut inside its last record is an error (exit 3), not a warning' })
     .option('resync', { type: 'boolean', default: false, describe: 'Classic pcap: after a corrupt record header, skip to the next plausible record (the skipped byte range is reported) instead of stopping' })
     .option('max-flows', { type: 'number', default: 500_000, describe: 'Live flows at most; beyond it the least recently active flow is ended early (counted in the summary)', requiresArg: true })
@@ -174,7 +177,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     hostWindow: args.hostWindow,
     strict: args.strict,
     resync: args.resync,
-    flow: { maxFlows: args.maxFlows, maxFragmentBuffers: args.maxFragmentBuffers, maxFragmentBytes: args.maxFragmentBytes },
+    flow: { vlanKey: args.vlanKey === true, maxFlows: args.maxFlows, maxFragmentBuffers: args.maxFragmentBuffers, maxFragmentBytes: args.maxFragmentBytes },
     signal: io.signal,
     stdin: io.stdin,
     plugins,

@@ -121,7 +121,14 @@ export function writeFlowLine(lb: LineBuffer, f: FlowRecord, service: string, w:
     b[o] = 102; b[o + 1] = 97; b[o + 2] = 108; b[o + 3] = 115; b[o + 4] = 101; o += 5;
   } else o = putCsvSlow(lb, o, f.payloadInspected, false, RESERVE);
   lb.buf[o++] = COMMA;
-  o = int(lb, o, f.ipVersion);
+  o = int(lb, o, f.ipVersion); lb.buf[o++] = COMMA;
+  if (f.tunnel === '') {
+    lb.buf[o++] = COMMA; lb.buf[o++] = COMMA;
+  } else {
+    o = text(lb, o, f.tunnel); lb.buf[o++] = COMMA;
+    o = text(lb, o, f.tunnelSrc); lb.buf[o++] = COMMA;
+    o = text(lb, o, f.tunnelDst);
+  }
   lb.buf[o++] = NEWLINE;
   lb.off = o;
 }

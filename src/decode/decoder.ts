@@ -3,7 +3,8 @@
  * record's bytes, numbers only; no allocation, no closures, no exceptions on packet contents).
  *
  * Link layer by record.linktype → EtherType/AF/PPP protocol → [VLAN…] [MPLS…] [PPPoE] → IPv4/IPv6
- * (+ extension headers) → TCP/UDP/ICMP/ICMPv6. Each protocol lives in its own file. Every read is
+ * (+ extension headers) → TCP/UDP/ICMP/ICMPv6; tunnels (GRE, ERSPAN, VXLAN, Geneve, IP-in-IP,
+ * Teredo) down to the innermost IP packet (tunnel.ts). Each protocol lives in its own file. Every read is
  * bounds-checked against [start, end) where end = offset + caplen clamped to the buffer; a layer cut
  * short is decoded as far as its bytes go and sets truncated/stopLayer/stopReason (see stop.ts).
  *
@@ -26,6 +27,7 @@ import { decodeRaw, decodeRawIPv4, decodeRawIPv6, decodeRawOrLoop } from './raw.
 import { decodeSll } from './sll.ts';
 import { decodeSll2 } from './sll2.ts';
 import { STOP, stopAt } from './stop.ts';
+import { resetTunnel } from './tunnel.ts';
 
 export { LINKTYPE, isSupportedLinktype, linktypeName } from './linktype.ts';
 export { STOP } from './stop.ts';
@@ -64,6 +66,7 @@ function reset(p: DecodedPacket): void {
     p.innerSrcPort = 0;
     p.innerDstPort = 0;
   }
+  if (p.tunnels !== 0) resetTunnel(p);
   p.vlan = 0;
   p.innerVlan = 0;
   p.vlanTags = 0;

@@ -111,6 +111,22 @@ export class DecodedPacket {
   innerSrcPort = 0;
   innerDstPort = 0;
 
+  // ---- tunnels (src/decode/tunnel.ts) ---------------------------------------------------------
+  /**
+   * Tunnel headers crossed to reach the IP packet described above (0: none). With a tunnel, every
+   * field from etherType down describes the innermost packet; the outermost tunnel's IP endpoints
+   * are kept here.
+   */
+  tunnels = 0;
+  /** The tunnels crossed, outermost first: TUNNEL codes of 5 bits each (tunnel i at bits 5i). */
+  tunnelChain = 0;
+  /** IP version (4/6) and addresses of the outermost tunnel's IP header (v6 words valid when 6). */
+  tunnelIpVersion = 0;
+  tunnelSrc4 = 0;
+  tunnelDst4 = 0;
+  readonly tunnelSrc6 = new Uint32Array(4);
+  readonly tunnelDst6 = new Uint32Array(4);
+
   // ---- outcome -----------------------------------------------------------------------------
   /** Deepest layer decoded (Layer enum). */
   layer: Layer = Layer.None;

@@ -1,9 +1,12 @@
 /**
- * Dispatch from an IP layer to its upper layer. Protocols without a decoder here (GRE 47, ESP 50,
- * IP-in-IP 4/41, SCTP 132, ...) stop at the IP layer: payloadOffset/payloadLen/payloadCaptured then
- * describe the whole IP payload after the headers decoded so far.
+ * Dispatch from an IP layer to its upper layer. Tunnels (GRE 47, IP-in-IP 4/41) are decapsulated
+ * when their payload is an IP packet (tunnel.ts); protocols without a decoder here (ESP 50, SCTP
+ * 132, ..., and tunnels left encapsulated) stop at the IP layer: payloadOffset/payloadLen/
+ * payloadCaptured then describe the whole IP payload after the headers decoded so far.
  */
+import { decodeGre } from './gre.ts';
 import { decodeIcmp } from './icmp.ts';
+import { decodeIpInIp } from './ipip.ts';
 import type { DecodedPacket } from './packet.ts';
 import { setPayload } from './stop.ts';
 import { decodeTcp } from './tcp.ts';
@@ -23,6 +26,15 @@ export function decodeTransport(p: DecodedPacket, off: number, ipEnd: number, pr
       return;
     case 58:
       decodeIcmp(p, off, ipEnd, true);
+      return;
+    case 47:
+      setPayload(p, off, ipEnd);
+      decodeGre(p, off, ipEnd);
+      return;
+    case 4:
+    case 41:
+      setPayload(p, off, ipEnd);
+      decodeIpInIp(p, off, ipEnd, proto === 4 ? 4 : 6);
       return;
     default:
       setPayload(p, off, ipEnd);

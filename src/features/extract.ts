@@ -7,6 +7,7 @@
  * Per flow: one Row object.
  */
 import { inputBytes, readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
+import { inputSalt, saltRecord } from '../capture/salt.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
@@ -179,6 +180,9 @@ export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row 
     vlan: f.vlan,
     payload_inspected: f.payloadInspected,
     ip_version: f.ipVersion,
+    tunnel: f.tunnel,
+    tunnel_src: f.tunnelSrc,
+    tunnel_dst: f.tunnelDst,
   };
 }
 
@@ -190,10 +194,10 @@ const I_IPV = 0, I_PROTO = 1, I_SPORT = 2, I_DPORT = 3, I_VLAN = 4, I_ICMPT = 5,
   I_URG = 9, I_INSPECTED = 10, I_HASCONTENT = 11, I_CONTENT = 12;
 const CONTENT_KEYS = Object.keys(ZERO_CONTENT) as (keyof ContentFeatures)[];
 const W32 = I_CONTENT + CONTENT_KEYS.length;
-/** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason. */
-const S = 9;
+/** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason, tunnel, tunnelSrc, tunnelDst. */
+const S = 12;
 /** Own keys of a FlowRecord the store can rebuild (without / with `content`); anything else is held as the object itself. */
-const RECORD_KEYS = 28;
+const RECORD_KEYS = 31;
 
 function fitsInt32(v: number): boolean {
   return (v | 0) === v;
@@ -292,6 +296,9 @@ class HeldFlows {
     str[q + 6] = f.flag;
     str[q + 7] = f.connState;
     str[q + 8] = f.endReason;
+    str[q + 9] = f.tunnel;
+    str[q + 10] = f.tunnelSrc;
+    str[q + 11] = f.tunnelDst;
     return i;
   }
 
@@ -338,6 +345,9 @@ class HeldFlows {
       wrongFragment: n[p + I_WFRAG]!,
       urgent: n[p + I_URG]!,
       payloadInspected: n[p + I_INSPECTED] === 1,
+      tunnel: str[q + 9]!,
+      tunnelSrc: str[q + 10]!,
+      tunnelDst: str[q + 11]!,
     };
     if (n[p + I_HASCONTENT] === 1) {
       const c = {} as Record<keyof ContentFeatures, number>;
@@ -514,6 +524,9 @@ export async function extractFlows(
   const meterOpts: FlowOptions = { ...(opts.flow ?? {}) };
   if (opts.idleTimeout !== undefined) meterOpts.idleTimeout = opts.idleTimeout;
   if (opts.activeTimeout !== undefined) meterOpts.activeTimeout = opts.activeTimeout;
+  // Uids unique across inputs, reproducible for one: salted by the input's content.
+  const saltStdin = meterOpts.uidSalt === undefined && inputs.includes('-');
+  meterOpts.uidSalt ??= inputSalt(inputs);
   const onProgress = opts.onProgress;
 
   let run: { report: ReadReport; flowStats: FlowStats; skipped: Record<string, number>; threads?: PipelineThreads };
@@ -547,7 +560,7 @@ export async function extractFlows(
       },
     );
   } else {
-    run = await runInline(inputs, opts, meterOpts, stage, signal, () => sinkError !== undefined);
+    run = await runInline(inputs, opts, meterOpts, stage, signal, () => sinkError !== undefined, saltStdin);
   }
   if (pending !== undefined) await pending.catch(() => undefined);
   if (sinkError !== undefined) throw sinkError;
@@ -597,6 +610,7 @@ function useWorker(inputs: string[], opts: ExtractOptions): boolean {
 /** The packet path on this thread: read → decode → FlowMeter (with plugins) → stage. */
 async function runInline(
   inputs: string[], opts: ExtractOptions, meterOpts: FlowOptions, stage: FeatureStage, signal: AbortSignal, sinkFailed: () => boolean,
+  saltStdin = false,
 ): Promise<{ report: ReadReport; flowStats: FlowStats; skipped: Record<string, number> }> {
   const path = new PacketPath();
   const meter = new FlowMeter(
@@ -608,7 +622,13 @@ async function runInline(
     pipelinePlugins(opts),
   );
   const onProgress = opts.onProgress;
+  let unsalted = saltStdin;
   const onRecord = (rec: CaptureRecord): void => {
+    if (unsalted && rec.file === '-') {
+      // Stdin cannot be read ahead: its first packet salts the uids (before any flow exists from it).
+      unsalted = false;
+      meter.uidSalt = saltRecord(meter.uidSalt, rec.tsSec, rec.tsNsec, rec.buf.subarray(rec.offset, rec.offset + rec.caplen));
+    }
     if (path.record(rec, meter)) stage.release(meter.oldestLiveStart());
     if (onProgress !== undefined && (path.packets & 0xffff) === 0) {
       onProgress({ file: rec.file, fileBytes: rec.byteOffset, packets: path.packets, flows: stage.flows });

@@ -13,7 +13,7 @@ const ZERO_UNTIL_PAYLOAD = ' 0 unless the payload stage inspected this flow (see
 /** Identity columns (Zeek conn.log meaning: src = originator). */
 const IDENTITY: ColumnDef[] = [
   { name: 'ts', type: 'timestamp', group: 'identity', unit: 's', description: 'Start of the flow: time of its first packet, epoch seconds (µs precision).' },
-  { name: 'uid', type: 'string', group: 'identity', description: 'Flow id, unique within a run (Zeek-style "C…").' },
+  { name: 'uid', type: 'string', group: 'identity', description: 'Flow id, Zeek-style ("C" + 18 base62 characters): unique within a run and across inputs (salted by a digest of the input\'s content), the same every time for the same input.' },
   { name: 'community_id', type: 'string', group: 'identity', description: 'Community ID v1 ("1:<base64>") for correlation with Zeek, Suricata, Arkime; empty when undefined for the protocol.' },
   { name: 'src_ip', type: 'string', group: 'identity', description: 'Originator address (first SYN sender for TCP, else first packet sender).' },
   { name: 'src_port', type: 'int', group: 'identity', description: 'Originator port; for ICMP the type of the first packet (Zeek convention).' },
@@ -80,9 +80,12 @@ const EXTRAS: ColumnDef[] = [
   { name: 'dst_pkts', type: 'int', group: 'extra', unit: 'packets', description: 'Packets responder → originator.' },
   { name: 'src_ip_bytes', type: 'int', group: 'extra', unit: 'bytes', description: 'IP bytes (sum of IP total lengths) originator → responder (Zeek orig_ip_bytes).' },
   { name: 'dst_ip_bytes', type: 'int', group: 'extra', unit: 'bytes', description: 'IP bytes responder → originator (Zeek resp_ip_bytes).' },
-  { name: 'vlan', type: 'int', group: 'extra', description: 'Outer 802.1Q VLAN id, 0 when untagged.' },
+  { name: 'vlan', type: 'int', group: 'extra', description: 'Outer 802.1Q VLAN id of the flow\'s first packet, 0 when untagged (not part of the flow key unless --vlan-key).' },
   { name: 'payload_inspected', type: 'bool', group: 'extra', description: 'True when a protocol analyzer read this flow\'s cleartext payload (content features are meaningful); false for encrypted or uninspected flows.' },
   { name: 'ip_version', type: 'int', group: 'extra', description: 'IP version of the flow: 4 or 6.' },
+  { name: 'tunnel', type: 'category', group: 'extra', description: 'Tunnels the flow came through, outermost first, joined by ":" (ip, gre, gre-ppp, gre-eth, erspan1/2/3, vxlan, geneve, teredo; e.g. "vxlan:gre"); empty when none. The flow itself is the innermost connection.' },
+  { name: 'tunnel_src', type: 'string', group: 'extra', description: 'Source address of the outermost tunnel header of the flow\'s first packet; empty when no tunnel.' },
+  { name: 'tunnel_dst', type: 'string', group: 'extra', description: 'Destination address of the outermost tunnel header of the flow\'s first packet; empty when no tunnel.' },
 ];
 
 /** The 41 KDD feature columns in KDD order (kddIndex 1..41). */

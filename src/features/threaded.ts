@@ -137,7 +137,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
         if (st !== undefined) {
           live[slot] = undefined;
           // The results go into a small stand-in record (the real one is built at release).
-          const out = { uid: hooks.content?.onInspected !== undefined ? makeUid(f64[base + E.SEQ]!) : '', payloadInspected: false } as FlowRecord;
+          const out = { uid: hooks.content?.onInspected !== undefined ? makeUid(f64[base + E.SEQ]!, f64[base + E.SALT]!) : '', payloadInspected: false } as FlowRecord;
           engine.finish(st, out);
           inspected = out.payloadInspected;
           content = out.content;

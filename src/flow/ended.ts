@@ -5,6 +5,7 @@
  * either at once (same thread) or on the other side of a thread boundary (src/features/pipeline),
  * where the array travels as raw bytes and the strings are made by the thread that needs them.
  */
+import { tunnelChainName } from '../decode/tunnel.ts';
 import { communityId } from './community-id.ts';
 import { formatIPv4, formatIPv6 } from './ip-format.ts';
 import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts';
@@ -15,6 +16,10 @@ export const enum E {
   SEQ = 0, REASON, VER, PROTO, SRC0, SRC1, SRC2, SRC3, DST0, DST1, DST2, DST3,
   SPORT, DPORT, VLAN, ICMPT, ICMPC, STATE, START, END,
   OBYTES, RBYTES, OPKTS, RPKTS, OIPB, RIPB, LAND, WFRAG, URG,
+  /** The run's uid salt (the uid is made from it and SEQ). */
+  SALT,
+  /** Tunnel chain (0: none); then, with a tunnel, the outermost tunnel's IP version and address words. */
+  TUN, TVER, TSRC0, TSRC1, TSRC2, TSRC3, TDST0, TDST1, TDST2, TDST3,
   /** Values per ended flow. */
   SIZE,
 }
@@ -30,6 +35,14 @@ export function protocolType(proto: number): ProtocolType {
 }
 
 const srcWords = new Uint32Array(4);
+const tunWords = new Uint32Array(4);
+
+/** Text of the outermost tunnel endpoint at `e[at + first …]` (version `ver`). */
+function tunnelAddr(e: Float64Array, at: number, ver: number, first: number): string {
+  if (ver === 4) return formatIPv4(e[at + first]!);
+  for (let i = 0; i < 4; i++) tunWords[i] = e[at + first + i]!;
+  return formatIPv6(tunWords);
+}
 const dstWords = new Uint32Array(4);
 
 /** The FlowRecord of an ended flow: `e[at …]` in layout E. */
@@ -44,8 +57,8 @@ export function endedRecord(e: Float64Array, at: number, history: string, commun
   const pt = protocolType(proto);
   const cs = CONN_STATES[e[at + E.STATE]!]!;
   const srcPort = e[at + E.SPORT]!, dstPort = e[at + E.DPORT]!, icmpType = e[at + E.ICMPT]!, icmpCode = e[at + E.ICMPC]!;
-  return {
-    uid: makeUid(e[at + E.SEQ]!),
+  const rec: FlowRecord = {
+    uid: makeUid(e[at + E.SEQ]!, e[at + E.SALT]!),
     communityId: communityId(v6 ? 6 : 4, proto, src, dst, srcPort, dstPort, icmpType, icmpCode, communityIdSeed),
     startTs: e[at + E.START]!,
     endTs: e[at + E.END]!,
@@ -73,5 +86,16 @@ export function endedRecord(e: Float64Array, at: number, history: string, commun
     wrongFragment: e[at + E.WFRAG]!,
     urgent: e[at + E.URG]!,
     payloadInspected: false,
+    tunnel: '',
+    tunnelSrc: '',
+    tunnelDst: '',
   };
+  const tun = e[at + E.TUN]!;
+  if (tun !== 0) {
+    const tv = e[at + E.TVER]!;
+    rec.tunnel = tunnelChainName(tun);
+    rec.tunnelSrc = tunnelAddr(e, at, tv, E.TSRC0);
+    rec.tunnelDst = tunnelAddr(e, at, tv, E.TDST0);
+  }
+  return rec;
 }

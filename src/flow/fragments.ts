@@ -12,10 +12,15 @@
  * bytes (ping of death), zero-length fragments, non-last fragments whose length is not a multiple
  * of 8, data past the end given by the last fragment, and conflicting last fragments. Overlaps keep
  * the first data received.
+ *
+ * Tunnels: fragments of an inner datagram (inside GRE, VXLAN, ...) are reassembled on the inner IP
+ * header and the datagram keeps the tunnels its fragments came through; a fragmented outer datagram
+ * is reassembled first and its decode then decapsulates the tunnel it carries.
  */
 import type { CaptureRecord } from '../capture/record.ts';
 import { decodePacket } from '../decode/decoder.ts';
 import { DecodedPacket } from '../decode/packet.ts';
+import { prependTunnels } from '../decode/tunnel.ts';
 
 export interface FragmentOptions {
   /** Seconds (packet time) a partial datagram is kept. Default 30 (Linux ipfrag_time). */
@@ -67,6 +72,7 @@ export class FragmentReassembler {
   /** Insertion order = age order: timeouts and evictions take from the head. */
   private readonly buffers = new Map<string, FragBuffer>();
   private bytes = 0;
+  private readonly tun = { n: 0, chain: 0, ver: 0, src4: 0, dst4: 0, src6: new Uint32Array(4), dst6: new Uint32Array(4) };
   private readonly rec: CaptureRecord = {
     tsSec: 0, tsNsec: 0, caplen: 0, origLen: 0, linktype: LINKTYPE_RAW, interfaceId: 0,
     buf: new Uint8Array(0), offset: 0, file: '', packetIndex: 0, byteOffset: 0,
@@ -197,7 +203,16 @@ export class FragmentReassembler {
     this.drop(b);
     this.stats.reassembled++;
     this.outBad = b.bad;
+    // The tunnels this fragment came through (read before build: `pkt` may be `out` itself when a
+    // reassembled outer datagram carried inner fragments).
+    const tun = this.tun;
+    tun.n = pkt.tunnels;
+    if (tun.n !== 0) {
+      tun.chain = pkt.tunnelChain; tun.ver = pkt.tunnelIpVersion; tun.src4 = pkt.tunnelSrc4; tun.dst4 = pkt.tunnelDst4;
+      tun.src6.set(pkt.tunnelSrc6); tun.dst6.set(pkt.tunnelDst6);
+    }
     this.build(b, rec, pkt.vlan, pkt.innerVlan);
+    if (tun.n !== 0) prependTunnels(this.out, tun.n, tun.chain, tun.ver, tun.src4, tun.dst4, tun.src6, tun.dst6);
     return true;
   }
 

@@ -2,7 +2,7 @@
  * Order-independent flow keys, numeric and allocation-free.
  *
  * A key is {IP version, protocol, VLAN, endpoint A (address, port), endpoint B (address, port)}
- * with A ≤ B (address words compared first, then the port), so both directions of a connection
+ * with A ≤ B (VLAN: 0 for Zeek's key, the default; outer | inner << 12 for the VLAN-aware one) (address words compared first, then the port), so both directions of a connection
  * give the same key. The packet's fields are written into a reused `KeyScratch`; its 30-bit hash
  * (a small integer, so the table's Map<number, …> never boxes it) selects a bucket and the
  * table compares the full key to resolve collisions.
@@ -51,7 +51,7 @@ export function fmix32(h: number): number {
 }
 
 function hashKey(k: KeyScratch): number {
-  let h = mix(0x2545f491, k.ver | (k.proto << 8) | (k.vlan << 16));
+  let h = mix(0x2545f491, k.ver | (k.proto << 8) | (k.vlan << 16) | (k.vlan >>> 16)); // vlan: up to 24 bits
   h = mix(h, k.a0);
   h = mix(h, k.b0);
   if (k.ver === 6) {

@@ -32,6 +32,17 @@ export interface FlowOptions extends FragmentOptions {
   maxFlows?: number;
   /** Community ID seed. Default 0. */
   communityIdSeed?: number;
+  /**
+   * Salt of the flow uids (a 32-bit number): runs with different salts give disjoint uids, the
+   * same salt and input the same uids. extractFlows derives it from the input's content. Default 0.
+   */
+  uidSalt?: number;
+  /**
+   * Suricata's flow key: the VLAN ids (outer and QinQ inner tag) are part of the key, so the two
+   * sides of a connection seen on different VLANs are two flows. Default false, Zeek's key: VLAN
+   * ignored, such a connection is one flow (its `vlan` is that of its first packet).
+   */
+  vlanKey?: boolean;
 }
 
 export interface FlowStats extends FragmentStats {
@@ -85,6 +96,7 @@ export class FlowMeter {
   private readonly linger: number;
   private readonly maxFlows: number;
   private readonly seed: number;
+  private readonly vlanKey: boolean;
   private readonly table: FlowTable;
   private readonly frags: FragmentReassembler;
   private readonly key = new KeyScratch();
@@ -102,6 +114,8 @@ export class FlowMeter {
    */
   private readonly clk = Float64Array.of(-Infinity, 0, -Infinity);
   private seq = 0;
+  /** FlowOptions.uidSalt; may be set until the first flow ends (stdin: from its first packet). */
+  uidSalt: number;
   /** Ended Flow objects kept for reuse (at most POOL_MAX). A FlowContext is valid until onExpire returns. */
   private readonly pool: Flow[] = [];
   /** emit(): the ended flow's values (layout E of ended.ts), reused. */
@@ -119,6 +133,8 @@ export class FlowMeter {
     this.linger = opts.tcpLinger ?? 5;
     this.maxFlows = Math.max(1, opts.maxFlows ?? 500_000);
     this.seed = opts.communityIdSeed ?? 0;
+    this.uidSalt = (opts.uidSalt ?? 0) >>> 0;
+    this.vlanKey = opts.vlanKey === true;
     this.table = new FlowTable();
     this.frags = new FragmentReassembler(opts, this.stats);
     if (plugins.length > 30) throw new RangeError(`FlowMeter: at most 30 plugins (got ${plugins.length})`);
@@ -147,6 +163,12 @@ export class FlowMeter {
       if (!this.frags.add(pkt, rec)) return;
       pkt = this.frags.out;
       bad = this.frags.outBad;
+      if (pkt.isFragment && (pkt.fragOffset !== 0 || pkt.moreFragments)) {
+        // A reassembled tunnel datagram whose inner packet is itself a fragment.
+        if (!this.frags.add(pkt, rec)) return;
+        pkt = this.frags.out;
+        bad += this.frags.outBad;
+      }
       if (pkt.ipVersion === 0) return;
     }
     const proto = pkt.proto;
@@ -169,8 +191,9 @@ export class FlowMeter {
       sPort = dPort = icmpKeyPort(v6, type, pkt.icmpId);
     }
     const k = this.key;
-    if (v6) setKey6(k, proto, pkt.vlan, pkt.src6, sPort, pkt.dst6, dPort);
-    else setKey4(k, proto, pkt.vlan, pkt.src4 | 0, sPort, pkt.dst4 | 0, dPort);
+    const vlan = this.vlanKey ? keyVlan(pkt) : 0;
+    if (v6) setKey6(k, proto, vlan, pkt.src6, sPort, pkt.dst6, dPort);
+    else setKey4(k, proto, vlan, pkt.src4 | 0, sPort, pkt.dst4 | 0, dPort);
     let f = this.table.find(k);
     // The idle timer is lazy (expire() may run later than a flow's deadline): check this flow exactly.
     if (f !== null && f.list === ListId.Active && this.table.num[f.base + N.TOUCH] + this.idle < this.clk[C_NOW]) {
@@ -266,6 +289,9 @@ export class FlowMeter {
     }
     const f = this.pool.pop() ?? new Flow(this.plugins.length);
     f.seq = ++this.seq;
+    f.uidSalt = this.uidSalt;
+    f.vlanId = pkt.vlan;
+    if (pkt.tunnels !== 0) f.setTunnel(pkt);
     this.table.insert(f, k, this.clk[C_NOW]);
     const num = this.table.num; // after insert: the array may have grown
     const o = f.base;
@@ -551,8 +577,9 @@ export class FlowMeter {
     const num = this.table.num;
     const k = this.key;
     const ip = pkt.innerProto;
-    if (pkt.innerIpVersion === 6) setKey6(k, ip, pkt.vlan, pkt.innerSrc6, pkt.innerSrcPort, pkt.innerDst6, pkt.innerDstPort);
-    else if (pkt.innerIpVersion === 4) setKey4(k, ip, pkt.vlan, pkt.innerSrc4 | 0, pkt.innerSrcPort, pkt.innerDst4 | 0, pkt.innerDstPort);
+    const vlan = this.vlanKey ? keyVlan(pkt) : 0;
+    if (pkt.innerIpVersion === 6) setKey6(k, ip, vlan, pkt.innerSrc6, pkt.innerSrcPort, pkt.innerDst6, pkt.innerDstPort);
+    else if (pkt.innerIpVersion === 4) setKey4(k, ip, vlan, pkt.innerSrc4 | 0, pkt.innerSrcPort, pkt.innerDst4 | 0, pkt.innerDstPort);
     else return false;
     const f = this.table.find(k);
     if (f === null) return false;
@@ -596,7 +623,7 @@ export class FlowMeter {
     e[E.PROTO] = proto;
     e[E.SPORT] = f.srcPort;
     e[E.DPORT] = f.dstPort;
-    e[E.VLAN] = f.vlan;
+    e[E.VLAN] = f.vlanId;
     e[E.ICMPT] = f.icmpType;
     e[E.ICMPC] = f.icmpCode;
     e[E.STATE] = STATE_CODE[cs];
@@ -611,6 +638,12 @@ export class FlowMeter {
     e[E.LAND] = sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0;
     e[E.WFRAG] = f.wrongFragment;
     e[E.URG] = f.urgent;
+    e[E.SALT] = f.uidSalt;
+    e[E.TUN] = f.tunnelChain;
+    if (f.tunnelChain !== 0) {
+      const a = f.tunnelAddr!;
+      for (let i = 0; i < 9; i++) e[E.TVER + i] = a[i]!;
+    }
     st.flowsEmitted++;
     const sink = this.endedSink;
     if (sink !== null) {
@@ -626,6 +659,11 @@ export class FlowMeter {
       this.pool.push(f);
     }
   }
+}
+
+/** The VLAN part of a VLAN-aware key: outer and inner (QinQ) id, 12 bits each. */
+function keyVlan(pkt: DecodedPacket): number {
+  return pkt.vlan | (pkt.innerVlan << 12);
 }
 
 /** Why a TCP flow superseded by port reuse ended. */

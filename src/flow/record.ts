@@ -56,6 +56,13 @@ export interface FlowRecord {
   content?: ContentFeatures;
   /** True when a protocol analyzer inspected this flow's cleartext payload. */
   payloadInspected: boolean;
+  /**
+   * Tunnels the flow's first packet came through, outermost first ('vxlan', 'gre', 'vxlan:gre', …;
+   * '' when none: src/decode/tunnel.ts), and the outermost tunnel's IP endpoints ('' when none).
+   */
+  tunnel: string;
+  tunnelSrc: string;
+  tunnelDst: string;
 }
 
 export interface ContentFeatures {

@@ -10,6 +10,7 @@
  *   - `started`: all flows by creation (= start) time: the active timeout and oldestLiveStart().
  * Every timer runs on packet time.
  */
+import type { DecodedPacket } from '../decode/packet.ts';
 import type { FlowContext } from './plugin.ts';
 import type { EndReason } from './record.ts';
 import { type FlowKeyFields, type KeyScratch, copyKey, fmix32, keyEquals } from './key.ts';
@@ -28,11 +29,17 @@ function base62x6(v: number, at: number): void {
   }
 }
 
-/** 'C' + 18 base62 chars; the first six are a bijection of the flow's sequence number, so unique within a run. */
-export function makeUid(seq: number): string {
-  base62x6(fmix32(seq ^ 0x5bd1e995), 1);
-  base62x6(fmix32(seq + 0x27d4eb2f), 7);
-  base62x6(fmix32(Math.imul(seq, 3) + 0x165667b1), 13);
+/**
+ * 'C' + 18 base62 chars (Zeek's look: 'C' + base62 of 96 bits). The first six are a bijection of the
+ * flow's sequence number for a given salt, so uids are unique within a run; the other twelve mix
+ * the salt (derived from the input's content, see src/capture/salt.ts) with the sequence number, so
+ * runs over different inputs give disjoint uids while the same input always gives the same ones.
+ */
+export function makeUid(seq: number, salt = 0): string {
+  const s = fmix32(salt ^ 0x9e3779b9);
+  base62x6(fmix32((seq ^ s) >>> 0), 1);
+  base62x6(fmix32((fmix32(seq + 0x27d4eb2f) ^ s) + salt), 7);
+  base62x6(fmix32((Math.imul(seq, 3) + 0x165667b1) ^ fmix32(s + 0x85ebca6b)), 13);
   const u = UID;
   return String.fromCharCode(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!,
     u[10]!, u[11]!, u[12]!, u[13]!, u[14]!, u[15]!, u[16]!, u[17]!, u[18]!);
@@ -92,6 +99,14 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   sPrev: Flow | null = null;
   sNext: Flow | null = null;
   seq = 0;
+  /** Outer VLAN id of the flow's first packet (the `vlan` column; `vlan` above is the key's part). */
+  vlanId = 0;
+  /** Tunnels its first packet came through (DecodedPacket.tunnelChain; 0 = none). */
+  tunnelChain = 0;
+  /** With a tunnel: [IP version, outer source words ×4, outer destination words ×4] (allocated once, kept across reuse). */
+  tunnelAddr: Uint32Array | null = null;
+  /** The run's uid salt (FlowOptions.uidSalt), kept for the lazy uid. */
+  uidSalt = 0;
   /** The uid once asked for (plugins, emission): made from `seq` lazily, no string per packet or start. */
   private uidText = '';
   srcPort = 0;
@@ -102,8 +117,22 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   origRexmit = 0; respRexmit = 0; origRexmitNext = 1; respRexmitNext = 1;
   origZeroWin = 0; respZeroWin = 0; origZeroWinNext = 1; respZeroWinNext = 1;
 
+  /** Record the tunnel (chain, outermost endpoints) of the flow's first packet. */
+  setTunnel(p: DecodedPacket): void {
+    this.tunnelChain = p.tunnelChain;
+    const a = (this.tunnelAddr ??= new Uint32Array(9));
+    a[0] = p.tunnelIpVersion;
+    if (p.tunnelIpVersion === 4) {
+      a[1] = p.tunnelSrc4; a[5] = p.tunnelDst4;
+      a[2] = a[3] = a[4] = a[6] = a[7] = a[8] = 0;
+    } else {
+      a.set(p.tunnelSrc6, 1);
+      a.set(p.tunnelDst6, 5);
+    }
+  }
+
   get uid(): string {
-    if (this.uidText === '') this.uidText = makeUid(this.seq);
+    if (this.uidText === '') this.uidText = makeUid(this.seq, this.uidSalt);
     return this.uidText;
   }
 
@@ -116,7 +145,7 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
     this.ver = 4; this.proto = 0; this.vlan = 0; this.aPort = 0; this.bPort = 0;
     this.base = 0; this.hash = 0; this.chain = null;
     this.list = ListId.None; this.prev = this.next = this.sPrev = this.sNext = null;
-    this.seq = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
+    this.seq = 0; this.uidSalt = 0; this.vlanId = 0; this.tunnelChain = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
     if (this.slots.length !== 0) this.slots.fill(undefined);
     this.pluginsDone = 0;
     this.endReason = 'eof';

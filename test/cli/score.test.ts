@@ -68,7 +68,7 @@ describe('flowsift score', () => {
     expect(an.map((x) => x.row)).toEqual(all.filter((x) => x.is_anomaly).map((x) => x.row));
     const table = await cli(['score', test.path, '-m', model, '--format', 'table', '--top', '3', '--explain', '2']);
     expect(table.code).toBe(0);
-    expect(table.out).toContain(`${all.length} flows scored`);
+    expect(table.out).toContain(`${all.length.toLocaleString('en-US')} flows scored`);
     const top = [...all].filter((x) => x.is_anomaly).sort((a, b) => b.anomaly_score - a.anomaly_score)[0]!;
     expect(table.out).toContain(`#1  row ${top.row}`);
     expect(table.out).toContain(`why: ${top.reasons.map((x: { text: string }) => x.text).join(' · ')}`);

@@ -55,7 +55,7 @@ describe('flows to CSV without Row objects', () => {
       ipVersion: 4, proto: 6, protocolType: 'tcp', srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcPort: 40000, dstPort: 23,
       vlan: 0, icmpType: -1, icmpCode: -1, flag: 'SF', connState: 'SF', history: 'ShADadFf', endReason: 'fin',
       srcBytes: 120, dstBytes: 3400, srcPkts: 12, dstPkts: 10, srcIpBytes: 700, dstIpBytes: 4000, land: 0,
-      wrongFragment: 0, urgent: 0, payloadInspected: false,
+      wrongFragment: 0, urgent: 0, payloadInspected: false, tunnel: '', tunnelSrc: '', tunnelDst: '',
     };
     const w: WindowFeatures = { ...emptyWindowFeatures(), count: 3, srv_count: 2, serror_rate: 1 / 3, same_srv_rate: 2 / 3, dst_host_count: 255, dst_host_same_srv_rate: 0.5, dst_host_rerror_rate: 1 };
     const variants: [Partial<FlowRecord>, Partial<WindowFeatures>][] = [
@@ -69,6 +69,7 @@ describe('flows to CSV without Row objects', () => {
       [{ endTs: 1_699_999_999 }, {}], // ends before it starts: duration 0
       [{ history: 'S,"q"', srcIp: 'fe80::1', dstIp: 'ü.example', endReason: 'line\nbreak' as FlowRecord['endReason'] }, {}],
       [{ ipVersion: 6, proto: 58, protocolType: 'icmp', srcPort: 128, dstPort: 0, vlan: 4095, land: 1, wrongFragment: 7, urgent: 2 }, {}],
+      [{ tunnel: 'vxlan:gre', tunnelSrc: '2001:db8::1', tunnelDst: '192.0.2.1' }, {}],
       [{ uid: undefined as unknown as string, payloadInspected: undefined as unknown as boolean }, {}],
     ];
     // Each line is written into a buffer already nearly full: room for the line's reservation and

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Layer } from '../../src/decode/packet.ts';
-import { decodeFile, decodeRaw, readPackets, snap } from './corpus.ts';
+import { decodeFile, decodeRaw, formatIPv4, readPackets, snap } from './corpus.ts';
 
 describe('TCP', () => {
   it('every flag combination 0x00..0x3e: curated-pcaps__two_way_all_flags.pcap', async () => {
@@ -132,10 +132,19 @@ describe('ICMPv6', () => {
 });
 
 describe('other IP protocols', () => {
-  it('GRE is an IP protocol: zeek__gre-sample.pcap frame 1 (payload = GRE packet)', async () => {
+  it('GRE is decapsulated: zeek__gre-sample.pcap frame 1 is the ICMP echo inside it', async () => {
     const [f1] = await decodeFile('zeek__gre-sample.pcap');
     // TF -e ip.src -e ip.dst -e ip.proto -e ip.len: 172.27.1.66,66.59.111.190 66.59.109.137,172.28.2.3 47,1 108,84
-    expect(f1).toMatchObject({ src: '172.27.1.66', dst: '66.59.109.137', proto: 47, ipTotalLen: 108, layer: Layer.IPv4, payloadLen: 88, payloadCaptured: 88, stopReason: '' });
+    expect(f1).toMatchObject({ src: '66.59.111.190', dst: '172.28.2.3', proto: 1, ipTotalLen: 84, layer: Layer.ICMP, stopReason: '', tunnels: 1, tunnelIpVersion: 4 });
+    expect(formatIPv4(f1!.tunnelSrc4 as number)).toBe('172.27.1.66');
+    expect(formatIPv4(f1!.tunnelDst4 as number)).toBe('66.59.109.137');
+  });
+
+  it('GRE whose payload is not IP stays the GRE packet: tcpdump__pptp.pcap PPP LCP (tshark: ip:gre:ppp:lcp)', async () => {
+    const snaps = await decodeFile('tcpdump__pptp.pcap');
+    const gre = snaps.filter((s) => s.proto === 47);
+    expect(gre).toHaveLength(1);
+    expect(gre[0]).toMatchObject({ layer: Layer.IPv4, tunnels: 0, stopReason: '' });
   });
 
   it('a record shorter than the Ethernet header: zeek__trunc-hdr.pcap frame 1', async () => {

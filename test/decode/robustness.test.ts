@@ -37,11 +37,15 @@ function diff(a: DecodedPacket, b: DecodedPacket): string {
 }
 
 /**
- * Key fields of a cut decode must be unset or equal to the full packet's (never garbage). Not
+ * Key fields of a cut decode must be unset or equal to the full packet's (never garbage), when both
+ * describe the same tunnel level (a cut that loses an inner IP header describes the outer packet). Not
  * fragId: with several IPv6 fragment headers a cut chain legitimately reports an earlier one.
  */
 const STABLE = ['src4', 'dst4', 'srcPort', 'dstPort', 'seq', 'ack', 'tcpFlags', 'window', 'icmpType', 'icmpCode', 'vlan', 'innerVlan', 'ttl', 'innerProto', 'innerSrcPort', 'innerDstPort'] as const;
 function unstable(cut: DecodedPacket, full: DecodedPacket): string {
+  if (cut.tunnels > full.tunnels) return `tunnels: cut ${cut.tunnels} vs full ${full.tunnels}`;
+  // Cut inside a tunnel: the packet is described at the last level fully present (the outer one).
+  if (cut.tunnels !== full.tunnels) return cut.tunnelChain === full.tunnelChain % 32 ** cut.tunnels ? '' : `tunnel chain ${cut.tunnelChain} vs ${full.tunnelChain}`;
   for (const k of STABLE) if (cut[k] !== 0 && cut[k] !== full[k]) return `${k}: cut ${cut[k]} vs full ${full[k]}`;
   if (cut.ipVersion !== 0 && cut.ipVersion !== full.ipVersion) return `ipVersion ${cut.ipVersion} vs ${full.ipVersion}`;
   return '';

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractFlows } from '../../src/features/extract.ts';
 import { readCaptures } from '../../src/capture/index.ts';
+import { inputSalt } from '../../src/capture/salt.ts';
 import { decodePacket } from '../../src/decode/decoder.ts';
 import { DecodedPacket } from '../../src/decode/packet.ts';
 import { FlowMeter } from '../../src/flow/meter.ts';
@@ -27,9 +28,9 @@ const tagger: FlowPlugin = {
 describe('held flows (start-order buffer storage)', () => {
   it('onRow receives exactly the records the meter emitted, plugin fields included', async () => {
     const { pcap } = generatedCapture();
-    // The meter on its own, with the same plugins as extractFlows wires them.
+    // The meter on its own, with the same plugins and uid salt as extractFlows wires them.
     const expected = new Map<string, FlowRecord>();
-    const meter = new FlowMeter({}, (f) => void expected.set(f.uid, structuredClone(f)), [tagger, createContentPlugin({ slot: 1 })]);
+    const meter = new FlowMeter({ uidSalt: inputSalt([pcap]) }, (f) => void expected.set(f.uid, structuredClone(f)), [tagger, createContentPlugin({ slot: 1 })]);
     const pkt = new DecodedPacket();
     await readCaptures([pcap], (rec) => meter.packet(rec, decodePacket(rec, pkt)));
     meter.finish();

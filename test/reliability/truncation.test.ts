@@ -66,8 +66,9 @@ describe(`truncating ${NAME} at 50 points`, () => {
       expect(t.s.errors, `cut ${cut}`).toEqual([]);
       // A cut inside a record is a warning naming the byte offset of that record.
       if (inside) expect(t.s.warnings.join('\n'), `cut ${cut}`).toContain(`byte ${L.records[k]!.hdr}`);
-      // Same flows, same values, as the clean prefix.
-      expect(t.rows, `cut ${cut} (${k} complete records)`).toEqual(p.rows);
+      // Same flows, same values, as the clean prefix (but the uids: salted by each file's content).
+      const noUid = (rows: Row[]): Row[] => rows.map(({ uid: _, ...r }) => r);
+      expect(noUid(t.rows), `cut ${cut} (${k} complete records)`).toEqual(noUid(p.rows));
 
       // No invented flow: each one is a flow of the whole file, with no more packets than there.
       for (const r of t.rows) {
