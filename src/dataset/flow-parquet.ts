@@ -35,7 +35,8 @@ const C = {
   flag: at('flag'), src_bytes: at('src_bytes'), dst_bytes: at('dst_bytes'), land: at('land'), wrong_fragment: at('wrong_fragment'),
   urgent: at('urgent'), conn_state: at('conn_state'), history: at('history'), end_reason: at('end_reason'), src_pkts: at('src_pkts'),
   dst_pkts: at('dst_pkts'), src_ip_bytes: at('src_ip_bytes'), dst_ip_bytes: at('dst_ip_bytes'), vlan: at('vlan'),
-  payload_inspected: at('payload_inspected'), ip_version: at('ip_version'),
+  payload_inspected: at('payload_inspected'), ip_version: at('ip_version'), tunnel: at('tunnel'), tunnel_src: at('tunnel_src'),
+  tunnel_dst: at('tunnel_dst'),
 };
 // Every declared flow column is set exactly once by writeFlow (a column added to FLOW_COLUMNS must be added here).
 const COVERED = new Set([TS, ...CONTENT_AT, ...WINDOW_INT_AT, ...WINDOW_RATE_AT, ...Object.values(C)]);
@@ -121,6 +122,9 @@ export class FlowParquetWriter implements DatasetWriter, FlowLineWriter {
     p.setInt(C.vlan, f.vlan);
     p.setBool(C.payload_inspected, f.payloadInspected);
     p.setInt(C.ip_version, f.ipVersion);
+    p.setString(C.tunnel, f.tunnel);
+    p.setString(C.tunnel_src, f.tunnelSrc);
+    p.setString(C.tunnel_dst, f.tunnelDst);
     return p.endRow();
   }
 
