@@ -11,6 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
+import { keepMutable } from '../v8-workarounds.ts';
 
 /** Default window size: 4 MiB (one read syscall per ~20 k typical packets). */
 export const DEFAULT_CHUNK = 4 << 20;
@@ -286,10 +287,8 @@ export class Window {
     this.reserve = Math.min(RESERVE, chunkSize);
     this.buf = Buffer.allocUnsafeSlow(this.positional ? chunkSize + this.reserve : chunkSize);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    // `base` first changes at the first refill, after the record loop was optimized: storing it a
-    // second time here makes V8 track it as mutable from the start (no deoptimization then).
-    this.base = -1;
-    this.base = 0;
+    // `base` first changes at the first refill, after the record loop was optimised (scripts/bench-read.ts).
+    keepMutable(this, 'base', -1, 0);
   }
 
   /** Bytes available from pos. */

@@ -38,7 +38,7 @@ export interface FlowsArgs extends LabelFlags, PriorityFlags {
   timeWindow: number;
   hostWindow: number;
   strict: boolean;
-  /** Resource bounds and corrupt-header recovery (issue 7). */
+  /** Resource bounds and corrupt-header recovery. */
   resync?: boolean;
   maxFlows?: number;
   maxFragmentBuffers?: number;

@@ -31,7 +31,7 @@ export type AttackCategory = 'normal' | 'dos' | 'probe' | 'r2l' | 'u2r' | 'unkno
 
 /**
  * Attack name → category. Training attacks from UCI `training_attack_types`; test-only attacks of
- * KDDTest+ / KDD99 `corrected` from the DARPA 1998/99 attack taxonomy (peers.md §3.4). Two are
+ * KDDTest+ / KDD99 `corrected` from the DARPA 1998/99 attack taxonomy. Two are
  * ambiguous in public mappings; we follow the majority: `worm` → r2l (it spreads by remote
  * exploitation, not by exhausting resources), `httptunnel` → u2r (a local user opening a covert
  * channel, as in the DARPA 1999 classification).
