@@ -20,7 +20,7 @@ import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainBuilder, trainOptionsFrom, trainProgress, type TrainArgs } from './train.ts';
-import { IncidentTagger, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
+import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
   outDir?: string;
@@ -66,72 +66,69 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     : a.trainOn !== undefined
       ? `the input's ${formatValue(trainTable.n)} flows labeled ${a.trainOn} (of ${formatValue(t.n)})`
       : `the input itself (${formatValue(trainTable.n)} flows: anomalies are rare flows of this capture; --baseline learns from attack-free traffic instead)`;
-  // Scoring streams: each record goes straight to scores.jsonl (through the incident tagger, which
-  // holds a record only until its incident closes); reasons and the PCA position are computed only
-  // for the records that are written or printed; anomalies are kept as (row, score) and re-scored
-  // in score order for anomalies.jsonl and the printed top flows.
+  // Two streaming passes over the table, no record kept per flow: the first scores every flow
+  // (nearest centroid only) for the counts, the cluster profiles and the incidents, which hold only
+  // the anomalous records; the second writes scores.jsonl in row order with reasons, PCA position
+  // and incident_id. Anomalies are kept as (row, score) and re-scored in score order for
+  // anomalies.jsonl and the printed top flows.
   const scorer = new Scorer(model, t);
   const profiler = new ClusterProfiler();
   const perCluster: ScoreSummary['perCluster'] = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0 }));
   const writeAll = a.outDir !== undefined;
-  if (a.outDir) await mkdir(a.outDir, { recursive: true });
-  const scoresSink = a.outDir ? openOutput(join(a.outDir, 'scores.jsonl')) : undefined;
-  const tagger = new IncidentTagger({ gap: a.incidentGap });
+  const builder = new IncidentBuilder({ gap: a.incidentGap });
+  const incidentOf = new Map<number, string>();
+  builder.onAssign = (row, id) => incidentOf.set(row, id);
+  const found: Incident[] = [];
   const anomRows: number[] = [];
   const anomScores: number[] = [];
-  const incidentOf = new Map<number, string>();
   const byLabel = new Map<string, { n: number; flagged: number }>();
   let anomalies = 0;
-  const release = async (rs: AnomalyRecord[]): Promise<void> => {
-    for (const r of rs) {
-      if (r.incident_id !== undefined) incidentOf.set(r.row, r.incident_id);
-      if (scoresSink) {
-        const w = scoresSink.write(JSON.stringify(r) + '\n');
-        if (w) await w;
-      }
+  for (let i = 0; i < t.n; i++) {
+    const s = scorer.score(i, 0);
+    perCluster[s.cluster]!.flows++;
+    if (s.isAnomaly) {
+      perCluster[s.cluster]!.anomalies++;
+      anomalies++;
+      anomRows.push(i);
+      anomScores.push(s.anomalyScore);
+      scorer.explainScored(i, s, a.explain);
     }
-  };
-  try {
-    for (let i = 0; i < t.n; i++) {
-      const s = scorer.score(i, 0, writeAll);
-      perCluster[s.cluster]!.flows++;
-      if (s.isAnomaly) {
-        perCluster[s.cluster]!.anomalies++;
-        anomalies++;
-        anomRows.push(i);
-        anomScores.push(s.anomalyScore);
-      }
-      const out = writeAll || s.isAnomaly;
-      if (out) scorer.explainScored(i, s, a.explain);
-      const rec = buildRecord(i + 1, t.kept[i]!, s, a.labelColumn);
-      profiler.add(rec);
-      if (rec.label !== undefined) {
-        const e = byLabel.get(rec.label) ?? { n: 0, flagged: 0 };
-        e.n++;
-        if (rec.is_anomaly) e.flagged++;
-        byLabel.set(rec.label, e);
-      }
-      if (!out) continue;
-      const ready = tagger.push(rec);
-      if (ready.length) await release(ready);
+    const rec = buildRecord(i + 1, t.kept[i]!, s, a.labelColumn);
+    profiler.add(rec);
+    if (rec.label !== undefined) {
+      const e = byLabel.get(rec.label) ?? { n: 0, flagged: 0 };
+      e.n++;
+      if (rec.is_anomaly) e.flagged++;
+      byLabel.set(rec.label, e);
     }
-    await release(tagger.end());
-    await scoresSink?.close();
-  } catch (e) {
-    await scoresSink?.abort();
-    throw e;
+    if (s.isAnomaly) for (const x of builder.push(rec)) found.push(x);
   }
-  profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
-  const incidents: Incident[] = rankIncidents(tagger.incidents);
-  // anomalous flows, most anomalous first (row order among equal scores)
-  const order = anomRows.map((_, q) => q).sort((x, y) => anomScores[y]! - anomScores[x]! || x - y);
-  const recordOf = (q: number): AnomalyRecord => {
-    const i = anomRows[q]!;
-    const r = buildRecord(i + 1, t.kept[i]!, scorer.score(i, a.explain, writeAll), a.labelColumn);
+  for (const x of builder.end()) found.push(x);
+  const incidents: Incident[] = rankIncidents(found);
+  const recordAt = (i: number, withReasons: boolean): AnomalyRecord => {
+    const r = buildRecord(i + 1, t.kept[i]!, scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
     const id = incidentOf.get(i + 1);
     if (id !== undefined) r.incident_id = id;
     return r;
   };
+  if (a.outDir) {
+    await mkdir(a.outDir, { recursive: true });
+    const sink = openOutput(join(a.outDir, 'scores.jsonl'));
+    try {
+      for (let i = 0; i < t.n; i++) {
+        const w = sink.write(JSON.stringify(recordAt(i, true)) + '\n');
+        if (w) await w;
+      }
+      await sink.close();
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+  }
+  profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
+  // anomalous flows, most anomalous first (row order among equal scores)
+  const order = anomRows.map((_, q) => q).sort((x, y) => anomScores[y]! - anomScores[x]! || x - y);
+  const recordOf = (q: number): AnomalyRecord => recordAt(anomRows[q]!, true);
   const top = order.slice(0, Math.max(0, a.topFlows)).map(recordOf);
   const summary: ScoreSummary = {
     flows: t.n,
@@ -148,7 +145,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   if (byLabel.size) {
     parts.push('\nflagged per label: ' + [...byLabel.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
   }
-  if (tagger.builder.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
+  if (builder.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
   else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
   if (top.length) parts.push(`\ntop ${top.length} anomalous flows:`);
   top.forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
