@@ -11,29 +11,36 @@ import { EXIT } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
-import { trainModel } from '../model/train.ts';
+import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
+import { reportFromAnalysis } from '../report/build.ts';
+import { UsageError } from '../errors.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
-import { cliReadOptions, trainBuilder, trainOptionsFrom, trainProgress, type TrainArgs } from './train.ts';
+import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
-interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
+interface AnalyzeArgs extends TrainFlags {
+  inputs: string[];
+  quiet: boolean;
   outDir?: string;
   baseline?: string[];
   top: number;
   topFlows: number;
   explain: number;
   incidentGap: number;
+  report: boolean;
 }
 
 async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
-  const opts = trainOptionsFrom(a);
+  if (a.report && !a.outDir) throw new UsageError('analyze: --report writes report.html into --out-dir: give --out-dir DIR');
+  // the report draws the elbow and silhouette curves: --report fits the k sweep as --sweep does
+  const opts = trainOptionsFrom({ ...a, sweep: a.sweep || a.report });
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
   const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
@@ -175,9 +182,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
+    if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,summary.txt}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,summary.txt${a.report ? ',report.html' : ''}}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
@@ -187,7 +195,7 @@ const def: CommandDef<AnalyzeArgs> = {
   command: 'analyze <inputs..>',
   describe: 'One shot: captures → flows → train → score → terminal summary with the top anomalies (+ files in --out-dir)',
   builder: (y) =>
-    trainBuilder(
+    withTrainOptions(
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
         .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, incidents.jsonl, summary.txt here', requiresArg: true })
@@ -196,7 +204,9 @@ const def: CommandDef<AnalyzeArgs> = {
         .option('top-flows', { type: 'number', default: 5, describe: 'Anomalous flows shown after the incidents', requiresArg: true })
         .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
+        .option('report', { type: 'boolean', default: false, describe: 'Also write report.html (the self-contained HTML report, as `flowsift report`) into --out-dir; fits the k sweep for its charts (as --sweep)' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
+      TRAIN_DEFAULTS,
     ) as unknown as Argv<AnalyzeArgs>,
   run: (a, io) => runAnalyze({ ...a, inputs: a.inputs.map(String) }, io),
 };

@@ -10,6 +10,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 import type { TextSink } from './output.ts';
+import { cachedCompile, compileFunction } from '../v8-workarounds.ts';
 
 const NEEDS_QUOTING = /[",\r\n]/;
 
@@ -270,30 +271,6 @@ export abstract class LineWriter implements DatasetWriter {
 }
 
 /**
- * A compiled reader of a row's column values into `out` (column order): one constant-key property
- * load per column, so V8 keeps each load site monomorphic for rows of one shape (a keyed load by a
- * variable name, or Object.values plus a key check, cost more than formatting the field).
- */
-export function compileValues(names: readonly string[]): (row: Row, out: Row[string][]) => void {
-  // One function per name list: a new one per writer would be optimised anew each time.
-  const key = JSON.stringify(names);
-  let f = valuesCache.get(key);
-  if (f === undefined) {
-    f = buildValues(names);
-    valuesCache.set(key, f);
-  }
-  return f;
-}
-
-const valuesCache = new Map<string, (row: Row, out: Row[string][]) => void>();
-
-function buildValues(names: readonly string[]): (row: Row, out: Row[string][]) => void {
-  const body = names.map((n, i) => `out[${i}] = row[${JSON.stringify(n)}];`).join('\n');
-  // Column names are JSON-quoted string literals: no code from the data.
-  return new Function('row', 'out', body) as (row: Row, out: Row[string][]) => void;
-}
-
-/**
  * Copy the string `v` at `o` when it is ASCII and (with `csv`) holds no comma, quote, CR or LF;
  * returns the offset after it, or -1 (nothing usable written) otherwise. Grows the buffer so that
  * `reserve` bytes remain after the copy (callers reload lb.buf).
@@ -329,23 +306,57 @@ export function putCsvSlow(lb: LineBuffer, o: number, v: Row[string] | undefined
 
 type CsvRowWriter = (row: Row, lb: LineBuffer) => void;
 
+/** How a column is written to CSV, from its declared type and unit. */
+export type CsvKind = 'micro' | 'text' | 'bool' | 'int';
+
+export function csvKind(c: ColumnDef): CsvKind {
+  if ((c.unit === 'fraction' || c.unit === 's') && (c.type === 'float' || c.type === 'timestamp')) return 'micro';
+  if (c.type === 'string' || c.type === 'category') return 'text';
+  if (c.type === 'bool') return 'bool';
+  return 'int';
+}
+
 /**
- * A compiled writer of one CSV line (with its `\n`) for `columns`: per column one constant-key
- * load and a fast path for the value type the column declares (a non-negative integer, a time or
- * rate with at most 6 decimals, a plain ASCII string, a boolean), written into the buffer at a local
- * offset; any other value takes putCsvSlow, which formats exactly as csvField/formatMicro do. Code
- * per column keeps each type test predictable (one shared loop over mixed columns mispredicted
- * them: a third of the cost of a row).
+ * The body of a compiled CSV line writer (with its `\n`) for `columns`: per column one value load
+ * (`load(i)`: a constant-key property of a row, or a flow column's reader) and a fast path for the
+ * value type the column declares (a non-negative integer, a time or rate with at most 6 decimals, a
+ * plain ASCII string, a boolean), written into the buffer at a local offset; any other value takes
+ * putCsvSlow, which formats exactly as csvField/formatMicro do. Code per column keeps each type
+ * test predictable, which one shared loop over mixed columns does not (scripts/bench-rows.ts).
  */
+export function csvLineBody(columns: readonly ColumnDef[], load: (i: number) => string): string {
+  const lines: string[] = ['lb.room(RESERVE);', 'let b = lb.buf;', 'let o = lb.off;', 'let v, k;'];
+  columns.forEach((c, i) => {
+    const kind = csvKind(c);
+    if (i > 0) lines.push('b[o++] = 44;');
+    lines.push(`v = ${load(i)};`);
+    const slow = `{ o = putCsvSlow(lb, o, v, ${kind === 'micro'}, RESERVE); b = lb.buf; }`;
+    // Numbers through shared helpers (putMicroCol/putUintCol: 0 and 1 as one byte), not tests
+    // written out per column: a test first reached after V8 optimised this function deoptimises it.
+    if (kind === 'micro') lines.push(`if ((k = putMicroCol(b, o, v)) >= 0) o = k; else ${slow}`);
+    else if (kind === 'text') {
+      lines.push(`if (typeof v === 'string' && (k = putPlain(lb, o, v, RESERVE, true)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+    } else if (kind === 'bool') {
+      lines.push(`if (v === true) { b[o] = 116; b[o + 1] = 114; b[o + 2] = 117; b[o + 3] = 101; o += 4; }`);
+      lines.push(`else if (v === false) { b[o] = 102; b[o + 1] = 97; b[o + 2] = 108; b[o + 3] = 115; b[o + 4] = 101; o += 5; } else ${slow}`);
+    } else {
+      lines.push(`if ((k = putUintCol(b, o, v)) >= 0) o = k; else ${slow}`);
+    }
+  });
+  lines.push('b[o++] = 10;', 'lb.off = o;');
+  return lines.join('\n');
+}
+
+/** What a compiled CSV line writer needs besides its values (bind with compileFunction). */
+export function csvLineHelpers(columns: readonly ColumnDef[]): Record<string, unknown> {
+  return { RESERVE: columns.length * NUM_MAX + 2, putUintCol, putMicroCol, putPlain, putCsvSlow };
+}
+
+/** A compiled writer of one CSV line of a Row (see csvLineBody). */
 function compileCsvRow(columns: readonly ColumnDef[]): CsvRowWriter {
-  // One function per column layout: a new one per writer would be optimised anew each time.
-  const key = JSON.stringify(columns.map((c) => [c.name, c.type, c.unit ?? '']));
-  let f = csvRowCache.get(key);
-  if (f === undefined) {
-    f = buildCsvRow(columns);
-    csvRowCache.set(key, f);
-  }
-  return f;
+  const key = JSON.stringify(columns.map((c) => [c.name, csvKind(c)]));
+  // Column names are JSON-quoted string literals: no code from the data (scripts/bench-rows.ts).
+  return cachedCompile(csvRowCache, key, () => compileFunction<CsvRowWriter>('csvRow', csvLineHelpers(columns), ['row', 'lb'], csvLineBody(columns, (i) => `row[${JSON.stringify(columns[i]!.name)}]`)));
 }
 
 const csvRowCache = new Map<string, CsvRowWriter>();
@@ -366,34 +377,6 @@ export function putMicroCol(b: Uint8Array, o: number, v: unknown): number {
     return o + 1;
   }
   return typeof v === 'number' && v >= 0 && v < MICRO_MAX ? putMicro(b, o, v) : -1;
-}
-
-function buildCsvRow(columns: readonly ColumnDef[]): CsvRowWriter {
-  const reserve = columns.length * NUM_MAX + 2;
-  const lines: string[] = ['lb.room(RESERVE);', 'let b = lb.buf;', 'let o = lb.off;', 'let v, k;'];
-  columns.forEach((c, i) => {
-    const micro = (c.unit === 'fraction' || c.unit === 's') && (c.type === 'float' || c.type === 'timestamp');
-    // Column names are JSON-quoted string literals: no code from the data.
-    if (i > 0) lines.push('b[o++] = 44;');
-    lines.push(`v = row[${JSON.stringify(c.name)}];`);
-    const slow = `{ o = putCsvSlow(lb, o, v, ${micro}, RESERVE); b = lb.buf; }`;
-    // Numbers through shared helpers (putMicroCol/putUintCol: 0 and 1 as one byte), not tests
-    // written out per column: a test first reached late (a column whose first 1 comes after V8
-    // optimized this function) deoptimized the whole row writer, and it was compiled 3 times per
-    // run (~170 ms of compiler time); the helpers' type feedback is shared by every column.
-    if (micro) lines.push(`if ((k = putMicroCol(b, o, v)) >= 0) o = k; else ${slow}`);
-    else if (c.type === 'string' || c.type === 'category') {
-      lines.push(`if (typeof v === 'string' && (k = putPlain(lb, o, v, RESERVE, true)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
-    } else if (c.type === 'bool') {
-      lines.push(`if (v === true) { b[o] = 116; b[o + 1] = 114; b[o + 2] = 117; b[o + 3] = 101; o += 4; }`);
-      lines.push(`else if (v === false) { b[o] = 102; b[o + 1] = 97; b[o + 2] = 108; b[o + 3] = 115; b[o + 4] = 101; o += 5; } else ${slow}`);
-    } else {
-      lines.push(`if ((k = putUintCol(b, o, v)) >= 0) o = k; else ${slow}`);
-    }
-  });
-  lines.push('b[o++] = 10;', 'lb.off = o;');
-  const factory = new Function('RESERVE', 'putUintCol', 'putMicroCol', 'putPlain', 'putCsvSlow', `return function csvRow(row, lb) {\n${lines.join('\n')}\n};`);
-  return factory(reserve, putUintCol, putMicroCol, putPlain, putCsvSlow) as CsvRowWriter;
 }
 
 export class CsvWriter extends LineWriter {

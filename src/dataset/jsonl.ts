@@ -6,6 +6,7 @@
 import type { ColumnDef, Row } from './types.ts';
 import type { TextSink } from './output.ts';
 import { LineBuffer, LineWriter, flushLines, putMicro, putUint } from './csv.ts';
+import { cachedCompile, compileFunction } from '../v8-workarounds.ts';
 
 /**
  * The JSON text of `v` exactly as JSON.stringify writes it, appended as bytes: integers digit by
@@ -149,21 +150,14 @@ function buildJsonRow(columns: readonly ColumnDef[]): JsonRowWriter {
     );
   });
   lines.push('b[o] = 125; b[o + 1] = 10;', 'lb.off = o + 2;', 'return true;');
-  const factory = new Function('RESERVE', 'WORDS', 'MICRO_EXACT_MAX', 'putKey', 'putUint', 'putMicro', 'putJsonPlain', 'putJsonRate', 'putJsonSlow', `return function jsonRow(row, lb) {\n${lines.join('\n')}\n};`);
-  return factory(reserve, words, MICRO_EXACT_MAX, putKey, putUint, putMicro, putJsonPlain, putJsonRate, putJsonSlow) as JsonRowWriter;
+  // Code per column (scripts/bench-rows.ts): column names are JSON-quoted literals, the rest numbers.
+  return compileFunction<JsonRowWriter>('jsonRow', { RESERVE: reserve, WORDS: words, MICRO_EXACT_MAX, putKey, putUint, putMicro, putJsonPlain, putJsonRate, putJsonSlow }, ['row', 'lb'], lines.join('\n'));
 }
 
-/** One compiled writer per column list (a new one per writer would be optimised anew each time). */
 const jsonRowCache = new Map<string, JsonRowWriter>();
 
 function compileJsonRow(columns: readonly ColumnDef[]): JsonRowWriter {
-  const key = JSON.stringify(columns.map((c) => [c.name, c.unit === 'fraction']));
-  let f = jsonRowCache.get(key);
-  if (f === undefined) {
-    f = buildJsonRow(columns);
-    jsonRowCache.set(key, f);
-  }
-  return f;
+  return cachedCompile(jsonRowCache, JSON.stringify(columns.map((c) => [c.name, c.unit === 'fraction'])), () => buildJsonRow(columns));
 }
 
 export class JsonlWriter extends LineWriter {

@@ -2,11 +2,11 @@
  * KDD-format writer: the file reads like NSL-KDD's KDDTrain+.txt.
  *
  * - Exactly the 41 KDD features in KDD order, comma-separated, no header, `\n` line ends.
- * - duration in whole seconds (truncated); rates with 2 decimals; counts and bytes as integers.
- * - count/srv_count are capped at 511 and dst_host_count/dst_host_srv_count at 255, the ranges of the
- *   KDD data (the rich formats keep the true counts).
- * - flag: the 11 NSL-KDD flags. Zeek's RSTRH and SHR (a SYN-ACK seen, never the originator's SYN) do
- *   not occur in NSL-KDD; they are written as OTH (no SYN seen), the rich formats keep them.
+ * - By each feature's declaration (features/schema.ts, `kdd`): duration in whole seconds
+ *   (truncated); counts capped at the ranges of the KDD data (count/srv_count 511,
+ *   dst_host_count/dst_host_srv_count 255); flag values NSL-KDD never shows mapped (RSTRH, SHR → OTH).
+ *   The rich formats keep the true values.
+ * - Rates with 2 decimals; counts and bytes as integers.
  * - Only tcp, udp and icmp flows: other protocols have no KDD encoding; they are skipped and counted
  *   (`skipped`).
  * - When a row has a `label`, the label and a difficulty column (the row's `difficulty`, else 0 as a
@@ -17,18 +17,17 @@ import type { Row } from './types.ts';
 import type { TextSink } from './output.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
 import { LineBuffer, LineWriter, flushLines, putPlain, putUint } from './csv.ts';
+import { compileFunction } from '../v8-workarounds.ts';
 
 const KDD_PROTOCOLS = new Set(['tcp', 'udp', 'icmp']);
-/** Zeek states NSL-KDD never shows → the KDD flag written instead. */
-const KDD_FLAG: Record<string, string> = { RSTRH: 'OTH', SHR: 'OTH' };
-const CAP: Record<string, number> = { count: 511, srv_count: 511, dst_host_count: 255, dst_host_srv_count: 255 };
 
 type Kind = 'duration' | 'symbol' | 'rate' | 'int';
 
-const PLAN: { name: string; kind: Kind; cap: number }[] = KDD_COLUMNS.map((c) => ({
+const PLAN: { name: string; kind: Kind; cap: number; map: Readonly<Record<string, string>> | undefined }[] = KDD_COLUMNS.map((c) => ({
   name: c.name,
-  kind: c.name === 'duration' ? 'duration' : c.type === 'category' ? 'symbol' : c.unit === 'fraction' ? 'rate' : 'int',
-  cap: CAP[c.name] ?? Infinity,
+  kind: c.kdd?.whole === true ? 'duration' : c.type === 'category' ? 'symbol' : c.unit === 'fraction' ? 'rate' : 'int',
+  cap: c.kdd?.cap ?? Infinity,
+  map: c.kdd?.map,
 }));
 
 function num(v: Row[string] | undefined): number {
@@ -80,7 +79,7 @@ function putKddSlow(lb: LineBuffer, o: number, i: number, v: Row[string] | undef
       break;
     case 'symbol': {
       const t = String(v ?? '');
-      lb.text(p.name === 'flag' ? (KDD_FLAG[t] ?? t) : t);
+      lb.text(p.map !== undefined ? (p.map[t] ?? t) : t);
       break;
     }
     case 'rate':
@@ -114,7 +113,7 @@ function buildKddRow(): KddRowWriter {
         lines.push(`if (typeof v === 'number' && v >= 0 && v < 9007199254740992) o = putUint(b, o, Math.trunc(v)); else ${slow}`);
         break;
       case 'symbol':
-        if (p.name === 'flag') lines.push(`if (typeof v === 'string' && KDD_FLAG[v] === undefined && (k = putPlain(lb, o, v, RESERVE, false)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
+        if (p.map !== undefined) lines.push(`if (typeof v === 'string' && MAP${i}[v] === undefined && (k = putPlain(lb, o, v, RESERVE, false)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
         else lines.push(`if (typeof v === 'string' && (k = putPlain(lb, o, v, RESERVE, false)) >= 0) { o = k; b = lb.buf; } else ${slow}`);
         break;
       case 'rate':
@@ -125,8 +124,10 @@ function buildKddRow(): KddRowWriter {
     }
   });
   lines.push('lb.off = o;');
-  const factory = new Function('RESERVE', 'KDD_FLAG', 'putUint', 'putPlain', 'putRate2', 'putKddSlow', `return function kddRow(row, lb) {\n${lines.join('\n')}\n};`);
-  return factory(RESERVE, KDD_FLAG, putUint, putPlain, putRate2, putKddSlow) as KddRowWriter;
+  const maps: Record<string, unknown> = {};
+  PLAN.forEach((p, i) => { if (p.map !== undefined) maps[`MAP${i}`] = p.map; });
+  // Code per column (scripts/bench-rows.ts); column names are JSON-quoted literals, no code from the data.
+  return compileFunction<KddRowWriter>('kddRow', { RESERVE, putUint, putPlain, putRate2, putKddSlow, ...maps }, ['row', 'lb'], lines.join('\n'));
 }
 
 const kddRow = buildKddRow();

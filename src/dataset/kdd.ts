@@ -17,6 +17,7 @@ import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError } from '../errors.ts';
+import { isGzip, maybeGunzip } from '../capture/source.ts';
 import type { Row } from './types.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
 
@@ -30,7 +31,7 @@ export type AttackCategory = 'normal' | 'dos' | 'probe' | 'r2l' | 'u2r' | 'unkno
 
 /**
  * Attack name → category. Training attacks from UCI `training_attack_types`; test-only attacks of
- * KDDTest+ / KDD99 `corrected` from the DARPA 1998/99 attack taxonomy (peers.md §3.4). Two are
+ * KDDTest+ / KDD99 `corrected` from the DARPA 1998/99 attack taxonomy. Two are
  * ambiguous in public mappings; we follow the majority: `worm` → r2l (it spreads by remote
  * exploitation, not by exhausting resources), `httptunnel` → u2r (a local user opening a covert
  * channel, as in the DARPA 1999 classification).
@@ -70,10 +71,6 @@ export function sniffKddLine(line: string): KddVariant | undefined {
   if (!PROTOCOLS.has(f[1]!.trim().toLowerCase())) return undefined;
   if (!Number.isFinite(Number(f[0])) || f[0]!.trim() === '') return undefined;
   return f.length === 43 ? 'nsl-kdd' : 'kdd99';
-}
-
-function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**
@@ -126,40 +123,9 @@ export interface KddReadOptions {
   signal?: AbortSignal;
 }
 
-/** The open byte stream of a path (or stdin for '-'), decompressed when it starts with the gzip magic. */
-async function openMaybeGzip(path: string, opts: KddReadOptions): Promise<{ stream: Readable; gzip: boolean }> {
-  const raw: Readable = path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path);
-  // Peek at the first two bytes without consuming them.
-  const first = await new Promise<Buffer | null>((resolve, reject) => {
-    const onReadable = (): void => {
-      const chunk = raw.read() as Buffer | null;
-      cleanup();
-      if (chunk) raw.unshift(chunk);
-      resolve(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(e);
-    };
-    const cleanup = (): void => {
-      raw.off('readable', onReadable);
-      raw.off('end', onEnd);
-      raw.off('error', onError);
-    };
-    raw.on('readable', onReadable);
-    raw.on('end', onEnd);
-    raw.on('error', onError);
-  });
-  if (first && isGzip(first)) {
-    const gz = createGunzip();
-    raw.on('error', (e) => gz.destroy(e));
-    return { stream: raw.pipe(gz), gzip: true };
-  }
-  return { stream: raw, gzip: false };
+/** The byte stream of a path (or stdin for '-'), decompressed when it starts with the gzip magic. */
+function openMaybeGzip(path: string, opts: KddReadOptions): Promise<{ stream: Readable; gzip: boolean }> {
+  return maybeGunzip(path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path));
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 
-/** KDD flags counted as SYN errors in the window rates (as the NSL-KDD data shows, peers.md §0 #7). */
+/** KDD flags counted as SYN errors in the window rates (as the NSL-KDD data shows). */
 export const SYN_ERROR_FLAGS: ReadonlySet<string> = new Set(['S0', 'S1', 'S2', 'S3', 'SH']);
 /** KDD flags counted as REJ errors. */
 export const REJ_ERROR_FLAGS: ReadonlySet<string> = new Set(['REJ', 'RSTO', 'RSTR', 'RSTOS0']);

@@ -1,10 +1,10 @@
 /**
- * The whole pipeline: captures → records (readCaptures) → decoded packets (decodePacket) → flows
- * (FlowMeter, emitted in END order) → start-ordered release (StartOrderBuffer) → the 41 KDD
- * features + identity + extras as one Row per flow, delivered in START order.
+ * The pipeline driver: captures → records (readCaptures) → decoded packets → flows (FlowMeter, in
+ * END order) → the feature stage (stage.ts: held for START order, service, window features) → one
+ * Row per flow, or one CSV line straight from the flow (flowWriter). The packet path runs on this
+ * thread (runInline) or on a worker (threaded.ts); both feed the same stage with the same events.
  *
  * Per packet: one decode into a reused DecodedPacket and one FlowMeter.packet call; no allocation.
- * Per flow: one Row object.
  */
 import { inputBytes, readCaptures, type FileReport, type ReadReport } from '../capture/index.ts';
 import { inputSalt, saltRecord } from '../capture/salt.ts';
@@ -12,17 +12,19 @@ import type { CaptureRecord } from '../capture/record.ts';
 import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
-import { createContentPlugin, type ContentOptions } from './content/index.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import { DEFAULT_STREAM_BYTES } from '../flow/reassembly.ts';
-import { E, endedRecord } from '../flow/ended.ts';
 import type { FlowLineWriter } from '../dataset/flow-csv.ts';
 import type { Row } from '../dataset/types.ts';
-import { ZERO_CONTENT, contentFeatures, errorClass, flowDuration } from './basic.ts';
-import { flowService, SERVICE_INDEX } from './services.ts';
+import { createContentPlugin, type ContentOptions } from './content/index.ts';
 import { PacketPath } from './packet-path.ts';
+import type { FlowColumn } from './schema.ts';
+import { FeatureStage } from './stage.ts';
 import type { PipelineThreads } from './threaded.ts';
-import { emptyWindowFeatures, StartOrderBuffer, TrafficWindows, type WindowFeatures } from './windows.ts';
+import type { WindowFeatures } from './windows.ts';
+
+export { FeatureStage } from './stage.ts';
+export { flowRow } from './row.ts';
 
 export interface ExtractOptions {
   /** Idle timeout in seconds (FlowMeter default 120). */
@@ -54,16 +56,15 @@ export interface ExtractOptions {
    */
   worker?: boolean;
   /**
-   * With the worker thread, on Linux: the nice value this (the calling) thread takes while the
-   * flow-engine thread runs — the engine is the pipeline's critical path, and this thread, which
-   * waits for it a quarter of the time, should be the one to give way when the cores are short
-   * (V8's compiler threads and the reads compete for them). Set back at the end where the process
-   * may (an unprivileged one cannot lower a nice value: the thread keeps it). Off by default (a
-   * library should not change its caller's priority); the CLI uses CLI_MAIN_NICE.
+   * Called on the calling thread once the flow-engine thread runs (two threads only); what it
+   * returns is called when that thread is done. The CLI lowers its main thread's priority here
+   * (--main-nice); the library itself never changes a priority.
    */
-  mainNice?: number;
+  onEngineThread?: () => (() => void) | undefined;
   /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
   maxHeld?: number;
+  /** The columns of each Row (default FLOW_COLUMNS): flow columns with their readers, e.g. FLOW_COLUMNS plus one of your own. */
+  columns?: readonly FlowColumn[];
   /**
    * Rows go to this writer as they are — each flow's record, service and window features, valid
    * during the call — instead of as Row objects to `onRow` (not called then): no Row is built.
@@ -112,375 +113,6 @@ export interface ExtractSummary {
   flowStats: FlowStats;
   /** With the worker thread: how each thread spent its time. */
   threads?: PipelineThreads;
-}
-
-/**
- * Build the row of a flow: identity, the 41 KDD features, extras — keys in FLOW_COLUMNS order (so
- * JSON keeps the column order). `w` holds the flow's window features.
- */
-export function flowRow(f: FlowRecord, service: string, w: WindowFeatures): Row {
-  const c = contentFeatures(f);
-  return {
-    ts: f.startTs,
-    uid: f.uid,
-    community_id: f.communityId,
-    src_ip: f.srcIp,
-    src_port: f.srcPort,
-    dst_ip: f.dstIp,
-    dst_port: f.dstPort,
-    proto: f.proto,
-    duration: flowDuration(f),
-    protocol_type: f.protocolType,
-    service,
-    flag: f.flag,
-    src_bytes: f.srcBytes,
-    dst_bytes: f.dstBytes,
-    land: f.land,
-    wrong_fragment: f.wrongFragment,
-    urgent: f.urgent,
-    hot: c.hot,
-    num_failed_logins: c.num_failed_logins,
-    logged_in: c.logged_in,
-    num_compromised: c.num_compromised,
-    root_shell: c.root_shell,
-    su_attempted: c.su_attempted,
-    num_root: c.num_root,
-    num_file_creations: c.num_file_creations,
-    num_shells: c.num_shells,
-    num_access_files: c.num_access_files,
-    num_outbound_cmds: c.num_outbound_cmds,
-    is_host_login: c.is_host_login,
-    is_guest_login: c.is_guest_login,
-    count: w.count,
-    srv_count: w.srv_count,
-    serror_rate: w.serror_rate,
-    srv_serror_rate: w.srv_serror_rate,
-    rerror_rate: w.rerror_rate,
-    srv_rerror_rate: w.srv_rerror_rate,
-    same_srv_rate: w.same_srv_rate,
-    diff_srv_rate: w.diff_srv_rate,
-    srv_diff_host_rate: w.srv_diff_host_rate,
-    dst_host_count: w.dst_host_count,
-    dst_host_srv_count: w.dst_host_srv_count,
-    dst_host_same_srv_rate: w.dst_host_same_srv_rate,
-    dst_host_diff_srv_rate: w.dst_host_diff_srv_rate,
-    dst_host_same_src_port_rate: w.dst_host_same_src_port_rate,
-    dst_host_srv_diff_host_rate: w.dst_host_srv_diff_host_rate,
-    dst_host_serror_rate: w.dst_host_serror_rate,
-    dst_host_srv_serror_rate: w.dst_host_srv_serror_rate,
-    dst_host_rerror_rate: w.dst_host_rerror_rate,
-    dst_host_srv_rerror_rate: w.dst_host_srv_rerror_rate,
-    conn_state: f.connState,
-    history: f.history,
-    end_reason: f.endReason,
-    src_pkts: f.srcPkts,
-    dst_pkts: f.dstPkts,
-    src_ip_bytes: f.srcIpBytes,
-    dst_ip_bytes: f.dstIpBytes,
-    vlan: f.vlan,
-    payload_inspected: f.payloadInspected,
-    ip_version: f.ipVersion,
-    tunnel: f.tunnel,
-    tunnel_src: f.tunnelSrc,
-    tunnel_dst: f.tunnelDst,
-  };
-}
-
-/** Numbers of a held flow that need doubles (times, counters that may pass 2^31), per slot: W64. */
-const D_START = 0, D_END = 1, D_SBYTES = 2, D_DBYTES = 3, D_SPKTS = 4, D_DPKTS = 5, D_SIPB = 6, D_DIPB = 7;
-const W64 = 8;
-/** Small integers of a held flow, per slot (W32): then its content features. */
-const I_IPV = 0, I_PROTO = 1, I_SPORT = 2, I_DPORT = 3, I_VLAN = 4, I_ICMPT = 5, I_ICMPC = 6, I_LAND = 7, I_WFRAG = 8,
-  I_URG = 9, I_INSPECTED = 10, I_HASCONTENT = 11, I_CONTENT = 12;
-const CONTENT_KEYS = Object.keys(ZERO_CONTENT) as (keyof ContentFeatures)[];
-const W32 = I_CONTENT + CONTENT_KEYS.length;
-/** Strings of a held flow, per slot (S refs): uid, communityId, srcIp, dstIp, history, protocolType, flag, connState, endReason, tunnel, tunnelSrc, tunnelDst. */
-const S = 12;
-/** Own keys of a FlowRecord the store can rebuild (without / with `content`); anything else is held as the object itself. */
-const RECORD_KEYS = 31;
-
-function fitsInt32(v: number): boolean {
-  return (v | 0) === v;
-}
-
-/**
- * Finished flows waiting for start order, kept compactly: numbers in typed arrays, strings in one
- * array, a slot per flow (slots reused, capacity grown by half). The FlowRecord objects die young
- * instead of being held for seconds of packet time (tens of thousands of them on a large capture):
- * holding them cost scavenges copying them, promotion, and old-space growth (peak RSS) proportional
- * to the capture. A record with fields the store does not know (a plugin's own) or values that do
- * not fit its arrays is held as the object itself.
- */
-class HeldFlows {
-  private f64 = new Float64Array(1024 * W64);
-  private i32 = new Int32Array(1024 * W32);
-  private str: (string | undefined)[] = new Array<string | undefined>(1024 * S);
-  private obj: (FlowRecord | undefined)[] = [];
-  private free: number[] = [];
-  private cap = 1024;
-  private next = 0;
-
-  private slot(): number {
-    if (this.free.length > 0) return this.free.pop()!;
-    if (this.next === this.cap) {
-      const cap = Math.ceil(this.cap * 1.5);
-      const f64 = new Float64Array(cap * W64);
-      f64.set(this.f64);
-      this.f64 = f64;
-      const i32 = new Int32Array(cap * W32);
-      i32.set(this.i32);
-      this.i32 = i32;
-      this.str.length = cap * S;
-      this.cap = cap;
-    }
-    return this.next++;
-  }
-
-  /** Whether the store can hold `f` field for field. */
-  private fits(f: FlowRecord): boolean {
-    const c = f.content;
-    let keys = 0;
-    for (const _ in f) keys++;
-    if (keys !== (c !== undefined ? RECORD_KEYS + 1 : RECORD_KEYS)) return false;
-    if (!(fitsInt32(f.ipVersion) && fitsInt32(f.proto) && fitsInt32(f.srcPort) && fitsInt32(f.dstPort) && fitsInt32(f.vlan) &&
-      fitsInt32(f.icmpType) && fitsInt32(f.icmpCode) && fitsInt32(f.land) && fitsInt32(f.wrongFragment) && fitsInt32(f.urgent) &&
-      typeof f.payloadInspected === 'boolean')) return false;
-    if (c === undefined) return true;
-    let ck = 0;
-    for (const _ in c) ck++;
-    if (ck !== CONTENT_KEYS.length) return false;
-    for (let k = 0; k < CONTENT_KEYS.length; k++) if (!fitsInt32(c[CONTENT_KEYS[k]!])) return false;
-    return true;
-  }
-
-  put(f: FlowRecord): number {
-    const i = this.slot();
-    if (!this.fits(f)) {
-      this.obj[i] = f;
-      return i;
-    }
-    const d = this.f64;
-    const o = i * W64;
-    d[o + D_START] = f.startTs;
-    d[o + D_END] = f.endTs;
-    d[o + D_SBYTES] = f.srcBytes;
-    d[o + D_DBYTES] = f.dstBytes;
-    d[o + D_SPKTS] = f.srcPkts;
-    d[o + D_DPKTS] = f.dstPkts;
-    d[o + D_SIPB] = f.srcIpBytes;
-    d[o + D_DIPB] = f.dstIpBytes;
-    const n = this.i32;
-    const p = i * W32;
-    n[p + I_IPV] = f.ipVersion;
-    n[p + I_PROTO] = f.proto;
-    n[p + I_SPORT] = f.srcPort;
-    n[p + I_DPORT] = f.dstPort;
-    n[p + I_VLAN] = f.vlan;
-    n[p + I_ICMPT] = f.icmpType;
-    n[p + I_ICMPC] = f.icmpCode;
-    n[p + I_LAND] = f.land;
-    n[p + I_WFRAG] = f.wrongFragment;
-    n[p + I_URG] = f.urgent;
-    n[p + I_INSPECTED] = f.payloadInspected ? 1 : 0;
-    const c = f.content;
-    n[p + I_HASCONTENT] = c !== undefined ? 1 : 0;
-    if (c !== undefined) for (let k = 0; k < CONTENT_KEYS.length; k++) n[p + I_CONTENT + k] = c[CONTENT_KEYS[k]!];
-    const str = this.str;
-    const q = i * S;
-    str[q] = f.uid;
-    str[q + 1] = f.communityId;
-    str[q + 2] = f.srcIp;
-    str[q + 3] = f.dstIp;
-    str[q + 4] = f.history;
-    str[q + 5] = f.protocolType;
-    str[q + 6] = f.flag;
-    str[q + 7] = f.connState;
-    str[q + 8] = f.endReason;
-    str[q + 9] = f.tunnel;
-    str[q + 10] = f.tunnelSrc;
-    str[q + 11] = f.tunnelDst;
-    return i;
-  }
-
-  /** The flow of slot `i` (rebuilt unless held as the object) — frees the slot. */
-  take(i: number): FlowRecord {
-    this.free.push(i);
-    const held = this.obj[i];
-    if (held !== undefined) {
-      this.obj[i] = undefined;
-      return held;
-    }
-    const d = this.f64;
-    const o = i * W64;
-    const n = this.i32;
-    const p = i * W32;
-    const str = this.str;
-    const q = i * S;
-    const f: FlowRecord = {
-      uid: str[q]!,
-      communityId: str[q + 1]!,
-      startTs: d[o + D_START]!,
-      endTs: d[o + D_END]!,
-      ipVersion: n[p + I_IPV] as 4 | 6,
-      proto: n[p + I_PROTO]!,
-      protocolType: str[q + 5] as FlowRecord['protocolType'],
-      srcIp: str[q + 2]!,
-      dstIp: str[q + 3]!,
-      srcPort: n[p + I_SPORT]!,
-      dstPort: n[p + I_DPORT]!,
-      vlan: n[p + I_VLAN]!,
-      icmpType: n[p + I_ICMPT]!,
-      icmpCode: n[p + I_ICMPC]!,
-      flag: str[q + 6] as FlowRecord['flag'],
-      connState: str[q + 7] as FlowRecord['connState'],
-      history: str[q + 4]!,
-      endReason: str[q + 8] as FlowRecord['endReason'],
-      srcBytes: d[o + D_SBYTES]!,
-      dstBytes: d[o + D_DBYTES]!,
-      srcPkts: d[o + D_SPKTS]!,
-      dstPkts: d[o + D_DPKTS]!,
-      srcIpBytes: d[o + D_SIPB]!,
-      dstIpBytes: d[o + D_DIPB]!,
-      land: n[p + I_LAND] as 0 | 1,
-      wrongFragment: n[p + I_WFRAG]!,
-      urgent: n[p + I_URG]!,
-      payloadInspected: n[p + I_INSPECTED] === 1,
-      tunnel: str[q + 9]!,
-      tunnelSrc: str[q + 10]!,
-      tunnelDst: str[q + 11]!,
-    };
-    if (n[p + I_HASCONTENT] === 1) {
-      const c = {} as Record<keyof ContentFeatures, number>;
-      for (let k = 0; k < CONTENT_KEYS.length; k++) c[CONTENT_KEYS[k]!] = n[p + I_CONTENT + k]!;
-      f.content = c as ContentFeatures;
-    }
-    str.fill(undefined, q, q + S);
-    return f;
-  }
-}
-
-/**
- * Finished flows of the two-thread pipeline waiting for start order, as the flow engine sent them:
- * numbers in layout E (src/flow/ended.ts), history letters, content results. The FlowRecord — its
- * strings: uid, Community ID, addresses — is built only when the flow is released, so those
- * strings die young instead of being held (and promoted) for seconds of packet time.
- */
-class HeldEnded {
-  private f64 = new Float64Array(1024 * E.SIZE);
-  private history: string[] = [];
-  private inspected = new Uint8Array(1024);
-  private content: (ContentFeatures | undefined)[] = [];
-  private free: number[] = [];
-  private cap = 1024;
-  private next = 0;
-
-  constructor(private readonly seed: number) {}
-
-  put(e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined): number {
-    let i: number;
-    if (this.free.length > 0) i = this.free.pop()!;
-    else {
-      if (this.next === this.cap) {
-        const cap = Math.ceil(this.cap * 1.5);
-        const f64 = new Float64Array(cap * E.SIZE);
-        f64.set(this.f64);
-        this.f64 = f64;
-        const ins = new Uint8Array(cap);
-        ins.set(this.inspected);
-        this.inspected = ins;
-        this.cap = cap;
-      }
-      i = this.next++;
-    }
-    const d = this.f64;
-    for (let k = 0, o = i * E.SIZE; k < E.SIZE; k++) d[o + k] = e[at + k]!; // no view object per flow
-    this.history[i] = history;
-    this.inspected[i] = inspected ? 1 : 0;
-    this.content[i] = content;
-    return i;
-  }
-
-  take(i: number): FlowRecord {
-    this.free.push(i);
-    const f = endedRecord(this.f64, i * E.SIZE, this.history[i]!, this.seed);
-    if (this.inspected[i] === 1) f.payloadInspected = true;
-    const c = this.content[i];
-    if (c !== undefined) {
-      f.content = c;
-      this.content[i] = undefined;
-    }
-    return f;
-  }
-}
-
-/** Slots of the HeldEnded store carry this bit in the start-order buffer. */
-const ENDED_SLOT = 0x40000000;
-
-/**
- * Turns finished flows (END order) into rows (START order) with the window features. Usable on its
- * own with any flow source: `push` each finished flow, `release(oldestLiveStart)` when the source's
- * earliest open flow changes, `finish()` at the end.
- */
-export class FeatureStage {
-  readonly windows: TrafficWindows;
-  /** Held flows in start order (slots of the compact store). */
-  readonly buffer: StartOrderBuffer<number>;
-  flows = 0;
-  outOfOrder = 0;
-  private readonly held = new HeldFlows();
-  private heldEnded: HeldEnded | undefined;
-  private readonly win = emptyWindowFeatures();
-  private readonly conn = { startTs: 0, dstHost: '', service: 0, srcPort: 0, err: 0 };
-  private readonly emitFn: (slot: number) => void;
-
-  /**
-   * `onFlow`, when given, takes each flow instead of `onRow` (no Row built): its record, service and
-   * window features (reused: valid during the call).
-   */
-  constructor(
-    opts: { timeWindow?: number; hostWindow?: number; maxHeld?: number },
-    private readonly onRow: (row: Row, flow: FlowRecord) => void,
-    private readonly onFlow?: (f: FlowRecord, service: string, w: Readonly<WindowFeatures>) => void,
-  ) {
-    this.windows = new TrafficWindows(opts);
-    this.buffer = new StartOrderBuffer<number>(opts.maxHeld);
-    this.emitFn = (slot) => this.emit(slot >= ENDED_SLOT ? this.heldEnded!.take(slot - ENDED_SLOT) : this.held.take(slot));
-  }
-
-  push(f: FlowRecord): void {
-    this.buffer.add(this.held.put(f), f.startTs);
-  }
-
-  /**
-   * A finished flow as numbers (`e[at …]` in layout E of src/flow/ended.ts) with its history and
-   * content results: its FlowRecord is built when it is released (seed = Community ID seed).
-   */
-  pushEnded(e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined, seed: number): void {
-    const store = (this.heldEnded ??= new HeldEnded(seed));
-    this.buffer.add(store.put(e, at, history, inspected, content) + ENDED_SLOT, e[at + E.START]!);
-  }
-  release(oldestLiveStart: number): void {
-    this.buffer.release(oldestLiveStart, this.emitFn);
-  }
-
-  finish(): void {
-    this.buffer.drain(this.emitFn);
-  }
-
-  private emit(f: FlowRecord): void {
-    const service = flowService(f);
-    const c = this.conn;
-    if (f.startTs < this.windows.lastStart) this.outOfOrder++;
-    c.startTs = f.startTs;
-    c.dstHost = f.dstIp;
-    c.service = SERVICE_INDEX.get(service)!;
-    c.srcPort = f.srcPort;
-    c.err = errorClass(f.flag);
-    this.windows.add(c, this.win);
-    this.flows++;
-    if (this.onFlow !== undefined) this.onFlow(f, service, this.win);
-    else this.onRow(flowRow(f, service, this.win), f);
-  }
 }
 
 /**
@@ -546,7 +178,7 @@ export async function extractFlows(
       {
         content,
         communityIdSeed: meterOpts.communityIdSeed ?? 0,
-        mainNice: opts.mainNice,
+        onEngineThread: opts.onEngineThread,
         signal,
         onProgress: onProgress === undefined ? undefined : (file, fileBytes, packets) => {
           onProgress({ file, fileBytes, packets, flows: stage.flows });
@@ -607,20 +239,44 @@ function useWorker(inputs: string[], opts: ExtractOptions): boolean {
   return inputBytes(inputs) >= WORKER_MIN_BYTES;
 }
 
-/** The packet path on this thread: read → decode → FlowMeter (with plugins) → stage. */
+/**
+ * The packet path on this thread: read → decode → FlowMeter → stage. Without caller plugins, ended
+ * flows go to the stage as numbers, exactly as the worker sends them (their records are built when
+ * released); a caller's plugins get the record at the flow's end, which the stage then holds.
+ */
 async function runInline(
   inputs: string[], opts: ExtractOptions, meterOpts: FlowOptions, stage: FeatureStage, signal: AbortSignal, sinkFailed: () => boolean,
   saltStdin = false,
 ): Promise<{ report: ReadReport; flowStats: FlowStats; skipped: Record<string, number> }> {
   const path = new PacketPath();
+  const own = opts.plugins ?? [];
+  const co = opts.content === false ? undefined : typeof opts.content === 'object' ? opts.content : {};
+  const content = co === undefined ? undefined : createContentPlugin({ ...co, slot: own.length });
   const meter = new FlowMeter(
     meterOpts,
     (f) => {
       stage.push(f);
       path.flowEnded();
     },
-    pipelinePlugins(opts),
+    content === undefined ? own : [...own, content],
   );
+  if (own.length === 0) {
+    const seed = meterOpts.communityIdSeed ?? 0;
+    const uids = co?.onInspected !== undefined;
+    meter.endedSink = (e, history, flow) => {
+      let inspected = false;
+      let c: ContentFeatures | undefined;
+      if (content !== undefined) {
+        // The results go into a small stand-in record (the real one is built at release).
+        const out = { uid: uids ? flow.uid : '', payloadInspected: false } as FlowRecord;
+        content.onExpire(flow, out);
+        inspected = out.payloadInspected;
+        c = out.content;
+      }
+      stage.pushEnded(e, 0, history, inspected, c, seed);
+      path.flowEnded();
+    };
+  }
   const onProgress = opts.onProgress;
   let unsalted = saltStdin;
   const onRecord = (rec: CaptureRecord): void => {
@@ -649,14 +305,4 @@ async function runInline(
     stage.finish();
   }
   return { report, flowStats: meter.stats, skipped: path.skipped };
-}
-
-/** The caller's plugins, then the payload stage (content features) unless `content: false`. */
-function pipelinePlugins(opts: ExtractOptions): FlowPlugin[] {
-  const plugins = [...(opts.plugins ?? [])];
-  if (opts.content !== false) {
-    const co = typeof opts.content === 'object' ? opts.content : {};
-    plugins.push(createContentPlugin({ ...co, slot: plugins.length }));
-  }
-  return plugins;
 }

@@ -10,6 +10,7 @@
  * with Atomics.wait when the ring is full; the reader (the main thread) waits with
  * Atomics.waitAsync, so its event loop keeps running (output streams drain) while it waits.
  */
+import { keepMutable } from '../v8-workarounds.ts';
 
 /** Control words (Int32) before the data area. */
 export const enum Ctl {
@@ -63,12 +64,9 @@ export class RingWriter extends RingViews {
 
   constructor(sab: SharedArrayBuffer) {
     super(sab);
-    // First changed only when the ring first fills, long after the writer's loop was optimized:
-    // made mutable (and waitedMs a double) here, so that change does not deoptimize it.
-    this.tailSeen = -1;
-    this.tailSeen = 0;
-    this.waitedMs = 0.5;
-    this.waitedMs = 0;
+    // First changed when the ring first fills, after the writer's loop was optimised (scripts/bench-flows.ts).
+    keepMutable(this, 'tailSeen', -1, 0);
+    keepMutable(this, 'waitedMs', 0.5, 0);
     // The first publish comes after 64 KiB (not 1 MiB): the call is then made before V8 optimizes
     // commit() (a call first made after that deoptimized every function inlining it) — but not at
     // the first commits either, which run before V8 records type feedback.

@@ -1,6 +1,6 @@
 /**
  * KDD `service`: one of the 70 NSL-KDD service names, always (the output domain is the NSL-KDD ARFF
- * vocabulary, peers.md §3.3).
+ * vocabulary).
  *
  * Rules (ours, documented; KDD's own `private`/`other` split cannot be reproduced exactly):
  *

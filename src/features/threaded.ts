@@ -8,39 +8,23 @@
  * and the window features (FeatureStage) and calls onRow — the same code and the same order of
  * events as the one-thread path, so the rows are identical (test/features/threaded.test.ts).
  *
- * Event layout (8-byte aligned; int32 words from the record's start):
- *   [0] type | small << 8   [1] total bytes   then
- *   FLOW     small = history length; [2] content slot (-1: none); float64 × E.SIZE at byte 16;
- *            history bytes after them
- *   PAYLOAD  small = fromOrig | kind << 1 (kind ≠ 0 on a flow's first segment); [2] content slot
- *            (a small number the worker gives each inspected flow, reused after its FLOW) [3] TCP seq
- *            [4] TCP flags [5] length [6] originator IPv4 [7] bit 0: [6] is set, bits 1–3: pad; bytes
- *            at byte 32 + pad (pad: 0–7, so they are as aligned as in the read buffer), or (bit
- *            PIECES_FOLLOW, segments over MAX_PIECE) in the BYTES records that follow
- *   RELEASE  float64 at byte 8: oldest live flow start
- *   PROGRESS float64 at byte 8 / 16: file byte offset, packets; file name (UTF-8) at byte 24
- *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
- *            a long one is preceded by PART records holding its first pieces
+ * The events and their layout: events.ts.
  */
-import { createHash } from 'node:crypto';
-import { access, readFileSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type BundleEntry, esbuildHome, inputStamps, isFresh, writeAtomic } from '../bundle-cache.mjs';
+import { workerEntry } from '../workers.ts';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
 import type { FlowStats } from '../flow/meter.ts';
 import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
 import { makeUid } from '../flow/table.ts';
 import { ContentEngine, type ContentOptions, type FlowState } from './content/index.ts';
-import type { FeatureStage } from './extract.ts';
+import type { FeatureStage } from './stage.ts';
+import { type EndEvent, type FlowThreadData, type PipelineThreads, ringBytes, threadCpuMs } from './flow-thread.ts';
 import {
-  type EndEvent, FLOW_HEAD, type FlowThreadData, type PipelineThreads, ringBytes,
-  PIECES_FOLLOW, T_BYTES, T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, reviveErrors, threadCpuMs,
-} from './flow-thread.ts';
+  Interned, T_BYTES, T_END, T_FILE, T_FLOW, T_PART, T_PAYLOAD, T_PROGRESS, T_RELEASE, bytesAt, bytesLength, decodePayload,
+  decodeProgress, decodeRelease, decodeText, eventKind, flowContentSlot, flowHistoryAt, flowHistoryLength, flowNumbers,
+  payloadEvent, reviveErrors,
+} from './events.ts';
 import { RingReader, ringBuffer } from './ring.ts';
 
 export type { FlowThreadData, PipelineThreads } from './flow-thread.ts';
@@ -56,8 +40,8 @@ export interface ThreadedHooks {
   /** Payload stage options, or undefined when it is off. */
   content?: ContentOptions;
   communityIdSeed: number;
-  /** ExtractOptions.mainNice. */
-  mainNice?: number;
+  /** ExtractOptions.onEngineThread. */
+  onEngineThread?: () => (() => void) | undefined;
   signal: AbortSignal;
   onProgress?(file: string, fileBytes: number, packets: number): void;
   onFile?(f: FileReport): void;
@@ -79,7 +63,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   /** Analyzer state of each inspected flow, by content slot. */
   const live: (FlowState | undefined)[] = [];
   const seed = hooks.communityIdSeed;
-  const { i32, f64, u8 } = ring;
+  const { f64, u8 } = ring;
   const histories = new Interned();
   /** A segment whose bytes come in BYTES records, while they do. */
   let big: { st: FlowState | undefined; fromOrig: boolean; seq: number; flags: number; buf: Uint8Array; filled: number } | undefined;
@@ -92,46 +76,46 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(flowThreadCode(), { eval: true, workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-  const restoreNice = hooks.mainNice !== undefined ? giveWay(hooks.mainNice) : undefined;
+  const worker = new Worker(workerEntry('flow-worker', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const engineDone = hooks.onEngineThread?.();
   worker.on('error', (e) => {
     workerError = e;
     ring.writerDied();
   });
   worker.on('exit', () => ring.writerDied());
 
+  const pe = payloadEvent();
   const onRecord = (at: number, type: number, bytes: number): boolean => {
-    const w = at >> 2;
-    const t = type & 0xff;
+    const t = eventKind(type);
     if (t === T_PAYLOAD) {
       if (engine === undefined) return false;
-      const slot = i32[w + 2]!;
-      const kind = (type >> 9) & 0x7ff;
+      const p = decodePayload(ring, at, type, pe);
       let st: FlowState | undefined;
-      if (kind !== 0) {
-        st = engine.begin(kind, (i32[w + 7]! & 1) === 1 ? i32[w + 6]! >>> 0 : -1);
-        live[slot] = st;
-      } else st = live[slot];
-      if ((type & PIECES_FOLLOW) !== 0) {
+      if (p.kind !== 0) {
+        st = engine.begin(p.kind, p.clientIp4);
+        live[p.slot] = st;
+      } else st = live[p.slot];
+      if (p.piecesFollow) {
         // A segment larger than a ring record: its bytes follow in BYTES records.
-        big = { st, fromOrig: ((type >> 8) & 1) === 1, seq: i32[w + 3]! >>> 0, flags: i32[w + 4]!, buf: new Uint8Array(i32[w + 5]!), filled: 0 };
-      } else if (st !== undefined) engine.segment(st, ((type >> 8) & 1) === 1, i32[w + 3]! >>> 0, i32[w + 4]!, u8, at + 32 + ((i32[w + 7]! >> 1) & 7), i32[w + 5]!);
+        big = { st, fromOrig: p.fromOrig, seq: p.seq, flags: p.flags, buf: new Uint8Array(p.len), filled: 0 };
+      } else if (st !== undefined) engine.segment(st, p.fromOrig, p.seq, p.flags, u8, p.bytesAt, p.len);
     } else if (t === T_BYTES) {
       const b = big!;
-      const n = bytes - 8;
-      b.buf.set(u8.subarray(at + 8, at + 8 + Math.min(n, b.buf.length - b.filled)), b.filled);
+      const n = bytesLength(bytes);
+      const from = bytesAt(at);
+      b.buf.set(u8.subarray(from, from + Math.min(n, b.buf.length - b.filled)), b.filled);
       b.filled += n;
       if (b.filled >= b.buf.length) {
         big = undefined;
         if (b.st !== undefined) engine!.segment(b.st, b.fromOrig, b.seq, b.flags, b.buf, 0, b.buf.length);
       }
     } else if (t === T_FLOW) {
-      const hl = type >>> 8;
-      const base = (at >> 3) + 2;
-      const history = hl === 0 ? '' : histories.get(u8, at + FLOW_HEAD, hl);
+      const hl = flowHistoryLength(type);
+      const base = flowNumbers(at);
+      const history = hl === 0 ? '' : histories.get(u8, flowHistoryAt(at), hl);
       let inspected = false;
       let content: ContentFeatures | undefined;
-      const slot = i32[w + 2]!;
+      const slot = flowContentSlot(ring, at);
       if (engine !== undefined && slot >= 0) {
         const st = live[slot];
         if (st !== undefined) {
@@ -145,13 +129,16 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
       }
       stage.pushEnded(f64, base, history, inspected, content, seed);
     } else if (t === T_RELEASE) {
-      stage.release(f64[(at >> 3) + 1]!);
+      stage.release(decodeRelease(ring, at));
     } else if (t === T_PROGRESS) {
-      hooks.onProgress?.(text.toString('utf8', at + 24, at + 24 + (type >>> 8)), f64[(at >> 3) + 1]!, f64[(at >> 3) + 2]!);
+      if (hooks.onProgress !== undefined) {
+        const pr = decodeProgress(ring, text, at, type);
+        hooks.onProgress(pr.file, pr.fileBytes, pr.packets);
+      }
     } else if (t === T_PART) {
-      jsonHead += text.toString('utf8', at + 8, at + 8 + (type >>> 8));
+      jsonHead += decodeText(text, at, type);
     } else if (t === T_FILE || t === T_END) {
-      const piece = text.toString('utf8', at + 8, at + 8 + (type >>> 8));
+      const piece = decodeText(text, at, type);
       const value: unknown = JSON.parse(jsonHead === '' ? piece : jsonHead + piece, reviveErrors);
       jsonHead = '';
       if (t === T_FILE) hooks.onFile?.(value as FileReport);
@@ -175,7 +162,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     throw e;
   } finally {
     hooks.signal.removeEventListener('abort', abort);
-    restoreNice?.();
+    engineDone?.();
   }
   if (!hooks.sinkFailed()) stage.finish();
   const mainCpuMs = threadCpuMs() - cpu0;
@@ -192,106 +179,3 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   };
 }
 
-/**
- * Give the cores to the flow-engine thread when they are short: this thread takes nice value
- * `nice` if that is lower priority than it has (Linux: a per-thread value; elsewhere it would lower the whole process, so nothing is
- * done). Threads inherit the nice value of the thread that starts them, so this runs after the
- * worker's thread exists, and after libuv's thread pool does (the worker's reads run there: an
- * fs request made now starts the pool, if no one did yet, at this thread's present priority).
- * Returns what sets it back; that fails quietly where the process may not lower a nice value.
- *
- * Measured on bench1g.pcap (2 cores, alternated runs, 8 pairs each, nice 7 / 10 / 13): median wall
- * 1.50 → 1.41, 1.52 → 1.45, 1.48 → 1.41 s; bench500m 0.96 → 0.92 s; --no-content 1.20 → 1.08 s;
- * bench2g 2.45 → 2.44 s (the 16 MiB ring fills: the engine waited 0.04 → 0.15 s). The main thread's
- * waits for the engine fell from 0.38 to 0.12–0.16 s: it runs when the engine cannot.
- */
-function giveWay(nice: number): (() => void) | undefined {
-  if (process.platform !== 'linux') return undefined;
-  let before: number;
-  try {
-    before = getPriority(0);
-    if (nice <= before) return undefined; // already at that priority or lower: never raise it
-    access('.', () => {});
-    setPriority(0, nice);
-  } catch {
-    return undefined;
-  }
-  return () => {
-    try {
-      setPriority(0, before);
-    } catch {
-      // not allowed to lower it again: this thread keeps the lower priority
-    }
-  };
-}
-
-/**
- * Strings of a few bytes that repeat (history letters: a few hundred distinct values over millions
- * of flows), looked up by a hash of their bytes instead of decoded each time.
- */
-class Interned {
-  private readonly map = new Map<number, string>();
-
-  get(u8: Uint8Array, at: number, len: number): string {
-    let h = len;
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ u8[at + i]!, 0x01000193);
-    const hit = this.map.get(h);
-    if (hit !== undefined && hit.length === len) {
-      let same = true;
-      for (let i = 0; i < len && same; i++) same = hit.charCodeAt(i) === u8[at + i];
-      if (same) return hit;
-    }
-    let s = '';
-    for (let i = 0; i < len; i++) s += String.fromCharCode(u8[at + i]!);
-    if (this.map.size < 65_536) this.map.set(h, s);
-    return s;
-  }
-}
-
-let bundled: string | undefined;
-
-interface BundleCache extends BundleEntry {
-  code: string;
-}
-
-/**
- * The worker's program: flow-thread.ts and what it imports (capture, decode, flow engine) bundled
- * into one script by esbuild (what tsx uses to run the sources). Measured against starting the
- * worker on the .ts sources through tsx: ready in ~0.15 s instead of ~0.28 s, and ~20 MB less
- * memory (no module-loader hooks thread of its own). The bundle is kept in memory for the process
- * and in node_modules/.cache/flowsift/ (src/bundle-cache.mjs) for the next run, reused while every
- * source file has the same mtime and size: building it takes ~0.1 s.
- */
-export function flowThreadCode(opts: { cacheDir?: string; memory?: boolean } = {}): string {
-  if (bundled !== undefined && opts.memory !== false) return bundled;
-  const require = createRequire(import.meta.url);
-  const entry = fileURLToPath(new URL('./flow-thread.ts', import.meta.url));
-  const home = esbuildHome();
-  const cacheDir = opts.cacheDir ?? home.cacheDir;
-  const cacheFile = join(cacheDir, `flow-thread-${createHash('sha1').update(entry).digest('hex').slice(0, 12)}.json`);
-  try {
-    const c = JSON.parse(readFileSync(cacheFile, 'utf8')) as BundleCache;
-    if (isFresh(c, home.version)) return (bundled = c.code);
-  } catch {
-    // no cache yet, or unreadable: build
-  }
-  const { buildSync } = require('esbuild') as typeof import('esbuild');
-  const out = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: 'iife',
-    globalName: 'flowsiftFlowThread',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  bundled = `${out.outputFiles[0]!.text}\nflowsiftFlowThread.flowThread(require('node:worker_threads').workerData);\n`;
-  try {
-    writeAtomic(cacheFile, JSON.stringify({ esbuild: home.version, inputs: inputStamps(out.metafile), code: bundled } satisfies BundleCache));
-  } catch {
-    // an input vanished meanwhile: no cache this time
-  }
-  return bundled;
-}

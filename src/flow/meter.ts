@@ -12,77 +12,33 @@
  * to plugins (they are not the flow's own protocol).
  */
 import type { CaptureRecord } from '../capture/record.ts';
-import { type DecodedPacket, Layer } from '../decode/packet.ts';
-import { E, REASON_CODE, STATE_CODE, endedRecord } from './ended.ts';
-import { type FragmentOptions, type FragmentStats, FragmentReassembler } from './fragments.ts';
+import { type DecodedPacket, IPPROTO, Layer } from '../decode/packet.ts';
+import { E, endedNumbers, endedRecord } from './ended.ts';
+import { FragmentReassembler } from './fragments.ts';
+import type { FlowOptions, FlowStats } from './meter-options.ts';
+
+export type { FlowOptions, FlowStats } from './meter-options.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
 import type { FlowContext, FlowPlugin } from './plugin.ts';
-import type { ConnFlag, EndReason, FlowRecord } from './record.ts';
+import type { EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
-import { TcpState, connState, tcpTransition, udpConnState } from './tcp-state.ts';
+import { H_ACK, H_DATA, TcpState, retransmitted, seqBytes, tcpHistory, tcpTransition, zeroWindow } from './tcp-state.ts';
+import { doubleCells } from '../v8-workarounds.ts';
 
-export interface FlowOptions extends FragmentOptions {
-  /** Seconds without a packet after which a flow ends ('idle'). Default 120. */
-  idleTimeout?: number;
-  /** Seconds after its start at which a flow is cut ('active'); 0 = off (default). */
-  activeTimeout?: number;
-  /** Seconds a closed TCP flow (both FINs, or a RST) waits for late ACK/RST packets. Default 5 (Zeek's tcp_close_delay / tcp_reset_delay). */
-  tcpLinger?: number;
-  /** Live flows at most; beyond it the least recently active flow is ended ('idle'). Default 500,000. */
-  maxFlows?: number;
-  /** Community ID seed. Default 0. */
-  communityIdSeed?: number;
-  /**
-   * Salt of the flow uids (a 32-bit number): runs with different salts give disjoint uids, the
-   * same salt and input the same uids. extractFlows derives it from the input's content. Default 0.
-   */
-  uidSalt?: number;
-  /**
-   * Suricata's flow key: the VLAN ids (outer and QinQ inner tag) are part of the key, so the two
-   * sides of a connection seen on different VLANs are two flows. Default false, Zeek's key: VLAN
-   * ignored, such a connection is one flow (its `vlan` is that of its first packet).
-   */
-  vlanKey?: boolean;
-}
-
-export interface FlowStats extends FragmentStats {
-  /** Packets given to packet(). */
-  packets: number;
-  /** Packets without an IP layer (ARP, LLC, unsupported link types …). */
-  nonIp: number;
-  /** IP packets whose TCP/UDP header could not be read (cut or bad), not fragments. */
-  undecodable: number;
-  flowsCreated: number;
-  flowsEmitted: number;
-  /** Flows ended early because maxFlows was reached. */
-  evictions: number;
-  /** New flows started by a new SYN on a 5-tuple that was closed/reset or superseded (port reuse). */
-  portReuse: number;
-  /** ICMP errors counted on the flow they quote. */
-  icmpErrorsAttributed: number;
-  /** Packets that made no flow, by the decoder's stop reason (e.g. 'truncated', 'bad-header'). */
-  skipped: Record<string, number>;
-  /** Live flows now / at most. */
-  liveFlows: number;
-  peakFlows: number;
-}
+/** IP protocol numbers as module constants (compared per packet). */
+const P_TCP = IPPROTO.TCP, P_UDP = IPPROTO.UDP, P_ICMP = IPPROTO.ICMP, P_ICMP6 = IPPROTO.IPV6_ICMP;
 
 const C_NOW = 0, C_PKT = 1, C_NEXT = 2;
 /**
  * Most ended Flow objects kept for reuse. Pooled plus live flows never exceed the peak of live
- * flows, so the pool adds nothing to peak memory; what it saves is garbage: a Flow lives for
- * seconds, is promoted to V8's old generation and, unpooled, dies there, and V8 lets old-generation
- * garbage grow with the run. With a cap of 4,096 (tens of thousands of flows live at once on the
- * bench captures) peak RSS grew with capture length: bench1g followed by the same traffic twice more
- * (three shifted copies) 205 → 247 MB from the first copy to the third; with 65,536: 204 → 216 MB,
- * speed unchanged (alternated runs). It bounds what a burst of flows leaves held (~30 MB of Flows).
+ * flows, so the pool adds nothing to peak memory; what it saves is garbage: an unpooled Flow lives
+ * for seconds, is promoted to V8's old generation and dies there, and that garbage grows with the
+ * run (scripts/bench-flows.ts --only 1g-thrice). The cap bounds what a burst of flows leaves held.
  */
 const POOL_MAX = 65_536;
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
 
-/** History "seen" bits (originator; responder = << 8), as Zeek's HIST_* masks. */
-const H_SYN = 1, H_FIN = 2, H_RST = 4, H_ACK = 8, H_DATA = 16, H_MULTI = 32, H_FINRST = 64;
 
 export class FlowMeter {
   readonly stats: FlowStats = {
@@ -106,13 +62,12 @@ export class FlowMeter {
   /** Every plugin is payloadOnly: packets without payload skip the plugin loop. */
   private readonly payloadOnly: boolean;
   /**
-   * Packet-time clocks in a Float64Array, not object fields: a double stored in a field may be a new
-   * heap box per store (measured: one per packet). Indices: C_NOW = latest packet time seen;
-   * C_PKT = time of the packet being processed (doubles go to helpers V8 may not inline through
-   * here or as int32 `x | 0`, never as arguments, which would box them); C_NEXT = no timer can
-   * fire before this packet time (a lower bound, lowered when a flow starts or closes).
+   * Packet-time clocks (scripts/bench-flow.ts: doubleCells). C_NOW = latest packet time seen;
+   * C_PKT = time of the packet being processed (read by helpers from here, not passed as an
+   * argument, which would box it); C_NEXT = no timer can fire before this packet time (a lower
+   * bound, lowered when a flow starts or closes).
    */
-  private readonly clk = Float64Array.of(-Infinity, 0, -Infinity);
+  private readonly clk = doubleCells(-Infinity, 0, -Infinity);
   private seq = 0;
   /** FlowOptions.uidSalt; may be set until the first flow ends (stdin: from its first packet). */
   uidSalt: number;
@@ -146,8 +101,7 @@ export class FlowMeter {
   packet(rec: CaptureRecord, pkt: DecodedPacket): void {
     const st = this.stats;
     st.packets++;
-    // `t` is never passed to a call (V8 would box it: one heap number per packet, measured);
-    // helpers read this.clk[C_PKT] / [C_NOW].
+    // `t` is never passed to a call (V8 would box it per packet); helpers read this.clk.
     const t = rec.tsSec + rec.tsNsec * 1e-9;
     this.clk[C_PKT] = t;
     if (t > this.clk[C_NOW]) {
@@ -174,15 +128,15 @@ export class FlowMeter {
     const proto = pkt.proto;
     const v6 = pkt.ipVersion === 6;
     let sPort = 0, dPort = 0;
-    if (proto === 6 || proto === 17) {
-      if (pkt.layer !== (proto === 6 ? Layer.TCP : Layer.UDP)) {
+    if (proto === P_TCP || proto === P_UDP) {
+      if (pkt.layer !== (proto === P_TCP ? Layer.TCP : Layer.UDP)) {
         this.skip(pkt);
         return;
       }
       sPort = pkt.srcPort;
       dPort = pkt.dstPort;
-    } else if (proto === 1 || proto === 58) {
-      if (pkt.layer !== (proto === 1 ? Layer.ICMP : Layer.ICMPv6)) {
+    } else if (proto === P_ICMP || proto === P_ICMP6) {
+      if (pkt.layer !== (proto === P_ICMP ? Layer.ICMP : Layer.ICMPv6)) {
         this.skip(pkt);
         return;
       }
@@ -200,7 +154,7 @@ export class FlowMeter {
       this.emit(f, 'idle');
       f = null;
     }
-    if (f !== null && proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen >= 20 &&
+    if (f !== null && proto === P_TCP && (pkt.tcpFlags & (SYN | ACK)) === SYN && pkt.tcpHeaderLen >= 20 &&
         this.isReuse(f, pkt.seq | 0)) {
       st.portReuse++;
       this.emit(f, f.list === ListId.Closing ? f.endReason : reasonOf(f));
@@ -302,19 +256,19 @@ export class FlowMeter {
     if (due < this.clk[C_NEXT]) this.clk[C_NEXT] = due;
     const proto = k.proto;
     // Originator: the SYN sender; a SYN-ACK seen first means its receiver (Zeek flips, history '^').
-    if (proto === 6 && (pkt.tcpFlags & (SYN | ACK)) === (SYN | ACK)) {
+    if (proto === P_TCP && (pkt.tcpFlags & (SYN | ACK)) === (SYN | ACK)) {
       f.origIsA = !k.senderIsA;
       f.history = '^';
       num[f.base + N.O_ISN] = (pkt.ack - 1) >>> 0; // the SYN this SYN-ACK answers
     } else {
       f.origIsA = k.senderIsA;
     }
-    if (proto === 1 || proto === 58) {
+    if (proto === P_ICMP || proto === P_ICMP6) {
       f.icmpType = pkt.icmpType;
       f.icmpCode = pkt.icmpCode;
       f.srcPort = pkt.icmpType;
       f.dstPort = pkt.icmpCode;
-    } else if (proto === 6 || proto === 17) {
+    } else if (proto === P_TCP || proto === P_UDP) {
       f.srcPort = f.origIsA ? k.aPort : k.bPort;
       f.dstPort = f.origIsA ? k.bPort : k.aPort;
     }
@@ -342,7 +296,7 @@ export class FlowMeter {
     }
     if (bad !== 0) f.wrongFragment += bad;
     // Kept small (V8 inlines functions under ~460 bytecode bytes): rare work lives in helpers.
-    if (f.proto === 6) {
+    if (f.proto === P_TCP) {
       if (pkt.tcpHeaderLen >= 20) this.tcp(f, pkt, fromOrig); // a cut or bad TCP header: counted, no state
     } else {
       this.nonTcp(f, pkt, fromOrig);
@@ -351,7 +305,7 @@ export class FlowMeter {
   }
 
   private nonTcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
-    if (f.proto === 17) {
+    if (f.proto === P_UDP) {
       if (fromOrig) f.origBytes += pkt.payloadLen;
       else f.respBytes += pkt.payloadLen;
       const bit = fromOrig ? H_DATA : H_DATA << 8;
@@ -403,7 +357,7 @@ export class FlowMeter {
           this.countData(f, fromOrig, seq | 0, len);
         }
       }
-      if (pkt.window === 0) this.zeroWindow(f, fromOrig);
+      if (pkt.window === 0) zeroWindow(f, fromOrig);
       return;
     }
     this.tcpGeneral(f, pkt, fromOrig, flags, len);
@@ -414,7 +368,7 @@ export class FlowMeter {
     const num = this.table.num;
     if (flags & URG) f.urgent++;
     const seq = pkt.seq;
-    this.history(f, fromOrig, flags, seq | 0, len);
+    tcpHistory(num, f, fromOrig, flags, seq | 0, len);
     const wasClosed = f.list === ListId.Closing;
     tcpTransition(f, fromOrig, flags, len);
     if (flags & SYN) {
@@ -427,17 +381,17 @@ export class FlowMeter {
       let fresh: number;
       if (fromOrig) {
         if (!f.origInit) { f.origInit = true; num[f.base + N.O_HI] = start; }
-        fresh = this.seqBytes(f, true, start | 0, len);
+        fresh = seqBytes(num, f, true, start | 0, len);
       } else {
         if (!f.respInit) { f.respInit = true; num[f.base + N.R_HI] = start; }
-        fresh = this.seqBytes(f, false, start | 0, len);
+        fresh = seqBytes(num, f, false, start | 0, len);
       }
       if (fromOrig) f.origBytes += fresh;
       else f.respBytes += fresh;
-      if (len > 0 && fresh < len) this.retransmitted(f, fromOrig);
+      if (len > 0 && fresh < len) retransmitted(f, fromOrig);
     }
     // ---- zero window: Zeek's 'W'/'w' (not with RST, not after the peer closed / we reset) ----
-    if (pkt.window === 0 && !(flags & (RST | SYN))) this.zeroWindow(f, fromOrig);
+    if (pkt.window === 0 && !(flags & (RST | SYN))) zeroWindow(f, fromOrig);
     if (!wasClosed) {
       const os = f.origState, rs = f.respState;
       if (os === TcpState.Reset || rs === TcpState.Reset) {
@@ -452,123 +406,16 @@ export class FlowMeter {
 
   /** Data bytes of a segment that is not simply the next in order (seqBytes), and 'T'/'t'. */
   private countData(f: Flow, fromOrig: boolean, start32: number, len: number): void {
-    const fresh = this.seqBytes(f, fromOrig, start32, len);
+    const fresh = seqBytes(this.table.num, f, fromOrig, start32, len);
     if (fromOrig) f.origBytes += fresh;
     else f.respBytes += fresh;
-    if (fresh < len) this.retransmitted(f, fromOrig);
-  }
-
-  /** Retransmitted payload: Zeek's 'T'/'t', logarithmic (1st, 10th, 100th …). */
-  private retransmitted(f: Flow, fromOrig: boolean): void {
-    if (fromOrig) {
-      if (++f.origRexmit === f.origRexmitNext) { f.history += 'T'; f.origRexmitNext *= 10; }
-    } else if (++f.respRexmit === f.respRexmitNext) { f.history += 't'; f.respRexmitNext *= 10; }
-  }
-
-  /** A zero window (not with SYN/RST): Zeek's 'W'/'w' unless the peer closed or we reset. */
-  private zeroWindow(f: Flow, fromOrig: boolean): void {
-    const own = fromOrig ? f.origState : f.respState;
-    const peer = fromOrig ? f.respState : f.origState;
-    if (peer !== TcpState.Closed && own !== TcpState.Reset) {
-      if (fromOrig) {
-        if (++f.origZeroWin === f.origZeroWinNext) { f.history += 'W'; f.origZeroWinNext *= 10; }
-      } else if (++f.respZeroWin === f.respZeroWinNext) { f.history += 'w'; f.respZeroWinNext *= 10; }
-    }
+    if (fresh < len) retransmitted(f, fromOrig);
   }
 
   private closeFlow(f: Flow): void {
     this.table.close(f, this.clk[C_NOW]);
     const due = this.clk[C_NOW] + this.linger;
     if (due < this.clk[C_NEXT]) this.clk[C_NEXT] = due;
-  }
-
-  /**
-   * New (never seen) bytes of the segment [start, start+len) in one direction: beyond the highest
-   * sequence seen, or inside the one remembered hole (a reordered segment filling a gap).
-   * Sequence arithmetic is modulo 2^32.
-   */
-  private seqBytes(f: Flow, orig: boolean, start32: number, len: number): number {
-    const num = this.table.num;
-    const start = start32 >>> 0;
-    const hi = orig ? num[f.base + N.O_HI] : num[f.base + N.R_HI];
-    const end = (start + len) >>> 0;
-    const d = (start - hi) | 0;
-    if (d >= 0) {
-      if (len === 0) return 0;
-      if (d > 0) {
-        // A gap before this segment: remember it.
-        if (orig) { num[f.base + N.O_HS] = hi; num[f.base + N.O_HE] = start; } else { num[f.base + N.R_HS] = hi; num[f.base + N.R_HE] = start; }
-      }
-      if (orig) num[f.base + N.O_HI] = end; else num[f.base + N.R_HI] = end;
-      return len;
-    }
-    if (len === 0) return 0;
-    const e = (end - hi) | 0;
-    let fresh = e > 0 ? e : 0;
-    if (e > 0) { if (orig) num[f.base + N.O_HI] = end; else num[f.base + N.R_HI] = end; }
-    // Fill the remembered hole [hs, he).
-    const hs = orig ? num[f.base + N.O_HS] : num[f.base + N.R_HS];
-    const he = orig ? num[f.base + N.O_HE] : num[f.base + N.R_HE];
-    const hl = (he - hs) | 0;
-    if (hl > 0) {
-      const rs = (start - hs) | 0;
-      const re = (end - hs) | 0;
-      const a = rs > 0 ? rs : 0;
-      const b = re < hl ? re : hl;
-      if (b > a) {
-        fresh += b - a;
-        let ns = hs, ne = he;
-        if (a === 0 && b === hl) { ns = ne = 0; }
-        else if (a === 0) ns = (hs + b) >>> 0;
-        else if (b === hl) ne = (hs + a) >>> 0;
-        else if (hl - b > a) ns = (hs + b) >>> 0; // keep the larger remaining part
-        else ne = (hs + a) >>> 0;
-        if (orig) { num[f.base + N.O_HS] = ns; num[f.base + N.O_HE] = ne; } else { num[f.base + N.R_HS] = ns; num[f.base + N.R_HE] = ne; }
-      }
-    }
-    return fresh;
-  }
-
-  /** Zeek's TCP history letters (peers.md §2.3). */
-  private history(f: Flow, fromOrig: boolean, flags: number, seq32: number, len: number): void {
-    const num = this.table.num;
-    const seq = seq32 >>> 0;
-    const sh = fromOrig ? 0 : 8;
-    const syn = flags & SYN, fin = flags & FIN, rst = flags & RST;
-    const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
-    if (bits > 1) {
-      if (fin && rst) this.once(f, H_FINRST << sh, fromOrig ? 'I' : 'i');
-      else this.once(f, H_MULTI << sh, fromOrig ? 'Q' : 'q');
-      return;
-    }
-    if (bits === 1) {
-      if (syn) {
-        const code = flags & ACK ? (fromOrig ? 'H' : 'h') : fromOrig ? 'S' : 's';
-        const last = fromOrig ? num[f.base + N.O_LSYN] : num[f.base + N.R_LSYN];
-        if (!this.once(f, H_SYN << sh, code) && seq !== last) f.history += code;
-        if (fromOrig) num[f.base + N.O_LSYN] = seq; else num[f.base + N.R_LSYN] = seq;
-      } else if (fin) {
-        const at = (seq + len) >>> 0;
-        const last = fromOrig ? num[f.base + N.O_LFIN] : num[f.base + N.R_LFIN];
-        if (!this.once(f, H_FIN << sh, fromOrig ? 'F' : 'f') && at !== last) f.history += fromOrig ? 'F' : 'f';
-        if (fromOrig) num[f.base + N.O_LFIN] = at; else num[f.base + N.R_LFIN] = at;
-      } else {
-        const last = fromOrig ? num[f.base + N.O_LRST] : num[f.base + N.R_LRST];
-        if (!this.once(f, H_RST << sh, fromOrig ? 'R' : 'r') && seq !== last) f.history += fromOrig ? 'R' : 'r';
-        if (fromOrig) num[f.base + N.O_LRST] = seq; else num[f.base + N.R_LRST] = seq;
-      }
-      return;
-    }
-    if (len > 0) this.once(f, H_DATA << sh, fromOrig ? 'D' : 'd');
-    else if (flags & ACK) this.once(f, H_ACK << sh, fromOrig ? 'A' : 'a');
-  }
-
-  /** Add the letter the first time; returns true when this was the first time. */
-  private once(f: Flow, bit: number, code: string): boolean {
-    if ((f.histSeen & bit) !== 0) return false;
-    f.histSeen |= bit;
-    f.history += code;
-    return true;
   }
 
   /** An ICMP error quoting a datagram of a live flow: count it there. */
@@ -598,52 +445,8 @@ export class FlowMeter {
     this.table.remove(f);
     const st = this.stats;
     st.liveFlows = this.table.size;
-    const v6 = f.ver === 6;
     const e = this.ended;
-    // Originator / responder address words (1 for IPv4; the others 0).
-    const oa = f.origIsA ? N.A0 : N.B0, ob = f.origIsA ? N.B0 : N.A0;
-    e[E.SRC0] = num[f.base + oa]!;
-    e[E.DST0] = num[f.base + ob]!;
-    if (v6) {
-      const o1 = f.origIsA ? N.A1 : N.B1, r1 = f.origIsA ? N.B1 : N.A1;
-      for (let i = 0; i < 3; i++) { e[E.SRC1 + i] = num[f.base + o1 + i]!; e[E.DST1 + i] = num[f.base + r1 + i]!; }
-    } else {
-      e[E.SRC1] = e[E.SRC2] = e[E.SRC3] = e[E.DST1] = e[E.DST2] = e[E.DST3] = 0;
-    }
-    const proto = f.proto;
-    let cs: ConnFlag;
-    if (proto === 6) cs = connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
-    else if (proto === 17) cs = udpConnState((f.histSeen & H_DATA) !== 0, (f.histSeen & (H_DATA << 8)) !== 0); // ICMP errors do not count
-    else cs = 'OTH';
-    const sameAddr = num[f.base + N.A0] === num[f.base + N.B0] && num[f.base + N.A1] === num[f.base + N.B1] && num[f.base + N.A2] === num[f.base + N.B2] && num[f.base + N.A3] === num[f.base + N.B3];
-    const portsMatter = proto === 6 || proto === 17;
-    e[E.SEQ] = f.seq;
-    e[E.REASON] = REASON_CODE[reason];
-    e[E.VER] = f.ver;
-    e[E.PROTO] = proto;
-    e[E.SPORT] = f.srcPort;
-    e[E.DPORT] = f.dstPort;
-    e[E.VLAN] = f.vlanId;
-    e[E.ICMPT] = f.icmpType;
-    e[E.ICMPC] = f.icmpCode;
-    e[E.STATE] = STATE_CODE[cs];
-    e[E.START] = num[f.base + N.START]!;
-    e[E.END] = num[f.base + N.END]!;
-    e[E.OBYTES] = f.origBytes;
-    e[E.RBYTES] = f.respBytes;
-    e[E.OPKTS] = f.origPkts;
-    e[E.RPKTS] = f.respPkts;
-    e[E.OIPB] = f.origIpBytes;
-    e[E.RIPB] = f.respIpBytes;
-    e[E.LAND] = sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0;
-    e[E.WFRAG] = f.wrongFragment;
-    e[E.URG] = f.urgent;
-    e[E.SALT] = f.uidSalt;
-    e[E.TUN] = f.tunnelChain;
-    if (f.tunnelChain !== 0) {
-      const a = f.tunnelAddr!;
-      for (let i = 0; i < 9; i++) e[E.TVER + i] = a[i]!;
-    }
+    endedNumbers(e, f, num, reason);
     st.flowsEmitted++;
     const sink = this.endedSink;
     if (sink !== null) {

@@ -15,6 +15,7 @@ import type { FlowContext } from './plugin.ts';
 import type { EndReason } from './record.ts';
 import { type FlowKeyFields, type KeyScratch, copyKey, fmix32, keyEquals } from './key.ts';
 import { TcpState, type TcpEndpoints } from './tcp-state.ts';
+import { keepMutable } from '../v8-workarounds.ts';
 
 const B62 = Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', (c) => c.charCodeAt(0));
 const UID = new Array<number>(19).fill(0x43); // 'C' + 18 base62 digits
@@ -185,13 +186,10 @@ export class FlowTable {
   private readonly trackStart = true;
 
   constructor() {
-    // num, buckets and mask are replaced when the table grows. Stored a second time here so V8
-    // tracks them as mutable from the start: the first replacement, made after the packet loop was
-    // optimized, deoptimized every function inlining them (walkRecords, update, tcp, find …).
-    this.num = new Float64Array(this.num.length);
-    this.buckets = this.buckets.slice();
-    this.mask = 0;
-    this.mask = this.buckets.length - 1;
+    // Replaced when the table grows, long after the packet loop was optimised (scripts/bench-flow.ts).
+    keepMutable(this, 'num', new Float64Array(this.num.length), this.num);
+    keepMutable(this, 'buckets', this.buckets.slice(), this.buckets);
+    keepMutable(this, 'mask', 0, this.buckets.length - 1);
   }
 
   find(k: KeyScratch): Flow | null {

@@ -8,6 +8,7 @@
  * the unterminated tail of a chunk is kept, as byte values in a plain array (no per-flow
  * ArrayBuffer, no string built per echoed keystroke), decoded once when the line completes.
  */
+import { latin1Slice } from '../../v8-workarounds.ts';
 
 /** Default longest line kept (longer lines are cut: rules look at line starts). */
 export const MAX_LINE = 1024;
@@ -58,8 +59,6 @@ export function plainView(buf: Uint8Array, off: number, n: number): Uint8Array {
 
 /** One-byte chunk for pushByte's rare cases (body skip, quiet mode, line end). */
 const ONE = new Uint8Array(1);
-
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 /**
  * Line starts a consumer cares about: names with distinct first letters, compared ASCII
@@ -206,7 +205,7 @@ export class LineSplitter {
 
   /** The unterminated rest of the current line (e.g. a prompt), or '' when none. */
   partial(): string {
-    return this.pendLen === 0 ? '' : latin1Slice.call(this.pend!, 0, this.pendLen);
+    return this.pendLen === 0 ? '' : latin1Slice(this.pend!, 0, this.pendLen);
   }
 
   /** Length of the unterminated line. */
@@ -314,7 +313,7 @@ export class LineSplitter {
     this.pendLen = 0;
     if (n > 0 && p![n - 1] === 0x0d) n--;
     if (this.quiet && !(this.keepDot && n === 1 && p![0] === 0x2e)) return;
-    this.onLine(n === 0 ? '' : latin1Slice.call(p!, 0, n));
+    this.onLine(n === 0 ? '' : latin1Slice(p!, 0, n));
   }
 
   private emit(buf: Uint8Array, s: number, e: number): void {
@@ -322,6 +321,6 @@ export class LineSplitter {
     if (e - s > this.maxLine) e = s + this.maxLine;
     if (this.quiet && !(this.keepDot && e - s === 1 && buf[s] === 0x2e)) return;
     if (this.prefixes !== null && e > s && !this.prefixes.starts(buf, s, e)) return;
-    this.onLine(e === s ? '' : latin1Slice.call(buf, s, e));
+    this.onLine(e === s ? '' : latin1Slice(buf, s, e));
   }
 }
