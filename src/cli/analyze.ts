@@ -182,6 +182,8 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
+    // the report reads the records as an iterable: each pass re-scores the rows (none are kept)
+    const records = { *[Symbol.iterator]() { for (let i = 0; i < t.n; i++) yield recordAt(i, true); } };
     if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
