@@ -16,7 +16,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { Writable } from 'node:stream';
 import { labelCategory } from '../src/dataset/category.ts';
+import { runCli } from '../src/cli/main.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -34,14 +36,17 @@ const extra = opt('extra', '').split(' ').filter(Boolean);
 
 const root = new URL('..', import.meta.url).pathname;
 const KDD = join(root, '../shared/corpus/kdd');
-const TRAIN = join(KDD, 'KDDTrain+.txt.gz');
-const TESTS = [join(KDD, 'KDDTest+.txt.gz'), join(KDD, 'KDDTest-21.txt.gz')];
+// --train / --tests (comma-separated) swap in other NSL-KDD files, e.g. samples for a quick check
+const TRAIN = opt('train', join(KDD, 'KDDTrain+.txt.gz'));
+const TESTS = opt('tests', [join(KDD, 'KDDTest+.txt.gz'), join(KDD, 'KDDTest-21.txt.gz')].join(',')).split(',');
 const dir = mkdtempSync(join(tmpdir(), 'flowsift-bench-classify-'));
 
 // the category of every label in the files, so scikit-learn's targets are flowsift's
 const cats: Record<string, string> = {};
 for (const f of [TRAIN, ...TESTS]) {
-  for (const line of gunzipSync(readFileSync(f)).toString('latin1').split('\n')) {
+  const raw = readFileSync(f);
+  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+  for (const line of text.toString('latin1').split('\n')) {
     const label = line.split(',')[41];
     if (label && !(label in cats)) cats[label] = labelCategory(label);
   }
@@ -54,13 +59,24 @@ interface Run {
   acc: number[];
 }
 
-function flowsift(algo: string): Run {
+/** Run a flowsift command in this process (as the tests do) and return its stdout. */
+async function cli(a: string[]): Promise<string> {
+  let out = '';
+  let err = '';
+  const stdout = new Writable({ write(c, _e, cb) { out += c; cb(); } });
+  const stderr = new Writable({ write(c, _e, cb) { err += c; cb(); } });
+  const code = await runCli(a, { stdout, stderr });
+  if (code !== 0) throw new Error(`flowsift ${a.join(' ')}: exit ${code}: ${err.trim()}`);
+  return out;
+}
+
+async function flowsift(algo: string): Promise<Run> {
   const model = join(dir, `${algo}.json`);
-  const cli = (a: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...a], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
   const tr = JSON.parse(
-    cli(['classify', 'train', TRAIN, '-m', model, '--algo', algo, '--target', target, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--json', '-q', ...extra]),
+    await cli(['classify', 'train', TRAIN, '-m', model, '--algo', algo, '--target', target, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--json', '-q', ...extra]),
   );
-  const acc = TESTS.map((t) => JSON.parse(cli(['classify', 'score', t, '-m', model, '--json'])).metrics.accuracy as number);
+  const acc: number[] = [];
+  for (const t of TESTS) acc.push(JSON.parse(await cli(['classify', 'score', t, '-m', model, '--json'])).metrics.accuracy as number);
   return { fit: tr.training.seconds, acc };
 }
 
@@ -90,11 +106,11 @@ try {
     for (let r = 0; r < rounds; r++) {
       // alternate which side goes first, so a load change hits both alike
       if (r % 2 === 0) {
-        fs.push(flowsift(algo));
+        fs.push(await flowsift(algo));
         sk.push(sklearn(algo));
       } else {
         sk.push(sklearn(algo));
-        fs.push(flowsift(algo));
+        fs.push(await flowsift(algo));
       }
     }
     const a = median(fs.map((x) => x.fit));

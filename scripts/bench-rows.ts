@@ -12,6 +12,8 @@
  *   pipe-<fmt> stage → writer in one pass (what the main thread does per flow)
  *   pipe-flowcsv  stage → CSV without Row objects (FlowCsvWriter.writeFlow: what `flows` does to CSV;
  *              same bytes as pipe-csv)
+ *   pipe-flowparquet  stage → Parquet without Row objects (FlowParquetWriter.writeFlow: what `flows`
+ *              does to Parquet), bytes to /dev/null
  *
  * Printed per part: least CPU ms of the runs, ns per flow, the other runs, and a sha1 of the bytes
  * produced (writers) or of the window features (windows) — computed on an extra untimed first pass
@@ -33,6 +35,7 @@ import { flowService, SERVICE_INDEX } from '../src/features/services.ts';
 import { emptyWindowFeatures, TrafficWindows } from '../src/features/windows.ts';
 import { CsvWriter } from '../src/dataset/csv.ts';
 import { FlowCsvWriter } from '../src/dataset/flow-csv.ts';
+import { FlowParquetWriter } from '../src/dataset/flow-parquet.ts';
 import { JsonlWriter } from '../src/dataset/jsonl.ts';
 import { KddWriter } from '../src/dataset/kdd-format.ts';
 import type { TextSink } from '../src/dataset/output.ts';
@@ -209,6 +212,13 @@ async function pass(part: string, hash?: ReturnType<typeof createHash>): Promise
   if (part === 'pipe-flowcsv') {
     // What `flowsift flows` does to CSV: no Row, each flow written from its record (same bytes as pipe-csv).
     const fw = new FlowCsvWriter(new NullSink(hash), FLOW_COLUMNS);
+    runStage(() => undefined, (f, service, win) => void fw.writeFlow(f, service, win));
+    await fw.close();
+    return;
+  }
+  if (part === 'pipe-flowparquet') {
+    // What `flowsift flows -o x.parquet` does: no Row, each flow set in the typed column buffers.
+    const fw = new FlowParquetWriter('/dev/null');
     runStage(() => undefined, (f, service, win) => void fw.writeFlow(f, service, win));
     await fw.close();
     return;

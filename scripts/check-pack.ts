@@ -7,7 +7,7 @@
  *   npx tsx scripts/check-pack.ts [--keep]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +41,9 @@ try {
   console.log(`node -e "import('flowsift')…": typeof extractFlows = ${lib.out}`);
   if (lib.out !== 'function') throw new Error('the library does not import');
 
-  const types = run(process.execPath, ['-e', "console.log(require.resolve('flowsift/package.json'))"], app).out;
-  console.log(`  package at ${types}`);
+  const types = join(app, 'node_modules/flowsift/dist/index.d.ts');
+  console.log(`  types: ${existsSync(types) ? types : 'MISSING'}`);
+  if (!existsSync(types)) throw new Error('the package has no dist/index.d.ts');
 
   const version = run(join(app, 'node_modules/.bin/flowsift'), ['--version'], app);
   console.log(`flowsift --version: ${version.out} (${version.seconds.toFixed(2)} s)`);

@@ -47,7 +47,11 @@ export { CsvWriter } from './dataset/csv.ts';
 export { FlowCsvWriter, type FlowLineWriter } from './dataset/flow-csv.ts';
 export { JsonlWriter } from './dataset/jsonl.ts';
 export { KddWriter } from './dataset/kdd-format.ts';
-export { createParquetWriter } from './dataset/parquet.ts';
+export { createParquetWriter, type ParquetWriter } from './dataset/parquet.ts';
+export { FlowParquetWriter } from './dataset/flow-parquet.ts';
+
+// store: DuckDB over the outputs (flowsift query, the dashboard)
+export * from './store/index.ts';
 export { readDataset, detectDatasetFormat } from './dataset/read.ts';
 export { attackCategory, KDD_FEATURE_NAMES } from './dataset/kdd.ts';
 export { loadLabels } from './dataset/labels.ts';

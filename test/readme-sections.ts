@@ -3,12 +3,14 @@ import { renderColumnTable } from '../src/features/schema.ts';
 import { renderServiceRules } from '../src/features/services.ts';
 import { renderReadmeSection } from '../src/features/content/rules.ts';
 import { renderIncidentKinds } from '../src/report/incidents/kinds.ts';
+import { renderScoreColumnTable } from '../src/store/scores.ts';
 
 export const README_SECTIONS: Record<string, () => string> = {
   columns: () => renderColumnTable(),
   services: () => renderServiceRules(),
   'content-rules': () => renderReadmeSection(),
   'incident-kinds': () => renderIncidentKinds(),
+  'score-columns': () => renderScoreColumnTable(),
 };
 
 /** The README text between `<!-- name:start -->` and `<!-- name:end -->`, or undefined. */

@@ -2,7 +2,7 @@
  * `flowsift analyze <capture|dataset>... [--out-dir DIR]`: the one-shot pipeline — flows → train →
  * score the same flows → a terminal summary (flows and anomalies per cluster, top anomalies with
  * their reasons) and, with --out-dir, the files: model.json, scores.jsonl (every flow),
- * anomalies.jsonl (anomalous flows, most anomalous first) and summary.txt.
+ * anomalies.jsonl (anomalous flows, most anomalous first), each also as Parquet, and summary.txt.
  */
 import type { Argv } from 'yargs';
 import { mkdir } from 'node:fs/promises';
@@ -22,6 +22,7 @@ import { UsageError } from '../errors.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
+import { analysisParquet } from '../store/scores.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends TrainFlags {
@@ -179,6 +180,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await inc.abort();
       throw e;
     }
+    await analysisParquet(a.outDir);
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
@@ -187,7 +189,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,summary.txt${a.report ? ',report.html' : ''}}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt${a.report ? ',report.html' : ''}}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
@@ -200,7 +202,7 @@ const def: CommandDef<AnalyzeArgs> = {
     withTrainOptions(
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
-        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, incidents.jsonl, summary.txt here', requiresArg: true })
+        .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl + scores.parquet, anomalies.jsonl + anomalies.parquet, incidents.jsonl, summary.txt here (query them with flowsift query DIR)', requiresArg: true })
         .option('baseline', { type: 'string', array: true, describe: 'Learn normal traffic from these captures/datasets (attack-free) instead of from the inputs themselves', requiresArg: true })
         .option('top', { type: 'number', default: 10, describe: 'Incidents shown in the summary', requiresArg: true })
         .option('top-flows', { type: 'number', default: 5, describe: 'Anomalous flows shown after the incidents', requiresArg: true })

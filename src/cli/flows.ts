@@ -23,6 +23,7 @@ import type { Row } from '../dataset/types.ts';
 import type { FlowRecord } from '../flow/record.ts';
 import { OUTPUT_FORMATS, SPLIT_BY, outputFormatFromPath, type OutputFormat, type SplitBy } from '../dataset/partition.ts';
 import { FlowCsvWriter } from '../dataset/flow-csv.ts';
+import { FlowParquetWriter } from '../dataset/flow-parquet.ts';
 import { engineThreadPriority, finishLabels, openLabeler, openOutputWriter, withLabelOptions, withPriorityOption, type LabelFlags, type PriorityFlags } from './options.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
 import type { CliIO, CommandDef } from './command.ts';
@@ -196,8 +197,8 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     },
   };
 
-  // Unlabeled CSV: flows are written straight from their records (no Row objects; same bytes).
-  opts.flowWriter = !labeler && writer instanceof FlowCsvWriter ? writer : undefined;
+  // Unlabeled CSV or Parquet: flows are written straight from their records (no Row objects; same values).
+  opts.flowWriter = !labeler && (writer instanceof FlowCsvWriter || writer instanceof FlowParquetWriter) ? writer : undefined;
   let summary: ExtractSummary;
   try {
     summary = await extractFlowsSplit(inputs, opts, (row) => {

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
   hosts: { summary: 'Per source IP and time window: flows, bytes, packets, failed connections, unique destinations/ports', load: () => import('./hosts.ts') },
   info: { summary: 'Show format, link types, interfaces, packet count, time span and problems of capture files (like capinfos)', load: () => import('./info.ts') },
   label: { summary: 'Label a flow dataset from ground truth (rules by IP/port/time, or a per-flow truth file) with a report', load: () => import('./label.ts') },
+  query: { summary: 'DuckDB SQL over datasets and analysis outputs (views flows, scores, anomalies, incidents, …)', load: () => import('./query.ts') },
   report: { summary: 'Self-contained HTML report (charts, tables, metrics) of an analysis directory or a scored file + model', load: () => import('./report.ts') },
   score: { summary: 'Score flows (captures or datasets) against a model: one anomaly record per flow', load: () => import('./score.ts') },
   train: { summary: 'Fit the anomaly model (scaling, k-means, thresholds) on captures or flow datasets', load: () => import('./train.ts') },

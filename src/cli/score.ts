@@ -11,13 +11,14 @@ import { openOutput } from '../dataset/output.ts';
 import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
 import { scoreInputs } from '../report/score-run.ts';
 import { cliReadOptions } from './options.ts';
+import { scoresParquetWriter } from '../store/scores.ts';
 import { incidentWriter, writeIncidentsJsonl } from '../report/incidents/index.ts';
 
 interface ScoreArgs {
   inputs: string[];
   model: string;
   output: string;
-  format?: ReportFormat;
+  format?: ReportFormat | 'parquet';
   onlyAnomalies: boolean;
   explain: number;
   failOnAnomaly: boolean;
@@ -29,8 +30,9 @@ interface ScoreArgs {
   incidentGap: number;
 }
 
-function formatFor(a: ScoreArgs): ReportFormat {
+function formatFor(a: ScoreArgs): ReportFormat | 'parquet' {
   if (a.format) return a.format;
+  if (/\.(parquet|pq)$/i.test(a.output)) return 'parquet';
   if (/\.csv$/i.test(a.output)) return 'csv';
   if (a.output === '-' && (process.stdout as { isTTY?: boolean }).isTTY) return 'table';
   return 'jsonl';
@@ -45,17 +47,21 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   if (!Number.isInteger(a.top) || a.top < 1) throw new UsageError(`--top must be an integer ≥ 1, got ${String(a.top)}`);
   const model = await loadModel(a.model);
   const format = formatFor(a);
-  const sink = openOutput(a.output, io.stdout);
+  if (format === 'parquet' && a.output === '-') throw new UsageError('--format parquet writes a file: give it with -o FILE.parquet');
+  // Parquet: the records go through a temp JSON Lines file that DuckDB converts at the end
+  const pq = format === 'parquet' ? scoresParquetWriter(a.output) : undefined;
+  const sink = pq ? { close: async () => undefined, abort: () => pq.abort() } : openOutput(a.output, io.stdout);
+  const inner = (): RecordWriter => pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top);
   if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
   // --incidents: records pass through the grouping (which tags them with incident_id) on their way out
   const incSink = a.incidents !== undefined ? openOutput(a.incidents) : undefined;
   let nIncidents = 0;
   const writer = incSink
-    ? incidentWriter(openRecordWriter(format, sink, a.top), { gap: a.incidentGap }, async (list) => {
+    ? incidentWriter(inner(), { gap: a.incidentGap }, async (list) => {
         nIncidents = list.length;
         await writeIncidentsJsonl(incSink, list);
       })
-    : openRecordWriter(format, sink, a.top);
+    : inner();
   const ro = cliReadOptions(io, a.quiet);
   let res;
   try {
@@ -92,7 +98,7 @@ const def: CommandDef<ScoreArgs> = {
       .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets (flowsift CSV/JSONL/Parquet, NSL-KDD/KDD99)', type: 'string', array: true })
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model file (flowsift train)', requiresArg: true })
       .option('output', { alias: 'o', type: 'string', default: '-', describe: 'Output file, written atomically; - = stdout', requiresArg: true })
-      .option('format', { choices: REPORT_FORMATS, describe: 'jsonl (one object a flow), csv, or table (summary + top anomalies). Default: csv for *.csv, table on a terminal, else jsonl' })
+      .option('format', { choices: [...REPORT_FORMATS, 'parquet'], describe: 'jsonl (one object a flow), csv, table (summary + top anomalies), or parquet (typed columns, reasons as a list of structs; needs -o). Default: csv for *.csv, parquet for *.parquet, table on a terminal, else jsonl' })
       .option('only-anomalies', { type: 'boolean', default: false, describe: 'Write only the anomalous flows' })
       .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow: the top N features by share of the distance', requiresArg: true })
       .option('fail-on-anomaly', { type: 'boolean', default: false, describe: 'Exit 4 when any flow is anomalous (CI / cron)' })

@@ -1,45 +1,43 @@
 /**
- * Parquet dataset writer (hyparquet-writer's incremental ParquetWriter), streaming: rows are
- * buffered column-wise up to `rowGroupSize` rows (32,768), each full buffer is encoded as one row group and
- * its bytes go straight to the file, so memory stays flat whatever the row count (only the footer's
- * per-row-group metadata grows).
+ * Parquet dataset writer, streaming and written for the pipeline's speed: rows are buffered column
+ * by column in typed arrays up to `rowGroupSize` rows (65,536), each full buffer is encoded as one
+ * row group (one Snappy-compressed data page per column) and its bytes go straight to the file, so
+ * memory stays flat whatever the row count (only the footer's per-row-group metadata grows).
  *
  * Types from the column schema (src/dataset/types.ts ColumnType):
  *   timestamp → INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true) (+ converted_type TIMESTAMP_MICROS)
  *   int       → INT64 for byte/packet counters (unit 'bytes'/'packets'), else INT32
  *   float     → DOUBLE
- *   string    → BYTE_ARRAY UTF8 (STRING)
- *   category  → BYTE_ARRAY UTF8, dictionary-encoded (what pandas/pyarrow read back as categorical-friendly)
+ *   string    → BYTE_ARRAY UTF8 (STRING), dictionary-encoded while that pays (fewer distinct values
+ *               than half the rows of the row group), else PLAIN
+ *   category  → BYTE_ARRAY UTF8, always dictionary-encoded
  *   bool      → BOOLEAN
- * Columns are OPTIONAL (null = missing value) unless the caller declares them never-null
- * (`required`): those are REQUIRED and buffered in typed arrays (Int32Array, Float64Array,
- * BigInt64Array), which hyparquet-writer encodes several times faster. Min/max statistics are kept
- * for timestamps and identity integers (ports, proto) — what time-range and port filters in
- * DuckDB/Spark prune on — and skipped elsewhere (they cost more than the encoding).
+ * Numbers are PLAIN-encoded straight from their typed arrays (a memory copy), which is why this
+ * writer keeps up with the CSV path where a general-purpose encoder (that tries a dictionary and
+ * statistics on every column) cost 0.7× the whole pipeline's time again. Columns are OPTIONAL
+ * (null = missing value) unless the caller declares them never-null (`required`). Min/max
+ * statistics are kept for timestamps and identity integers (ports, proto) — what time-range and port
+ * filters in DuckDB/Spark prune on.
  *
  * Atomic: bytes go to a temp file beside the target; close() renames it into place, abort() removes it.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
 import { FlowsiftError, InputError } from '../errors.ts';
 import { tempPathFor, writesInPlace } from './output.ts';
+import { snappyCompress, snappyMaxLength } from './snappy.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
 export interface ParquetOptions {
-  /** Rows per row group (default 32,768: peak RSS ~+50 MB over the pipeline; 65,536 costs ~+200 MB of encoder garbage). */
+  /** Rows per row group (default 65,536). */
   rowGroupSize?: number;
   /** Where '-' writes (default process.stdout). */
   stdout?: Writable;
   /** Extra key/value metadata for the footer (e.g. the flowsift version, the command line). */
   kvMetadata?: Record<string, string>;
-  /**
-   * Columns that never hold null (e.g. every flow column straight from the extractor): written as
-   * REQUIRED from typed arrays, about 3× faster than OPTIONAL. A null in one is an error.
-   */
+  /** Columns that never hold null (e.g. every flow column straight from the extractor): written as REQUIRED. A null in one is an error. */
   required?: Iterable<string>;
-  /** Column statistics (min/max) for every column; default only timestamps and identity ints (ports, proto). */
+  /** Column statistics (min/max) for every numeric column; default only timestamps and identity ints (ports, proto). */
   statistics?: 'all' | 'default';
 }
 
@@ -60,50 +58,399 @@ function physicalOf(c: ColumnDef): Physical {
   }
 }
 
+/** The Parquet schema element of a column, in hyparquet's metadata vocabulary (for tests and docs). */
+export interface ParquetColumnSchema {
+  name: string;
+  type: 'INT32' | 'INT64' | 'DOUBLE' | 'BYTE_ARRAY' | 'BOOLEAN';
+  repetition_type: 'REQUIRED' | 'OPTIONAL';
+  converted_type?: 'UTF8' | 'TIMESTAMP_MICROS';
+  logical_type?: { type: 'STRING' } | { type: 'TIMESTAMP'; isAdjustedToUTC: true; unit: 'MICROS' };
+}
+
 /** The Parquet schema flowsift writes for a column list (exported for tests and docs). */
-export function parquetSchema(columns: readonly ColumnDef[], required: ReadonlySet<string> = new Set()): SchemaElement[] {
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }];
-  for (const c of columns) {
+export function parquetSchema(columns: readonly ColumnDef[], required: ReadonlySet<string> = new Set()): ParquetColumnSchema[] {
+  return columns.map((c) => {
     const p = physicalOf(c);
-    const el: SchemaElement = { name: c.name, repetition_type: required.has(c.name) ? 'REQUIRED' : 'OPTIONAL', type: 'INT32' };
+    const repetition_type = required.has(c.name) ? 'REQUIRED' : 'OPTIONAL';
     if (p === 'TIMESTAMP') {
-      el.type = 'INT64';
-      el.converted_type = 'TIMESTAMP_MICROS';
-      el.logical_type = { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' };
-    } else if (p === 'STRING') {
-      el.type = 'BYTE_ARRAY';
-      el.converted_type = 'UTF8';
-      el.logical_type = { type: 'STRING' };
-    } else if (p === 'INT32') {
-      el.type = 'INT32';
-    } else if (p === 'INT64') {
-      el.type = 'INT64';
-    } else {
-      el.type = p;
+      return { name: c.name, type: 'INT64', repetition_type, converted_type: 'TIMESTAMP_MICROS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' } };
     }
-    schema.push(el);
+    if (p === 'STRING') return { name: c.name, type: 'BYTE_ARRAY', repetition_type, converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+    return { name: c.name, type: p, repetition_type };
+  });
+}
+
+// --- Parquet's thrift enums (parquet.thrift) ---
+const TYPE = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
+const ENC = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
+const CODEC_SNAPPY = 1;
+const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
+
+/** Thrift compact protocol, the subset Parquet's footer and page headers use. */
+class Thrift {
+  buf = new Uint8Array(1 << 12);
+  n = 0;
+  private last: number[] = [];
+  private lastId = 0;
+
+  private ensure(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
   }
-  return schema;
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.n++] = b;
+  }
+  varint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.n++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.n++] = v;
+  }
+  private zigzag(v: number): void {
+    this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+  private field(id: number, type: number): void {
+    const d = id - this.lastId;
+    if (d > 0 && d <= 15) this.byte((d << 4) | type);
+    else {
+      this.byte(type);
+      this.zigzag(id);
+    }
+    this.lastId = id;
+  }
+  i32(id: number, v: number): void {
+    this.field(id, 5);
+    this.zigzag(v);
+  }
+  i64(id: number, v: number): void {
+    this.field(id, 6);
+    this.zigzag(v);
+  }
+  bool(id: number, v: boolean): void {
+    this.field(id, v ? 1 : 2);
+  }
+  binary(id: number, bytes: Uint8Array): void {
+    this.field(id, 8);
+    this.varint(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.n);
+    this.n += bytes.length;
+  }
+  string(id: number, s: string): void {
+    this.binary(id, Buffer.from(s, 'utf8'));
+  }
+  /** Begin a struct field (or a list element when id is undefined). */
+  begin(id?: number): void {
+    if (id !== undefined) this.field(id, 12);
+    this.last.push(this.lastId);
+    this.lastId = 0;
+  }
+  end(): void {
+    this.byte(0);
+    this.lastId = this.last.pop()!;
+  }
+  list(id: number, elemType: number, size: number): void {
+    this.field(id, 9);
+    if (size < 15) this.byte((size << 4) | elemType);
+    else {
+      this.byte(0xf0 | elemType);
+      this.varint(size);
+    }
+  }
+  i32Elem(v: number): void {
+    this.zigzag(v);
+  }
+  stringElem(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.varint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.n);
+  }
+  reset(): void {
+    this.n = 0;
+    this.lastId = 0;
+    this.last.length = 0;
+  }
+}
+
+interface ChunkMeta {
+  type: number;
+  encodings: number[];
+  numValues: number;
+  uncompressed: number;
+  compressed: number;
+  dataPageOffset: number;
+  dictPageOffset?: number;
+  nulls: number;
+  min?: Uint8Array;
+  max?: Uint8Array;
+}
+
+interface RowGroupMeta {
+  rows: number;
+  bytes: number;
+  offset: number;
+  chunks: ChunkMeta[];
+}
+
+/** Growable scratch bytes for one page body. */
+class Scratch {
+  buf = Buffer.allocUnsafe(1 << 16);
+  n = 0;
+  ensure(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
+    this.buf.copy(b, 0, 0, this.n);
+    this.buf = b;
+  }
+  u8(b: number): void {
+    this.ensure(1);
+    this.buf[this.n++] = b;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.n);
+    this.n += 4;
+  }
+  varint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.n++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.n++] = v;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.n);
+    this.n += 8;
+  }
+  bytes(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.n);
+    this.n += src.length;
+  }
+  str(s: string): void {
+    // 4-byte length + UTF-8 (PLAIN BYTE_ARRAY)
+    this.ensure(4 + s.length * 3);
+    const len = this.buf.write(s, this.n + 4, 'utf8');
+    this.buf.writeUInt32LE(len, this.n);
+    this.n += 4 + len;
+  }
+  /** RLE/bit-packed hybrid of `n` values (width ≤ 32) as bit-packed runs of 8; one RLE run when all equal. */
+  hybrid(values: Int32Array | Uint8Array, n: number, width: number): void {
+    if (n === 0) return;
+    let allSame = true;
+    const v0 = values[0]!;
+    for (let i = 1; i < n; i++) if (values[i] !== v0) { allSame = false; break; }
+    if (allSame) {
+      this.varint(n * 2);
+      const vb = Math.ceil(width / 8);
+      for (let k = 0; k < vb; k++) this.u8((v0 >>> (8 * k)) & 0xff);
+      return;
+    }
+    const groups = Math.ceil(n / 8);
+    this.varint(groups * 2 + 1);
+    this.ensure(groups * width + 8);
+    const b = this.buf;
+    let o = this.n;
+    let acc = 0;
+    let bits = 0;
+    const total = groups * 8;
+    for (let i = 0; i < total; i++) {
+      const v = i < n ? values[i]! : 0;
+      // width ≤ 24 keeps acc within 32 bits; wider values go in two steps
+      if (width <= 24) {
+        acc |= v << bits;
+        bits += width;
+      } else {
+        acc |= (v & 0xffff) << bits;
+        bits += 16;
+        while (bits >= 8) { b[o++] = acc & 0xff; acc >>>= 8; bits -= 8; }
+        acc |= (v >>> 16) << bits;
+        bits += width - 16;
+      }
+      while (bits >= 8) {
+        b[o++] = acc & 0xff;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    this.n = o;
+  }
 }
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
+const TWO32 = 4294967296;
 
-/** A hyparquet Writer that hands each flushed chunk to `sink` (a file descriptor or a stream). */
-class ChunkWriter extends ByteWriter {
-  constructor(private readonly sink: (bytes: Uint8Array) => void | Promise<void>) {
-    super(1 << 20);
+/** Distinct strings a 'string' column's dictionary may reach per row group before it turns PLAIN (ids, uids). */
+const STRING_DICT_LIMIT = 8192;
+
+/** One column's buffer for the current row group. */
+class Column {
+  /** Definition levels (OPTIONAL columns): 1 = value, 0 = null. */
+  readonly defs: Uint8Array | null;
+  /** INT32 values, INT64/TIMESTAMP as (low, high) pairs, dictionary indices, booleans. */
+  i32: Int32Array;
+  f64: Float64Array | null = null;
+  dict: Map<string, number> | null = null;
+  dictList: string[] = [];
+  /** A string column's values once its dictionary outgrew STRING_DICT_LIMIT (this row group). */
+  plain: string[] | null = null;
+  private readonly dictLimit: number;
+  /** Non-null values buffered. */
+  k = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  constructor(readonly def: ColumnDef, readonly phys: Physical, readonly required: boolean, readonly stats: boolean, size: number) {
+    this.defs = required ? null : new Uint8Array(size);
+    this.i32 = new Int32Array(phys === 'INT64' || phys === 'TIMESTAMP' ? size * 2 : phys === 'DOUBLE' ? 0 : size);
+    if (phys === 'DOUBLE') this.f64 = new Float64Array(size);
+    if (phys === 'STRING') this.dict = new Map();
+    this.dictLimit = def.type === 'category' ? Infinity : STRING_DICT_LIMIT;
   }
-  flush(): void | Promise<void> {
-    if (this.index === 0) return;
-    // copy: the sink may keep the bytes (stream) while we reuse the buffer
-    const bytes = new Uint8Array(this.buffer.slice(0, this.index));
-    this.index = 0;
-    return this.sink(bytes);
+
+  addString(s: string): void {
+    const k = this.k++;
+    if (this.plain !== null) {
+      this.plain.push(s);
+      return;
+    }
+    let id = this.dict!.get(s);
+    if (id === undefined) {
+      id = this.dictList.length;
+      if (id >= this.dictLimit) {
+        // mostly distinct values: a dictionary would only cost time; keep the strings themselves
+        const plain: string[] = [];
+        for (let i = 0; i < k; i++) plain.push(this.dictList[this.i32[i]!]!);
+        plain.push(s);
+        this.plain = plain;
+        this.dict!.clear();
+        this.dictList = [];
+        return;
+      }
+      this.dict!.set(s, id);
+      this.dictList.push(s);
+    }
+    this.i32[k] = id;
   }
-  override finish(): void | Promise<void> {
-    return this.flush();
+
+  reset(): void {
+    this.k = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.plain = null;
+    if (this.dict) {
+      this.dict.clear();
+      this.dictList = [];
+    }
   }
+}
+
+/** Slot of each value (value − min) in a small-range integer dictionary; −1 = not seen. */
+const slots = new Int32Array(1 << 16).fill(-1);
+let dictIndex = new Int32Array(1 << 16);
+
+/**
+ * Dictionary of an integer column chunk whose values span less than 65,536 (ports, counts, flags,
+ * zeros): the distinct values in first-seen order and each value's index. Undefined when the range is
+ * wider (or an INT64 value is negative or beyond 2^31). Found by a counting pass, no hashing.
+ */
+function intDictionary(c: Column, k: number): { values: number[]; index: Int32Array } | undefined {
+  if (k === 0) return undefined;
+  const wide = c.phys === 'INT64';
+  const a = c.i32;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < k; i++) {
+    if (wide && a[2 * i + 1] !== 0) return undefined;
+    const v = wide ? a[2 * i]! : a[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (max - min >= 1 << 16 || (wide && min < 0)) return undefined;
+  if (dictIndex.length < k) dictIndex = new Int32Array(k);
+  const values: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const v = wide ? a[2 * i]! : a[i]!;
+    const o = v - min;
+    let id = slots[o]!;
+    if (id < 0) {
+      id = slots[o] = values.length;
+      values.push(v);
+    }
+    dictIndex[i] = id;
+  }
+  for (const v of values) slots[v - min] = -1;
+  return { values, index: dictIndex };
+}
+
+/** Bytes of a little-endian INT32/INT64/DOUBLE statistic. */
+function statBytes(phys: Physical, v: number): Uint8Array {
+  const b = Buffer.allocUnsafe(phys === 'INT32' ? 4 : 8);
+  if (phys === 'INT32') b.writeInt32LE(v);
+  else if (phys === 'DOUBLE') b.writeDoubleLE(v);
+  else b.writeBigInt64LE(BigInt(v));
+  return b;
+}
+
+/**
+ * A Parquet DatasetWriter that also takes a row as typed values column by column (no Row object):
+ * call one setter per column, in column order, then endRow(). Only for REQUIRED columns.
+ */
+export interface ParquetWriter extends DatasetWriter {
+  /** INT32 column j (an integer). */
+  setInt(j: number, v: number): void;
+  /** INT64 or TIMESTAMP column j (a safe integer; for a timestamp, float epoch seconds). */
+  setLong(j: number, v: number): void;
+  setDouble(j: number, v: number): void;
+  setString(j: number, v: string): void;
+  setBool(j: number, v: boolean): void;
+  endRow(): void | Promise<void>;
+}
+
+/** Distinct doubles a column chunk may hold and still be dictionary-encoded (rates: k/n for small n). */
+const FLOAT_DICT_LIMIT = 4096;
+const floatIds = new Map<number, number>();
+
+/**
+ * Dictionary of a DOUBLE column chunk with few distinct values (the window rates), else undefined
+ * (durations: given up as soon as the limit is passed). −0 is not dictionary-encoded (a Map key
+ * would merge it with 0).
+ */
+function floatDictionary(c: Column, k: number): { values: number[]; index: Int32Array } | undefined {
+  if (k === 0) return undefined;
+  if (dictIndex.length < k) dictIndex = new Int32Array(k);
+  const a = c.f64!;
+  const values: number[] = [];
+  floatIds.clear();
+  for (let i = 0; i < k; i++) {
+    const v = a[i]!;
+    let id = floatIds.get(v);
+    if (id === undefined) {
+      if (values.length >= FLOAT_DICT_LIMIT || (v === 0 && 1 / v < 0)) {
+        floatIds.clear();
+        return undefined;
+      }
+      id = values.length;
+      floatIds.set(v, id);
+      values.push(v);
+    }
+    dictIndex[i] = id;
+  }
+  floatIds.clear();
+  return { values, index: dictIndex };
 }
 
 /**
@@ -111,109 +458,366 @@ class ChunkWriter extends ByteWriter {
  * (written as null). Values must match the column types: numbers for int/float/timestamp (float
  * epoch seconds), strings, booleans — a value of the wrong type is an error naming row and column.
  */
-export function createParquetWriter(path: string, columns: readonly ColumnDef[], opts: ParquetOptions = {}): DatasetWriter {
-  const groupSize = opts.rowGroupSize ?? 32768;
+export function createParquetWriter(path: string, columns: readonly ColumnDef[], opts: ParquetOptions = {}): ParquetWriter {
+  const groupSize = opts.rowGroupSize ?? 65536;
   const required = new Set(opts.required ?? []);
-  const schema = parquetSchema(columns, required);
-  const phys = columns.map(physicalOf);
   const names = columns.map((c) => c.name);
-  const req = columns.map((c) => required.has(c.name));
-  const stats = columns.map((c, j) => opts.statistics === 'all' || phys[j] === 'TIMESTAMP' || (c.group === 'identity' && phys[j] === 'INT32'));
+  const cols = columns.map((c) => {
+    const p = physicalOf(c);
+    const stats = p !== 'STRING' && p !== 'BOOLEAN' && (opts.statistics === 'all' || p === 'TIMESTAMP' || (c.group === 'identity' && p === 'INT32'));
+    return new Column(c, p, required.has(c.name), stats, groupSize);
+  });
   const toStdout = path === '-';
   // A device or FIFO (-o /dev/null) is written in place: renaming a temp file over it would replace it.
   const inPlace = !toStdout && writesInPlace(path);
   const tmp = toStdout ? '' : inPlace ? path : tempPathFor(path);
   let fd = toStdout ? -1 : openSync(tmp, inPlace ? 'w' : 'wx');
   const out = opts.stdout ?? process.stdout;
-  const sink = toStdout
-    ? (bytes: Uint8Array): Promise<void> | void => {
-        if (!out.write(bytes)) return new Promise<void>((resolve) => out.once('drain', () => resolve()));
+
+  // Output: a 1 MiB batch, flushed to the fd (synchronously) or the stream (with backpressure).
+  let obuf = Buffer.allocUnsafe(1 << 20);
+  let on = 0;
+  let offset = 0;
+  let pending: Promise<void> | undefined;
+  const flushOut = (): void => {
+    if (on === 0) return;
+    if (toStdout) {
+      if (!out.write(Buffer.from(obuf.subarray(0, on))) && !pending) {
+        pending = new Promise<void>((resolve) => out.once('drain', () => { pending = undefined; resolve(); }));
       }
-    : (bytes: Uint8Array): void => {
-        let off = 0;
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      };
-  const writer = new ChunkWriter(sink);
-  const pw = new ParquetWriter({
-    writer,
-    schema,
-    codec: 'SNAPPY',
-    kvMetadata: opts.kvMetadata ? Object.entries(opts.kvMetadata).map(([key, value]) => ({ key, value })) : undefined,
-    createdBy: 'flowsift (hyparquet-writer 0.17)',
-  });
-  // Column buffers: typed arrays (reused: hyparquet-writer encodes a row group synchronously) for
-  // REQUIRED numeric columns, plain arrays otherwise.
-  type Buf = unknown[] | Int32Array | Float64Array | BigInt64Array;
-  const newBuf = (j: number): Buf => {
-    if (!req[j]) return [];
-    switch (phys[j]) {
-      case 'INT32': return new Int32Array(groupSize);
-      case 'DOUBLE': return new Float64Array(groupSize);
-      case 'INT64': case 'TIMESTAMP': return new BigInt64Array(groupSize);
-      default: return [];
+    } else {
+      let o = 0;
+      while (o < on) o += writeSync(fd, obuf, o, on - o);
     }
+    on = 0;
   };
-  const buf: Buf[] = columns.map((_, j) => newBuf(j));
+  const emit = (bytes: Uint8Array): void => {
+    if (on + bytes.length > obuf.length) {
+      flushOut();
+      if (bytes.length > obuf.length) obuf = Buffer.allocUnsafe(bytes.length);
+    }
+    obuf.set(bytes, on);
+    on += bytes.length;
+    offset += bytes.length;
+  };
+
+  const th = new Thrift();
+  const page = new Scratch();
+  let zbuf = new Uint8Array(1 << 16);
+  /** Compress the page body and emit header + bytes; returns the page's total bytes (uncompressed, compressed). */
+  const emitPage = (type: number, numValues: number, encoding: number, dictionary: boolean): [number, number] => {
+    const body = page.buf.subarray(0, page.n);
+    const need = snappyMaxLength(body.length);
+    if (zbuf.length < need) zbuf = new Uint8Array(need);
+    const zn = snappyCompress(body, zbuf);
+    th.reset();
+    th.i32(1, type);
+    th.i32(2, body.length);
+    th.i32(3, zn);
+    if (dictionary) {
+      th.begin(7);
+      th.i32(1, numValues);
+      th.i32(2, ENC.PLAIN);
+      th.end();
+    } else {
+      th.begin(5);
+      th.i32(1, numValues);
+      th.i32(2, encoding);
+      th.i32(3, ENC.RLE);
+      th.i32(4, ENC.RLE);
+      th.end();
+    }
+    th.byte(0);
+    const head = th.bytes();
+    emit(head);
+    emit(zbuf.subarray(0, zn));
+    return [head.length + body.length, head.length + zn];
+  };
+
+  const groups: RowGroupMeta[] = [];
   let n = 0;
   let total = 0;
   let state: 'open' | 'closed' | 'aborted' = 'open';
 
-  const flushGroup = async (): Promise<void> => {
+  const writeChunk = (c: Column, rows: number): ChunkMeta => {
+    const meta: ChunkMeta = { type: 0, encodings: [], numValues: rows, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: rows - c.k };
+    const k = c.k;
+    const defLevels = (): void => {
+      if (!c.defs) return;
+      // v1 data page: definition levels prefixed by their byte length
+      const at = page.n;
+      page.u32(0);
+      page.hybrid(c.defs, rows, 1);
+      page.buf.writeUInt32LE(page.n - at - 4, at);
+    };
+    let encoding: number = ENC.PLAIN;
+    // dictionaries: strings until they outgrow their limit; integers of a small range (not timestamps)
+    const intDict = c.phys === 'INT32' || c.phys === 'INT64' ? intDictionary(c, k) : c.phys === 'DOUBLE' ? floatDictionary(c, k) : undefined;
+    const strDict = c.phys === 'STRING' && c.plain === null;
+    const useDict = strDict || intDict !== undefined;
+    const dictSize = strDict ? c.dictList.length : intDict ? intDict.values.length : 0;
+    if (useDict) {
+      meta.dictPageOffset = offset;
+      page.n = 0;
+      if (strDict) for (const s of c.dictList) page.str(s);
+      else if (c.phys === 'INT32') for (const v of intDict!.values) page.u32(v);
+      else if (c.phys === 'DOUBLE') for (const v of intDict!.values) page.f64(v);
+      else for (const v of intDict!.values) { page.u32(v); page.u32(0); }
+      const [u, z] = emitPage(PAGE.DICTIONARY, dictSize, ENC.PLAIN, true);
+      meta.uncompressed += u;
+      meta.compressed += z;
+      encoding = ENC.RLE_DICTIONARY;
+    }
+    meta.dataPageOffset = offset;
+    page.n = 0;
+    defLevels();
+    meta.type = c.phys === 'INT32' ? TYPE.INT32 : c.phys === 'INT64' || c.phys === 'TIMESTAMP' ? TYPE.INT64
+      : c.phys === 'DOUBLE' ? TYPE.DOUBLE : c.phys === 'BOOLEAN' ? TYPE.BOOLEAN : TYPE.BYTE_ARRAY;
+    if (useDict) {
+      // bit width, then the indices as an RLE/bit-packed hybrid
+      const width = dictSize <= 1 ? 0 : 32 - Math.clz32(dictSize - 1);
+      page.u8(width);
+      page.hybrid(strDict ? c.i32 : intDict!.index, k, width);
+    } else {
+      switch (c.phys) {
+        case 'INT32':
+          page.bytes(new Uint8Array(c.i32.buffer, 0, k * 4));
+          break;
+        case 'INT64':
+        case 'TIMESTAMP':
+          page.bytes(new Uint8Array(c.i32.buffer, 0, k * 8));
+          break;
+        case 'DOUBLE':
+          page.bytes(new Uint8Array(c.f64!.buffer, 0, k * 8));
+          break;
+        case 'BOOLEAN': {
+          const bytes = Math.ceil(k / 8);
+          page.ensure(bytes);
+          page.buf.fill(0, page.n, page.n + bytes);
+          for (let i = 0; i < k; i++) if (c.i32[i]) page.buf[page.n + (i >> 3)]! |= 1 << (i & 7);
+          page.n += bytes;
+          break;
+        }
+        default:
+          for (const s of c.plain!) page.str(s);
+      }
+    }
+    const [u, z] = emitPage(PAGE.DATA, rows, encoding, false);
+    meta.uncompressed += u;
+    meta.compressed += z;
+    meta.encodings = useDict ? [ENC.PLAIN, ENC.RLE, ENC.RLE_DICTIONARY] : [ENC.PLAIN, ENC.RLE];
+    if (c.stats && k > 0) {
+      meta.min = statBytes(c.phys, c.min);
+      meta.max = statBytes(c.phys, c.max);
+    }
+    return meta;
+  };
+
+  const flushGroup = (): void | Promise<void> => {
     if (n === 0) return;
-    const columnData = names.map((name, j) => {
-      const b = buf[j]!;
-      const data = Array.isArray(b) ? b : n === groupSize ? b : b.subarray(0, n);
-      return { name, data: data as never[], statistics: stats[j] };
-    });
-    for (let j = 0; j < buf.length; j++) if (Array.isArray(buf[j])) buf[j] = [];
-    const rows = n;
+    const g: RowGroupMeta = { rows: n, bytes: 0, offset, chunks: [] };
+    for (const c of cols) {
+      const m = writeChunk(c, n);
+      g.bytes += m.uncompressed;
+      g.chunks.push(m);
+      c.reset();
+    }
+    groups.push(g);
     n = 0;
-    await pw.write({ columnData, rowGroupSize: rows });
+    flushOut();
+    return pending;
+  };
+
+  const footer = (): Uint8Array => {
+    th.reset();
+    th.i32(1, 1);
+    th.list(2, 12, columns.length + 1);
+    th.begin();
+    th.i32(3, 0);
+    th.string(4, 'schema');
+    th.i32(5, columns.length);
+    th.end();
+    for (const el of parquetSchema(columns, required)) {
+      th.begin();
+      th.i32(1, TYPE[el.type]);
+      th.i32(3, el.repetition_type === 'REQUIRED' ? 0 : 1);
+      th.string(4, el.name);
+      if (el.converted_type) th.i32(6, el.converted_type === 'UTF8' ? 0 : 10);
+      if (el.logical_type) {
+        th.begin(10);
+        if (el.logical_type.type === 'STRING') {
+          th.begin(1);
+          th.end();
+        } else {
+          th.begin(8);
+          th.bool(1, true);
+          th.begin(2);
+          th.begin(2);
+          th.end();
+          th.end();
+          th.end();
+        }
+        th.end();
+      }
+      th.end();
+    }
+    th.i64(3, total);
+    th.list(4, 12, groups.length);
+    for (const g of groups) {
+      th.begin();
+      th.list(1, 12, g.chunks.length);
+      g.chunks.forEach((m, j) => {
+        th.begin();
+        th.i64(2, m.dictPageOffset ?? m.dataPageOffset);
+        th.begin(3);
+        th.i32(1, m.type);
+        th.list(2, 5, m.encodings.length);
+        for (const e of m.encodings) th.i32Elem(e);
+        th.list(3, 8, 1);
+        th.stringElem(names[j]!);
+        th.i32(4, CODEC_SNAPPY);
+        th.i64(5, m.numValues);
+        th.i64(6, m.uncompressed);
+        th.i64(7, m.compressed);
+        th.i64(9, m.dataPageOffset);
+        if (m.dictPageOffset !== undefined) th.i64(11, m.dictPageOffset);
+        th.begin(12);
+        th.i64(3, m.nulls);
+        if (m.max) th.binary(5, m.max);
+        if (m.min) th.binary(6, m.min);
+        th.end();
+        th.end();
+        th.end();
+      });
+      th.i64(2, g.bytes);
+      th.i64(3, g.rows);
+      th.i64(5, g.offset);
+      th.i64(6, g.chunks.reduce((s, m) => s + m.compressed, 0));
+      th.end();
+    }
+    const kv = Object.entries(opts.kvMetadata ?? {});
+    if (kv.length) {
+      th.list(5, 12, kv.length);
+      for (const [key, value] of kv) {
+        th.begin();
+        th.string(1, key);
+        th.string(2, value);
+        th.end();
+      }
+    }
+    th.string(6, 'flowsift parquet writer');
+    th.byte(0);
+    return th.bytes();
   };
 
   const bad = (col: number, v: unknown): FlowsiftError =>
     new InputError('E_PARQUET_VALUE', toStdout ? '<stdout>' : path, undefined,
-      `row ${total + 1}, column ${names[col]}: ${JSON.stringify(v)} does not fit Parquet type ${phys[col]}${v === null || v === undefined ? ' (column declared never-null)' : ''}`);
+      `row ${total + 1}, column ${names[col]}: ${JSON.stringify(v)} does not fit Parquet type ${cols[col]!.phys}${v === null || v === undefined ? ' (column declared never-null)' : ''}`);
+
+  emit(Buffer.from('PAR1'));
 
   return {
     write(row: Row): void | Promise<void> {
       if (state !== 'open') throw new FlowsiftError('E_WRITER_CLOSED', `parquet writer for ${path} is ${state}`);
-      for (let j = 0; j < names.length; j++) {
-        let v = row[names[j]!];
-        const b = buf[j]!;
-        if (v === undefined || v === null || (v === '' && phys[j] !== 'STRING')) {
-          if (req[j]) throw bad(j, v ?? null);
-          (b as unknown[]).push(null);
+      // validate the whole row first, so a bad value leaves the buffers as they were
+      for (let j = 0; j < cols.length; j++) {
+        const c = cols[j]!;
+        const v = row[c.def.name];
+        if (v === undefined || v === null || (v === '' && c.phys !== 'STRING')) {
+          if (c.required) throw bad(j, v ?? null);
           continue;
         }
-        let x: unknown;
-        switch (phys[j]) {
+        switch (c.phys) {
           case 'TIMESTAMP':
-            if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(j, v);
-            x = BigInt(Math.round(v * 1e6));
+          case 'DOUBLE':
+            if (typeof v !== 'number' || (c.phys === 'TIMESTAMP' && !Number.isFinite(v))) throw bad(j, v);
             break;
           case 'INT32':
-            if (typeof v === 'boolean') v = v ? 1 : 0;
+            if (typeof v === 'boolean') break;
             if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw bad(j, v);
-            x = v;
             break;
           case 'INT64':
             if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad(j, v);
-            x = BigInt(v);
+            break;
+        }
+      }
+      for (let j = 0; j < cols.length; j++) {
+        const c = cols[j]!;
+        const v = row[c.def.name];
+        if (v === undefined || v === null || (v === '' && c.phys !== 'STRING')) {
+          c.defs![n] = 0;
+          continue;
+        }
+        if (c.defs) c.defs[n] = 1;
+        if (c.phys === 'STRING') {
+          c.addString(typeof v === 'string' ? v : String(v));
+          continue;
+        }
+        const k = c.k++;
+        let x: number;
+        switch (c.phys) {
+          case 'TIMESTAMP':
+          case 'INT64':
+            x = c.phys === 'TIMESTAMP' ? Math.round((v as number) * 1e6) : (v as number);
+            c.i32[2 * k] = x >>> 0;
+            c.i32[2 * k + 1] = Math.floor(x / TWO32);
+            break;
+          case 'INT32':
+            x = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
+            c.i32[k] = x;
             break;
           case 'DOUBLE':
-            if (typeof v !== 'number') throw bad(j, v);
-            x = v;
+            x = v as number;
+            c.f64![k] = x;
             break;
           case 'BOOLEAN':
-            x = v === true || v === 1 || v === 'true';
-            break;
+            c.i32[k] = v === true || v === 1 || v === 'true' ? 1 : 0;
+            continue;
           default:
-            x = typeof v === 'string' ? v : String(v);
+            continue;
         }
-        if (Array.isArray(b)) b.push(x);
-        else (b as unknown as unknown[])[n] = x;
+        if (c.stats) {
+          if (x < c.min) c.min = x;
+          if (x > c.max) c.max = x;
+        }
       }
+      n++;
+      total++;
+      if (n >= groupSize) return flushGroup();
+    },
+    setInt(j: number, v: number): void {
+      const c = cols[j]!;
+      if ((v | 0) !== v) throw bad(j, v);
+      c.i32[c.k++] = v;
+      if (c.stats) {
+        if (v < c.min) c.min = v;
+        if (v > c.max) c.max = v;
+      }
+    },
+    setLong(j: number, v: number): void {
+      const c = cols[j]!;
+      const x = c.phys === 'TIMESTAMP' ? Math.round(v * 1e6) : v;
+      if (!Number.isSafeInteger(x)) throw bad(j, v);
+      const k = c.k++;
+      c.i32[2 * k] = x >>> 0;
+      c.i32[2 * k + 1] = Math.floor(x / TWO32);
+      if (c.stats) {
+        if (x < c.min) c.min = x;
+        if (x > c.max) c.max = x;
+      }
+    },
+    setDouble(j: number, v: number): void {
+      const c = cols[j]!;
+      c.f64![c.k++] = v;
+    },
+    setString(j: number, s: string): void {
+      cols[j]!.addString(s);
+    },
+    setBool(j: number, v: boolean): void {
+      const c = cols[j]!;
+      c.i32[c.k++] = v ? 1 : 0;
+    },
+    endRow(): void | Promise<void> {
       n++;
       total++;
       if (n >= groupSize) return flushGroup();
@@ -222,7 +826,14 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
       if (state !== 'open') return total;
       try {
         await flushGroup();
-        await pw.finish();
+        const f = footer();
+        emit(f);
+        const tail = Buffer.allocUnsafe(8);
+        tail.writeUInt32LE(f.length, 0);
+        tail.write('PAR1', 4, 'latin1');
+        emit(tail);
+        flushOut();
+        await pending;
       } catch (e) {
         await this.abort();
         throw e;
@@ -238,7 +849,6 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
     async abort(): Promise<void> {
       if (state !== 'open') return;
       state = 'aborted';
-      buf.length = 0;
       if (!toStdout) {
         if (fd >= 0) closeSync(fd);
         fd = -1;

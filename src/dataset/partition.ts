@@ -19,6 +19,8 @@ import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.ts';
 import { formatFromPath, openDatasetWriter } from './output.ts';
 import { createParquetWriter } from './parquet.ts';
+import { FlowParquetWriter } from './flow-parquet.ts';
+import { isFlowColumns } from './flow-csv.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'kdd' | 'parquet';
@@ -55,7 +57,13 @@ export interface WriterOptions {
 
 /** Open one (atomic) dataset writer of any format. */
 export function openWriter(format: OutputFormat, target: string, columns: readonly ColumnDef[], opts: WriterOptions = {}): DatasetWriter & { skipped?: number } {
-  if (format === 'parquet') return createParquetWriter(target, columns, { stdout: opts.stdout, rowGroupSize: opts.rowGroupSize, required: opts.required });
+  if (format === 'parquet') {
+    // the flow columns, all never-null: a writer that also takes flows without Row objects
+    if (isFlowColumns(columns) && opts.required && columns.every((c) => opts.required!.includes(c.name))) {
+      return new FlowParquetWriter(target, { stdout: opts.stdout, rowGroupSize: opts.rowGroupSize });
+    }
+    return createParquetWriter(target, columns, { stdout: opts.stdout, rowGroupSize: opts.rowGroupSize, required: opts.required });
+  }
   return openDatasetWriter(format, target, columns, opts.stdout);
 }
 

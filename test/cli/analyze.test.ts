@@ -52,7 +52,7 @@ describe('flowsift analyze', () => {
     const model = await loadModel(join(out, 'model.json'));
     expect(model.training.rows).toBe(recs.length);
     expect(recs.every((x) => typeof x.pca_x === 'number' && x.cluster < model.kmeans.k)).toBe(true);
-    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'summary.txt']);
+    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
   });
 
   it('--baseline: trained on attack-free traffic, it flags the injected scan and SYN flood', async () => {
