@@ -75,35 +75,70 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     : a.trainOn !== undefined
       ? `the input's ${formatValue(trainTable.n)} flows labeled ${a.trainOn} (of ${formatValue(t.n)})`
       : `the input itself (${formatValue(trainTable.n)} flows: anomalies are rare flows of this capture; --baseline learns from attack-free traffic instead)`;
+  // Two streaming passes over the table, no record kept per flow: the first scores every flow
+  // (nearest centroid only) for the counts, the cluster profiles and the incidents, which hold only
+  // the anomalous records; the second writes scores.jsonl in row order with reasons, PCA position
+  // and incident_id. Anomalies are kept as (row, score) and re-scored in score order for
+  // anomalies.jsonl and the printed top flows.
   const scorer = new Scorer(model, t);
-  const records: AnomalyRecord[] = [];
   const profiler = new ClusterProfiler();
   const perCluster: ScoreSummary['perCluster'] = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0 }));
+  const writeAll = a.outDir !== undefined;
+  const builder = new IncidentBuilder({ gap: a.incidentGap });
+  const incidentOf = new Map<number, string>();
+  builder.onAssign = (row, id) => incidentOf.set(row, id);
+  const found: Incident[] = [];
+  const anomRows: number[] = [];
+  const anomScores: number[] = [];
+  const byLabel = new Map<string, { n: number; flagged: number }>();
   let anomalies = 0;
   for (let i = 0; i < t.n; i++) {
-    const s = scorer.score(i, a.explain, true);
+    const s = scorer.score(i, 0);
     perCluster[s.cluster]!.flows++;
     if (s.isAnomaly) {
       perCluster[s.cluster]!.anomalies++;
       anomalies++;
+      anomRows.push(i);
+      anomScores.push(s.anomalyScore);
+      scorer.explainScored(i, s, a.explain);
     }
     const rec = buildRecord(i + 1, t.kept[i]!, s, a.labelColumn);
     profiler.add(rec);
-    records.push(rec);
+    if (rec.label !== undefined) {
+      const e = byLabel.get(rec.label) ?? { n: 0, flagged: 0 };
+      e.n++;
+      if (rec.is_anomaly) e.flagged++;
+      byLabel.set(rec.label, e);
+    }
+    if (s.isAnomaly) for (const x of builder.push(rec)) found.push(x);
+  }
+  for (const x of builder.end()) found.push(x);
+  const incidents: Incident[] = rankIncidents(found);
+  const recordAt = (i: number, withReasons: boolean): AnomalyRecord => {
+    const r = buildRecord(i + 1, t.kept[i]!, scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
+    const id = incidentOf.get(i + 1);
+    if (id !== undefined) r.incident_id = id;
+    return r;
+  };
+  if (a.outDir) {
+    await mkdir(a.outDir, { recursive: true });
+    const sink = openOutput(join(a.outDir, 'scores.jsonl'));
+    try {
+      for (let i = 0; i < t.n; i++) {
+        const w = sink.write(JSON.stringify(recordAt(i, true)) + '\n');
+        if (w) await w;
+      }
+      await sink.close();
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
   }
   profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
-  // incidents: the anomalous flows grouped (report/incidents); each record gets its incident_id
-  const ib = new IncidentBuilder({ gap: a.incidentGap });
-  const byRow = new Map<number, string>();
-  ib.onAssign = (row, id) => byRow.set(row, id);
-  const incidents: Incident[] = [];
-  for (const r of records) incidents.push(...ib.push(r));
-  incidents.push(...ib.end());
-  rankIncidents(incidents);
-  for (const r of records) {
-    const id = byRow.get(r.row);
-    if (id !== undefined) r.incident_id = id;
-  }
+  // anomalous flows, most anomalous first (row order among equal scores)
+  const order = anomRows.map((_, q) => q).sort((x, y) => anomScores[y]! - anomScores[x]! || x - y);
+  const recordOf = (q: number): AnomalyRecord => recordAt(anomRows[q]!, true);
+  const top = order.slice(0, Math.max(0, a.topFlows)).map(recordOf);
   const summary: ScoreSummary = {
     flows: t.n,
     anomalies,
@@ -115,40 +150,29 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     notes,
     profileHeading: 'its flows (scored into it)',
   };
-  const top = records.filter((r) => r.is_anomaly).sort((x, y) => y.anomaly_score - x.anomaly_score);
-  const labeled = records.filter((r) => r.label !== undefined);
   const parts = [formatSummary(summary, 20, true)];
-  if (labeled.length) {
-    const by = new Map<string, { n: number; flagged: number }>();
-    for (const r of labeled) {
-      const e = by.get(r.label!) ?? { n: 0, flagged: 0 };
-      e.n++;
-      if (r.is_anomaly) e.flagged++;
-      by.set(r.label!, e);
-    }
-    parts.push('\nflagged per label: ' + [...by.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
+  if (byLabel.size) {
+    parts.push('\nflagged per label: ' + [...byLabel.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
   }
-  if (ib.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
+  if (builder.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
   else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
-  if (top.length && a.topFlows > 0) parts.push(`\ntop ${Math.min(a.topFlows, top.length)} anomalous flows:`);
-  top.slice(0, a.topFlows).forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
+  if (top.length) parts.push(`\ntop ${top.length} anomalous flows:`);
+  top.forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
   const text = parts.join('\n') + '\n';
   io.stdout.write(text);
   if (a.outDir) {
-    await mkdir(a.outDir, { recursive: true });
     await saveModel(join(a.outDir, 'model.json'), model);
-    const writeLines = async (name: string, rows: AnomalyRecord[]): Promise<void> => {
-      const sink = openOutput(join(a.outDir!, name));
-      try {
-        for (const r of rows) sink.write(JSON.stringify(r) + '\n');
-        await sink.close();
-      } catch (e) {
-        await sink.abort();
-        throw e;
+    const sink = openOutput(join(a.outDir, 'anomalies.jsonl'));
+    try {
+      for (let q = 0; q < order.length; q++) {
+        const w = sink.write(JSON.stringify(q < top.length ? top[q]! : recordOf(order[q]!)) + '\n');
+        if (w) await w;
       }
-    };
-    await writeLines('scores.jsonl', records);
-    await writeLines('anomalies.jsonl', top);
+      await sink.close();
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
     const inc = openOutput(join(a.outDir, 'incidents.jsonl'));
     try {
       await writeIncidentsJsonl(inc, incidents);
@@ -161,6 +185,8 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
+    // the report reads the records as an iterable: each pass re-scores the rows (none are kept)
+    const records = { *[Symbol.iterator]() { for (let i = 0; i < t.n; i++) yield recordAt(i, true); } };
     if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {

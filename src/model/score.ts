@@ -154,6 +154,11 @@ export class Scorer {
     return out;
   }
 
+  /** Reasons for a score just computed by score(i, 0, …): row i must be the last row scored. */
+  explainScored(i: number, s: FlowScore, n: number): void {
+    if (n > 0) s.reasons = this.explain(i, s.cluster, s.distance * s.distance, n);
+  }
+
   /** Top-n contributions to the squared distance of row i (already encoded in `one`) to `cluster`. */
   private explain(i: number, cluster: number, d2: number, n: number): Reason[] {
     const { one, model, contrib, topIdx, topVal } = this;
