@@ -19,7 +19,7 @@ import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.t
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
-import { cliReadOptions, trainBuilder, trainOptionsFrom, type TrainArgs } from './train.ts';
+import { cliReadOptions, trainBuilder, trainOptionsFrom, trainProgress, type TrainArgs } from './train.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
@@ -60,7 +60,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     trainTable = t.select(trainIdx);
   }
   const notes: string[] = [];
-  const model = trainModel(trainTable, meta, { ...opts, sweep: true, onProgress: (m) => void (/lowered/.test(m) && notes.push(m)) });
+  const model = trainModel(trainTable, meta, { ...opts, onProgress: (m) => void (/lowered/.test(m) && notes.push(m)), onStep: trainProgress(io, a.quiet) });
   const trainedOn = a.baseline && a.baseline.length
     ? `the baseline (${formatValue(trainTable.n)} flows from ${a.baseline.join(', ')})`
     : a.trainOn !== undefined

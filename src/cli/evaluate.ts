@@ -7,17 +7,18 @@ import type { Argv } from 'yargs';
 import { EXIT, InputError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { readDataset } from '../dataset/read.ts';
-import { attackCategory } from '../dataset/kdd.ts';
+import { labelCategory } from '../dataset/category.ts';
 import { computeMetrics, type Metrics } from '../model/metrics.ts';
 
 interface EvaluateArgs {
   scored: string;
   labelColumn: string;
+  categoryColumn: string;
   normal: string;
   json: boolean;
 }
 
-export async function evaluateFile(path: string, labelColumn = 'label', normal = 'normal', signal?: AbortSignal): Promise<{ metrics: Metrics; unlabeled: number }> {
+export async function evaluateFile(path: string, labelColumn = 'label', normal = 'normal', signal?: AbortSignal, categoryColumn = 'category'): Promise<{ metrics: Metrics; unlabeled: number }> {
   const rows: { score: number; flagged: boolean; label: string; category: string | null }[] = [];
   let unlabeled = 0;
   let n = 0;
@@ -34,7 +35,9 @@ export async function evaluateFile(path: string, labelColumn = 'label', normal =
       continue;
     }
     const label = String(lv);
-    const cat = r.category !== null && r.category !== undefined && r.category !== '' ? String(r.category) : label === normal ? normal : attackCategory(label);
+    // a category given in the data wins; else the KDD / generator map (src/dataset/category.ts)
+    const cv = r[categoryColumn];
+    const cat = cv !== null && cv !== undefined && cv !== '' ? String(cv) : label === normal ? normal : labelCategory(label);
     rows.push({ score, flagged: flag === true || flag === 'true' || flag === 1, label, category: cat });
   }
   if (rows.length === 0) {
@@ -73,10 +76,11 @@ const def: CommandDef<EvaluateArgs> = {
     y
       .positional('scored', { describe: 'Output of flowsift score (JSON Lines or CSV) with a label column', type: 'string' })
       .option('label-column', { type: 'string', default: 'label', describe: 'Ground-truth column', requiresArg: true })
+      .option('category-column', { type: 'string', default: 'category', describe: 'Attack category column; where empty, the category comes from the label (KDD names and the bench generator labels: portscan → probe, synflood/icmpflood → dos, bruteforce → r2l, exfil → exfiltration)', requiresArg: true })
       .option('normal', { type: 'string', default: 'normal', describe: 'Label of benign rows (every other label is an attack)', requiresArg: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print the metrics as JSON' }) as unknown as Argv<EvaluateArgs>,
   run: async (a, io) => {
-    const { metrics, unlabeled } = await evaluateFile(String(a.scored), a.labelColumn, a.normal, io.signal);
+    const { metrics, unlabeled } = await evaluateFile(String(a.scored), a.labelColumn, a.normal, io.signal, a.categoryColumn);
     io.stdout.write(a.json ? JSON.stringify({ ...metrics, unlabeled }, null, 2) + '\n' : formatMetrics(metrics, unlabeled));
     return EXIT.OK;
   },

@@ -11,7 +11,9 @@ import type { CliIO, CommandDef } from './command.ts';
 const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
   // --- commands (keep one per line, alphabetical) ---
   analyze: () => import('./analyze.ts'),
+  classify: () => import('./classify.ts'),
   evaluate: () => import('./evaluate.ts'),
+  explore: () => import('./explore.ts'),
   flows: () => import('./flows.ts'),
   hosts: () => import('./hosts.ts'),
   info: () => import('./info.ts'),

@@ -7,7 +7,7 @@ import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable, type ReadInputsOptions } from '../model/input.ts';
-import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
+import { trainModel, TRAIN_DEFAULTS, type TrainStep } from '../model/train.ts';
 import { saveModel, type ModelFile } from '../model/model-file.ts';
 import { parseThreshold } from '../model/threshold.ts';
 import type { ExtractSummary } from '../features/extract.ts';
@@ -29,6 +29,7 @@ export interface TrainArgs {
   nInit: number;
   stdFloor: number;
   clip: number;
+  sweep: boolean;
   quiet: boolean;
 }
 
@@ -47,10 +48,11 @@ export function trainBuilder<T>(y: Argv<T>): Argv<T> {
     .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'Seed of every random choice (sampling, k-means++)', requiresArg: true })
     .option('n-init', { type: 'number', default: TRAIN_DEFAULTS.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
     .option('std-floor', { type: 'number', default: TRAIN_DEFAULTS.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
-    .option('clip', { type: 'number', default: TRAIN_DEFAULTS.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true });
+    .option('clip', { type: 'number', default: TRAIN_DEFAULTS.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true })
+    .option('sweep', { type: 'boolean', default: false, describe: 'Also fit the k sweep (--k-min..--k-max) with a fixed --k and store its inertia and silhouette curves in the model for charts (always done for --k auto)' });
 }
 
-export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet'>): Parameters<typeof trainModel>[2] {
+export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet' | 'sweep'> & { sweep?: boolean }): Parameters<typeof trainModel>[2] {
   const k = a.k === 'auto' ? 'auto' : Number(a.k);
   if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--k: expected a positive integer or 'auto', got '${a.k}'`);
   const intMin = (name: string, v: number, min: number): void => {
@@ -76,6 +78,30 @@ export function trainOptionsFrom(a: Omit<TrainArgs, 'inputs' | 'model' | 'quiet'
     nInit: a.nInit,
     stdFloor: a.stdFloor,
     clip: a.clip,
+    sweep: a.sweep ?? false,
+  };
+}
+
+/**
+ * Progress of training on stderr: one line per finished step (k-means restart, k of the sweep,
+ * PCA), and on a terminal a transient status line for the iterations in between.
+ */
+export function trainProgress(io: CliIO, quiet: boolean): ((e: TrainStep) => void) | undefined {
+  if (quiet) return undefined;
+  let transient = false;
+  let last = 0;
+  return (e) => {
+    if (!e.final) {
+      if (!io.stderrIsTTY) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      io.stderr.write(`\r\x1b[2Kflowsift: ${e.detail}`);
+      transient = true;
+      return;
+    }
+    io.stderr.write(`${transient ? '\r\x1b[2K' : ''}flowsift: ${e.detail}\n`);
+    transient = false;
   };
 }
 
@@ -114,7 +140,7 @@ export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number;
   const model = trainModel(
     col.table,
     { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts },
-    { ...opts, onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`) },
+    { ...opts, onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`), onStep: trainProgress(io, a.quiet) },
   );
   await saveModel(a.model, model);
   if (!a.quiet) {

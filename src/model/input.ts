@@ -9,6 +9,7 @@ import { extractFlows, type ExtractSummary } from '../features/extract.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
 import { KDD_SYMBOLIC } from '../dataset/kdd.ts';
 import { RawTable } from './encode.ts';
+import { InputError } from '../errors.ts';
 
 /** Is this input a capture (pcap/pcapng, possibly gzipped) or a directory of captures? (by magic bytes) */
 export { isCaptureInput };
@@ -42,7 +43,7 @@ export interface ReadInputsOptions {
  * Stream the rows of all inputs in order, calling `onRow` for each. Captures are extracted with
  * the default feature options; datasets read as they are.
  */
-export async function readInputs(inputs: string[], onRow: (row: Row) => void | Promise<void>, opts: ReadInputsOptions = {}): Promise<InputSummary> {
+export async function readInputs(inputs: string[], onRow: (row: Row, input: string) => void | Promise<void>, opts: ReadInputsOptions = {}): Promise<InputSummary> {
   const summary: InputSummary = { captures: [], datasets: [], rows: 0, extract: [] };
   for (const input of inputs) {
     if (opts.signal?.aborted) break;
@@ -50,7 +51,7 @@ export async function readInputs(inputs: string[], onRow: (row: Row) => void | P
       summary.captures.push(input);
       const s = await extractFlows([input], { signal: opts.signal, stdin: opts.stdin }, (row) => {
         summary.rows++;
-        return onRow(row);
+        return onRow(row, input);
       });
       summary.extract!.push(s);
       opts.onExtract?.(s, input);
@@ -58,7 +59,7 @@ export async function readInputs(inputs: string[], onRow: (row: Row) => void | P
       summary.datasets.push(input);
       for await (const row of readDataset(input, { signal: opts.signal })) {
         summary.rows++;
-        const r = onRow(row);
+        const r = onRow(row, input);
         if (r) await r;
       }
     }
@@ -82,14 +83,39 @@ export interface Collected {
   labelCounts: Record<string, number>;
 }
 
+/** The feature columns a row lacks (absent keys; an empty value is a missing value, not a missing column). */
+export function missingColumns(row: Row, features: readonly string[]): string[] {
+  return features.filter((f) => !(f in row));
+}
+
+/**
+ * Throw a bad-input error when the first row of `input` lacks feature columns: scoring or training on
+ * such a file would silently take every missing column as 0 (and flag everything).
+ */
+export function requireColumns(row: Row, features: readonly string[], input: string, purpose: string): void {
+  const miss = missingColumns(row, features);
+  if (miss.length === 0) return;
+  throw new InputError(
+    'E_MISSING_COLUMNS',
+    input === '-' ? '<stdin>' : input,
+    undefined,
+    `lacks ${miss.length} of the ${features.length} feature columns ${purpose}: ${miss.join(', ')} (a flow dataset from 'flowsift flows', NSL-KDD/KDD99, or a capture is needed${'is_anomaly' in row ? '; this looks like scoring output' : ''})`,
+  );
+}
+
 /** Read all inputs into a column table (optionally only the rows with label `trainOn`). */
 export async function collectTable(inputs: string[], opts: CollectOptions): Promise<Collected> {
   let table: RawTable | undefined;
   const labelCounts: Record<string, number> = {};
   const labelCol = opts.labelColumn ?? 'label';
+  let checked = '';
   const summary = await readInputs(
     inputs,
-    (row) => {
+    (row, input) => {
+      if (checked !== input) {
+        requireColumns(row, opts.features, input, 'to train on');
+        checked = input;
+      }
       const lv = row[labelCol];
       const label = lv === null || lv === undefined ? '' : String(lv);
       if (label) labelCounts[label] = (labelCounts[label] ?? 0) + 1;

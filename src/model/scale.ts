@@ -169,21 +169,28 @@ export class Encoder {
 
   /** Encode row i of the bound table into z (numeric part) and oh (one-hot indices). */
   encode(i: number, z: Float64Array, oh: Int32Array): void {
+    this.encodeInto(i, z, 0, oh, 0);
+  }
+
+  /** Encode row i into z[zo..zo+nNum) and oh[oo..oo+nCat). */
+  encodeInto(i: number, z: Float64Array, zo: number, oh: Int32Array, oo: number): void {
     const t = this.table;
     const tn = t.numNames.length;
     const tc = t.catNames.length;
     const clip = this.p.clip;
+    const num = t.num;
+    const cols = this.numCols, logs = this.log, mean = this.mean, inv = this.inv;
     for (let j = 0; j < this.nNum; j++) {
-      const col = this.numCols[j]!;
-      let x = col >= 0 ? t.num[i * tn + col]! : 0;
-      if (this.log[j]) x = Math.log1p(x > 0 ? x : 0);
-      let v = (x - this.mean[j]!) * this.inv[j]!;
+      const col = cols[j]!;
+      let x = col >= 0 ? num[i * tn + col]! : 0;
+      if (logs[j]) x = Math.log1p(x > 0 ? x : 0);
+      let v = (x - mean[j]!) * inv[j]!;
       if (clip > 0) v = v > clip ? clip : v < -clip ? -clip : v;
-      z[j] = v;
+      z[zo + j] = v;
     }
     for (let j = 0; j < this.nCat; j++) {
       const col = this.catCols[j]!;
-      oh[j] = col >= 0 ? this.remap[j]![t.cat[i * tc + col]!]! : -1;
+      oh[oo + j] = col >= 0 ? this.remap[j]![t.cat[i * tc + col]!]! : -1;
     }
   }
 
@@ -201,10 +208,14 @@ export class Encoder {
 
   /** Inverse of the numeric transform: the raw value of a z-score (for "typical value" reasons). */
   rawValue(j: number, z: number): number {
-    const s = this.p.numeric[j]!;
-    const y = z * Math.max(s.std, this.p.stdFloor || 0) + s.mean;
-    const v = s.log1p ? Math.expm1(y) : y;
-    // a centroid is a mean in the transformed space: keep its raw value inside the training range
-    return Math.min(s.max, Math.max(s.min, v));
+    return rawValueOf(this.p, j, z);
   }
+}
+
+/** Raw value of numeric feature j for a z-score, kept inside the training range (a centroid is a mean in the transformed space). */
+export function rawValueOf(p: Preprocessing, j: number, z: number): number {
+  const s = p.numeric[j]!;
+  const y = z * Math.max(s.std, p.stdFloor || 0) + s.mean;
+  const v = s.log1p ? Math.expm1(y) : y;
+  return Math.min(s.max, Math.max(s.min, v));
 }

@@ -6,7 +6,8 @@
  */
 import type { RawTable } from './encode.ts';
 import { Encoder } from './scale.ts';
-import { Centroids, type EncodedRows } from './kmeans.ts';
+import type { Centroids, EncodedRows } from './kmeans.ts';
+import { KMeansDetector } from './kmeans-detector.ts';
 import type { ModelFile } from './model-file.ts';
 import { projectDense } from './pca.ts';
 
@@ -40,11 +41,13 @@ export function severityOf(anomalyScore: number): 1 | 2 | 3 | null {
   return anomalyScore >= 3 ? 1 : anomalyScore >= 1.5 ? 2 : 3;
 }
 
+const THOUSANDS = new Intl.NumberFormat('en-US');
+
 /** The one number format of summaries and reasons: thousands separators from 1,000 (rounded), else at most 2 decimals. */
 export function formatValue(v: number | string): string {
   if (typeof v === 'string') return v;
   if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 1000) return THOUSANDS.format(Math.round(v));
   return Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 
@@ -53,39 +56,44 @@ export class Scorer {
   readonly model: ModelFile;
   readonly enc: Encoder;
   readonly cent: Centroids;
+  readonly detector: KMeansDetector;
   private readonly one: EncodedRows;
-  private readonly tmp = new Float64Array(1);
   private readonly dense: Float64Array;
-  /** Per cluster, per categorical column: [most common value, its share]. */
-  private readonly typicalCat: [string, number][][];
-  private readonly typicalNum: number[][];
+  private readonly group = new Int32Array(1);
+  private readonly contrib: Float64Array;
+  private readonly topIdx: Int32Array;
+  private readonly topVal: Float64Array;
+  /** Table column of each model numeric / categorical feature (−1 = absent). */
+  private readonly numCol: Int32Array;
+  private readonly catCol: Int32Array;
+  /** Last group seen per combination of categorical values: a close first guess for the search. */
+  private readonly hint = new Int32Array(4096).fill(-1);
+  /** Per cluster and numeric feature: the typical value, rounded and formatted (reasons repeat them). */
+  private readonly typicalText: string[];
+  private readonly typicalRounded: Float64Array;
 
   constructor(model: ModelFile, table: RawTable) {
     this.model = model;
     const p = model.preprocessing;
     this.enc = new Encoder(p, table);
-    this.cent = Centroids.fromArrays(p, model.kmeans.centroids);
+    this.detector = KMeansDetector.fromModel(p, model.kmeans.centroids);
+    this.cent = this.detector.cent;
     this.one = { n: 1, nNum: this.enc.nNum, nCat: this.enc.nCat, z: new Float64Array(this.enc.nNum), oh: new Int32Array(this.enc.nCat) };
     this.dense = new Float64Array(this.enc.dims);
-    const { dims, offsets } = this.cent;
-    this.typicalNum = [];
-    this.typicalCat = [];
-    for (let j = 0; j < this.cent.k; j++) {
-      this.typicalNum.push(p.numeric.map((_, u) => this.enc.rawValue(u, this.cent.c[j * dims + u]!)));
-      this.typicalCat.push(
-        p.categorical.map((c, b) => {
-          let best = -1;
-          let bv = -Infinity;
-          for (let v = 0; v < c.values.length; v++) {
-            const x = this.cent.c[j * dims + offsets[b]! + v]!;
-            if (x > bv) {
-              bv = x;
-              best = v;
-            }
-          }
-          return [best >= 0 ? c.values[best]! : '', c.weight ? bv / c.weight : 0];
-        }),
-      );
+    this.contrib = new Float64Array(this.enc.nNum + this.enc.nCat);
+    this.topIdx = new Int32Array(64);
+    this.topVal = new Float64Array(64);
+    this.numCol = Int32Array.from(p.numeric, (s) => table.numNames.indexOf(s.name));
+    this.catCol = Int32Array.from(p.categorical, (s) => table.catNames.indexOf(s.name));
+    const k = this.cent.k, nNum = this.enc.nNum;
+    this.typicalText = new Array<string>(k * nNum);
+    this.typicalRounded = new Float64Array(k * nNum);
+    for (let j = 0; j < k; j++) {
+      for (let u = 0; u < nNum; u++) {
+        const t = this.detector.typicalNumeric(j, u);
+        this.typicalText[j * nNum + u] = formatValue(t);
+        this.typicalRounded[j * nNum + u] = round(t);
+      }
     }
   }
 
@@ -95,7 +103,7 @@ export class Scorer {
    * "flag S0 (100%) · serror_rate 1.00 vs 0.06".
    */
   profiles(n = 2): string[] {
-    const { cent, model } = this;
+    const { cent, model, detector } = this;
     const p = model.preprocessing;
     const sizes = model.kmeans.clusterSizes;
     const total = sizes.reduce((a, b) => a + b, 0) || 1;
@@ -106,10 +114,10 @@ export class Scorer {
       const cand: { d: number; text: string }[] = [];
       for (let u = 0; u < cent.nNum; u++) {
         const d = Math.abs(cent.c[j * cent.dims + u]! - mean[u]!);
-        cand.push({ d, text: `${p.numeric[u]!.name} ${formatValue(this.typicalNum[j]![u]!)} vs ${formatValue(this.enc.rawValue(u, mean[u]!))}` });
+        cand.push({ d, text: `${p.numeric[u]!.name} ${formatValue(detector.typicalNumeric(j, u))} vs ${formatValue(this.enc.rawValue(u, mean[u]!))}` });
       }
       p.categorical.forEach((c, b) => {
-        const [v, share] = this.typicalCat[j]![b]!;
+        const [v, share] = detector.typicalCategory(j, b);
         const vi = c.values.indexOf(v);
         const g = vi >= 0 && c.weight ? mean[cent.offsets[b]! + vi]! / c.weight : 0;
         // a one-hot share difference of 1 is worth about 2 z units
@@ -127,16 +135,19 @@ export class Scorer {
   }
 
   score(i: number, explain: number, withPca = false): FlowScore {
-    const { one, cent } = this;
+    const { one } = this;
     this.enc.encode(i, one.z, one.oh);
-    const cluster = cent.nearest(one, 0, this.tmp);
-    const d2 = this.tmp[0]!;
-    const distance = Math.sqrt(d2);
+    let h = 0;
+    for (let b = 0; b < one.nCat; b++) h = Math.imul(h ^ (one.oh[b]! + 1), 0x9e3779b1);
+    h = (h ^ (h >>> 16)) & 4095;
+    const distance = this.detector.measure(one, 0, this.hint[h]!, this.group);
+    const cluster = this.group[0]!;
+    this.hint[h] = cluster;
     const threshold = this.model.thresholds.perCluster[cluster]!;
     const anomalyScore = threshold > 0 ? distance / threshold : distance > 0 ? Infinity : 0;
     const isAnomaly = distance > threshold;
     const out: FlowScore = { cluster, distance, threshold, anomalyScore, isAnomaly, severity: severityOf(anomalyScore), reasons: [] };
-    if (explain > 0) out.reasons = this.explain(i, cluster, d2, explain);
+    if (explain > 0) out.reasons = this.explain(i, cluster, distance * distance, explain);
     if (withPca && this.model.pca) {
       out.pca = projectDense(this.model.pca, this.enc.dense(i, this.dense, one.z, one.oh));
     }
@@ -145,64 +156,51 @@ export class Scorer {
 
   /** Top-n contributions to the squared distance of row i (already encoded in `one`) to `cluster`. */
   private explain(i: number, cluster: number, d2: number, n: number): Reason[] {
-    const { one, cent, model } = this;
+    const { one, model, contrib, topIdx, topVal } = this;
     const p = model.preprocessing;
-    const base = cluster * cent.dims;
-    const contrib: { idx: number; c: number }[] = [];
-    for (let u = 0; u < one.nNum; u++) {
-      const d = one.z[u]! - cent.c[base + u]!;
-      contrib.push({ idx: u, c: d * d });
-    }
-    for (let b = 0; b < one.nCat; b++) {
-      const off = base + cent.offsets[b]!;
-      const size = p.categorical[b]!.values.length;
-      let s = 0;
-      for (let v = 0; v < size; v++) s += cent.c[off + v]! * cent.c[off + v]!;
-      const v = one.oh[b]!;
-      if (v >= 0) {
-        const cv = cent.c[off + v]!;
-        s += (cent.weights[b]! - cv) ** 2 - cv * cv;
+    const nNum = one.nNum;
+    this.detector.contributions(one, 0, cluster, contrib);
+    // the n largest, earlier features first on ties (as a stable sort would order them)
+    const m = Math.min(n, topIdx.length);
+    let have = 0;
+    for (let f = 0; f < contrib.length; f++) {
+      const c = contrib[f]!;
+      if (!(c > 0) || (have === m && c <= topVal[m - 1]!)) continue;
+      let q = have < m ? have++ : m - 1;
+      while (q > 0 && topVal[q - 1]! < c) {
+        topVal[q] = topVal[q - 1]!;
+        topIdx[q] = topIdx[q - 1]!;
+        q--;
       }
-      contrib.push({ idx: one.nNum + b, c: s });
+      topVal[q] = c;
+      topIdx[q] = f;
     }
-    contrib.sort((a, b) => b.c - a.c);
     const reasons: Reason[] = [];
-    for (const { idx, c } of contrib) {
-      if (reasons.length >= n || c <= 0) break;
-      const share = d2 > 0 ? c / d2 : 0;
-      if (idx < one.nNum) {
+    const t = this.enc.table;
+    for (let q = 0; q < have; q++) {
+      const idx = topIdx[q]!;
+      const share = d2 > 0 ? topVal[q]! / d2 : 0;
+      if (idx < nNum) {
         const spec = p.numeric[idx]!;
-        const value = this.rawNumeric(i, spec.name);
-        const typical = this.typicalNum[cluster]![idx]!;
-        const z = one.z[idx]! - cent.c[base + idx]!;
-        reasons.push({ feature: spec.name, value, typical: round(typical), share: round(share), z: round(z), text: `${spec.name} ${formatValue(value)} vs ${formatValue(typical)}` });
+        const col = this.numCol[idx]!;
+        const value = col >= 0 ? t.num[i * t.numNames.length + col]! : 0;
+        const z = one.z[idx]! - this.cent.c[cluster * this.cent.dims + idx]!;
+        reasons.push({
+          feature: spec.name, value, typical: this.typicalRounded[cluster * nNum + idx]!, share: round(share), z: round(z),
+          text: `${spec.name} ${formatValue(value)} vs ${this.typicalText[cluster * nNum + idx]!}`,
+        });
       } else {
-        const b = idx - one.nNum;
+        const b = idx - nNum;
         const spec = p.categorical[b]!;
         const v = one.oh[b]!;
-        const value = this.rawCategorical(i, spec.name);
-        const [typ, frac] = this.typicalCat[cluster]![b]!;
+        const col = this.catCol[b]!;
+        const value = col >= 0 ? t.catValue(i, col) : '';
+        const [typ, frac] = this.detector.typicalCategory(cluster, b);
         const text = v < 0 ? `${spec.name} ${value} (unseen in training) vs ${typ}` : `${spec.name} ${value} vs ${typ} (${Math.round(frac * 100)}%)`;
         reasons.push({ feature: spec.name, value, typical: typ, share: round(share), text });
       }
     }
     return reasons;
-  }
-
-  private rawNumeric(i: number, name: string): number {
-    const tb = this.tableRef;
-    const j = tb.numNames.indexOf(name);
-    return j >= 0 ? tb.num[i * tb.numNames.length + j]! : 0;
-  }
-
-  private rawCategorical(i: number, name: string): string {
-    const tb = this.tableRef;
-    const j = tb.catNames.indexOf(name);
-    return j >= 0 ? tb.catValue(i, j) : '';
-  }
-
-  private get tableRef(): RawTable {
-    return this.enc.table;
   }
 }
 

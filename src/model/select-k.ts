@@ -121,6 +121,8 @@ export interface SelectKOptions {
   /** Rows the silhouette is computed on (O(m²)). */
   silhouetteSample: number;
   nInit?: number;
+  /** Called after each k of the sweep. */
+  onK?: (point: KCurvePoint, done: number, total: number) => void;
 }
 
 /** Sweep k over [kMin, kMax] on a seeded sample; returns both curves and both choices. */
@@ -134,9 +136,10 @@ export function sweepK(p: Preprocessing, x: EncodedRows, opts: SelectKOptions): 
   const dist = pairwiseDistances(p, sil);
   const kMax = Math.max(opts.kMin, Math.min(opts.kMax, xs.n - 1));
   for (let k = opts.kMin; k <= kMax; k++) {
-    const fit = fitKMeans(p, xs, { k, seed: opts.seed, nInit: opts.nInit ?? 1, maxIter: 100 });
+    const fit = fitKMeans(p, xs, { k, seed: opts.seed, nInit: opts.nInit ?? 1, maxIter: 300 });
     fit.centroids.assign(sil, labels, d2);
     curve.push({ k, inertia: fit.inertia, silhouette: silhouetteFromDistances(dist, sil.n, labels, k) });
+    opts.onK?.(curve[curve.length - 1]!, k - opts.kMin + 1, kMax - opts.kMin + 1);
   }
   const ki = kneeIndex(curve.map((c) => c.k), curve.map((c) => c.inertia));
   let si = 0;

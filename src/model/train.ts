@@ -47,16 +47,32 @@ export const TRAIN_DEFAULTS = {
   silhouetteSample: 2000,
   sweepSample: 20_000,
   pcaSample: 2000,
-  maxIter: 100,
+  /** As scikit-learn's KMeans (the relative tolerance stops it long before, as a rule). */
+  maxIter: 300,
   /** A fixed k is lowered to keep at least this many training rows per cluster on average (small captures). */
   minRowsPerCluster: 20,
 };
 
 export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
-  /** Always compute the k sweep (curves) even with a fixed k (default true). */
+  /**
+   * Compute the k sweep (inertia and silhouette curves over kMin..kMax, stored in kSelection.curve
+   * for charts) even when k is fixed. Always computed for k 'auto'; default off for a fixed k.
+   */
   sweep?: boolean;
+  /** One-line notes (k lowered, what is being fitted). */
   onProgress?: (msg: string) => void;
+  /** Progress of the long steps: done of total units of `step` (the CLI draws it on stderr). */
+  onStep?: (e: TrainStep) => void;
 };
+
+export interface TrainStep {
+  step: 'sweep' | 'kmeans' | 'pca';
+  done: number;
+  total: number;
+  /** A unit finished (restart, k of the sweep, PCA) rather than an iteration inside one. */
+  final: boolean;
+  detail: string;
+}
 
 export interface TrainMeta {
   sources: string[];
@@ -75,12 +91,15 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const all = encodeRows(enc, t.n);
   const fitIdx = sampleIndices(all.n, o.sample, o.seed);
   const fitRows = fitIdx.length === all.n ? all : subset(all, fitIdx);
+  const step = options.onStep;
 
-  // k: fixed or selected; the sweep (both curves) is stored either way for charts
+  // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
-  const wantSweep = options.sweep ?? true;
-  const sweep = wantSweep || o.k === 'auto'
-    ? sweepK(pre, fitRows, { kMin: o.kMin, kMax: o.kMax, seed: o.seed, sample: o.sweepSample, silhouetteSample: o.silhouetteSample })
+  const sweep = options.sweep || o.k === 'auto'
+    ? sweepK(pre, fitRows, {
+        kMin: o.kMin, kMax: o.kMax, seed: o.seed, sample: o.sweepSample, silhouetteSample: o.silhouetteSample,
+        onK: step && ((pt, done, total) => step({ step: 'sweep', done, total, final: true, detail: `k sweep ${done}/${total}: k ${pt.k}, inertia ${pt.inertia.toFixed(1)}, silhouette ${pt.silhouette.toFixed(3)}` })),
+      })
     : { curve: [], elbowK: 0, silhouetteK: 0, sampleSize: 0, silhouetteSampleSize: 0 };
   if (o.k === 'auto') {
     const chosen = o.select === 'elbow' ? sweep.elbowK : sweep.silhouetteK;
@@ -92,16 +111,31 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
     sel = { method: 'fixed', chosen: Math.min(o.k, cap), ...sweep };
   }
   options.onProgress?.(`k = ${sel.chosen} (${sel.method}); fitting k-means on ${fitRows.n} rows, n_init ${o.nInit}`);
-  const fit = fitKMeans(pre, fitRows, { k: sel.chosen, seed: o.seed, nInit: o.nInit, maxIter: o.maxIter });
+  let best = Infinity;
+  const fit = fitKMeans(pre, fitRows, {
+    k: sel.chosen, seed: o.seed, nInit: o.nInit, maxIter: o.maxIter,
+    onIteration: step && ((run, it, changed) => step({ step: 'kmeans', done: run, total: o.nInit, final: false, detail: `k-means restart ${run + 1}/${o.nInit}, iteration ${it}: ${changed} rows moved` })),
+    onRun: (run, inertia, it, ms) => {
+      best = Math.min(best, inertia);
+      step?.({ step: 'kmeans', done: run + 1, total: o.nInit, final: true, detail: `k-means restart ${run + 1}/${o.nInit}: inertia ${inertia.toFixed(1)} after ${it} iterations, ${(ms / 1000).toFixed(1)} s (best so far ${best.toFixed(1)})` });
+    },
+  });
   const k = fit.centroids.k;
-  const labels = new Int32Array(all.n);
-  const d2 = new Float64Array(all.n);
-  fit.centroids.assign(all, labels, d2);
+  let labels = fit.labels;
+  let d2 = fit.d2;
+  if (fitRows !== all) {
+    labels = new Int32Array(all.n);
+    d2 = new Float64Array(all.n);
+    fit.centroids.assign(all, labels, d2);
+  }
   const dist = d2.map(Math.sqrt);
   const thresholds = fitThresholds(rule, dist, labels, k);
   const sizes = new Array<number>(k).fill(0);
   for (let i = 0; i < all.n; i++) sizes[labels[i]!]!++;
+  const tp = performance.now();
+  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(all.n, o.pcaSample)} rows` });
   const pca = fitPca(pre, all, labels, fit.centroids, o.pcaSample, o.seed);
+  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(all.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
   return {
     format: MODEL_FORMAT,
     schemaVersion: MODEL_SCHEMA_VERSION,

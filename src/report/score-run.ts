@@ -6,7 +6,7 @@
 import type { ModelFile } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { RawTable } from '../model/encode.ts';
-import { readInputs, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
+import { readInputs, requireColumns, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from './record.ts';
 import type { RecordWriter, ScoreSummary } from './format.ts';
 
@@ -71,10 +71,16 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
   };
 
   let input: InputSummary;
+  const features = [...model.preprocessing.numeric.map((c) => c.name), ...model.preprocessing.categorical.map((c) => c.name)];
+  let checked = '';
   try {
     input = await readInputs(
       inputs,
-      (row) => {
+      (row, from) => {
+        if (checked !== from) {
+          requireColumns(row, features, from, 'the model was trained on');
+          checked = from;
+        }
         table.push(row);
         if (table.n >= batch) return flush();
       },

@@ -97,4 +97,26 @@ describe('flowsift score', () => {
     expect(b.err).toMatch(/bad\.txt: byte \d+: line 11: expected 43 fields/);
     expect(jsonl(readFileSync(out, 'utf8')).length).toBe(10);
   });
+
+  it('a file lacking the model\'s features (an earlier scores.jsonl) exits 3 naming the missing columns, instead of scoring zeros', async () => {
+    const scores = join(dir, 'scores-in.jsonl');
+    expect((await cli(['score', test.path, '-m', model, '-o', scores, '-q'])).code).toBe(0);
+    const out = join(dir, 'rescored.jsonl');
+    const r = await cli(['score', scores, '-m', model, '-o', out]);
+    expect(r.code).toBe(3);
+    expect(r.err.trim().split('\n').length).toBe(1);
+    // records carry a few features (protocol_type, service, flag …): exactly the others are listed
+    const first = jsonl(readFileSync(scores, 'utf8'))[0]!;
+    const features: string[] = JSON.parse(readFileSync(model, 'utf8')).features;
+    const absent = features.filter((f) => !(f in first));
+    const m = /lacks (\d+) of the 41 feature columns the model was trained on: ([a-z_, ]+)/.exec(r.err);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBe(absent.length);
+    expect(m![2]!.trim().split(', ')).toEqual(absent);
+    expect(absent).toContain('wrong_fragment');
+    expect(absent).not.toContain('service');
+    expect(r.err).toContain('scores-in.jsonl');
+    expect(r.err).toContain('looks like scoring output');
+    expect(readFileSync(out, 'utf8')).toBe('');
+  });
 });

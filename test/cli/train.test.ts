@@ -68,4 +68,26 @@ describe('flowsift train', () => {
     expect(none.err).toMatch(/only 0 of \d+ rows have label 'no-such-label'/);
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
   });
+
+  it('a fixed k skips the k sweep unless --sweep asks for it; progress of restarts, sweep and PCA goes to stderr', async () => {
+    const { path } = kddSubset('KDDTrain+_20Percent.txt.gz', 10, dir);
+    const plain = join(dir, 'fixed.json');
+    const r = await cli(['train', path, '-m', plain, '--k', '8', '--n-init', '2', '--k-max', '4']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(plain, 'utf8')).kSelection.curve).toEqual([]);
+    expect(r.err).toMatch(/k-means restart 1\/2: inertia [\d.]+ after \d+ iterations/);
+    expect(r.err).toMatch(/k-means restart 2\/2: inertia [\d.]+ after \d+ iterations, [\d.]+ s \(best so far [\d.]+\)/);
+    expect(r.err).toMatch(/PCA \(2-D projection for charts\) on \d+ rows/);
+    expect(r.err).not.toMatch(/k sweep/);
+    const swept = join(dir, 'swept.json');
+    const s = await cli(['train', path, '-m', swept, '--k', '8', '--n-init', '2', '--k-max', '4', '--sweep']);
+    expect(s.code).toBe(0);
+    const m = JSON.parse(readFileSync(swept, 'utf8'));
+    expect(m.kmeans.k).toBe(8);
+    expect(m.kSelection.method).toBe('fixed');
+    expect(m.kSelection.curve.map((c: { k: number }) => c.k)).toEqual([2, 3, 4]);
+    expect(s.err.match(/k sweep \d\/3: k \d, inertia [\d.]+, silhouette -?[\d.]+/g)!.length).toBe(3);
+    // the same fit either way: the sweep only adds the curves
+    expect(m.kmeans.centroids).toEqual(JSON.parse(readFileSync(plain, 'utf8')).kmeans.centroids);
+  });
 });

@@ -151,7 +151,7 @@ describe('thresholds and metrics', () => {
 describe('model file and scoring', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowsift-model-'));
   const { t } = blobs(600, 11);
-  const model = trainModel(t, { sources: ['blobs'], rowsRead: 600, trainOn: null, labelCounts: {} }, { k: 3, kMax: 5, nInit: 1, threshold: 'p99' });
+  const model = trainModel(t, { sources: ['blobs'], rowsRead: 600, trainOn: null, labelCounts: {} }, { k: 3, kMax: 5, nInit: 1, threshold: 'p99', sweep: true });
 
   it('round-trips through model.json and scores a far point as anomalous with reasons', async () => {
     const f = join(dir, 'm.json');
