@@ -8,8 +8,8 @@
  * --no-content: without the payload stage (`flows --no-content`); --inline: everything on one thread
  * (the default for captures this size runs read → decode → flow engine on a worker thread). With
  * the worker, each thread's CPU seconds and waits are printed: the busier thread sets the pace.
- * --nice: the main thread's nice value while the worker runs (ExtractOptions.mainNice); default the
- * CLI's (CLI_MAIN_NICE), `off` leaves it alone.
+ * --nice: the main thread's nice value while the worker runs (the CLI's --main-nice, through
+ * ExtractOptions.onEngineThread); default the CLI's (10), `off` leaves it alone.
  *
  * Captures are cached in os.tmpdir()/flowsift-bench/ (shared with the other benchmarks):
  *   bench1g.pcap    = python3 ../shared/bench/gen_bench_pcap.py bench1g.pcap 118000 42   (~1.0 GB, 4.44 M packets)
@@ -34,7 +34,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statS
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI_MAIN_NICE } from '../src/cli/command.ts';
+import { giveWay } from '../src/cli/options.ts';
 
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
 const DIR = join(tmpdir(), 'flowsift-bench');
@@ -156,7 +156,7 @@ async function child(paths: string[], format: string, activeTimeout: number, con
   const c0 = process.cpuUsage();
   // Unlabeled CSV takes the writer's flow fast path, as in `flowsift flows` (no Row objects).
   const flowWriter = w instanceof FlowCsvWriter ? w : undefined;
-  const s = await extractFlows(paths, { activeTimeout, content, worker: !inline, flowWriter, mainNice }, (row) => w.write(row));
+  const s = await extractFlows(paths, { activeTimeout, content, worker: !inline, flowWriter, onEngineThread: mainNice === undefined ? undefined : () => giveWay(mainNice) }, (row) => w.write(row));
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   const inline = argv.includes('--inline');
   const activeTimeout = argv.includes('--active-timeout') ? Number(argv[argv.indexOf('--active-timeout') + 1]) : 0;
   // As the CLI runs it (the flows command's main thread gives way to the flow engine).
-  const nice = argv.includes('--nice') ? argv[argv.indexOf('--nice') + 1]! : String(CLI_MAIN_NICE);
+  const nice = argv.includes('--nice') ? argv[argv.indexOf('--nice') + 1]! : '10';
   const self = fileURLToPath(import.meta.url);
   const walk = !argv.includes('--no-walk') && !profile && existsSync(WALK);
   if (!walk && !argv.includes('--no-walk') && !profile) console.log(`(no bare-walk comparison: ${WALK} not found)`);

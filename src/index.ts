@@ -73,6 +73,3 @@ export { scoreInputs } from './report/score-run.ts';
 export { IncidentBuilder, IncidentTagger, buildIncidents, streamIncidents, incidentWriter, rankIncidents, INCIDENT_KINDS, INCIDENT_SCHEMA, INCIDENT_DEFAULTS } from './report/incidents/index.ts';
 export type { Incident, IncidentKind, IncidentOptions, Counted } from './report/incidents/index.ts';
 export { flowFilter } from './report/wireshark.ts';
-
-// CLI, callable in-process
-export { runCli } from './cli/main.ts';

@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { Writable } from 'node:stream';
 import * as flowsift from '../src/index.ts';
+import { runCli } from '../src/cli/main.ts';
 
 const CORPUS = new URL('../../shared/corpus/pcap/', import.meta.url).pathname;
 const HTTP = CORPUS + 'zeek__http-methods.pcap';
@@ -37,10 +38,14 @@ describe('library API', () => {
 
     let out = '';
     const stdout = new Writable({ write(chunk, _enc, cb) { out += chunk; cb(); } });
-    const code = await flowsift.runCli(['flows', HTTP, '--format', 'jsonl', '-q'], { stdout });
+    const code = await runCli(['flows', HTTP, '--format', 'jsonl', '-q'], { stdout });
     expect(code).toBe(0);
     const cli = out.trim().split('\n').map((l) => JSON.parse(l));
     expect(cli.map((r) => r.uid)).toEqual(rows.map((r) => r.uid));
     expect(cli.map((r) => r.flag)).toEqual(rows.map((r) => r.flag));
+  });
+
+  it('is a library only: the CLI is not part of it', () => {
+    expect(Object.keys(flowsift)).not.toContain('runCli');
   });
 });

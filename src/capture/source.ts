@@ -126,8 +126,44 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal, aborted: T): Promise<T
   });
 }
 
-function isGzip(b: Uint8Array, n: number): boolean {
+/**
+ * Whether bytes start with gzip's magic (RFC 1952: 1f 8b): how every input, capture or dataset, is
+ * told to be compressed (never by its name).
+ */
+export function isGzip(b: Uint8Array, n = b.length): boolean {
   return n >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** A byte stream (a file or stdin), gunzipped when it starts with gzip's magic; its first bytes are peeked, not consumed. */
+export async function maybeGunzip(raw: Readable): Promise<{ stream: Readable; gzip: boolean }> {
+  const first = await new Promise<Buffer | null>((resolve, reject) => {
+    const onReadable = (): void => {
+      const chunk = raw.read() as Buffer | null;
+      cleanup();
+      if (chunk) raw.unshift(chunk);
+      resolve(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = (): void => {
+      raw.off('readable', onReadable);
+      raw.off('end', onEnd);
+      raw.off('error', onError);
+    };
+    raw.on('readable', onReadable);
+    raw.on('end', onEnd);
+    raw.on('error', onError);
+  });
+  if (first === null || !isGzip(first)) return { stream: raw, gzip: false };
+  const gz = createGunzip();
+  raw.on('error', (e) => gz.destroy(e));
+  return { stream: raw.pipe(gz), gzip: true };
 }
 
 export interface OpenedSource {

@@ -11,7 +11,7 @@ import { EXIT } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
-import { trainModel } from '../model/train.ts';
+import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
@@ -19,10 +19,12 @@ import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.t
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
-import { cliReadOptions, trainBuilder, trainOptionsFrom, trainProgress, type TrainArgs } from './train.ts';
+import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
-interface AnalyzeArgs extends Omit<TrainArgs, 'model'> {
+interface AnalyzeArgs extends TrainFlags {
+  inputs: string[];
+  quiet: boolean;
   outDir?: string;
   baseline?: string[];
   top: number;
@@ -163,7 +165,7 @@ const def: CommandDef<AnalyzeArgs> = {
   command: 'analyze <inputs..>',
   describe: 'One shot: captures → flows → train → score → terminal summary with the top anomalies (+ files in --out-dir)',
   builder: (y) =>
-    trainBuilder(
+    withTrainOptions(
       y
         .positional('inputs', { describe: 'Captures (pcap/pcapng, dirs) or datasets', type: 'string', array: true })
         .option('out-dir', { type: 'string', describe: 'Write model.json, scores.jsonl, anomalies.jsonl, incidents.jsonl, summary.txt here', requiresArg: true })
@@ -173,6 +175,7 @@ const def: CommandDef<AnalyzeArgs> = {
         .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
         .option('explain', { type: 'number', default: 3, describe: 'Reasons per flow', requiresArg: true })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No timing line on stderr' }),
+      TRAIN_DEFAULTS,
     ) as unknown as Argv<AnalyzeArgs>,
   run: (a, io) => runAnalyze({ ...a, inputs: a.inputs.map(String) }, io),
 };

@@ -24,9 +24,3 @@ export interface CommandDef<A = any> {
   run: (args: A, io: CliIO) => Promise<number>;
 }
 
-/**
- * The nice value the commands that only extract flows (`flows`, `hosts`) give the main thread while
- * the flow-engine thread runs (ExtractOptions.mainNice): the engine is the critical path, and it
- * gets the cores first when they are short. It lowers only flowsift's own main thread.
- */
-export const CLI_MAIN_NICE = 10;

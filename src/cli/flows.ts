@@ -9,21 +9,25 @@
  * Exit 3 on an input fault — after writing every flow read before it — and when the output would be
  * empty (the message says why; no file is left behind).
  */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
 import { inputBytes } from '../capture/index.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { isSupportedLinktype, linktypeName } from '../decode/linktype.ts';
-import type { ExtractOptions, ExtractSummary } from '../features/extract.ts';
+import { extractFlows, type ExtractOptions, type ExtractSummary } from '../features/extract.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
-import { LABEL_COLUMNS } from '../dataset/read.ts';
+import { isCaptureInput, LABEL_COLUMNS } from '../dataset/read.ts';
+import type { Row } from '../dataset/types.ts';
+import type { FlowRecord } from '../flow/record.ts';
 import { OUTPUT_FORMATS, SPLIT_BY, outputFormatFromPath, type OutputFormat, type SplitBy } from '../dataset/partition.ts';
 import { FlowCsvWriter } from '../dataset/flow-csv.ts';
-import { FileTracker, extractFlowsSplit, finishLabels, openLabeler, openOutputWriter, withLabelOptions, type LabelFlags } from './label.ts';
+import { engineThreadPriority, finishLabels, openLabeler, openOutputWriter, withLabelOptions, withPriorityOption, type LabelFlags, type PriorityFlags } from './options.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
-import { CLI_MAIN_NICE, type CliIO, type CommandDef } from './command.ts';
+import type { CliIO, CommandDef } from './command.ts';
 
-export interface FlowsArgs extends LabelFlags {
+export interface FlowsArgs extends LabelFlags, PriorityFlags {
   captures: string[];
   output: string;
   format?: OutputFormat;
@@ -55,7 +59,7 @@ export interface FlowsArgs extends LabelFlags {
 export const PROGRESS_MIN_BYTES = 64 << 20;
 
 function builder(y: Argv): Argv<FlowsArgs> {
-  return withLabelOptions(y)
+  return withPriorityOption(withLabelOptions(y))
     .positional('captures', {
       describe: 'Capture files (pcap/pcapng, plain or gzip), directories (every capture inside, ordered by first packet), or - (or nothing) for stdin',
       type: 'string',
@@ -182,7 +186,7 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
     plugins,
     content: args.content === false ? false : { maxBytes: args.contentBytes ?? 65536 },
     worker: args.threads === undefined ? undefined : args.threads === 2,
-    mainNice: CLI_MAIN_NICE,
+    onEngineThread: engineThreadPriority(args),
     onProgress: bar && ((p) => {
       doneBytes = Math.min(total, fileBase + p.fileBytes);
       bar!.update(doneBytes, { packets: nf.format(p.packets), flows: nf.format(p.flows) });
@@ -245,6 +249,55 @@ export async function runFlows(args: FlowsArgs, io: CliIO, plugins: FlowPlugin[]
   if (summary.errors.length > 0) return EXIT.BAD_INPUT;
   if (summary.aborted) return EXIT.INTERRUPTED;
   return EXIT.OK;
+}
+
+/** For --split-by file: which input file the rows being delivered come from. */
+export class FileTracker {
+  current = '';
+  readonly sourceOf = (_row: Row): string => this.current;
+}
+
+function mergeSummary(a: ExtractSummary, b: ExtractSummary): ExtractSummary {
+  const skipped = { ...a.skipped };
+  for (const [k, v] of Object.entries(b.skipped)) skipped[k] = (skipped[k] ?? 0) + v;
+  const flowStats = { ...a.flowStats } as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(b.flowStats)) {
+    if (typeof v === 'number') flowStats[k] = k.startsWith('peak') ? Math.max(flowStats[k] as number, v) : (flowStats[k] as number) + v;
+  }
+  return {
+    files: [...a.files, ...b.files], packets: a.packets + b.packets, skipped, skippedTotal: a.skippedTotal + b.skippedTotal,
+    flows: a.flows + b.flows, errors: [...a.errors, ...b.errors], warnings: [...a.warnings, ...b.warnings],
+    aborted: a.aborted || b.aborted, seconds: a.seconds + b.seconds, peakHeld: Math.max(a.peakHeld, b.peakHeld),
+    forcedReleases: a.forcedReleases + b.forcedReleases, outOfOrder: a.outOfOrder + b.outOfOrder,
+    flowStats: flowStats as unknown as ExtractSummary['flowStats'],
+  };
+}
+
+/**
+ * extractFlows, or — with a FileTracker (--split-by file) — one independent extraction per input
+ * capture (directories: every capture inside, by name), so each flow belongs to exactly one file.
+ */
+export async function extractFlowsSplit(
+  inputs: string[], opts: ExtractOptions, onRow: (row: Row, flow: FlowRecord) => void | Promise<void>, tracker?: FileTracker,
+): Promise<ExtractSummary> {
+  if (!tracker) return extractFlows(inputs, opts, onRow);
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (input !== '-' && statSync(input, { throwIfNoEntry: false })?.isDirectory()) {
+      for (const name of readdirSync(input).sort()) {
+        const p = join(input, name);
+        if (!name.startsWith('.') && statSync(p).isFile() && (await isCaptureInput(p))) files.push(p);
+      }
+    } else files.push(input);
+  }
+  let summary: ExtractSummary | undefined;
+  for (const f of files) {
+    if (opts.signal?.aborted) break;
+    tracker.current = f === '-' ? 'stdin' : basename(f);
+    const s = await extractFlows([f], opts, onRow);
+    summary = summary ? mergeSummary(summary, s) : s;
+  }
+  return summary ?? extractFlows([], opts, onRow);
 }
 
 const def: CommandDef<FlowsArgs> = {

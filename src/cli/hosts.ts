@@ -14,10 +14,13 @@ import { extractFlows } from '../features/extract.ts';
 import { HostAggregator } from '../dataset/hosts.ts';
 import { isCaptureInput, readDataset } from '../dataset/read.ts';
 import type { Row } from '../dataset/types.ts';
-import { finishLabels, openLabeler, openOutputWriter, withLabelOptions, withOutputOptions, type LabelFlags, type OutputFlags } from './label.ts';
-import { CLI_MAIN_NICE, type CliIO, type CommandDef } from './command.ts';
+import {
+  engineThreadPriority, finishLabels, openLabeler, openOutputWriter, withLabelOptions, withOutputOptions, withPriorityOption,
+  type LabelFlags, type OutputFlags, type PriorityFlags,
+} from './options.ts';
+import type { CliIO, CommandDef } from './command.ts';
 
-interface HostsArgs extends LabelFlags, OutputFlags {
+interface HostsArgs extends LabelFlags, OutputFlags, PriorityFlags {
   inputs: string[];
   window: number;
   quiet: boolean;
@@ -28,7 +31,7 @@ function builder(y: Argv): Argv<HostsArgs> {
     .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'Captures (files, directories, - for stdin) and/or flowsift flow datasets (CSV, JSON Lines, Parquet)' })
     .option('window', { type: 'number', default: 60, requiresArg: true, describe: 'Time window in seconds (aligned to the epoch; a flow counts in the window of its start)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr' });
-  return withOutputOptions(withLabelOptions(y1)) as unknown as Argv<HostsArgs>;
+  return withPriorityOption(withOutputOptions(withLabelOptions(y1))) as unknown as Argv<HostsArgs>;
 }
 
 export async function runHosts(a: HostsArgs, io: CliIO): Promise<number> {
@@ -45,7 +48,7 @@ export async function runHosts(a: HostsArgs, io: CliIO): Promise<number> {
   };
   const faults: InputError[] = [];
   if (captures.length > 0) {
-    const s = await extractFlows(captures, { signal: io.signal, stdin: io.stdin, mainNice: CLI_MAIN_NICE }, add);
+    const s = await extractFlows(captures, { signal: io.signal, stdin: io.stdin, onEngineThread: engineThreadPriority(a) }, add);
     for (const w of s.warnings) io.stderr.write(`flowsift: warning: ${w}\n`);
     faults.push(...s.errors);
   }

@@ -1,25 +1,30 @@
 /**
- * flowsift command-line entry point. `runCli(argv, io)` is callable from tests; when this file is
- * run directly it wires process streams and exits with the returned code.
+ * flowsift command-line program. `runCli(argv, io)` is callable from tests and returns the exit
+ * code; main() wires the process streams and signals (the executable, flowsift.ts, calls it).
+ *
+ * Only the command named is loaded (and yargs only then): `--version` and `--help` load none.
+ * Every argument is checked before the command runs, so a typo writes nothing (exit 2).
  */
-import yargs from 'yargs';
-import { pathToFileURL } from 'node:url';
 import { EXIT, FlowsiftError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
+import { checkArgs, closest, type OptionTable } from './args.ts';
 
-/** One line per command; each module lives in src/cli/<name>.ts and default-exports a CommandDef. */
-const COMMANDS: Record<string, () => Promise<{ default: CommandDef }>> = {
-  // --- commands (keep one per line, alphabetical) ---
-  analyze: () => import('./analyze.ts'),
-  classify: () => import('./classify.ts'),
-  evaluate: () => import('./evaluate.ts'),
-  explore: () => import('./explore.ts'),
-  flows: () => import('./flows.ts'),
-  hosts: () => import('./hosts.ts'),
-  info: () => import('./info.ts'),
-  label: () => import('./label.ts'),
-  score: () => import('./score.ts'),
-  train: () => import('./train.ts'),
+/**
+ * One line per command, alphabetical: its summary (the module's `describe`, copied here so --help
+ * loads no module; test/cli/main.test.ts keeps them equal) and its module (src/cli/<name>.ts,
+ * default-exporting a CommandDef), loaded when the command is named.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: CommandDef }> }> = {
+  analyze: { summary: 'One shot: captures → flows → train → score → terminal summary with the top anomalies (+ files in --out-dir)', load: () => import('./analyze.ts') },
+  classify: { summary: 'Supervised baselines on labeled data: train (rf, gbt, tree, logreg), cv (stratified k-fold) or score (accuracy, P/R/F1, ROC-AUC, confusion)', load: () => import('./classify.ts') },
+  evaluate: { summary: 'Precision, recall, F1, ROC-AUC, PR-AUC, confusion matrix and per-category detection of a scored, labeled file', load: () => import('./evaluate.ts') },
+  explore: { summary: 'Per-feature summaries of a dataset and, with labels, chi-square / Mann-Whitney tests (effect sizes, Holm-corrected p)', load: () => import('./explore.ts') },
+  flows: { summary: 'Captures → one row per bidirectional flow with the 41 KDD features (CSV, KDD, JSON Lines or Parquet), optionally labeled from ground truth', load: () => import('./flows.ts') },
+  hosts: { summary: 'Per source IP and time window: flows, bytes, packets, failed connections, unique destinations/ports', load: () => import('./hosts.ts') },
+  info: { summary: 'Show format, link types, interfaces, packet count, time span and problems of capture files (like capinfos)', load: () => import('./info.ts') },
+  label: { summary: 'Label a flow dataset from ground truth (rules by IP/port/time, or a per-flow truth file) with a report', load: () => import('./label.ts') },
+  score: { summary: 'Score flows (captures or datasets) against a model: one anomaly record per flow', load: () => import('./score.ts') },
+  train: { summary: 'Fit the anomaly model (scaling, k-means, thresholds) on captures or flow datasets', load: () => import('./train.ts') },
 };
 
 export const VERSION = '0.1.0';
@@ -29,6 +34,14 @@ const DASH = '\u0000-';
 
 const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 usage error · 3 bad input (the message names the file and byte offset; what was read before the fault is still written) · 4 anomalies found (--fail-on-anomaly) · 130 interrupted.`;
 
+/** The names of the commands, for tests and the README check. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/** Load a command's definition (tests compare it with the table). */
+export async function loadCommand(name: string): Promise<CommandDef> {
+  return (await COMMANDS[name]!.load()).default;
+}
+
 export async function runCli(argv: string[], partial: Partial<CliIO> = {}): Promise<number> {
   const io: CliIO = {
     stdout: partial.stdout ?? process.stdout,
@@ -37,34 +50,69 @@ export async function runCli(argv: string[], partial: Partial<CliIO> = {}): Prom
     stderrIsTTY: partial.stderrIsTTY ?? false,
     signal: partial.signal ?? new AbortController().signal,
   };
-  const name = argv.find((a) => !a.startsWith('-'));
-  const defs: CommandDef[] = [];
-  // Load only the command asked for (fast start); all of them for --help.
-  for (const [key, load] of Object.entries(COMMANDS)) {
-    if (name === undefined || name === key || !(name in COMMANDS)) defs.push((await load()).default);
+  const usage = (msg: string): number => {
+    io.stderr.write(`flowsift: ${msg}\nRun 'flowsift --help' for usage.\n`);
+    return EXIT.USAGE;
+  };
+  const name = argv[0];
+  if (name === undefined) return usage('name a command');
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(VERSION + '\n');
+    return EXIT.OK;
   }
-  let code: number = EXIT.OK;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(topHelp());
+    return EXIT.OK;
+  }
+  if (name.startsWith('-')) return usage(`unknown option '${name}' (options come after the command: flowsift <command> [options])`);
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    const near = closest(name, COMMAND_NAMES);
+    return usage(`unknown command '${name}'${near ? ` (did you mean '${near}'?)` : ''}`);
+  }
+  try {
+    const def = (await entry.load()).default;
+    const args = await parse(def, argv, io);
+    if (typeof args === 'number') return args;
+    return await def.run(args, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+/**
+ * Parse `argv` for one command with yargs and check it (src/cli/args.ts): the parsed arguments, or
+ * the exit code when there is nothing to run (help printed, or a usage error reported).
+ */
+async function parse(def: CommandDef, argv: string[], io: CliIO): Promise<Record<string, unknown> | number> {
+  const { default: yargs } = await import('yargs');
   let usageMessage: string | undefined;
-  const y = yargs(argv)
+  let parsed: Record<string, unknown> | undefined;
+  const y = yargs()
     .scriptName('flowsift')
     .version(VERSION)
     .strict()
-    .demandCommand(1, 'flowsift: name a command (see --help)')
-    .recommendCommands()
     .epilog(EPILOG)
     .wrap(Math.min(110, (process.stdout as { columns?: number }).columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
-      usageMessage = msg;
+      // yargs' own complaints (YError) are usage errors; anything else is a fault of a builder.
+      if (err && err.name !== 'YError') throw err;
+      usageMessage ??= msg ?? err?.message;
     });
-  for (const def of defs) {
-    y.command(def.command, def.describe, def.builder, async (args) => {
-      code = await def.run(args, io);
-    });
-  }
+  let options: OptionTable | undefined;
+  y.command(def.command, def.describe, (b) => {
+    const built = def.builder(b);
+    // Copied now: yargs resets its option table once the command is done.
+    const o = (built as unknown as { getOptions(): OptionTable }).getOptions();
+    options = { key: { ...o.key }, alias: { ...o.alias }, boolean: [...o.boolean], number: [...o.number], demandedOptions: { ...o.demandedOptions } };
+    return built;
+  }, (args) => {
+    // Run only after the whole command line was checked (yargs calls this before some checks).
+    parsed = args;
+  });
   // yargs drops a lone '-' (stdin / stdout) from positionals: pass it through as a placeholder and
-  // map it back for every command, so `flows a.pcap - -o -` means what a tcpdump user expects.
+  // map it back, so `flows a.pcap - -o -` means what a tcpdump user expects.
   y.middleware((args) => {
     for (const [k, v] of Object.entries(args)) {
       if (v === DASH) args[k] = '-';
@@ -72,34 +120,62 @@ export async function runCli(argv: string[], partial: Partial<CliIO> = {}): Prom
     }
   }, true);
   let helpText = '';
-  try {
-    await y.parseAsync(argv.map((a) => (a === '-' ? DASH : a)), {}, (_err, _argv, output) => {
-      if (output) helpText = output;
-    });
-  } catch (err) {
-    return reportError(err, io);
+  await y.parseAsync(argv.map((a) => (a === '-' ? DASH : a)), {}, (_err, _argv, output) => {
+    if (output) helpText = output;
+  });
+  if (helpText) {
+    io.stdout.write(helpText + '\n');
+    return EXIT.OK;
   }
-  if (usageMessage !== undefined) {
-    io.stderr.write(`flowsift: ${usageMessage}\nRun 'flowsift --help' for usage.\n`);
+  const command = argv[0]!;
+  const problem = options ? checkArgs(def.command, argv.slice(1), options, parsed, usageMessage) : usageMessage;
+  if (problem !== undefined) {
+    io.stderr.write(`flowsift ${command}: ${problem}\nRun 'flowsift ${command} --help' for usage.\n`);
     return EXIT.USAGE;
   }
-  if (helpText) io.stdout.write(helpText + '\n');
-  return code;
+  return parsed ?? EXIT.OK;
+}
+
+function topHelp(): string {
+  const width = Math.max(...COMMAND_NAMES.map((n) => n.length));
+  const lines = [
+    'Usage: flowsift <command> [options]     flowsift <command> --help: the options of a command',
+    '',
+    'Commands:',
+    ...COMMAND_NAMES.map((n) => `  flowsift ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     Show help',
+    '  -V, --version  Show version number',
+    '',
+    EPILOG,
+  ];
+  return lines.join('\n') + '\n';
 }
 
 /** Map an error to a one-line message and an exit code; stacks only for internal errors. */
 export function reportError(err: unknown, io: Pick<CliIO, 'stderr'>): number {
   if (err instanceof FlowsiftError) {
-    io.stderr.write(`flowsift: ${err.message}\n`);
+    io.stderr.write(`flowsift: ${printable(err.message.replace(/^flowsift: /, ''))}\n`);
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && typeof e.path === 'string' && /^E(NOENT|ACCES|ISDIR|NOTDIR|PERM)$/.test(e.code)) {
-    io.stderr.write(`flowsift: ${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}\n`);
+  if (e && typeof e.code === 'string' && typeof e.path === 'string' && e.code in ERRNO_TEXT) {
+    io.stderr.write(`flowsift: ${e.path}: ${ERRNO_TEXT[e.code]}\n`);
     return EXIT.BAD_INPUT;
   }
   io.stderr.write(`flowsift: internal error: ${(e && e.stack) || String(err)}\n`);
   return EXIT.INTERNAL;
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device',
+};
+
+/** Binary bytes quoted in a message (a capture given where a CSV was expected) become `<binary>`. */
+function printable(msg: string): string {
+  return msg.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd](?:[^\n]{0,8}?[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd])*/g, '<binary>');
 }
 
 /** Run as a program: wire the process streams and signals, set the exit code. */
@@ -117,6 +193,3 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const code = await runCli(argv, { stderrIsTTY: Boolean(process.stderr.isTTY), signal: ac.signal });
   process.exitCode = interrupted && code === EXIT.OK ? EXIT.INTERRUPTED : code;
 }
-
-// `tsx src/cli/main.ts …` (npm run flowsift); the installed bin (src/cli/flowsift.mjs) calls main() itself.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

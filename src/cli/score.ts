@@ -10,7 +10,7 @@ import { loadModel } from '../model/model-file.ts';
 import { openOutput } from '../dataset/output.ts';
 import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
 import { scoreInputs } from '../report/score-run.ts';
-import { cliReadOptions } from './train.ts';
+import { cliReadOptions } from './options.ts';
 import { incidentWriter, writeIncidentsJsonl } from '../report/incidents/index.ts';
 
 interface ScoreArgs {

@@ -17,6 +17,7 @@ import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError } from '../errors.ts';
+import { isGzip, maybeGunzip } from '../capture/source.ts';
 import type { Row } from './types.ts';
 import { KDD_COLUMNS } from '../features/schema.ts';
 
@@ -72,10 +73,6 @@ export function sniffKddLine(line: string): KddVariant | undefined {
   return f.length === 43 ? 'nsl-kdd' : 'kdd99';
 }
 
-function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
-
 /**
  * Is this file a KDD table (plain or gzipped)? Reads only the first line (decompressing the head of a
  * gzip file). Returns the variant or undefined.
@@ -126,40 +123,9 @@ export interface KddReadOptions {
   signal?: AbortSignal;
 }
 
-/** The open byte stream of a path (or stdin for '-'), decompressed when it starts with the gzip magic. */
-async function openMaybeGzip(path: string, opts: KddReadOptions): Promise<{ stream: Readable; gzip: boolean }> {
-  const raw: Readable = path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path);
-  // Peek at the first two bytes without consuming them.
-  const first = await new Promise<Buffer | null>((resolve, reject) => {
-    const onReadable = (): void => {
-      const chunk = raw.read() as Buffer | null;
-      cleanup();
-      if (chunk) raw.unshift(chunk);
-      resolve(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(e);
-    };
-    const cleanup = (): void => {
-      raw.off('readable', onReadable);
-      raw.off('end', onEnd);
-      raw.off('error', onError);
-    };
-    raw.on('readable', onReadable);
-    raw.on('end', onEnd);
-    raw.on('error', onError);
-  });
-  if (first && isGzip(first)) {
-    const gz = createGunzip();
-    raw.on('error', (e) => gz.destroy(e));
-    return { stream: raw.pipe(gz), gzip: true };
-  }
-  return { stream: raw, gzip: false };
+/** The byte stream of a path (or stdin for '-'), decompressed when it starts with the gzip magic. */
+function openMaybeGzip(path: string, opts: KddReadOptions): Promise<{ stream: Readable; gzip: boolean }> {
+  return maybeGunzip(path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path));
 }
 
 /**

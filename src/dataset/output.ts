@@ -96,7 +96,14 @@ class FileSink implements TextSink {
    */
   constructor(readonly target: string, private readonly direct = false) {
     this.temp = direct ? target : tempPathFor(target);
-    this.fd = openSync(this.temp, direct ? 'w' : 'wx', 0o644);
+    try {
+      this.fd = openSync(this.temp, direct ? 'w' : 'wx', 0o644);
+    } catch (e) {
+      // Name the file the caller asked for, not the temp file beside it.
+      const err = e as NodeJS.ErrnoException;
+      if (err.path !== undefined) err.path = target;
+      throw err;
+    }
   }
 
   write(text: string): void {
@@ -227,11 +234,8 @@ export function writesInPlace(target: string): boolean {
   return st !== undefined && !st.isFile();
 }
 
-
 /** Text dataset formats `flowsift flows` writes. */
 export type DatasetFormat = 'csv' | 'kdd' | 'jsonl';
-
-export const DATASET_FORMATS: readonly DatasetFormat[] = ['csv', 'kdd', 'jsonl'];
 
 /**
  * Format implied by an output file name: .csv → csv; .kdd and .txt → kdd (NSL-KDD's own files are

@@ -18,12 +18,12 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse as parseSync } from 'csv-parse/sync';
 import { parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { InputError } from '../errors.ts';
+import { maybeGunzip } from '../capture/source.ts';
 import { classicMagic } from '../capture/pcap.ts';
 import { PCAPNG_SHB } from '../capture/pcapng.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
@@ -38,30 +38,9 @@ export const LABEL_COLUMNS: readonly ColumnDef[] = [
   { name: 'category', type: 'category', group: 'label', description: 'Attack category: from the truth file, else the KDD category (dos, probe, r2l, u2r) of a KDD attack name, else empty.' },
 ];
 
-const GZIP0 = 0x1f;
-const GZIP1 = 0x8b;
-
-async function readHead(path: string, n: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** A file's byte stream, gunzipped when it starts with the gzip magic. */
-export async function openText(path: string): Promise<{ stream: Readable; gzip: boolean }> {
-  const head = await readHead(path, 2);
-  const raw = createReadStream(path);
-  if (head.length === 2 && head[0] === GZIP0 && head[1] === GZIP1) {
-    const gz = createGunzip();
-    raw.on('error', (e) => gz.destroy(e));
-    return { stream: raw.pipe(gz), gzip: true };
-  }
-  return { stream: raw, gzip: false };
+export function openText(path: string): Promise<{ stream: Readable; gzip: boolean }> {
+  return maybeGunzip(createReadStream(path));
 }
 
 /** The first `n` (decompressed) bytes of a file. */

@@ -54,14 +54,11 @@ export interface ExtractOptions {
    */
   worker?: boolean;
   /**
-   * With the worker thread, on Linux: the nice value this (the calling) thread takes while the
-   * flow-engine thread runs — the engine is the pipeline's critical path, and this thread, which
-   * waits for it a quarter of the time, should be the one to give way when the cores are short
-   * (V8's compiler threads and the reads compete for them). Set back at the end where the process
-   * may (an unprivileged one cannot lower a nice value: the thread keeps it). Off by default (a
-   * library should not change its caller's priority); the CLI uses CLI_MAIN_NICE.
+   * Called on the calling thread once the flow-engine thread runs (two threads only); what it
+   * returns is called when that thread is done. The CLI lowers its main thread's priority here
+   * (--main-nice); the library itself never changes a priority.
    */
-  mainNice?: number;
+  onEngineThread?: () => (() => void) | undefined;
   /** Most finished flows held back waiting for an earlier-started flow (default 500,000). */
   maxHeld?: number;
   /**
@@ -546,7 +543,7 @@ export async function extractFlows(
       {
         content,
         communityIdSeed: meterOpts.communityIdSeed ?? 0,
-        mainNice: opts.mainNice,
+        onEngineThread: opts.onEngineThread,
         signal,
         onProgress: onProgress === undefined ? undefined : (file, fileBytes, packets) => {
           onProgress({ file, fileBytes, packets, flows: stage.flows });

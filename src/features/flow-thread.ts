@@ -291,7 +291,7 @@ class PayloadTap implements FlowPlugin {
   }
 }
 
-/** The worker thread's body (threaded.ts runs it from an esbuild bundle of this module). */
+/** The worker thread's body (flow-worker.ts runs it). */
 export async function flowThread(d: FlowThreadData): Promise<void> {
   const cpu0 = threadCpuMs();
   const ring = new RingWriter(d.sab);

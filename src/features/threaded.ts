@@ -22,14 +22,8 @@
  *   FILE/END small = JSON length; JSON (UTF-8) at byte 8: a FileReport / the read report and stats;
  *            a long one is preceded by PART records holding its first pieces
  */
-import { createHash } from 'node:crypto';
-import { access, readFileSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type BundleEntry, esbuildHome, inputStamps, isFresh, writeAtomic } from '../bundle-cache.mjs';
+import { workerEntry } from '../workers.ts';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
 import type { FlowStats } from '../flow/meter.ts';
@@ -56,8 +50,8 @@ export interface ThreadedHooks {
   /** Payload stage options, or undefined when it is off. */
   content?: ContentOptions;
   communityIdSeed: number;
-  /** ExtractOptions.mainNice. */
-  mainNice?: number;
+  /** ExtractOptions.onEngineThread. */
+  onEngineThread?: () => (() => void) | undefined;
   signal: AbortSignal;
   onProgress?(file: string, fileBytes: number, packets: number): void;
   onFile?(f: FileReport): void;
@@ -92,8 +86,8 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
   if (hooks.signal.aborted) abort();
   else hooks.signal.addEventListener('abort', abort, { once: true });
 
-  const worker = new Worker(flowThreadCode(), { eval: true, workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-  const restoreNice = hooks.mainNice !== undefined ? giveWay(hooks.mainNice) : undefined;
+  const worker = new Worker(workerEntry('flow-worker', import.meta.url), { workerData: { ...data, sab } satisfies FlowThreadData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const engineDone = hooks.onEngineThread?.();
   worker.on('error', (e) => {
     workerError = e;
     ring.writerDied();
@@ -175,7 +169,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     throw e;
   } finally {
     hooks.signal.removeEventListener('abort', abort);
-    restoreNice?.();
+    engineDone?.();
   }
   if (!hooks.sinkFailed()) stage.finish();
   const mainCpuMs = threadCpuMs() - cpu0;
@@ -189,39 +183,6 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
     flowStats: e.flowStats,
     skipped: e.skipped,
     threads: { workerCpuSeconds: (e.cpuMs ?? NaN) / 1000, mainCpuSeconds: mainCpuMs / 1000, workerWaitSeconds: e.waitMs / 1000, mainWaitSeconds: ring.waitedMs / 1000 },
-  };
-}
-
-/**
- * Give the cores to the flow-engine thread when they are short: this thread takes nice value
- * `nice` if that is lower priority than it has (Linux: a per-thread value; elsewhere it would lower the whole process, so nothing is
- * done). Threads inherit the nice value of the thread that starts them, so this runs after the
- * worker's thread exists, and after libuv's thread pool does (the worker's reads run there: an
- * fs request made now starts the pool, if no one did yet, at this thread's present priority).
- * Returns what sets it back; that fails quietly where the process may not lower a nice value.
- *
- * Measured on bench1g.pcap (2 cores, alternated runs, 8 pairs each, nice 7 / 10 / 13): median wall
- * 1.50 → 1.41, 1.52 → 1.45, 1.48 → 1.41 s; bench500m 0.96 → 0.92 s; --no-content 1.20 → 1.08 s;
- * bench2g 2.45 → 2.44 s (the 16 MiB ring fills: the engine waited 0.04 → 0.15 s). The main thread's
- * waits for the engine fell from 0.38 to 0.12–0.16 s: it runs when the engine cannot.
- */
-function giveWay(nice: number): (() => void) | undefined {
-  if (process.platform !== 'linux') return undefined;
-  let before: number;
-  try {
-    before = getPriority(0);
-    if (nice <= before) return undefined; // already at that priority or lower: never raise it
-    access('.', () => {});
-    setPriority(0, nice);
-  } catch {
-    return undefined;
-  }
-  return () => {
-    try {
-      setPriority(0, before);
-    } catch {
-      // not allowed to lower it again: this thread keeps the lower priority
-    }
   };
 }
 
@@ -248,50 +209,3 @@ class Interned {
   }
 }
 
-let bundled: string | undefined;
-
-interface BundleCache extends BundleEntry {
-  code: string;
-}
-
-/**
- * The worker's program: flow-thread.ts and what it imports (capture, decode, flow engine) bundled
- * into one script by esbuild (what tsx uses to run the sources). Measured against starting the
- * worker on the .ts sources through tsx: ready in ~0.15 s instead of ~0.28 s, and ~20 MB less
- * memory (no module-loader hooks thread of its own). The bundle is kept in memory for the process
- * and in node_modules/.cache/flowsift/ (src/bundle-cache.mjs) for the next run, reused while every
- * source file has the same mtime and size: building it takes ~0.1 s.
- */
-export function flowThreadCode(opts: { cacheDir?: string; memory?: boolean } = {}): string {
-  if (bundled !== undefined && opts.memory !== false) return bundled;
-  const require = createRequire(import.meta.url);
-  const entry = fileURLToPath(new URL('./flow-thread.ts', import.meta.url));
-  const home = esbuildHome();
-  const cacheDir = opts.cacheDir ?? home.cacheDir;
-  const cacheFile = join(cacheDir, `flow-thread-${createHash('sha1').update(entry).digest('hex').slice(0, 12)}.json`);
-  try {
-    const c = JSON.parse(readFileSync(cacheFile, 'utf8')) as BundleCache;
-    if (isFresh(c, home.version)) return (bundled = c.code);
-  } catch {
-    // no cache yet, or unreadable: build
-  }
-  const { buildSync } = require('esbuild') as typeof import('esbuild');
-  const out = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: 'iife',
-    globalName: 'flowsiftFlowThread',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  bundled = `${out.outputFiles[0]!.text}\nflowsiftFlowThread.flowThread(require('node:worker_threads').workerData);\n`;
-  try {
-    writeAtomic(cacheFile, JSON.stringify({ esbuild: home.version, inputs: inputStamps(out.metafile), code: bundled } satisfies BundleCache));
-  } catch {
-    // an input vanished meanwhile: no cache this time
-  }
-  return bundled;
-}

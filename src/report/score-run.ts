@@ -7,7 +7,7 @@ import type { ModelFile } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { RawTable } from '../model/encode.ts';
 import { readInputs, requireColumns, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
-import { buildRecord, RECORD_KEEP, type AnomalyRecord } from './record.ts';
+import { buildRecord, RECORD_KEEP } from './record.ts';
 import type { RecordWriter, ScoreSummary } from './format.ts';
 
 export interface ScoreRunOptions extends ReadInputsOptions {
@@ -16,8 +16,6 @@ export interface ScoreRunOptions extends ReadInputsOptions {
   pca?: boolean;
   labelColumn?: string;
   batch?: number;
-  /** Also receives every record (analyze keeps the top ones). */
-  onRecord?(r: AnomalyRecord): void;
 }
 
 export interface ScoreRunResult {
@@ -63,7 +61,6 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
       }
       if (opts.onlyAnomalies && !s.isAnomaly) continue;
       const rec = buildRecord(rowNo, table.kept[i]!, s, labelColumn);
-      opts.onRecord?.(rec);
       const w = writer.write(rec);
       if (w) await w;
     }

@@ -1,28 +1,49 @@
 /**
- * The installed executable works the way the README's quick start calls it: `npx flowsift …` runs
- * src/cli/flowsift.mjs through a node_modules/.bin symlink, so the program must not depend on
- * recognising its own path (it once exited 0 silently under npx).
+ * The executable and the package as installed: built to dist/ (scripts/build.ts; the test run builds
+ * it first, test/global-setup.ts). `npx flowsift …` runs dist/cli/flowsift.js through a
+ * node_modules/.bin symlink, so the program must not depend on recognising its own path (it once
+ * exited 0 silently under npx).
  */
 import { afterAll, describe, it, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'src/cli/flowsift.mjs');
+const BIN = join(ROOT, 'dist/cli/flowsift.js');
 const SAMPLE = join(ROOT, 'samples/demo.pcap');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string; bin: Record<string, string>; exports: Record<string, { types: string; default: string }>;
+  dependencies: Record<string, string>; scripts: Record<string, string>;
+};
+const tmp = mkdtempSync(join(tmpdir(), 'flowsift-bin-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Run the executable with a module-resolution hook that lists, on stderr, every module it loads. */
+function loadedModules(args: string[]): { out: string; modules: string[] } {
+  const hook = 'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write("LOAD " + r.url + "\\n"); return r; }';
+  const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, ...args], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return { out: r.stdout, modules: [...r.stderr.matchAll(/^LOAD (.+)$/gm)].map((m) => m[1]!) };
+}
 
 describe('flowsift executable', () => {
-  it('package.json bin points at the shim', () => {
+  it('package.json points bin and exports (with types) into dist/, and they exist', () => {
     expect(join(ROOT, pkg.bin.flowsift!)).toBe(BIN);
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    for (const f of [BIN, join(ROOT, 'dist/index.js'), join(ROOT, 'dist/index.d.ts'), join(ROOT, 'dist/features/flow-worker.js')]) expect(existsSync(f), f).toBe(true);
+    // Nothing builds or transpiles at run time any more.
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
+    expect(Object.keys(pkg.dependencies)).not.toContain('esbuild');
+    expect(pkg.scripts.prepare).toMatch(/scripts\/build\.ts/);
   });
 
   it('runs through a symlink, as node_modules/.bin does', () => {
-    const link = join(mkdtempSync(join(tmpdir(), 'flowsift-bin-')), 'flowsift');
+    const link = join(tmp, 'flowsift');
     symlinkSync(BIN, link);
     expect(execFileSync(link, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
     const info = JSON.parse(execFileSync(link, ['info', SAMPLE, '--json'], { encoding: 'utf8' }).split('\n')[0]!);
@@ -34,43 +55,27 @@ describe('flowsift executable', () => {
     const out = execFileSync('npx', ['--no-install', 'flowsift', '--version'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(out.trim()).toBe(pkg.version);
   });
-});
 
-describe('the executable loads the program from a cached bundle of the sources', () => {
-  // Inside node_modules, as the real cache: the bundle's package imports resolve from there.
-  const caches: string[] = [];
-  const cacheDir = (): string => {
-    mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
-    const d = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'flowsift-test-'));
-    caches.push(d);
-    return d;
-  };
-  afterAll(() => {
-    for (const d of caches) rmSync(d, { recursive: true, force: true });
+  it('--version and --help load no command module and not yargs; a command loads only its own', () => {
+    const version = loadedModules(['--version']);
+    expect(version.out.trim()).toBe(pkg.version);
+    const help = loadedModules(['--help']);
+    expect(help.out).toMatch(/flowsift flows +Captures → one row per bidirectional flow/);
+    for (const { modules } of [version, help]) {
+      expect(modules.filter((m) => m.includes('/yargs/'))).toEqual([]);
+      expect(modules.filter((m) => m.includes('/dist/') && !/\/dist\/(errors|cli\/(flowsift|main|args))\.js$/.test(m))).toEqual([]);
+    }
+    const info = loadedModules(['info', '--help']).modules;
+    expect(info.some((m) => m.endsWith('/dist/cli/info.js'))).toBe(true);
+    expect(info.some((m) => /\/dist\/cli\/(flows|train|score|analyze)\.js$/.test(m))).toBe(false);
+    // flows shares option code with the model commands (threshold syntax included), but not the model itself.
+    const flows = loadedModules(['flows', SAMPLE, '-q', '-o', join(tmp, 'f.csv')]).modules;
+    expect(flows.some((m) => m.endsWith('/dist/cli/flows.js'))).toBe(true);
+    expect(flows.filter((m) => /\/dist\/model\/(?!threshold\.js$)|\/node_modules\/(ml-|zod\/)/.test(m))).toEqual([]);
   });
 
-  it('builds it once, reuses it while the sources are unchanged, rebuilds when one changed', async () => {
-    const { bundleDir } = await import('../../src/cli/load.mjs');
-    const cache = cacheDir();
-    const first = await bundleDir(cache);
-    expect(first).toBeDefined();
-    expect(existsSync(join(first!, 'main.mjs'))).toBe(true);
-    expect(await bundleDir(cache)).toBe(first);
-    // A source file with another size than when the bundle was built: a new bundle.
-    const index = readdirSync(cache).find((f) => f.startsWith('cli-') && f.endsWith('.json'))!;
-    const entry = JSON.parse(readFileSync(join(cache, index), 'utf8')) as { inputs: Record<string, [number, number]> };
-    const some = Object.keys(entry.inputs)[0]!;
-    entry.inputs[some] = [entry.inputs[some]![0], entry.inputs[some]![1] + 1];
-    writeFileSync(join(cache, index), JSON.stringify({ ...entry, esbuild: JSON.parse(readFileSync(join(cache, index), 'utf8')).esbuild, dir: basename(first!) }));
-    const second = await bundleDir(cache);
-    expect(second).not.toBe(first);
-    expect(existsSync(join(second!, 'main.mjs'))).toBe(true);
-  }, 60_000);
-
-  it('the bundled program writes what the sources write, on two threads too (the worker is built from the sources)', async () => {
-    const { bundleDir } = await import('../../src/cli/load.mjs');
-    const dir = await bundleDir(cacheDir());
-    const bundled = (await import(pathToFileURL(join(dir!, 'main.mjs')).href)) as typeof import('../../src/cli/main.ts');
+  it('the built program writes what the sources write, on two threads too (the worker runs dist/features/flow-worker.js)', async () => {
+    const built = (await import(pathToFileURL(join(ROOT, 'dist/cli/main.js')).href)) as typeof import('../../src/cli/main.ts');
     const { runCli } = await import('../../src/cli/main.ts');
     const run = async (cli: typeof runCli, args: string[]): Promise<string> => {
       const chunks: Buffer[] = [];
@@ -79,23 +84,14 @@ describe('the executable loads the program from a cached bundle of the sources',
       expect(await cli(args, { stdout: out, stderr: err })).toBe(0);
       return Buffer.concat(chunks).toString('utf8');
     };
-    const args = ['flows', SAMPLE, '--threads', '2'];
-    const want = await run(runCli, args);
+    const want = await run(runCli, ['flows', SAMPLE, '--threads', '1']);
     expect(want.split('\n').length).toBeGreaterThan(100);
-    expect(await run(bundled.runCli, args)).toBe(want);
+    expect(await run(built.runCli, ['flows', SAMPLE, '--threads', '2'])).toBe(want);
+    expect(await run(built.runCli, ['flows', SAMPLE, '--threads', '1'])).toBe(want);
   }, 60_000);
 
-  it('the executable does take the bundle (and FLOWSIFT_NO_BUNDLE=1 the sources through tsx)', () => {
-    const run = (env: Record<string, string>): { out: string; err: string } => {
-      const r = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env: { ...process.env, FLOWSIFT_LOAD_TRACE: '1', ...env } });
-      expect(r.status).toBe(0);
-      return { out: r.stdout, err: r.stderr };
-    };
-    const bundled = run({});
-    expect(bundled.out.trim()).toBe(pkg.version);
-    expect(bundled.err).toMatch(/program from the bundle in .*node_modules[/\\].cache[/\\]flowsift[/\\]cli-/);
-    const sources = run({ FLOWSIFT_NO_BUNDLE: '1' });
-    expect(sources.out.trim()).toBe(pkg.version);
-    expect(sources.err).toMatch(/program from the sources through tsx/);
+  it('plain Node imports the library from dist/ (no tsx)', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `import('${pathToFileURL(join(ROOT, 'dist/index.js')).href}').then((m) => console.log(typeof m.extractFlows, typeof m.runCli))`], { encoding: 'utf8' });
+    expect(out.trim()).toBe('function undefined');
   });
 });

@@ -143,6 +143,6 @@ describe('flowsift info', () => {
     expect(none).toBe(2);
     const bogus = await info(['--bogus', CORPUS + 'zeek__dns53.pcap']);
     expect(bogus.code).toBe(2);
-    expect(bogus.err).toMatch(/unknown option --bogus/);
+    expect(bogus.err).toMatch(/unknown option '--bogus'/);
   });
 });

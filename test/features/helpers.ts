@@ -1,36 +1,21 @@
 /** Shared by the feature tests: the corpus, a small generated capture, brute-force window recount. */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row } from '../../src/dataset/types.ts';
 import { errorClass } from '../../src/features/basic.ts';
+import { benchCapture } from '../flow/helpers.ts';
 
 export const CORPUS = fileURLToPath(new URL('../../../shared/corpus/pcap/', import.meta.url));
-const GEN = fileURLToPath(new URL('../../../shared/bench/gen_bench_pcap.py', import.meta.url));
 
 /** Every capture of the corpus (REFERENCE.tsv excluded). */
 export function corpusFiles(): string[] {
   return readdirSync(CORPUS).filter((f) => !f.endsWith('.tsv') && !f.endsWith('.md')).sort().map((f) => join(CORPUS, f));
 }
 
-/**
- * A small capture from the bench generator (1000 background flows, seed 7: ~58 k packets, ~4 k flows,
- * attack-heavy), cached in os.tmpdir(); written under a temp name and renamed (parallel test files).
- */
+/** A small capture from the bench generator (1000 background flows, seed 7: ~58 k packets, ~4 k flows, attack-heavy). */
 export function generatedCapture(): { pcap: string; labels: string } {
-  const dir = join(tmpdir(), 'flowsift-test-features');
-  mkdirSync(dir, { recursive: true });
-  const pcap = join(dir, 'gen1000-7.pcap');
-  const labels = join(dir, 'gen1000-7.labels.csv');
-  if (!existsSync(pcap) || !existsSync(labels)) {
-    const tmp = join(dir, `part-${process.pid}`);
-    execFileSync('python3', [GEN, `${tmp}.pcap`, '1000', '7', '--labels', `${tmp}.csv`]);
-    renameSync(`${tmp}.csv`, labels);
-    renameSync(`${tmp}.pcap`, pcap);
-  }
-  return { pcap, labels };
+  return benchCapture(1000, 7);
 }
 
 /**

@@ -5,14 +5,13 @@
  * of 128 MiB and more take the worker by default, so both paths are forced here on real inputs.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, linkSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { closeSync, ftruncateSync, linkSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../src/dataset/types.ts';
 import { WORKER_MIN_BYTES, extractFlows, type ExtractOptions, type ExtractSummary } from '../../src/features/extract.ts';
-import { flowThreadCode } from '../../src/features/threaded.ts';
 import { CORPUS, corpusFiles, generatedCapture } from './helpers.ts';
 
 async function run(inputs: string[], opts: ExtractOptions): Promise<{ rows: Row[]; summary: ExtractSummary }> {
@@ -113,33 +112,6 @@ describe('extractFlows on a worker thread = on one thread', () => {
     ).rejects.toThrow('disk full');
   }, 60_000);
 
-  it('mainNice (Linux): only the calling thread gives way while the worker runs (the worker and the read pool keep their priority), and gets its own back after; elsewhere nothing changes', async () => {
-    const linux = process.platform === 'linux';
-    // Nice values per thread, from /proc (field 19 of each task's stat).
-    const niceOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    const threads = (): number[] => readdirSync('/proc/self/task').map((t) => niceOf(readFileSync(`/proc/self/task/${t}/stat`, 'utf8')));
-    const before = getPriority(0);
-    const target = Math.min(19, before + 7);
-    const { pcap } = generatedCapture();
-    let self: number | undefined;
-    let others: number[] = [];
-    const s = await extractFlows([pcap], { worker: true, mainNice: target }, () => {
-      if (self !== undefined) return;
-      self = getPriority(0);
-      if (linux) others = threads();
-    });
-    expect(s.flows).toBeGreaterThan(3000);
-    expect(self).toBe(linux ? target : before);
-    if (linux) {
-      // This thread is the only one at the lower priority (threads started from now on would inherit it).
-      expect(others.filter((n) => n === target).length).toBe(1);
-      expect(others.filter((n) => n === before).length).toBeGreaterThan(3);
-    }
-    // Lowering a nice value back needs privilege (root here in CI); otherwise the thread keeps it.
-    const after = getPriority(0);
-    expect(after).toBe(!linux || process.getuid?.() === 0 ? before : target);
-  }, 60_000);
-
   it('by default: one thread below WORKER_MIN_BYTES, the worker from there on (same error for a bad file either way)', async () => {
     // A sparse file of WORKER_MIN_BYTES zero bytes: not a capture (the reader stops at byte 0), but
     // large enough that the default picks the worker; a small capture stays on this thread.
@@ -228,29 +200,6 @@ describe('extractFlows on a worker thread = on one thread', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
-
-  it("the worker's bundle is cached on disk and rebuilt when a source file changes (mtime or size)", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowsift-bundle-'));
-    try {
-      const built = flowThreadCode({ cacheDir: dir, memory: false });
-      const [file] = readdirSync(dir);
-      const cachePath = join(dir, file!);
-      const cache = JSON.parse(readFileSync(cachePath, 'utf8')) as { inputs: Record<string, [number, number]>; code: string };
-      const meter = Object.keys(cache.inputs).find((f) => f.endsWith(join('src', 'flow', 'meter.ts')));
-      expect(meter).toBeDefined();
-      expect(cache.inputs[meter!]![1]).toBe(statSync(meter!).size);
-      expect(cache.code).toBe(built);
-      // Reused as long as the sources match (a marker stands in for the code) …
-      writeFileSync(cachePath, JSON.stringify({ ...cache, code: 'cached marker' }));
-      expect(flowThreadCode({ cacheDir: dir, memory: false })).toBe('cached marker');
-      // … and rebuilt (and rewritten) when one differs.
-      writeFileSync(cachePath, JSON.stringify({ ...cache, code: 'cached marker', inputs: { ...cache.inputs, [meter!]: [0, cache.inputs[meter!]![1]] } }));
-      expect(flowThreadCode({ cacheDir: dir, memory: false })).toBe(built);
-      expect((JSON.parse(readFileSync(cachePath, 'utf8')) as { code: string }).code).toBe(built);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 
   it('worker: true with plugins or stdin is refused (they need the packets on the calling thread)', async () => {
     const plugin = { name: 'p', onPacket() {}, onExpire() {} };

@@ -3,13 +3,10 @@
  * writes t.pcap and t.labels.csv (flow_id,start_ts,proto,src_ip,src_port,dst_ip,dst_port,service,
  * label,pkts,src_bytes,dst_bytes; src = initiator, bytes = L4 payload, ICMP rows src_port=8 dst_port=0).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.ts';
-import { BENCH_GEN, flowsOf } from './helpers.ts';
+import { benchCapture, flowsOf } from './helpers.ts';
 
 interface Truth { ts: number; proto: string; src: string; sport: number; dst: string; dport: number; label: string; pkts: number; sb: number; db: number }
 
@@ -19,17 +16,7 @@ describe('generated capture vs its ground truth', () => {
   const match = new Map<Truth, FlowRecord | undefined>();
 
   beforeAll(async () => {
-    // Cached across runs; generated under a per-process name and renamed, so a half-written file is never used.
-    const dir = join(tmpdir(), 'flowsift-flow-test');
-    mkdirSync(dir, { recursive: true });
-    const pcap = join(dir, 't-1000-7.pcap');
-    const labels = join(dir, 't-1000-7.labels.csv');
-    if (!existsSync(pcap) || !existsSync(labels)) {
-      const tmp = join(dir, `t-${process.pid}.pcap`);
-      execFileSync('python3', [BENCH_GEN, tmp, '1000', '7'], { stdio: 'ignore' });
-      renameSync(join(dir, `t-${process.pid}.labels.csv`), labels);
-      renameSync(tmp, pcap);
-    }
+    const { pcap, labels } = benchCapture(1000, 7);
     truth = readFileSync(labels, 'utf8').trim().split('\n').slice(1).map((l) => {
       const c = l.split(',');
       return { ts: +c[1]!, proto: c[2]!, src: c[3]!, sport: +c[4]!, dst: c[5]!, dport: +c[6]!, label: c[8]!, pkts: +c[9]!, sb: +c[10]!, db: +c[11]! };

@@ -2,6 +2,11 @@
  * Test helpers: run real captures through readCaptures → decodePacket → FlowMeter, and build
  * variants of real captures by selecting/reordering their packets (records copied as they are).
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptures } from '../../src/capture/index.ts';
 import type { CaptureRecord } from '../../src/capture/record.ts';
@@ -12,6 +17,28 @@ import type { FlowRecord } from '../../src/flow/record.ts';
 
 export const CORPUS = fileURLToPath(new URL('../../../shared/corpus/pcap/', import.meta.url));
 export const BENCH_GEN = fileURLToPath(new URL('../../../shared/bench/gen_bench_pcap.py', import.meta.url));
+
+/**
+ * A capture from the bench generator (`flows` background flows, `seed`) and its per-flow truth,
+ * made once and reused: cached in the temp folder under a digest of the generator's text and the
+ * arguments (a changed generator makes new files), written under a temp name and renamed (parallel
+ * test files).
+ */
+export function benchCapture(flows: number, seed: number): { pcap: string; labels: string } {
+  const args = [String(flows), String(seed)];
+  const key = createHash('sha256').update(readFileSync(BENCH_GEN)).update(JSON.stringify(args)).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'flowsift-gen');
+  mkdirSync(dir, { recursive: true });
+  const pcap = join(dir, `${key}.pcap`);
+  const labels = join(dir, `${key}.labels.csv`);
+  if (!existsSync(pcap) || !existsSync(labels)) {
+    const tmp = join(dir, `part-${process.pid}`);
+    execFileSync('python3', [BENCH_GEN, `${tmp}.pcap`, ...args, '--labels', `${tmp}.csv`], { stdio: 'ignore' });
+    renameSync(`${tmp}.csv`, labels);
+    renameSync(`${tmp}.pcap`, pcap);
+  }
+  return { pcap, labels };
+}
 
 export function corpus(name: string): string {
   return CORPUS + name;

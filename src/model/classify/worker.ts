@@ -16,3 +16,5 @@ export function main(): void {
     parentPort!.postMessage({ ok: false, error: (e as Error).stack ?? String(e) });
   }
 }
+
+main();
