@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
-const BIN = fileURLToPath(new URL('../src/cli/flowsift.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../dist/cli/flowsift.js', import.meta.url));
 const argv = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
   const i = argv.indexOf(name);

@@ -33,7 +33,7 @@ const { values: a } = parseArgs({ options: { only: { type: 'string' }, runs: { t
 const runs = Number(a.runs);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KDD = fileURLToPath(new URL('../../shared/corpus/kdd/', import.meta.url));
-const BIN = join(ROOT, 'src/cli/flowsift.mjs');
+const BIN = join(ROOT, 'dist/cli/flowsift.js');
 const dir = mkdtempSync(join(tmpdir(), 'flowsift-bench-speed-'));
 const load = (): string => `load ${loadavg().map((v) => v.toFixed(1)).join(' ')}`;
 const median = (v: number[]): number => {

@@ -26,7 +26,7 @@ const BENCH = join(tmpdir(), 'flowsift-bench');
 const OUT = opt('--out', join(BENCH, 'scored1m'))!;
 const ROWS = Number(opt('--rows', '1000000'));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'src/cli/flowsift.mjs');
+const BIN = join(ROOT, 'dist/cli/flowsift.js');
 
 function run(args: string[]): void {
   console.error(`$ flowsift ${args.join(' ')}`);
