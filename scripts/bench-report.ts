@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { buildReport, resolveReportInputs } from '../src/report/build.ts';
 
 const { values: a } = parseArgs({ options: { dir: { type: 'string' }, flows: { type: 'string' }, runs: { type: 'string', default: '3' } } });
@@ -29,10 +30,10 @@ if (!dir) {
   flows = join(bench, 'report', 'flows.csv');
   if (!existsSync(join(dir, 'scores.jsonl'))) {
     mkdirSync(dir, { recursive: true });
-    const cli = ['tsx', 'src/cli/main.ts'];
+    const cli = [fileURLToPath(new URL('../dist/cli/flowsift.js', import.meta.url))];
     console.log(`making the analysis once in ${dir} (flows + analyze: minutes)`);
-    execFileSync('npx', [...cli, 'flows', pcap, ...(truth ? ['--labels', truth] : []), '-o', flows, '-q'], { stdio: 'inherit' });
-    execFileSync('npx', [...cli, 'analyze', flows, '--out-dir', dir, '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [...cli, 'flows', pcap, ...(truth ? ['--labels', truth] : []), '-o', flows, '-q'], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...cli, 'analyze', flows, '--out-dir', dir, '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
 }
 const runs = Number(a.runs);
