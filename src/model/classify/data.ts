@@ -126,14 +126,5 @@ export function binEncoded(e: Encoded, vocabSizes: number[], maxBins = MAX_BINS)
   return { n, nFeat, nNum, bins, nBins, edges, lumped };
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same model on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded PRNG (mulberry32) as k-means: the same seed gives the same model on every machine. */
+export { rng } from '../kmeans.ts';
