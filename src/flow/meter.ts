@@ -15,12 +15,12 @@ import type { CaptureRecord } from '../capture/record.ts';
 import { type DecodedPacket, IPPROTO, Layer } from '../decode/packet.ts';
 import { E, endedNumbers, endedRecord } from './ended.ts';
 import { FragmentReassembler } from './fragments.ts';
-import type { FlowOptions, FlowStats } from './meter-options.ts';
+import type { EndedSink, FlowOptions, FlowStats } from './meter-options.ts';
 
-export type { FlowOptions, FlowStats } from './meter-options.ts';
+export type { EndedSink, FlowOptions, FlowStats } from './meter-options.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
-import type { FlowPlugin, FlowResults } from './plugin.ts';
-import type { ContentFeatures, EndReason, FlowRecord } from './record.ts';
+import { EndedResults, type FlowPlugin, type FlowResults, expirePlugins, runPlugins } from './plugin.ts';
+import type { EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
 import { H_ACK, H_DATA, TcpState, retransmitted, seqBytes, tcpHistory, tcpTransition, zeroWindow } from './tcp-state.ts';
 import { doubleCells } from '../v8-workarounds.ts';
@@ -38,26 +38,6 @@ const C_NOW = 0, C_PKT = 1, C_NEXT = 2;
 const POOL_MAX = 65_536;
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
-
-/** Where a FlowMeter sends ended flows as numbers instead of as FlowRecords. */
-export interface EndedSink {
-  /**
-   * An ended flow: `e` in layout E (ended.ts) and its history letters; no FlowRecord is built. The
-   * plugins' onExpire ran just before, writing into `out` (a FlowResults of this flow). All three are
-   * valid during the call only.
-   */
-  ended(e: Float64Array, history: string, out: FlowResults): void;
-}
-
-/** The FlowResults handed to an EndedSink: reused for every flow; the uid is made only if read. */
-class EndedResults implements FlowResults {
-  flow: Flow | null = null;
-  payloadInspected = false;
-  content: ContentFeatures | undefined = undefined;
-  get uid(): string {
-    return this.flow!.uid;
-  }
-}
 
 export class FlowMeter {
   readonly stats: FlowStats = {
@@ -325,7 +305,7 @@ export class FlowMeter {
     } else {
       this.nonTcp(f, pkt, fromOrig);
     }
-    if (f.pluginsLeft !== 0 && (pkt.payloadCaptured > 0 || !this.payloadOnly)) this.runPlugins(f, pkt, rec, fromOrig);
+    if (f.pluginsLeft !== 0 && (pkt.payloadCaptured > 0 || !this.payloadOnly)) runPlugins(this.plugins, f, pkt, rec, fromOrig);
   }
 
   private nonTcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
@@ -343,29 +323,6 @@ export class FlowMeter {
       if (n > 0) {
         if (fromOrig) f.origBytes += n;
         else f.respBytes += n;
-      }
-    }
-  }
-
-  private runPlugins(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean): void {
-    const plugins = this.plugins;
-    const n = plugins.length;
-    const s = f.pluginState;
-    for (let i = 0; i < n; i++) {
-      const p = plugins[i]!;
-      if (s[n + i] === true || (pkt.payloadCaptured === 0 && p.payloadOnly === true)) continue;
-      const st = s[i];
-      let more: unknown;
-      if (st === undefined) {
-        const init = p.onInit(f, pkt, rec, fromOrig);
-        s[i] = init;
-        more = init !== undefined;
-      } else {
-        more = p.onPacket(st, f, pkt, rec, fromOrig);
-      }
-      if (more === false) {
-        s[n + i] = true;
-        f.pluginsLeft--;
       }
     }
   }
@@ -479,16 +436,6 @@ export class FlowMeter {
     return true;
   }
 
-  /** Each plugin that holds a state of the ended flow writes its results into `out`. */
-  private expirePlugins(f: Flow, out: FlowResults): void {
-    const plugins = this.plugins;
-    const s = f.pluginState;
-    for (let i = 0; i < plugins.length; i++) {
-      const st = s[i];
-      if (st !== undefined) plugins[i]!.onExpire(st, f, out);
-    }
-  }
-
   private emit(f: Flow, reason: EndReason): void {
     const num = this.table.num;
     this.table.remove(f);
@@ -503,12 +450,12 @@ export class FlowMeter {
       out.flow = f;
       out.payloadInspected = false;
       out.content = undefined;
-      if (this.plugins.length !== 0) this.expirePlugins(f, out);
+      if (this.plugins.length !== 0) expirePlugins(this.plugins, f, out);
       sink.ended(e, f.history, out);
       out.flow = null;
     } else {
       const rec = endedRecord(e, 0, f.history, this.seed);
-      if (this.plugins.length !== 0) this.expirePlugins(f, rec);
+      if (this.plugins.length !== 0) expirePlugins(this.plugins, f, rec);
       this.onFlow!(rec);
     }
     if (this.pool.length < POOL_MAX) {

@@ -8,6 +8,7 @@
 import type { CaptureRecord } from '../capture/record.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import type { ContentFeatures, FlowRecord } from './record.ts';
+import type { Flow } from './table.ts';
 
 /** What a plugin may see of a live flow. */
 export interface FlowContext {
@@ -57,4 +58,50 @@ export interface FlowPlugin<S = any, Out extends FlowResults = FlowRecord> {
    * write results into `out` (e.g. out.content, out.payloadInspected).
    */
   onExpire: (state: S, flow: FlowContext, out: Out) => void;
+}
+
+/** The FlowResults handed to an EndedSink: reused for every flow; the uid is made only if read. */
+export class EndedResults implements FlowResults {
+  flow: Flow | null = null;
+  payloadInspected = false;
+  content: ContentFeatures | undefined = undefined;
+  get uid(): string {
+    return this.flow!.uid;
+  }
+}
+
+/**
+ * A packet of flow `f` for its plugins (FlowMeter): a plugin's first packet of the flow goes to its
+ * onInit, later ones to onPacket, until it declines or opts out. The states live in
+ * `f.pluginState`: [i] = plugin i's state, [n + i] = true once plugin i takes no more packets.
+ */
+export function runPlugins(plugins: readonly FlowPlugin<unknown, FlowResults>[], f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean): void {
+  const n = plugins.length;
+  const s = f.pluginState;
+  for (let i = 0; i < n; i++) {
+    const p = plugins[i]!;
+    if (s[n + i] === true || (pkt.payloadCaptured === 0 && p.payloadOnly === true)) continue;
+    const st = s[i];
+    let more: unknown;
+    if (st === undefined) {
+      const init = p.onInit(f, pkt, rec, fromOrig);
+      s[i] = init;
+      more = init !== undefined;
+    } else {
+      more = p.onPacket(st, f, pkt, rec, fromOrig);
+    }
+    if (more === false) {
+      s[n + i] = true;
+      f.pluginsLeft--;
+    }
+  }
+}
+
+/** Flow `f` ended: each plugin holding a state of it writes its results into `out`. */
+export function expirePlugins(plugins: readonly FlowPlugin<unknown, FlowResults>[], f: Flow, out: FlowResults): void {
+  const s = f.pluginState;
+  for (let i = 0; i < plugins.length; i++) {
+    const st = s[i];
+    if (st !== undefined) plugins[i]!.onExpire(st, f, out);
+  }
 }
