@@ -149,10 +149,11 @@ export interface EndedLayout<D extends readonly EndedEntry[]> {
  * hidden class: scripts/bench-rows.ts, compileFunction).
  */
 export function endedLayout<D extends readonly EndedEntry[]>(decl: D): EndedLayout<D> {
-  const E: Record<string, number> = {};
-  let n = 0;
-  for (const d of decl) if (d.slot !== undefined) E[d.slot] = n++;
-  E.SIZE = n;
+  const at: [string, number][] = [];
+  for (const d of decl) if (d.slot !== undefined) at.push([d.slot, at.length]);
+  at.push(['SIZE', at.length]);
+  // An object literal: keys added one by one would leave it a dictionary, a hash lookup per E.X.
+  const E = compileFunction<() => Record<string, number>>('layout', {}, [], `return { ${at.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')} };`)();
   const fills: Record<string, unknown> = {};
   const reads: Record<string, unknown> = {};
   const fillLines: string[] = [];
