@@ -140,6 +140,15 @@ describe('classify train / score on NSL-KDD samples', () => {
     expect(miss.err).toBe(`flowsift: ${csv}: missing feature column dst_bytes (the rows must carry the model's features)\n`);
     const bad = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--trees', '0']);
     expect(bad.code).toBe(2);
+    const l2 = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--algo', 'gbt', '--l2', '-1']);
+    expect(l2.code).toBe(2);
+    expect(l2.err).toBe('flowsift: --l2 -1: expected a number ≥ 0\n');
+    // the anomaly model's score, given a classifier, points to classify score
+    const clf = join(dir, 'clf-tree.json');
+    expect((await cli(['classify', 'train', train.path, '-m', clf, '--algo', 'tree', '-q'])).code).toBe(0);
+    const sc = await cli(['score', test.path, '-m', clf]);
+    expect(sc.code).toBe(3);
+    expect(sc.err).toBe(`flowsift: ${clf}: a classifier (flowsift classify train), not an anomaly model: use 'flowsift classify score'\n`);
   });
 });
 
