@@ -12,6 +12,7 @@
  *
  *   npx tsx scripts/eval-nslkdd.ts [--scenarios a,b1,b5,b10,c] [--capture 3000] [--detectors kmeans]
  *     [--modes clean,robust] [--seeds 42,1,7] [--train-sample N] [--cache DIR] [--fresh] [--json] [--kdd99]
+ *     [--dump-encoded DIR]
  *
  * Every finished cell (detector × mode × scenario × seed) is cached as JSON in --cache (default
  * $TMPDIR/flowsift-eval), with the generated captures: a rerun computes only what is missing, so
@@ -45,6 +46,7 @@ const { values: a } = parseArgs({
     fresh: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     kdd99: { type: 'boolean', default: false },
+    'dump-encoded': { type: 'string' },
   },
 });
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -108,6 +110,7 @@ function trainAndScore(detector: string, mode: FitMode, seed: number, train: Raw
   };
 }
 
+const TUPLE = ['src_ip', 'src_port', 'dst_ip', 'dst_port'];
 const isNormal = (l: string): boolean => l === 'normal' || l === 'normal.';
 
 function shuffled(idx: number[], seed: number): number[] {
@@ -189,8 +192,6 @@ async function captureScenario(seed: number): Promise<{ tr: RawTable; trLabel: (
   return await capturePair(make(seed), make(seed + 1000));
 }
 
-const TUPLE = ['src_ip', 'src_port', 'dst_ip', 'dst_port'];
-
 /** Flows of both captures with their generator labels (joined on the 4-tuple; unmatched flows count as normal). */
 async function capturePair(trc: { file: string; truth: Map<string, string> }, tec: { file: string; truth: Map<string, string> }): Promise<{ tr: RawTable; trLabel: (i: number) => string; te: RawTable; tePos: boolean[] }> {
   const load = async (c: { file: string; truth: Map<string, string> }): Promise<{ t: RawTable; label: string[] }> => {
@@ -205,6 +206,64 @@ async function capturePair(trc: { file: string; truth: Map<string, string> }, te
   return { tr: tr.t, trLabel: (i) => tr.label[i]!, te: te.t, tePos: te.label.map((l) => l !== 'normal') };
 }
 
+// --- KDD Cup 99 10 %: train on all its rows and score the same rows (once, first seed) -----------
+const kdd99: { mode: FitMode; rows: number; attacks: number; setAside: number; setAsideAttacks: number; rocAuc: number; f1: number; seconds: number }[] = [];
+if (a.kdd99) {
+  const path = join(a.cache!, 'cells', `kdd99-${seeds[0]}.json`);
+  if (!a.fresh && existsSync(path)) kdd99.push(...(JSON.parse(readFileSync(path, 'utf8')) as typeof kdd99));
+  else {
+    const t = (await collectTable([KDD + 'kddcup.data_10_percent.gz'], { features, keep: ['label'] })).table;
+    const pos = Array.from({ length: t.n }, (_, i) => !isNormal(String(t.kept[i]!.label)));
+    for (const mode of modes) {
+      const r = trainAndScore('kmeans', mode, seeds[0]!, t, (i) => pos[i]!, t, pos);
+      kdd99.push({ mode, rows: t.n, attacks: r.trainAttacks, setAside: r.setAside, setAsideAttacks: r.setAsideAttacks, rocAuc: r.rocAuc, f1: r.f1, seconds: r.seconds });
+      log(`KDD Cup 99 10 % ${mode}: AUC ${r.rocAuc.toFixed(4)} F1 ${r.f1.toFixed(4)}`);
+    }
+    writeFileSync(path, JSON.stringify(kdd99));
+  }
+}
+
+// --- the encoded rows of one scenario, for scikit-learn on identical input (scripts/sklearn-iforest.py)
+if (a['dump-encoded']) {
+  const { Encoder, fitPreprocessing } = await import('../src/model/scale.ts');
+  const { encodeRows } = await import('../src/model/kmeans.ts');
+  const { IsolationForest } = await import('../src/model/iforest.ts');
+  const { TRAIN_DEFAULTS } = await import('../src/model/train.ts');
+  const tr = (await collectTable([KDD + 'KDDTrain+.txt.gz'], { features, keep: ['label'] })).table;
+  const te = (await collectTable([KDD + 'KDDTest+.txt.gz'], { features, keep: ['label'] })).table;
+  const scen = scenarios.find((x) => x !== 'd') ?? 'b5';
+  const t = tr.select(kddRows(tr, scen, seeds[0]!));
+  const p = fitPreprocessing(t, { log: TRAIN_DEFAULTS.log, clip: TRAIN_DEFAULTS.clip, stdFloor: TRAIN_DEFAULTS.stdFloor, oneHotWeight: TRAIN_DEFAULTS.oneHotWeight });
+  const dense = (x: ReturnType<typeof encodeRows>): Float32Array => {
+    const offs: number[] = [];
+    let o = x.nNum;
+    for (const c of p.categorical) (offs.push(o), (o += c.values.length));
+    const out = new Float32Array(x.n * o);
+    for (let i = 0; i < x.n; i++) {
+      for (let u = 0; u < x.nNum; u++) out[i * o + u] = x.z[i * x.nNum + u]!;
+      for (let b = 0; b < x.nCat; b++) {
+        const v = x.oh[i * x.nCat + b]!;
+        if (v >= 0) out[i * o + offs[b]! + v] = p.categorical[b]!.weight;
+      }
+    }
+    return out;
+  };
+  const xtr = encodeRows(new Encoder(p, t), t.n);
+  const xte = encodeRows(new Encoder(p, te), te.n);
+  const dims = xtr.nNum + p.categorical.reduce((n, c) => n + c.values.length, 0);
+  const forests = seeds.map((seed) => IsolationForest.fit(p, xtr, { seed }));
+  mkdirSync(a['dump-encoded'], { recursive: true });
+  writeFileSync(join(a['dump-encoded'], 'train.f32'), dense(xtr));
+  writeFileSync(join(a['dump-encoded'], 'test.f32'), dense(xte));
+  writeFileSync(join(a['dump-encoded'], 'meta.json'), JSON.stringify({
+    scenario: scen, seed: seeds[0], dims, train: t.n, test: te.n,
+    trainAttack: Array.from({ length: t.n }, (_, i) => (isNormal(String(t.kept[i]!.label)) ? 0 : 1)),
+    testAttack: Array.from({ length: te.n }, (_, i) => (isNormal(String(te.kept[i]!.label)) ? 0 : 1)),
+    flowsift: forests.map((f, j) => ({ seed: seeds[j], trainAuc: rocAuc(f.scoreAll(xtr), Array.from({ length: t.n }, (_, i) => !isNormal(String(t.kept[i]!.label)))), testAuc: rocAuc(f.scoreAll(xte), Array.from({ length: te.n }, (_, i) => !isNormal(String(te.kept[i]!.label)))) })),
+  }));
+  log(`encoded rows of scenario ${scen} (seed ${seeds[0]}) → ${a['dump-encoded']}: ${t.n} + ${te.n} rows × ${dims}`);
+}
+
 // --- report ---------------------------------------------------------------------------------------
 
 const median = (v: number[]): number => {
@@ -216,7 +275,7 @@ const fmt = (v: number[], dp = 3): string => {
   if (v.length < 2) return m;
   return `${m} (${Math.min(...v).toFixed(dp)}–${Math.max(...v).toFixed(dp)})`;
 };
-if (a.json) console.log(JSON.stringify(cells, null, 2));
+if (a.json) console.log(JSON.stringify({ cells, kdd99 }, null, 2));
 else {
   console.log(`NSL-KDD: train as each scenario says, score KDDTest+ (22,544 rows); median over seeds ${seeds.join(', ')} (min–max)${trainSample ? `; training rows sampled to ${trainSample}` : ''}\n`);
   console.log('| training rows | detector | fit mode | ROC-AUC | PR-AUC | F1 | precision | recall | set aside (attacks among them) |');
@@ -230,6 +289,10 @@ else {
         console.log(`| ${SCEN[s]!.text} | ${d} | ${m} | ${fmt(c.map((x) => x.rocAuc))} | ${fmt(c.map((x) => x.prAuc))} | ${fmt(c.map((x) => x.f1))} | ${fmt(c.map((x) => x.precision))} | ${fmt(c.map((x) => x.recall))} | ${aside} |`);
       }
     }
+  }
+  if (kdd99.length) {
+    console.log(`\nKDD Cup 99 10 % (${kdd99[0]!.rows} rows, ${((100 * kdd99[0]!.attacks) / kdd99[0]!.rows).toFixed(1)} % attacks), k-means trained and scored on all its rows:`);
+    for (const r of kdd99) console.log(`  ${r.mode}: ROC-AUC ${r.rocAuc.toFixed(3)}, F1 ${r.f1.toFixed(3)}${r.mode === 'robust' ? `, set aside ${r.setAside} rows (${r.setAsideAttacks} attacks)` : ''}, ${r.seconds.toFixed(0)} s`);
   }
   console.log(`\n${cells.length} cells, ${((performance.now() - t0) / 1000).toFixed(1)} s (cached cells cost nothing)`);
 }
