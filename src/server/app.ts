@@ -10,12 +10,18 @@ import { authMiddleware, isApiPath, loginRoutes } from './auth.ts';
 import { errorJson, toApiError } from './errors.ts';
 import { apiRoutes } from './api.ts';
 import { pages } from './pages/index.ts';
+import { uploadRoutes } from './upload.ts';
+import { v2Routes } from './v2.ts';
+import { openApiDocument } from './openapi.ts';
 
 export function createApp(ctx: ServerContext): Hono {
   const app = new Hono();
   app.use('*', authMiddleware(ctx));
   app.route('/', loginRoutes(ctx));
   app.route('/api/v1', apiRoutes(ctx));
+  app.route('/api/v1', uploadRoutes(ctx));
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  app.route('/v2', v2Routes(ctx));
   app.route('/', pages(ctx));
   app.notFound((c) => (isApiPath(c.req.path) ? errorJson(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`) : c.text('404 Not Found', 404)));
   app.onError((err, c) => {
