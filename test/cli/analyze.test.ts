@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cli, jsonl } from './model-helpers.ts';
 import { loadModel } from '../../src/model/model-file.ts';
 
@@ -55,7 +55,9 @@ describe('flowsift analyze', () => {
     expect(model.training.rows + model.training.setAside!.rows).toBe(recs.length);
     expect(r.out).toContain(`robust fit: set aside ${model.training.setAside!.rows} of ${recs.length} training rows`);
     expect(recs.every((x) => typeof x.pca_x === 'number' && x.cluster < model.kmeans.k)).toBe(true);
-    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
+    expect(readdirSync(out).sort()).toEqual(['analysis.json', 'anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
+    // the captures it read, as absolute paths (the server's per-flow pcap download reads them again)
+    expect(JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8'))).toEqual({ schema: 'flowsift.analysis/1', inputs: [resolve(SAMPLE)], baseline: [] });
   });
 
   it('without --baseline the robust fit flags the scan and SYN flood that a plain fit on the same flows learns as normal', async () => {
