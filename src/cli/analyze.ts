@@ -46,7 +46,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
   const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
-  const col = await collectTable(a.inputs, { ...ro, features, keep, labelColumn: a.labelColumn });
+  const col = await collectTable(a.inputs, { ...ro, features, keep, labelColumn: a.labelColumn, compact: true });
   const t = col.table;
   if (t.n < 2) {
     io.stderr.write(`flowsift: analyze: ${t.n} flows in the input: nothing to model\n`);
@@ -65,7 +65,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     meta = { sources: a.baseline.map(String), rowsRead: base.summary.rows, trainOn: a.trainOn ?? null, labelCounts: base.labelCounts };
   } else if (a.trainOn !== undefined) {
     const trainIdx: number[] = [];
-    for (let i = 0; i < t.n; i++) if (String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
+    for (let i = 0; i < t.n; i++) if (String(t.keptValue(i, a.labelColumn) ?? '') === a.trainOn) trainIdx.push(i);
     trainTable = t.select(trainIdx);
   }
   const notes: string[] = [];
@@ -102,7 +102,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       anomScores.push(s.anomalyScore);
       scorer.explainScored(i, s, a.explain);
     }
-    const rec = buildRecord(i + 1, t.kept[i]!, s, a.labelColumn);
+    const rec = buildRecord(i + 1, t.keptRow(i), s, a.labelColumn);
     profiler.add(rec);
     if (rec.label !== undefined) {
       const e = byLabel.get(rec.label) ?? { n: 0, flagged: 0 };
@@ -115,7 +115,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   for (const x of builder.end()) found.push(x);
   const incidents: Incident[] = rankIncidents(found);
   const recordAt = (i: number, withReasons: boolean): AnomalyRecord => {
-    const r = buildRecord(i + 1, t.kept[i]!, scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
+    const r = buildRecord(i + 1, t.keptRow(i), scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
     const id = incidentOf.get(i + 1);
     if (id !== undefined) r.incident_id = id;
     return r;
