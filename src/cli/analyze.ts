@@ -21,7 +21,7 @@ import { reportFromAnalysis } from '../report/build.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
-import { analysisParquet } from '../store/scores.ts';
+import { scoresJsonlToParquet } from '../store/scores.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends TrainFlags {
@@ -120,6 +120,8 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     if (id !== undefined) r.incident_id = id;
     return r;
   };
+  // scores.parquet is converted by DuckDB on its own threads while this one writes the rest
+  let scoresParquet: Promise<unknown> | undefined;
   if (a.outDir) {
     await mkdir(a.outDir, { recursive: true });
     const sink = openOutput(join(a.outDir, 'scores.jsonl'));
@@ -133,6 +135,9 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await sink.abort();
       throw e;
     }
+    const conversion = scoresJsonlToParquet(join(a.outDir, 'scores.jsonl'), join(a.outDir, 'scores.parquet'));
+    conversion.catch(() => undefined); // awaited below; an early failure is not an unhandled rejection
+    scoresParquet = conversion;
   }
   profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
   // anomalous flows, most anomalous first (row order among equal scores)
@@ -181,7 +186,8 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await inc.abort();
       throw e;
     }
-    await analysisParquet(a.outDir);
+    await scoresParquet;
+    await scoresJsonlToParquet(join(a.outDir, 'anomalies.jsonl'), join(a.outDir, 'anomalies.parquet'));
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
