@@ -11,6 +11,7 @@ import { fitThresholds, parseThreshold, type ThresholdScope } from './threshold.
 import { fitPca } from './pca.ts';
 import { FLOWSIFT_VERSION, MODEL_FORMAT, MODEL_SCHEMA_VERSION, type ModelFile } from './model-file.ts';
 import { UsageError } from '../errors.ts';
+import { setAsideIsolated, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
 
 /**
  * Defaults, chosen by measurement on NSL-KDD (train on the normal KDDTrain+ rows, score KDDTest+;
@@ -51,6 +52,11 @@ export const TRAIN_DEFAULTS = {
   maxIter: 300,
   /** A fixed k is lowered to keep at least this many training rows per cluster on average (small captures). */
   minRowsPerCluster: 20,
+  /**
+   * 'robust' sets aside the rows an isolation forest isolates most easily before fitting (robust.ts);
+   * 'clean' fits on every row. The commands choose robust unless the rows are known to be clean.
+   */
+  fitMode: 'clean' as FitMode,
 };
 
 export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
@@ -63,10 +69,12 @@ export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
   onProgress?: (msg: string) => void;
   /** Progress of the long steps: done of total units of `step` (the CLI draws it on stderr). */
   onStep?: (e: TrainStep) => void;
+  /** Options of the robust fit's isolation forest and cut (fitMode 'robust'). */
+  robust?: RobustOptions;
 };
 
 export interface TrainStep {
-  step: 'sweep' | 'kmeans' | 'pca';
+  step: 'sweep' | 'kmeans' | 'pca' | 'isolation';
   done: number;
   total: number;
   /** A unit finished (restart, k of the sweep, PCA) rather than an iteration inside one. */
@@ -79,6 +87,8 @@ export interface TrainMeta {
   rowsRead: number;
   trainOn: string | null;
   labelCounts: Record<string, number>;
+  /** Column of the table's kept rows holding the label (counts what the robust fit set aside). */
+  labelColumn?: string;
 }
 
 export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions = {}): ModelFile {
@@ -86,12 +96,22 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const t0 = performance.now();
   if (t.n < 2) throw new UsageError(`train: need at least 2 training rows, got ${t.n}${meta.trainOn ? ` (after --train-on ${meta.trainOn})` : ''}`);
   const rule = parseThreshold(o.threshold, o.thresholdScope);
+  const step = options.onStep;
+  let setAside: SetAside | undefined;
+  if (o.fitMode === 'robust') {
+    // the detector, its preprocessing and thresholds are all fitted on the rows that remain
+    const ti = performance.now();
+    step?.({ step: 'isolation', done: 0, total: 1, final: false, detail: `isolation forest on ${t.n} rows` });
+    ({ table: t, summary: setAside } = setAsideIsolated(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight }, { ...options.robust, seed: options.robust?.seed ?? o.seed, labelColumn: meta.labelColumn }));
+    step?.({ step: 'isolation', done: 1, total: 1, final: true, detail: `isolation forest: set aside ${setAside.rows} of ${setAside.of} rows (${(setAside.share * 100).toFixed(1)} %, score > ${setAside.cut.toFixed(3)}), ${((performance.now() - ti) / 1000).toFixed(1)} s` });
+  } else if (o.fitMode !== 'clean') {
+    throw new UsageError(`--fit-mode: expected robust or clean, got '${String(o.fitMode)}'`);
+  }
   const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
   const enc = new Encoder(pre, t);
   // only the fit sample is encoded as a whole; the other rows are encoded a block at a time below
   const fitIdx = sampleIndices(t.n, o.sample, o.seed);
   const fitRows = encodeRows(enc, fitIdx.length === t.n ? t.n : fitIdx);
-  const step = options.onStep;
 
   // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
@@ -162,6 +182,8 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
       msPerIteration: fit.msPerIteration,
       seconds: (performance.now() - t0) / 1000,
       missingValues: t.missing,
+      fitMode: o.fitMode,
+      ...(setAside ? { setAside } : {}),
     },
     ...(pca ? { pca } : {}),
   };
