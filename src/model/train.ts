@@ -5,7 +5,7 @@
  */
 import type { RawTable } from './encode.ts';
 import { Encoder, fitPreprocessing, type LogPolicy } from './scale.ts';
-import { encodeRows, fitKMeans, sampleIndices, subset } from './kmeans.ts';
+import { assignTable, encodeRows, fitKMeans, sampleIndices } from './kmeans.ts';
 import { sweepK, type KSelection } from './select-k.ts';
 import { fitThresholds, parseThreshold, type ThresholdScope } from './threshold.ts';
 import { fitPca } from './pca.ts';
@@ -109,9 +109,9 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   }
   const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
   const enc = new Encoder(pre, t);
-  const all = encodeRows(enc, t.n);
-  const fitIdx = sampleIndices(all.n, o.sample, o.seed);
-  const fitRows = fitIdx.length === all.n ? all : subset(all, fitIdx);
+  // only the fit sample is encoded as a whole; the other rows are encoded a block at a time below
+  const fitIdx = sampleIndices(t.n, o.sample, o.seed);
+  const fitRows = encodeRows(enc, fitIdx.length === t.n ? t.n : fitIdx);
 
   // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
@@ -143,19 +143,20 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const k = fit.centroids.k;
   let labels = fit.labels;
   let d2 = fit.d2;
-  if (fitRows !== all) {
-    labels = new Int32Array(all.n);
-    d2 = new Float64Array(all.n);
-    fit.centroids.assign(all, labels, d2);
+  if (fitRows.n !== t.n) {
+    labels = new Int32Array(t.n);
+    d2 = new Float64Array(t.n);
+    assignTable(fit.centroids, enc, t.n, labels, d2);
   }
   const dist = d2.map(Math.sqrt);
   const thresholds = fitThresholds(rule, dist, labels, k);
   const sizes = new Array<number>(k).fill(0);
-  for (let i = 0; i < all.n; i++) sizes[labels[i]!]!++;
+  for (let i = 0; i < t.n; i++) sizes[labels[i]!]!++;
   const tp = performance.now();
-  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(all.n, o.pcaSample)} rows` });
-  const pca = fitPca(pre, all, labels, fit.centroids, o.pcaSample, o.seed);
-  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(all.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
+  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(t.n, o.pcaSample)} rows` });
+  const pcaIdx = sampleIndices(t.n, o.pcaSample, o.seed);
+  const pca = fitPca(pre, encodeRows(enc, pcaIdx), Int32Array.from(pcaIdx, (i) => labels[i]!), fit.centroids, o.pcaSample, o.seed);
+  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(t.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
   return {
     format: MODEL_FORMAT,
     schemaVersion: MODEL_SCHEMA_VERSION,
