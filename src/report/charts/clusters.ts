@@ -6,6 +6,18 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Centroid2D, ClusterRow, ScatterPoint } from './types.ts';
 import { COLOR, CONFIG, COUNT_FMT, WIDTH } from './theme.ts';
 
+/**
+ * The most of a sampled scatter's points that may be anomalies: each is drawn as a ring three times
+ * a normal dot's size, so at a half share a large analysis showed almost nothing but red and hid the
+ * clusters' shape. A quarter keeps the anomalies visible and the normal structure readable.
+ */
+export const PCA_ANOMALY_SHARE = 0.25;
+
+/** How many anomalies a sample of `cap` points keeps when there are `anomalies` of them. */
+export function pcaAnomalyQuota(cap: number, anomalies: number): number {
+  return Math.min(anomalies, Math.floor(cap * PCA_ANOMALY_SHARE));
+}
+
 export interface PcaAxes {
   /** Share of the variance each component explains (0–1), when known. */
   explained?: [number, number];

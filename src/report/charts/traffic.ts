@@ -10,13 +10,17 @@ import { COLOR, CONFIG, COUNT_FMT, WIDTH } from './theme.ts';
 const timeX = (title: string) => ({ field: 't', type: 'temporal' as const, title, axis: { labelOverlap: true, format: '%H:%M:%S' } });
 
 export function timelineSpec(buckets: TimeBucket[], bucketLabel: string): TopLevelSpec {
+  const withIncidents = buckets.some((b) => b.incidents !== undefined);
   const long = buckets.flatMap((b) => [
     { t: b.t, series: 'flows', value: b.flows },
     { t: b.t, series: 'anomalies', value: b.anomalies },
+    ...(withIncidents ? [{ t: b.t, series: 'incidents', value: b.incidents ?? 0 }] : []),
   ]);
+  const series = withIncidents ? ['flows', 'anomalies', 'incidents'] : ['flows', 'anomalies'];
+  const colors = withIncidents ? [COLOR.normal, COLOR.anomaly, COLOR.incident] : [COLOR.normal, COLOR.anomaly];
   return {
     config: CONFIG,
-    title: `Flows and anomalies per ${bucketLabel}`,
+    title: `Flows${withIncidents ? ', anomalies and incidents' : ' and anomalies'} per ${bucketLabel}`,
     width: WIDTH,
     height: 200,
     data: { values: long },
@@ -25,7 +29,7 @@ export function timelineSpec(buckets: TimeBucket[], bucketLabel: string): TopLev
     encoding: {
       x: timeX('flow start (UTC)'),
       y: { field: 'value', type: 'quantitative', title: `flows per ${bucketLabel}`, axis: { format: COUNT_FMT } },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['flows', 'anomalies'], range: [COLOR.normal, COLOR.anomaly] } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: colors } },
       tooltip: [
         { field: 't', type: 'temporal', title: 'from', format: '%Y-%m-%d %H:%M:%S' },
         { field: 'series', type: 'nominal' },
