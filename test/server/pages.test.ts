@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { cli, jsonl } from '../cli/model-helpers.ts';
-import { pagesApp } from '../../src/server/pages/index.ts';
+import { pagesApp } from '../../src/server/pages/routes.ts';
 import { CSP } from '../../src/server/pages/layout.ts';
 import { depsFor, type TestDeps } from './pages-helpers.ts';
 

@@ -138,7 +138,7 @@
           if (job.analysis) location.href = '/incidents?analysis=' + encodeURIComponent(job.analysis);
         }).catch(function (e) { fail('Could not read the job: ' + e.message); });
       }
-      ['message', 'state', 'progress', 'done', 'failed'].forEach(function (t) { es.addEventListener(t, handle); });
+      ['message', 'state', 'progress', 'queued', 'running', 'done', 'failed'].forEach(function (t) { es.addEventListener(t, handle); });
       es.onerror = function () { if (!ended) line('(connection to the progress stream lost; retrying)'); };
     }
   }

@@ -38,7 +38,9 @@ export async function overviewPage(an: PageAnalysis, a: PageOptions['analysis'])
   const tl = await timeline(store, s);
   const fields: TopField[] = ['service', 'flag', 'src_ip', 'dst_ip', 'dst_port'];
   if (s.labeled > 0) fields.push('label');
-  const tops = await Promise.all(fields.map(async (f) => [f, await top(store, f)] as const));
+  // one statement at a time: a DuckDB connection runs them in turn anyway
+  const tops: (readonly [TopField, Awaited<ReturnType<typeof top>>])[] = [];
+  for (const f of fields) tops.push([f, await top(store, f)] as const);
   const inc = await incidents(store, { limit: 8 });
   const m = an.model;
   const specs: Record<string, unknown> = {};
