@@ -9,9 +9,11 @@ import { html, raw } from 'hono/html';
 import type { PageAnalysis, PagesDeps, TriageEntry, TriageStatus } from './deps.ts';
 import { href, type Html, type PageOptions } from './layout.ts';
 import { bytes, f3, int, sevBadge, span, when } from './format.ts';
-import { incidentKinds, incidents, type IncidentRow } from './queries.ts';
+import { incidentIds, incidentKinds, incidentsById, type IncidentRow } from './queries.ts';
 
 const STATUSES: TriageStatus[] = ['new', 'acknowledged', 'escalated'];
+/** Incidents per page (a large analysis has thousands). */
+const PAGE = 200;
 
 /** A counted list ({value, flows}[]) as "a (3), b (1)". */
 function counted(v: unknown): string {
@@ -57,11 +59,18 @@ export async function incidentsPage(an: PageAnalysis, deps: PagesDeps, q: URLSea
   const kind = q.get('kind') ?? undefined;
   const status = q.get('status') ?? 'all';
   const kinds = await incidentKinds(store);
-  const rows = await incidents(store, { kind, limit: 5000 });
-  const states = await Promise.all(rows.map((r) => deps.triage(an.name, String(r.incident_id))));
-  const counts: Record<string, number> = { all: rows.length, new: 0, acknowledged: 0, escalated: 0 };
-  states.forEach((t) => counts[t?.status ?? 'new']!++);
-  const shown = rows.map((r, i) => [r, states[i]] as const).filter(([, t]) => status === 'all' || (t?.status ?? 'new') === status);
+  // every incident's id and rank (small), their triage states, then one page of full rows by rank
+  const ids = await incidentIds(store, kind);
+  const states = new Map<string, TriageEntry | undefined>();
+  for (const x of ids) states.set(x.id, await deps.triage(an.name, x.id));
+  const counts: Record<string, number> = { all: ids.length, new: 0, acknowledged: 0, escalated: 0 };
+  for (const t of states.values()) counts[t?.status ?? 'new']!++;
+  const matching = ids.filter((x) => status === 'all' || (states.get(x.id)?.status ?? 'new') === status);
+  const after = Number(q.get('after') ?? 0) || 0;
+  const pageIds = matching.filter((x) => x.rank > after).slice(0, PAGE);
+  const rows = await incidentsById(store, pageIds.map((x) => x.id));
+  const shown = rows.map((r) => [r, states.get(String(r.incident_id))] as const);
+  const more = matching.filter((x) => x.rank > after).length > PAGE;
   const link = (k: string | undefined, s: string): string => {
     const n = new URLSearchParams();
     if (k) n.set('kind', k);
@@ -76,6 +85,12 @@ export async function incidentsPage(an: PageAnalysis, deps: PagesDeps, q: URLSea
 ${shown.map(([r, t]) => row(r, t, a))}
 </table></div>`
     : html`<p class="absent">${store.views.some((v) => v.name === 'incidents') ? 'No incident matches.' : 'This analysis has no incidents file (incidents.jsonl).'}</p>`;
-  const body = html`${kindBar}${statusBar}<p class="note" id="triage-msg" role="status"></p>${table}`;
-  return { body, sub: `${int(shown.length)} of ${int(total)} incidents, ranked as analyze ranked them (severity, then size); acknowledge or escalate each — the state is saved beside the analysis.` };
+  const nextQ = new URLSearchParams(q);
+  const lastRank = pageIds[pageIds.length - 1]?.rank;
+  if (lastRank !== undefined) nextQ.set('after', String(lastRank));
+  const firstQ = new URLSearchParams(q);
+  firstQ.delete('after');
+  const pager = html`<nav class="pager">${after ? html`<a href="/incidents${firstQ.toString() ? `?${firstQ.toString()}` : ''}">⇤ first page</a>` : ''}${more ? html`<a rel="next" href="/incidents?${nextQ.toString()}">next ${PAGE} →</a>` : ''}</nav>`;
+  const body = html`${kindBar}${statusBar}<p class="note" id="triage-msg" role="status"></p>${table}${pager}`;
+  return { body, sub: `${int(matching.length)} of ${int(total)} incidents${matching.length > PAGE ? ` (${PAGE} a page)` : ''}, ranked as analyze ranked them (severity, then size); acknowledge or escalate each — the state is saved beside the analysis.` };
 }

@@ -117,6 +117,21 @@ export async function incidents(store: Store, opts: { kind?: string; limit?: num
   return r.rows as IncidentRow[];
 }
 
+/** Every incident's id and rank (optionally of one kind), in rank order. */
+export async function incidentIds(store: Store, kind?: string): Promise<{ id: string; rank: number }[]> {
+  if (!has(store, 'incidents')) return [];
+  const r = kind === undefined
+    ? await store.query('SELECT incident_id, rank FROM incidents ORDER BY rank')
+    : await store.query('SELECT incident_id, rank FROM incidents WHERE kind = $1 ORDER BY rank', [kind]);
+  return r.rows.map((x) => ({ id: String(x.incident_id), rank: num(x.rank) }));
+}
+
+export async function incidentsById(store: Store, ids: string[]): Promise<IncidentRow[]> {
+  if (!ids.length) return [];
+  const r = await store.query(`SELECT * FROM incidents WHERE incident_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY rank`, ids);
+  return r.rows as IncidentRow[];
+}
+
 export async function incidentKinds(store: Store): Promise<{ kind: string; n: number; flows: number; high: number }[]> {
   if (!has(store, 'incidents')) return [];
   const r = await store.query(`SELECT kind, count(*)::BIGINT AS n, sum(flows)::BIGINT AS flows, count(*) FILTER (WHERE severity = 1)::BIGINT AS high FROM incidents GROUP BY 1 ORDER BY min(rank)`);
