@@ -9,7 +9,8 @@ import { COLOR, CONFIG, COUNT_FMT, WIDTH } from './theme.ts';
 
 const timeX = (title: string) => ({ field: 't', type: 'temporal' as const, title, axis: { labelOverlap: true, format: '%H:%M:%S' } });
 
-export function timelineSpec(buckets: TimeBucket[], bucketLabel: string): TopLevelSpec {
+/** `log`: a symlog count axis, so a burst of thousands does not flatten a few anomalies to zero (the dashboard's overview). */
+export function timelineSpec(buckets: TimeBucket[], bucketLabel: string, opts: { log?: boolean } = {}): TopLevelSpec {
   const withIncidents = buckets.some((b) => b.incidents !== undefined);
   const long = buckets.flatMap((b) => [
     { t: b.t, series: 'flows', value: b.flows },
@@ -28,7 +29,7 @@ export function timelineSpec(buckets: TimeBucket[], bucketLabel: string): TopLev
     mark: { type: 'line', interpolate: 'step-after', point: buckets.length <= 60, tooltip: true },
     encoding: {
       x: timeX('flow start (UTC)'),
-      y: { field: 'value', type: 'quantitative', title: `flows per ${bucketLabel}`, axis: { format: COUNT_FMT } },
+      y: { field: 'value', type: 'quantitative', title: `flows per ${bucketLabel}${opts.log ? ' (symlog scale)' : ''}`, axis: { format: COUNT_FMT }, ...(opts.log ? { scale: { type: 'symlog' } } : {}) },
       color: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: colors } },
       tooltip: [
         { field: 't', type: 'temporal', title: 'from', format: '%Y-%m-%d %H:%M:%S' },

@@ -28,7 +28,7 @@
       if (!el) { done++; finish(); return; }
       var spec = specs[id];
       // a full-width chart takes the width its box has now (vega's own "container" sizing measured 0 here)
-      if (spec.width === 'container') { spec = Object.assign({}, spec, { width: Math.max(240, el.clientWidth - 130) }); delete spec.autosize; }
+      if (spec.width === 'container') { spec = Object.assign({}, spec, { width: Math.max(240, el.clientWidth - 190) }); delete spec.autosize; }
       var opts = { actions: false, renderer: id === 'pca' ? 'canvas' : 'svg', ast: true, defaultStyle: false, tooltip: { theme: 'light', disableDefaultStyle: true } };
       vegaEmbed(el, spec, opts).then(function () { el.classList.add('live'); done++; finish(); })
         .catch(function (e) { el.textContent = 'This chart could not be drawn: ' + e; console.error('chart ' + id + ': ' + e); failed.push(id); done++; finish(); });

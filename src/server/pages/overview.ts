@@ -46,7 +46,7 @@ export async function overviewPage(an: PageAnalysis, a: PageOptions['analysis'])
   const specs: Record<string, unknown> = {};
   let tlFig: Html = html``;
   if (tl) {
-    specs.timeline = { ...timelineSpec(tl.buckets, tl.label), width: 'container', autosize: { type: 'fit-x', contains: 'padding' } };
+    specs.timeline = { ...timelineSpec(tl.buckets, tl.label, { log: true }), width: 'container' };
     const peak = tl.buckets.reduce((p, b) => (b.anomalies > p.anomalies ? b : p), tl.buckets[0]!);
     tlFig = figure('timeline', `One step per ${tl.label}. ${peak.anomalies ? `Most anomalies in one ${tl.label}: ${int(peak.anomalies)}, from ${when(peak.t / 1000)} UTC.` : 'No anomalies.'} Drag to pan, scroll to zoom.`, 'wide');
   }
