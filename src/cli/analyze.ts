@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
@@ -182,6 +182,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       throw e;
     }
     await analysisParquet(a.outDir);
+    // what the analysis was made from: the server's per-flow pcap download reads the captures again
+    const meta = openOutput(join(a.outDir, 'analysis.json'));
+    meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');
+    await meta.close();
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
@@ -190,7 +194,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt${a.report ? ',report.html' : ''}}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt,analysis.json${a.report ? ',report.html' : ''}}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;

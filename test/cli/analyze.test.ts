@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cli, jsonl } from './model-helpers.ts';
 import { loadModel } from '../../src/model/model-file.ts';
 
@@ -52,7 +52,9 @@ describe('flowsift analyze', () => {
     const model = await loadModel(join(out, 'model.json'));
     expect(model.training.rows).toBe(recs.length);
     expect(recs.every((x) => typeof x.pca_x === 'number' && x.cluster < model.kmeans.k)).toBe(true);
-    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
+    expect(readdirSync(out).sort()).toEqual(['analysis.json', 'anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
+    // the captures it read, as absolute paths (the server's per-flow pcap download reads them again)
+    expect(JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8'))).toEqual({ schema: 'flowsift.analysis/1', inputs: [resolve(SAMPLE)], baseline: [] });
   });
 
   it('--baseline: trained on attack-free traffic, it flags the injected scan and SYN flood', async () => {
