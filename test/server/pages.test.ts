@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { cli, jsonl } from '../cli/model-helpers.ts';
-import { pagesApp } from '../../src/server/pages/routes.ts';
 import { CSP } from '../../src/server/pages/layout.ts';
-import { depsFor, type TestDeps } from './pages-helpers.ts';
+import { createContext, type ServerContext } from '../../src/server/context.ts';
+import { createApp } from '../../src/server/app.ts';
 
 const SAMPLE = new URL('../../samples/demo.pcap', import.meta.url).pathname;
 const BASELINE = new URL('../../samples/baseline.pcap', import.meta.url).pathname;
@@ -20,8 +20,8 @@ const EVIL = '"><script>alert(1)</script><img src=x onerror=alert(2)>';
 let tmp: string;
 let demo: string;
 let evil: string;
-let deps: TestDeps;
-let evilDeps: TestDeps;
+let ctx: ServerContext;
+let evilCtx: ServerContext;
 let app: Hono;
 let evilApp: Hono;
 let scores: Record<string, any>[];
@@ -38,19 +38,20 @@ beforeAll(async () => {
   evil = join(tmp, 'evil');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(evil);
-  for (const f of readdirSync(demo)) if (f.endsWith('.json') || f.endsWith('.txt')) copyFileSync(join(demo, f), join(evil, f));
+  // model.json and summary.txt; not analysis.json, so its captures are not at hand
+  for (const f of readdirSync(demo)) if ((f.endsWith('.json') || f.endsWith('.txt')) && f !== 'analysis.json') copyFileSync(join(demo, f), join(evil, f));
   const bad = scores.map((r, i) => (i === 0 ? { ...r, uid: `U${EVIL}`, service: `svc${EVIL}`, label: `lab${EVIL}`, is_anomaly: true, severity: 1 } : r));
   writeFileSync(join(evil, 'scores.jsonl'), bad.map((r) => JSON.stringify(r)).join('\n') + '\n');
   writeFileSync(join(evil, 'incidents.jsonl'), incidents.map((r, i) => JSON.stringify(i === 0 ? { ...r, title: `title${EVIL}`, kind: `kind${EVIL}`, example_uids: [`U${EVIL}`] } : r)).join('\n') + '\n');
-  deps = await depsFor({ demo });
-  evilDeps = await depsFor({ evil });
-  app = pagesApp(deps);
-  evilApp = pagesApp(evilDeps);
+  ctx = await createContext({ dirs: [demo], jobsDir: join(tmp, 'jobs') });
+  evilCtx = await createContext({ dirs: [evil], jobsDir: join(tmp, 'jobs-evil') });
+  app = createApp(ctx);
+  evilApp = createApp(evilCtx);
 });
 
-afterAll(() => {
-  deps?.close();
-  evilDeps?.close();
+afterAll(async () => {
+  await ctx?.close();
+  await evilCtx?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -103,11 +104,12 @@ describe('pages over the demo analysis', () => {
     // one kind, and the state filter reads the triage state
     const one = await get(app, '/incidents?kind=port_scan');
     expect([...one.html.matchAll(/<tbody class="inc /g)]).toHaveLength(kinds.get('port_scan')!);
-    deps.triaged.set(`demo/${incidents[1]!.incident_id}`, { status: 'escalated', at: '2026-01-01T00:00:00Z' });
+    const set = await app.request(`/api/v1/incidents/${incidents[1]!.incident_id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'escalated' }) });
+    expect(set.status).toBe(200);
     const esc = await get(app, '/incidents?status=escalated');
     expect([...esc.html.matchAll(/<tbody class="inc inc-escalated" id="([^"]+)"/g)].map((m) => m[1])).toEqual([incidents[1]!.incident_id]);
     expect(esc.html).toContain('escalated <b>1</b>');
-    deps.triaged.clear();
+    await app.request(`/api/v1/incidents/${incidents[1]!.incident_id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'new' }) });
   });
 
   it('the explorer shows a keyset page, click-to-filter links in the API grammar, and the CSV export of the same filters', async () => {
@@ -161,9 +163,8 @@ describe('pages over the demo analysis', () => {
     expect(html).toContain(`data-copy="ip.addr==${top.src_ip} &amp;&amp; ip.addr==${top.dst_ip} &amp;&amp; tcp.port==${top.src_port} &amp;&amp; tcp.port==${top.dst_port}"`);
     expect(html).toContain(`<code id="community-id">${top.community_id}</code>`);
     for (const k of Object.keys(top).filter((k) => k !== 'reasons' && k !== 'timestamp')) expect(html, k).toContain(`<dt>${k}</dt>`);
-    // the capture is not at hand in this test server: no pcap link, and it says why
-    expect(html).not.toContain('id="pcap-link"');
-    expect(html).toContain('the source capture is not at hand');
+    // the analysis names its capture: the pcap link is there
+    expect(html).toContain(`id="pcap-link" href="/api/v1/flows/${top.uid}/pcap"`);
     const missing = await get(app, '/flows/Cnosuchflow');
     expect(missing.status).toBe(404);
   });
@@ -232,5 +233,9 @@ describe('hostile values from the capture', () => {
     const f = await get(evilApp, `/flows?service=${encodeURIComponent(`svc${EVIL}`)}`);
     expect(f.html).not.toMatch(raw);
     expect(f.html).toContain('<b>1</b> flows match');
+    // no captures recorded beside this copy: no pcap link, and the page says why
+    const one = await get(evilApp, `/flows/${encodeURIComponent(scores[1]!.uid)}`);
+    expect(one.html).not.toContain('id="pcap-link"');
+    expect(one.html).toContain('the source capture is not at hand');
   });
 });

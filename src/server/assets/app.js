@@ -132,7 +132,17 @@
         ended = true; es.close();
         fetch('/api/v1/jobs/' + encodeURIComponent(id), { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (j) {
           var job = j.job || j;
-          if (st === 'failed' || job.state === 'failed') { fail(job.error || d.error || d.message || 'the analysis failed'); document.getElementById('analyze-start').disabled = false; return; }
+          if (st === 'failed' || job.state === 'failed') {
+            fail(job.error || d.error || d.message || 'the analysis failed');
+            document.getElementById('analyze-start').disabled = false;
+            if (job.analysis) {
+              // flowsift keeps what it read before the fault: the server serves that part
+              var p = document.createElement('p'); p.id = 'analyze-kept';
+              var a = document.createElement('a'); a.href = '/incidents?analysis=' + encodeURIComponent(job.analysis); a.textContent = 'open what was read before the fault (' + job.analysis + ')';
+              p.appendChild(a); err.parentNode.insertBefore(p, err.nextSibling);
+            }
+            return;
+          }
           stage.textContent = 'done'; bar.value = 100; document.body.setAttribute('data-job-state', 'done');
           line('done: ' + (job.analysis || ''));
           if (job.analysis) location.href = '/incidents?analysis=' + encodeURIComponent(job.analysis);

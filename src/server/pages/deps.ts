@@ -5,11 +5,15 @@
  */
 import type { Store } from '../../store/index.ts';
 import type { ModelFile } from '../../model/model-file.ts';
+import type { Analysis } from '../context.ts';
 
 export interface PageAnalysis {
   name: string;
+  /** The analysis's store; its queries run in the API's per-store queue. */
   store: Store;
   model?: ModelFile;
+  /** The server's own record of it (the API's query helpers take it). */
+  api: Analysis;
 }
 
 export type TriageStatus = 'new' | 'acknowledged' | 'escalated';
@@ -34,6 +38,8 @@ export interface PagesDeps {
   tokenRequired: boolean;
   /** The upload limit (bytes), shown on the Analyze page. */
   maxUpload?: number;
+  /** Largest page of a list (the API's limit). */
+  maxPage: number;
   /** Recent analyze jobs, newest first, for the Analyze page. */
   jobs?(): { id: string; state: string; name: string; analysis?: string; error?: string; at: string }[];
 }

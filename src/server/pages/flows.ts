@@ -8,7 +8,7 @@ import { html, raw } from 'hono/html';
 import type { PageAnalysis } from './deps.ts';
 import { href, type Html, type PageOptions } from './layout.ts';
 import { bytes, chips, f3, int, pivot, sevBadge, when } from './format.ts';
-import { listFlows } from './flowlist.ts';
+import { listFlows, type FlowList } from './flowlist.ts';
 
 /** How a column shows and which filter a click on its value sets. */
 interface ColumnDef {
@@ -90,12 +90,21 @@ function cell(col: string, r: Record<string, unknown>, q: URLSearchParams, a: Pa
   return html`<td class="${cls}">${shown}</td>`;
 }
 
-export async function flowsPage(an: PageAnalysis, q: URLSearchParams, a: PageOptions['analysis']): Promise<{ body: Html; sub: string }> {
+export async function flowsPage(an: PageAnalysis, q: URLSearchParams, a: PageOptions['analysis'], maxPage: number): Promise<{ body: Html; sub: string; status?: 400 }> {
   const available = new Set(an.store.views.find((v) => v.name === 'scores')?.columns.map((c) => c.name) ?? []);
   const labeled = available.has('label') && Number((await an.store.query('SELECT count(label)::INTEGER AS n FROM scores')).rows[0]?.n ?? 0) > 0;
   const cols = chosenColumns(q, available, labeled);
-  const limit = Math.min(Math.max(Number(q.get('limit') ?? 100) || 100, 1), 1000);
-  const list = await listFlows(an.store, q, limit);
+  let list: FlowList;
+  let problem: string | undefined;
+  try {
+    list = await listFlows(an, q, cols, maxPage);
+  } catch (e) {
+    // a bad filter value: the page stays, with the API's message and the chips to remove it
+    if ((e as { status?: number }).status !== 400) throw e;
+    problem = (e as Error).message;
+    list = { rows: [], total: 0, sort: 'ts', limit: 100 };
+  }
+  const limit = list.limit;
   // the form keeps every current parameter; its visible fields add to them
   const keep = [...q].filter(([k]) => k !== 'after');
   const form = html`<form class="filters" method="get" action="/flows" data-strip-empty>
@@ -126,6 +135,15 @@ ${keep.filter(([k]) => k !== 'columns').map(([k, v]) => html`<input type="hidden
 ${list.rows.map((r) => html`<tr${r.is_anomaly ? raw(' class="anomalous"') : ''} data-uid="${String(r.uid ?? '')}">${cols.map((c) => cell(c, r, q, a, day))}</tr>`)}
 </tbody></table></div>`
     : html`<p class="absent">No flow matches these filters.</p>`;
-  const body = html`${chips('/flows', q)}${form}<div class="toolbar"><span><b>${int(list.total)}</b> flows match</span>${chooser}<a class="button" href="${csv}" download>export CSV</a>${pager}</div>${table}${list.rows.length ? pager : ''}`;
-  return { body, sub: 'Click a value to keep only it, ⊖ to exclude it; the filters are in the URL (bookmark it, or use the same query with /api/v1/flows).' };
+  const sortQ = (k: 'ts' | 'score'): string => {
+    const n = new URLSearchParams(q);
+    n.delete('after');
+    if (k === 'ts') n.delete('sort');
+    else n.set('sort', k);
+    const t = n.toString();
+    return `/flows${t ? `?${t}` : ''}`;
+  };
+  const sort = html`<span class="sort">order: ${list.sort === 'ts' ? html`<b>time</b>` : html`<a href="${sortQ('ts')}">time</a>`} · ${list.sort === 'score' ? html`<b>most anomalous first</b>` : html`<a href="${sortQ('score')}">most anomalous first</a>`}</span>`;
+  const body = html`${chips('/flows', q)}${form}${problem ? html`<p class="error" role="alert" id="filter-error">${problem}</p>` : ''}<div class="toolbar"><span><b>${int(list.total)}</b> flows match</span>${sort}${chooser}<a class="button" href="${csv}" download>export CSV</a>${pager}</div>${table}${list.rows.length ? pager : ''}`;
+  return { ...(problem ? { status: 400 as const } : {}), body, sub: 'Click a value to keep only it, ⊖ to exclude it; the filters are in the URL (bookmark it, or use the same query with /api/v1/flows).' };
 }

@@ -116,7 +116,7 @@ export function pagesApp(deps: PagesDeps): Hono {
 
   app.get('/', (c) => render(c, 'overview', (an, a) => overviewPage(an, a)));
   app.get('/incidents', (c) => render(c, 'incidents', (an, a, q) => incidentsPage(an, deps, q, a)));
-  app.get('/flows', (c) => render(c, 'flows', (an, a, q) => flowsPage(an, q, a)));
+  app.get('/flows', (c) => render(c, 'flows', (an, a, q) => flowsPage(an, q, a, deps.maxPage)));
   app.get('/flows/:uid', (c) => render(c, 'flows', (an, a) => flowPage(an, c.req.param('uid'), a, (r) => deps.pcapAvailable(an.name, r))));
   app.get('/model', (c) => render(c, 'model', (an, a) => modelPage(an, a)));
 
