@@ -209,9 +209,14 @@ describe('the dashboard in Chromium', () => {
     await page.setInputFiles('#capture', bad);
     await page.click('#analyze-start');
     await page.waitForSelector('#analyze-error:not([hidden])', { timeout: 120_000 });
+    // the page shows the job's error as the API reports it, one line; flowsift's line naming the
+    // file and the byte is in the live log
     const msg = await page.locator('#analyze-error').innerText();
-    expect(msg).toMatch(/^flowsift: broken\.pcap: byte 400\d+: record \d+: .*corrupt record header/);
     expect(msg.split('\n')).toHaveLength(1);
+    expect(msg).toMatch(/^flowsift: /);
+    const jobId = (await page.getAttribute('body', 'data-job'))!;
+    expect(open.ctx.jobs.get(jobId)!.error).toBe(msg);
+    expect(await page.locator('#progress-log li', { hasText: /^flowsift: broken\.pcap: byte 400\d+: record \d+: .*corrupt record header/ }).count()).toBe(1);
     // what was read before the fault is served, and the page links it
     const kept = await page.locator('#analyze-kept a').getAttribute('href');
     expect(kept).toMatch(/^\/incidents\?analysis=broken/);

@@ -108,7 +108,7 @@ describe('pages over the demo analysis', () => {
     expect(set.status).toBe(200);
     const esc = await get(app, '/incidents?status=escalated');
     expect([...esc.html.matchAll(/<tbody class="inc inc-escalated" id="([^"]+)"/g)].map((m) => m[1])).toEqual([incidents[1]!.incident_id]);
-    expect(esc.html).toContain('escalated <b>1</b>');
+    expect(esc.html).toContain('escalated <b data-count="escalated">1</b>');
     await app.request(`/api/v1/incidents/${incidents[1]!.incident_id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'new' }) });
   });
 

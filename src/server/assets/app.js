@@ -63,6 +63,12 @@
       return r.json().catch(function () { return {}; }).then(function (j) {
         if (!r.ok) throw new Error((j.error && j.error.message) || ('HTTP ' + r.status));
         var st = (j.status) || (j.triage && j.triage.status) || status;
+        var was = $('.status', tbody).getAttribute('data-status');
+        // the state counts above the list follow the change
+        [[was, -1], [st, 1]].forEach(function (x) {
+          var c = document.querySelector('b[data-count="' + x[0] + '"]');
+          if (c && was !== st) c.textContent = String(Number(c.textContent.replace(/,/g, '')) + x[1]);
+        });
         tbody.className = tbody.className.replace(/\binc-\S+/g, '') + ' inc-' + st;
         var badge = $('.status', tbody);
         badge.textContent = st; badge.className = 'status st-' + st; badge.setAttribute('data-status', st);

@@ -44,6 +44,12 @@ function identity(r: Record<string, unknown>): Parameters<typeof flowFilter>[0] 
   };
 }
 
+/** A reason's value: numbers to 4 significant decimals (the record keeps the exact ones). */
+function short(v: unknown): string {
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(4)));
+  return value(v);
+}
+
 function value(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return JSON.stringify(v);
@@ -72,7 +78,7 @@ export async function flowPage(an: PageAnalysis, uid: string, a: PageOptions['an
   const sub = html`${verdict} anomaly_score <b>${f3(r.anomaly_score)}</b> (distance ${f3(r.distance)} ÷ threshold ${f3(r.threshold)}) · ${proto} ${String(r.service ?? '')} ${String(r.flag ?? '')} · ${when(r.ts)} UTC`;
   const reasonTable = reasons.length
     ? html`<table class="compact reasons"><thead><tr><th>feature</th><th class="num">this flow</th><th class="num">cluster ${cluster ?? ''} typical</th><th class="num">share</th><th class="num">z</th></tr></thead><tbody>
-${reasons.map((x) => html`<tr><td><b>${String(x.feature ?? '')}</b></td><td class="num">${value(x.value_text ?? x.value)}</td><td class="num">${value(x.typical_text ?? x.typical)}</td><td class="num"><span class="bar share" style="width:${Math.round(80 * (num(x.share) ?? 0))}px"></span>${num(x.share) !== undefined ? `${(100 * num(x.share)!).toFixed(1)} %` : ''}</td><td class="num">${num(x.z) !== undefined ? num(x.z)!.toFixed(2) : ''}</td></tr>`)}
+${reasons.map((x) => html`<tr><td><b>${String(x.feature ?? '')}</b></td><td class="num">${short(x.value_text ?? x.value)}</td><td class="num">${short(x.typical_text ?? x.typical)}</td><td class="num"><span class="bar share" style="width:${Math.round(80 * (num(x.share) ?? 0))}px"></span>${num(x.share) !== undefined ? `${(100 * num(x.share)!).toFixed(1)} %` : ''}</td><td class="num">${num(x.z) !== undefined ? num(x.z)!.toFixed(2) : ''}</td></tr>`)}
 </tbody></table>`
     : html`<p class="note">No reasons recorded for this flow.</p>`;
   const clusterFacts = m && cluster !== undefined

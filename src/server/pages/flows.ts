@@ -50,17 +50,17 @@ export const COLUMNS: Record<string, ColumnDef> = {
 export const DEFAULT_COLUMNS = ['ts', 'src_ip', 'dst_ip', 'dst_port', 'protocol_type', 'service', 'flag', 'src_bytes', 'dst_bytes', 'cluster', 'anomaly_score', 'severity', 'label', 'reasons'];
 
 const FILTER_FIELDS: { key: string; label: string; placeholder: string; type?: string }[] = [
-  { key: 'from', label: 'from', placeholder: '2023-11-14T22:13:00Z' },
-  { key: 'to', label: 'to', placeholder: 'ISO time or epoch' },
-  { key: 'addr', label: 'address', placeholder: '10.0.0.0/8 or an IP' },
-  { key: 'port', label: 'port', placeholder: '443' },
-  { key: 'service', label: 'service', placeholder: 'http' },
-  { key: 'flag', label: 'flag', placeholder: 'S0' },
-  { key: 'proto', label: 'proto', placeholder: 'tcp' },
-  { key: 'cluster', label: 'cluster', placeholder: '3' },
-  { key: 'min_score', label: 'score ≥', placeholder: '1' },
+  { key: 'from', label: 'from', placeholder: 'e.g. 2023-11-14T22:13Z' },
+  { key: 'to', label: 'to', placeholder: 'ISO time or epoch s' },
+  { key: 'addr', label: 'address', placeholder: 'e.g. 10.0.0.0/8' },
+  { key: 'port', label: 'port', placeholder: 'e.g. 443' },
+  { key: 'service', label: 'service', placeholder: 'e.g. http' },
+  { key: 'flag', label: 'flag', placeholder: 'e.g. S0' },
+  { key: 'proto', label: 'proto', placeholder: 'e.g. tcp' },
+  { key: 'cluster', label: 'cluster', placeholder: 'e.g. 3' },
+  { key: 'min_score', label: 'score ≥', placeholder: 'e.g. 1' },
   { key: 'max_score', label: 'score ≤', placeholder: '' },
-  { key: 'label', label: 'label', placeholder: 'normal' },
+  { key: 'label', label: 'label', placeholder: 'e.g. normal' },
 ];
 
 /** The columns the view asks for (?columns=a,b or repeated), those the data has, in a stable order. */

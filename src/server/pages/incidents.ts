@@ -21,6 +21,11 @@ function counted(v: unknown): string {
   return v.map((x) => (typeof x === 'object' && x !== null && 'value' in x ? `${String((x as { value: unknown }).value)} (${String((x as { flows?: unknown }).flows ?? '')})` : String(x))).join(', ');
 }
 
+/** The last-seen time without its date when the first seen has the same one. */
+function sameDay(first: string, last: string): string {
+  return first.slice(0, 10) === last.slice(0, 10) ? last.slice(11) : last;
+}
+
 function statusBadge(t: TriageEntry | undefined): Html {
   const st = t?.status ?? 'new';
   return html`<span class="status st-${st}" data-status="${st}" title="${t?.at ? `${st} ${t.at}${t.by ? ` by ${t.by}` : ''}` : st}">${st}</span>`;
@@ -35,7 +40,7 @@ function row(i: IncidentRow, t: TriageEntry | undefined, a: PageOptions['analysi
   return html`<tbody class="inc inc-${st}" id="${id}" data-incident="${id}">
 <tr class="main"><td class="num">${i.rank}</td><td>${sevBadge(i.severity)}</td><td class="status-cell">${statusBadge(t)}</td><td><span class="kind">${i.kind}</span></td>
 <td class="title"><a class="toggle" href="#${id}" title="details">${i.title}</a></td>
-<td class="nowrap">${when(i.first_seen)}</td><td class="nowrap">${when(i.last_seen)}</td><td class="num">${dur}</td>
+<td class="nowrap">${when(i.first_seen)}</td><td class="nowrap">${sameDay(when(i.first_seen), when(i.last_seen))}</td><td class="num">${dur}</td>
 <td class="num"><a href="${flowsHref}" title="this incident's flows in the explorer">${int(i.flows)}</a></td><td class="num">${f3(i.score_max)}</td>
 <td class="actions">${STATUSES.filter((s) => s !== 'new').map((s) => html`<button type="button" class="triage" data-set="${s}"${s === st ? raw(' disabled') : ''}>${s === 'acknowledged' ? 'ack' : 'escalate'}</button>`)}<button type="button" class="triage reset" data-set="new"${st === 'new' ? raw(' disabled') : ''} title="back to new">↺</button></td></tr>
 <tr class="more"><td></td><td colspan="10"><dl class="facts small wide">
@@ -79,7 +84,7 @@ export async function incidentsPage(an: PageAnalysis, deps: PagesDeps, q: URLSea
   };
   const total = kinds.reduce((t, k) => t + k.n, 0);
   const kindBar = html`<nav class="groups" aria-label="incident kinds"><a href="${link(undefined, status)}"${!kind ? raw(' aria-current="true"') : ''}>all kinds <b>${int(total)}</b></a>${kinds.map((k) => html`<a href="${link(k.kind, status)}"${k.kind === kind ? raw(' aria-current="true"') : ''}>${k.kind} <b>${int(k.n)}</b>${k.high ? html` <span class="sev sev1">${int(k.high)} high</span>` : ''}</a>`)}</nav>`;
-  const statusBar = html`<nav class="groups states" aria-label="triage state">${['all', ...STATUSES].map((s) => html`<a href="${link(kind, s)}"${s === status ? raw(' aria-current="true"') : ''}>${s} <b>${int(counts[s] ?? 0)}</b></a>`)}</nav>`;
+  const statusBar = html`<nav class="groups states" aria-label="triage state">${['all', ...STATUSES].map((s) => html`<a href="${link(kind, s)}"${s === status ? raw(' aria-current="true"') : ''}>${s} <b data-count="${s}">${int(counts[s] ?? 0)}</b></a>`)}</nav>`;
   const table = shown.length
     ? html`<div class="tablewrap"><table class="incidents" data-analysis="${an.name}"><thead><tr><th class="num">#</th><th>sev</th><th>state</th><th>kind</th><th>what happened <span class="note">(click for details)</span></th><th>first seen (UTC)</th><th>last seen</th><th class="num">lasted</th><th class="num">flows</th><th class="num">score</th><th>triage</th></tr></thead>
 ${shown.map(([r, t]) => row(r, t, a))}

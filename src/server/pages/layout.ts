@@ -76,8 +76,8 @@ ${o.charts ? raw('<script src="/assets/vendor/vega.min.js" defer></script>\n<scr
 <script src="/assets/app.js" defer></script>
 </head>
 <body data-page="${o.nav}">
-<header class="top"><a class="brand" href="${href('/', o.analysis)}">flowsift</a><nav>${nav}</nav>${picker}
-<form class="search" method="get" action="/search" role="search">${a?.keep ? html`<input type="hidden" name="analysis" value="${a.name}">` : ''}<input name="q" type="search" placeholder="IP, CIDR, uid, Community ID, port" aria-label="search flows"></form></header>
+<header class="top"><a class="brand" href="${href('/', o.analysis)}">flowsift</a>${o.nav === 'login' ? '' : html`<nav>${nav}</nav>${picker}
+<form class="search" method="get" action="/search" role="search">${a?.keep ? html`<input type="hidden" name="analysis" value="${a.name}">` : ''}<input name="q" type="search" placeholder="IP, CIDR, uid, Community ID, port" aria-label="search flows"></form>`}</header>
 <main>
 <h1>${o.title}</h1>${o.sub ? html`<p class="sub">${o.sub}</p>` : ''}
 ${body}
