@@ -26,7 +26,7 @@ export function createApp(ctx: ServerContext): Hono {
   app.notFound((c) => (isApiPath(c.req.path) ? errorJson(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`) : c.text('404 Not Found', 404)));
   app.onError((err, c) => {
     const e = toApiError(err);
-    if (e.status >= 500) console.error(`flowsift serve: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    if (e.status === 500) console.error(`flowsift serve: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
     if (c.req.path.startsWith('/v2/')) return c.json({ error: e.message }, e.status);
     return errorJson(c, e.status, e.code, e.message);
   });

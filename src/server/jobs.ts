@@ -188,6 +188,9 @@ export class Jobs {
     });
     it.child = child;
     let last = '';
+    // the line naming the capture (its byte offset and fault) says more than analyze's final word
+    let about: string | undefined;
+    const prefix = `flowsift: ${it.job.capture.name}:`;
     let buf = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {
@@ -198,6 +201,7 @@ export class Jobs {
         buf = buf.slice(nl + 1);
         if (!line.trim()) continue;
         last = line;
+        if (about === undefined && line.startsWith(prefix)) about = line;
         this.emit(it, 'progress', line);
       }
       if (buf.length > 65536) buf = buf.slice(-4096);
@@ -216,7 +220,7 @@ export class Jobs {
       }
     }
     if (code === 0) this.finish(it, 'done', `done: analysis ${it.job.analysis}`);
-    else this.finish(it, 'failed', last || `flowsift analyze ended with exit code ${code}`);
+    else this.finish(it, 'failed', about ?? (last || `flowsift analyze ended with exit code ${code}`));
   }
 
   private finish(it: Internal, state: 'done' | 'failed', message: string): void {
