@@ -93,7 +93,7 @@
     var bar = document.getElementById('progress-bar');
     var log = document.getElementById('progress-log');
     var err = document.getElementById('analyze-error');
-    function line(s) { var li = document.createElement('li'); li.textContent = s; log.appendChild(li); log.scrollTop = log.scrollHeight; }
+    function line(s) { if (log.lastChild && log.lastChild.textContent === s) return; var li = document.createElement('li'); li.textContent = s; log.appendChild(li); log.scrollTop = log.scrollHeight; }
     function fail(s) { err.textContent = s; err.hidden = false; stage.textContent = 'failed'; document.body.setAttribute('data-job-state', 'failed'); }
     ['dragenter', 'dragover'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
     ['dragleave', 'drop'].forEach(function (t) { drop.addEventListener(t, function () { drop.classList.remove('over'); }); });
