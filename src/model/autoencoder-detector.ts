@@ -33,7 +33,7 @@ export interface AutoencoderModel {
 
 export const AE_DEFAULTS = {
   hidden: [64, 32, 16, 32, 64],
-  epochs: 20,
+  epochs: 15,
   batchSize: 200,
   learningRate: 0.001,
   l2: 0.0001,
