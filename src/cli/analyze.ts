@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
@@ -22,6 +22,7 @@ import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 import { analysisParquet } from '../store/scores.ts';
+import { describeSetAside } from '../model/robust.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends TrainFlags {
@@ -42,7 +43,9 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   if (!Number.isInteger(a.topFlows) || a.topFlows < 0) throw new UsageError(`--top-flows must be an integer ≥ 0, got ${String(a.topFlows)}`);
   if (a.report && !a.outDir) throw new UsageError('analyze: --report writes report.html into --out-dir: give --out-dir DIR');
   // the report draws the elbow and silhouette curves: --report fits the k sweep as --sweep does
-  const opts = trainOptionsFrom({ ...a, sweep: a.sweep || a.report });
+  // a baseline or --train-on rows are known to be clean; the input itself may hold the attacks
+  const known = (a.baseline !== undefined && a.baseline.length > 0) || a.trainOn !== undefined;
+  const opts = { ...trainOptionsFrom({ ...a, sweep: a.sweep || a.report }), fitMode: a.fitMode ?? (known ? 'clean' : 'robust') } as const;
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
   const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
@@ -54,7 +57,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   }
   // train on a clean baseline (--baseline), else on every flow (or the --train-on rows); score every flow
   let trainTable = t;
-  let meta = { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts };
+  let meta = { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts, labelColumn: a.labelColumn };
   if (a.baseline && a.baseline.length) {
     const base = await collectTable(a.baseline.map(String), { ...ro, features, trainOn: a.trainOn, labelColumn: a.labelColumn });
     if (base.table.n < 2) {
@@ -62,7 +65,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       return EXIT.BAD_INPUT;
     }
     trainTable = base.table;
-    meta = { sources: a.baseline.map(String), rowsRead: base.summary.rows, trainOn: a.trainOn ?? null, labelCounts: base.labelCounts };
+    meta = { sources: a.baseline.map(String), rowsRead: base.summary.rows, trainOn: a.trainOn ?? null, labelCounts: base.labelCounts, labelColumn: a.labelColumn };
   } else if (a.trainOn !== undefined) {
     const trainIdx: number[] = [];
     for (let i = 0; i < t.n; i++) if (String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
@@ -75,6 +78,9 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     : a.trainOn !== undefined
       ? `the input's ${formatValue(trainTable.n)} flows labeled ${a.trainOn} (of ${formatValue(t.n)})`
       : `the input itself (${formatValue(trainTable.n)} flows: anomalies are rare flows of this capture; --baseline learns from attack-free traffic instead)`;
+  const sa = model.training.setAside;
+  if (sa) notes.unshift(describeSetAside(sa));
+  else if (!known) notes.unshift('clean fit (--fit-mode clean): every flow of the input was learned as normal, attacks in it included');
   // Two streaming passes over the table, no record kept per flow: the first scores every flow
   // (nearest centroid only) for the counts, the cluster profiles and the incidents, which hold only
   // the anomalous records; the second writes scores.jsonl in row order with reasons, PCA position
@@ -182,6 +188,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       throw e;
     }
     await analysisParquet(a.outDir);
+    // what the analysis was made from: the server's per-flow pcap download reads the captures again
+    const meta = openOutput(join(a.outDir, 'analysis.json'));
+    meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');
+    await meta.close();
     const sum = openOutput(join(a.outDir, 'summary.txt'));
     sum.write(text);
     await sum.close();
@@ -190,7 +200,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt${a.report ? ',report.html' : ''}}` : ''}\n`);
+    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt,analysis.json${a.report ? ',report.html' : ''}}` : ''}\n`);
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;

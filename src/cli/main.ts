@@ -26,6 +26,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
   query: { summary: 'DuckDB SQL over datasets and analysis outputs (views flows, scores, anomalies, incidents, …)', load: () => import('./query.ts') },
   report: { summary: 'Self-contained HTML report (charts, tables, metrics) of an analysis directory or a scored file + model', load: () => import('./report.ts') },
   score: { summary: 'Score flows (captures or datasets) against a model: one anomaly record per flow', load: () => import('./score.ts') },
+  serve: { summary: 'Dashboard and REST API (scoring, flows, incidents, uploads, per-flow pcap) over analysis directories', load: () => import('./serve.ts') },
   train: { summary: 'Fit the anomaly model (scaling, k-means, thresholds) on captures or flow datasets', load: () => import('./train.ts') },
 };
 

@@ -19,6 +19,7 @@ import type { ReadInputsOptions } from '../model/input.ts';
 // Types only: the model code loads with the commands that train (flows must not pay for it).
 import type { TRAIN_DEFAULTS, TrainStep, trainModel } from '../model/train.ts';
 import { parseThreshold } from '../model/threshold.ts';
+import type { FitMode } from '../model/robust.ts';
 import type { CliIO } from './command.ts';
 
 // --- ground-truth labels -------------------------------------------------------------------------
@@ -122,6 +123,8 @@ export interface TrainFlags {
   detector: 'kmeans' | 'autoencoder' | 'hybrid';
   fusion?: 'and' | 'or' | 'rank';
   epochs?: number;
+  /** Unset: the command decides (robust unless the training rows are known to be clean). */
+  fitMode?: FitMode;
 }
 
 /** Add the training options (--k … --clip, --features, --train-on, --label-column); `defaults`: model/train.ts TRAIN_DEFAULTS. */
@@ -144,6 +147,10 @@ export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS)
     .option('detector', { choices: ['kmeans', 'autoencoder', 'hybrid'] as const, default: defaults.detector, describe: 'kmeans (distance to the nearest centroid), autoencoder (reconstruction error), or hybrid (both, combined by --fusion); each threshold by --threshold on its own training scores' })
     .option('fusion', { choices: ['and', 'or', 'rank'] as const, describe: `Hybrid: and = both detectors above their thresholds (high confidence), or = either, rank = mean of the two scores' percentile ranks in training, thresholded at the --threshold percentile (default ${defaults.fusion})` })
     .option('epochs', { type: 'number', describe: `Autoencoder training epochs (default ${defaults.aeEpochs})`, requiresArg: true })
+    .option('fit-mode', {
+      choices: ['robust', 'clean'] satisfies FitMode[],
+      describe: "robust: first set aside the training rows an isolation forest isolates most easily (likely attacks), then learn normal traffic from the rest — for traffic that may hold attacks; clean: learn from every training row (attack-free data). Default: clean with --train-on or analyze --baseline, else robust",
+    })
     .option('sweep', { type: 'boolean', default: false, describe: 'Also fit the k sweep (--k-min..--k-max) with a fixed --k and store its inertia and silhouette curves in the model for charts (always done for --k auto)' }) as unknown as Argv<T & TrainFlags>;
 }
 
@@ -183,6 +190,7 @@ export function trainOptionsFrom(a: Omit<TrainFlags, 'sweep' | 'detector'> & { s
     stdFloor: a.stdFloor,
     clip: a.clip,
     sweep: a.sweep ?? false,
+    ...(a.fitMode !== undefined ? { fitMode: a.fitMode } : {}),
   };
 }
 

@@ -4,7 +4,8 @@
  *
  * Schema version history:
  *   1 — flowsift 0.1: preprocessing (log1p + z-score with std floor and clip, one-hot), k-means
- *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary.
+ *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary;
+ *       later (still version 1, optional fields): training.fitMode and training.setAside (robust fit).
  *   2 — more than one detector: `detector` (kmeans | autoencoder | hybrid; absent = kmeans),
  *       `autoencoder` (weights inline as base64 float32, its thresholds), `fusion` (hybrid). An
  *       autoencoder model keeps a one-centroid `kmeans` section (the training mean) and its
@@ -20,6 +21,7 @@ import type { KSelection } from './select-k.ts';
 import type { PcaProjection } from './pca.ts';
 import type { AutoencoderModel } from './autoencoder-detector.ts';
 import { DETECTORS, FUSIONS, type DetectorChoice, type FusionModel } from './hybrid.ts';
+import type { FitMode, SetAside } from './robust.ts';
 
 export const MODEL_FORMAT = 'flowsift.model';
 export const MODEL_SCHEMA_VERSION = 2;
@@ -46,6 +48,10 @@ export interface TrainingSummary {
   seconds: number;
   /** Numeric values that were missing or not numbers (encoded as 0). */
   missingValues: number;
+  /** 'robust': the rows in setAside were left out of the fit; 'clean': every row was used (absent in older files: clean). */
+  fitMode?: FitMode;
+  /** What the robust fit set aside and why (rows counts `rows` + setAside.rows = rows scored by the forest). */
+  setAside?: SetAside;
 }
 
 export interface ModelFile {
@@ -133,6 +139,24 @@ const ModelSchema = z.object({
     msPerIteration: num,
     seconds: num,
     missingValues: num,
+    fitMode: z.enum(['robust', 'clean']).optional(),
+    setAside: z
+      .object({
+        method: z.literal('isolation-forest-otsu'),
+        of: num,
+        rows: num,
+        share: num,
+        cut: num,
+        otsuShare: num,
+        capped: z.boolean(),
+        maxShare: num,
+        separability: num,
+        trees: num,
+        maxSamples: num,
+        seed: num,
+        labels: z.record(z.string(), num).optional(),
+      })
+      .optional(),
   }),
   pca: z
     .object({

@@ -13,6 +13,7 @@ import { FLOWSIFT_VERSION, MODEL_FORMAT, MODEL_SCHEMA_VERSION, type ModelFile } 
 import { UsageError } from '../errors.ts';
 import { AE_DEFAULTS, autoencoderKind } from './autoencoder-detector.ts';
 import { fitFusion, type DetectorChoice, type FusionRule } from './hybrid.ts';
+import { setAsideIsolated, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
 
 /**
  * Defaults, chosen by measurement on NSL-KDD (train on the normal KDDTrain+ rows, score KDDTest+;
@@ -61,6 +62,11 @@ export const TRAIN_DEFAULTS = {
   aeBatch: AE_DEFAULTS.batchSize,
   aeLearningRate: AE_DEFAULTS.learningRate,
   aeL2: AE_DEFAULTS.l2,
+  /**
+   * 'robust' sets aside the rows an isolation forest isolates most easily before fitting (robust.ts);
+   * 'clean' fits on every row. The commands choose robust unless the rows are known to be clean.
+   */
+  fitMode: 'clean' as FitMode,
 };
 
 export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
@@ -73,10 +79,12 @@ export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
   onProgress?: (msg: string) => void;
   /** Progress of the long steps: done of total units of `step` (the CLI draws it on stderr). */
   onStep?: (e: TrainStep) => void;
+  /** Options of the robust fit's isolation forest and cut (fitMode 'robust'). */
+  robust?: RobustOptions;
 };
 
 export interface TrainStep {
-  step: 'sweep' | 'kmeans' | 'autoencoder' | 'pca';
+  step: 'sweep' | 'kmeans' | 'autoencoder' | 'pca' | 'isolation';
   done: number;
   total: number;
   /** A unit finished (restart, k of the sweep, PCA) rather than an iteration inside one. */
@@ -89,6 +97,8 @@ export interface TrainMeta {
   rowsRead: number;
   trainOn: string | null;
   labelCounts: Record<string, number>;
+  /** Column of the table's kept rows holding the label (counts what the robust fit set aside). */
+  labelColumn?: string;
 }
 
 export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions = {}): ModelFile {
@@ -96,12 +106,22 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const t0 = performance.now();
   if (t.n < 2) throw new UsageError(`train: need at least 2 training rows, got ${t.n}${meta.trainOn ? ` (after --train-on ${meta.trainOn})` : ''}`);
   const rule = parseThreshold(o.threshold, o.thresholdScope);
+  const step = options.onStep;
+  let setAside: SetAside | undefined;
+  if (o.fitMode === 'robust') {
+    // the detector, its preprocessing and thresholds are all fitted on the rows that remain
+    const ti = performance.now();
+    step?.({ step: 'isolation', done: 0, total: 1, final: false, detail: `isolation forest on ${t.n} rows` });
+    ({ table: t, summary: setAside } = setAsideIsolated(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight }, { ...options.robust, seed: options.robust?.seed ?? o.seed, labelColumn: meta.labelColumn }));
+    step?.({ step: 'isolation', done: 1, total: 1, final: true, detail: `isolation forest: set aside ${setAside.rows} of ${setAside.of} rows (${(setAside.share * 100).toFixed(1)} %, score > ${setAside.cut.toFixed(3)}), ${((performance.now() - ti) / 1000).toFixed(1)} s` });
+  } else if (o.fitMode !== 'clean') {
+    throw new UsageError(`--fit-mode: expected robust or clean, got '${String(o.fitMode)}'`);
+  }
   const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
   const enc = new Encoder(pre, t);
   const all = encodeRows(enc, t.n);
   const fitIdx = sampleIndices(all.n, o.sample, o.seed);
   const fitRows = fitIdx.length === all.n ? all : subset(all, fitIdx);
-  const step = options.onStep;
 
   // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
@@ -179,6 +199,8 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
       msPerIteration: fit.msPerIteration,
       seconds: (performance.now() - t0) / 1000,
       missingValues: t.missing,
+      fitMode: o.fitMode,
+      ...(setAside ? { setAside } : {}),
     },
     ...(pca ? { pca } : {}),
     ...(o.detector !== 'kmeans' ? { detector: o.detector, autoencoder: { ...ae!.model, thresholds: aeThresholds! } } : {}),

@@ -33,7 +33,7 @@ afterAll(() => {
 
 describe('the analysis store', () => {
   it('analyze writes scores and anomalies as Parquet beside the JSON Lines, with the documented types', async () => {
-    expect(readdirSync(out).sort()).toEqual(['anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
+    expect(readdirSync(out).sort()).toEqual(['analysis.json', 'anomalies.jsonl', 'anomalies.parquet', 'incidents.jsonl', 'model.json', 'scores.jsonl', 'scores.parquet', 'summary.txt']);
     expect(store.views.map((v) => [v.name, v.format])).toEqual([['anomalies', 'parquet'], ['incidents', 'jsonl'], ['scores', 'parquet']]);
     const scores = store.views.find((v) => v.name === 'scores')!;
     expect(scores.columns.map((c) => c.name)).toEqual(SCORE_COLUMNS.map((c) => c.name));
