@@ -64,7 +64,7 @@ export class AutoencoderDetector implements Detector {
   }
 
   /** Measures of every row of x, batched (faster than one row at a time). */
-  measureAll(x: EncodedRows, out = new Float64Array(x.n)): Float64Array {
+  measureAll(x: EncodedRows, out: Float64Array<ArrayBufferLike> = new Float64Array(x.n)): Float64Array<ArrayBufferLike> {
     const B = 256;
     const acts = this.net.buffers(B);
     const d = this.net.dims;

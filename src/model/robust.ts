@@ -168,10 +168,10 @@ export function setAsideIsolated(t: RawTable, pre: PreprocessOptions, options: R
   const x = encodeRows(new Encoder(p, t), t.n);
   const split = robustSplit(p, x, options);
   const col = options.labelColumn ?? 'label';
-  if (t.kept.length && split.aside.length && t.kept[0]![col] !== undefined) {
+  if (t.n && split.aside.length && t.keptValue(0, col) !== undefined) {
     const labels: Record<string, number> = {};
     for (const i of split.aside) {
-      const l = String(t.kept[i]![col] ?? '');
+      const l = String(t.keptValue(i, col) ?? '');
       labels[l] = (labels[l] ?? 0) + 1;
     }
     split.summary.labels = labels;

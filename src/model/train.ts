@@ -5,7 +5,7 @@
  */
 import type { RawTable } from './encode.ts';
 import { Encoder, fitPreprocessing, type LogPolicy } from './scale.ts';
-import { encodeRows, fitKMeans, sampleIndices, subset, type EncodedRows } from './kmeans.ts';
+import { assignTable, encodeRows, fitKMeans, sampleIndices, type EncodedRows } from './kmeans.ts';
 import { sweepK, type KSelection } from './select-k.ts';
 import { fitThresholds, parseThreshold, type ThresholdScope } from './threshold.ts';
 import { fitPca } from './pca.ts';
@@ -119,9 +119,9 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   }
   const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
   const enc = new Encoder(pre, t);
-  const all = encodeRows(enc, t.n);
-  const fitIdx = sampleIndices(all.n, o.sample, o.seed);
-  const fitRows = fitIdx.length === all.n ? all : subset(all, fitIdx);
+  // only the fit sample is encoded as a whole; the other rows are encoded a block at a time below
+  const fitIdx = sampleIndices(t.n, o.sample, o.seed);
+  const fitRows = encodeRows(enc, fitIdx.length === t.n ? t.n : fitIdx);
 
   // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
@@ -157,23 +157,24 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const k = fit.centroids.k;
   let labels = fit.labels;
   let d2 = fit.d2;
-  if (fitRows !== all) {
-    labels = new Int32Array(all.n);
-    d2 = new Float64Array(all.n);
-    fit.centroids.assign(all, labels, d2);
+  if (fitRows.n !== t.n) {
+    labels = new Int32Array(t.n);
+    d2 = new Float64Array(t.n);
+    assignTable(fit.centroids, enc, t.n, labels, d2);
   }
   const dist = d2.map(Math.sqrt);
   let thresholds = fitThresholds(rule, dist, labels, k);
-  const ae = o.detector === 'kmeans' ? undefined : trainAutoencoder(pre, fitRows, all, o, step);
-  const aeThresholds = ae && fitThresholds({ ...rule, scope: 'global' }, ae.errors, new Int32Array(all.n), 1);
+  const ae = o.detector === 'kmeans' ? undefined : trainAutoencoder(pre, fitRows, enc, t.n, o, step);
+  const aeThresholds = ae && fitThresholds({ ...rule, scope: 'global' }, ae.errors, new Int32Array(t.n), 1);
   if (o.detector === 'autoencoder') thresholds = aeThresholds!;
   const fusion = o.detector === 'hybrid' ? fitFusion(o.fusion, rule, dist, ae!.errors, thresholds.global) : undefined;
   const sizes = new Array<number>(k).fill(0);
-  for (let i = 0; i < all.n; i++) sizes[labels[i]!]!++;
+  for (let i = 0; i < t.n; i++) sizes[labels[i]!]!++;
   const tp = performance.now();
-  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(all.n, o.pcaSample)} rows` });
-  const pca = fitPca(pre, all, labels, fit.centroids, o.pcaSample, o.seed);
-  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(all.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
+  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(t.n, o.pcaSample)} rows` });
+  const pcaIdx = sampleIndices(t.n, o.pcaSample, o.seed);
+  const pca = fitPca(pre, encodeRows(enc, pcaIdx), Int32Array.from(pcaIdx, (i) => labels[i]!), fit.centroids, o.pcaSample, o.seed);
+  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(t.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
   return {
     format: MODEL_FORMAT,
     schemaVersion: MODEL_SCHEMA_VERSION,
@@ -209,14 +210,25 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
 }
 
 /** Fit the autoencoder on the fit rows, with one progress line per epoch; the errors are of every training row. */
-function trainAutoencoder(pre: ReturnType<typeof fitPreprocessing>, fitRows: EncodedRows, all: EncodedRows, o: typeof TRAIN_DEFAULTS, step: TrainOptions['onStep']) {
+function trainAutoencoder(pre: ReturnType<typeof fitPreprocessing>, fitRows: EncodedRows, enc: Encoder, n: number, o: typeof TRAIN_DEFAULTS, step: TrainOptions['onStep']) {
   const t0 = performance.now();
   if (!(Number.isInteger(o.aeEpochs) && o.aeEpochs >= 1)) throw new UsageError(`--epochs must be an integer ≥ 1, got ${String(o.aeEpochs)}`);
   const fit = autoencoderKind.fit(pre, fitRows, {
     seed: o.seed, epochs: o.aeEpochs, hidden: o.aeHidden, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2,
     onEpoch: step && ((e, loss, sec) => step({ step: 'autoencoder', done: e, total: o.aeEpochs, final: true, detail: `autoencoder epoch ${e}/${o.aeEpochs}: loss ${loss.toFixed(5)}, ${sec.toFixed(1)} s` })),
   });
-  const errors = fitRows === all ? fit.measures : fit.detector.measureAll(all);
+  let errors = fit.measures;
+  if (fitRows.n !== n) {
+    // every training row's error, encoded a block at a time (as k-means assigns them)
+    errors = new Float64Array(n);
+    const b = Math.min(n, 16384);
+    const x: EncodedRows = { n: 0, nNum: enc.nNum, nCat: enc.nCat, z: new Float64Array(b * enc.nNum), oh: new Int32Array(b * enc.nCat) };
+    for (let s = 0; s < n; s += b) {
+      x.n = Math.min(b, n - s);
+      for (let r = 0; r < x.n; r++) enc.encodeInto(s + r, x.z, r * enc.nNum, x.oh, r * enc.nCat);
+      fit.detector.measureAll(x, errors.subarray(s, s + x.n));
+    }
+  }
   const model = fit.detector.toModel({
     rows: fitRows.n, epochs: o.aeEpochs, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2, seed: o.seed,
     loss: fit.loss.map((v) => Number(v.toPrecision(6))), seconds: (performance.now() - t0) / 1000,
