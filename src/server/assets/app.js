@@ -114,7 +114,7 @@
     var log = document.getElementById('progress-log');
     var err = document.getElementById('analyze-error');
     function line(s) { if (log.lastChild && log.lastChild.textContent === s) return; var li = document.createElement('li'); li.textContent = s; log.appendChild(li); log.scrollTop = log.scrollHeight; }
-    function fail(s) { err.textContent = s; err.hidden = false; stage.textContent = 'failed'; document.body.setAttribute('data-job-state', 'failed'); }
+    function fail(s) { err.textContent = s; err.hidden = false; stage.textContent = 'failed'; text.textContent = ''; bar.hidden = true; document.body.setAttribute('data-job-state', 'failed'); }
     ['dragenter', 'dragover'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
     ['dragleave', 'drop'].forEach(function (t) { drop.addEventListener(t, function () { drop.classList.remove('over'); }); });
     drop.addEventListener('drop', function (e) { e.preventDefault(); if (e.dataTransfer.files.length) input.files = e.dataTransfer.files; });
@@ -122,7 +122,8 @@
       e.preventDefault();
       var file = input.files[0];
       if (!file) return;
-      err.hidden = true; box.hidden = false; log.textContent = '';
+      err.hidden = true; box.hidden = false; bar.hidden = false; log.textContent = '';
+      var kept = document.getElementById('analyze-kept'); if (kept) kept.parentNode.removeChild(kept);
       document.getElementById('analyze-start').disabled = true;
       stage.textContent = 'uploading'; text.textContent = file.name;
       // the browser streams the File from disk: nothing is read into this page's memory

@@ -100,7 +100,7 @@ ${r.community_id ? html`<dt>Community ID</dt><dd><code id="community-id">${Strin
   const all = Object.entries(r).filter(([k]) => k !== 'reasons');
   const cols = html`<dl class="facts wide kv">${all.map(([k, v]) => html`<dt>${k}</dt><dd>${value(v)}</dd>`)}</dl>`;
   const title = `${String(r.src_ip ?? '?')}:${String(r.src_port ?? '')} → ${String(r.dst_ip ?? '?')}:${String(r.dst_port ?? '')}`;
-  const body = html`<div class="cols">
+  const body = html`<div class="cols even">
 <section class="card"><h2>Identity and tools</h2>${tools}</section>
 <section class="card"><h2>Why this score</h2>${reasonTable}${clusterFacts}</section>
 </div>
