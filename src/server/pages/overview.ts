@@ -46,9 +46,10 @@ export async function overviewPage(an: PageAnalysis, a: PageOptions['analysis'])
   const specs: Record<string, unknown> = {};
   let tlFig: Html = html``;
   if (tl) {
-    specs.timeline = { ...timelineSpec(tl.buckets, tl.label, { log: true }), width: 'container' };
+    // usermeta tells the client script the buckets, so a click on a step opens its flows
+    specs.timeline = { ...timelineSpec(tl.buckets, tl.label, { log: true }), width: 'container', usermeta: { explore: { startMs: tl.buckets[0]!.t, bucketMs: tl.seconds * 1000, buckets: tl.buckets.length } } };
     const peak = tl.buckets.reduce((p, b) => (b.anomalies > p.anomalies ? b : p), tl.buckets[0]!);
-    tlFig = figure('timeline', `One step per ${tl.label}. ${peak.anomalies ? `Most anomalies in one ${tl.label}: ${int(peak.anomalies)}, from ${when(peak.t / 1000)} UTC.` : 'No anomalies.'} Drag to pan, scroll to zoom.`, 'wide');
+    tlFig = figure('timeline', `One step per ${tl.label}. ${peak.anomalies ? `Most anomalies in one ${tl.label}: ${int(peak.anomalies)}, from ${when(peak.t / 1000)} UTC.` : 'No anomalies.'} Click a step to list its flows; drag to pan, scroll to zoom.`, 'wide');
   }
   const incHref = href('/incidents', a);
   const incTable = inc.length
