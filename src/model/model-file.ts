@@ -144,6 +144,7 @@ const ModelSchema = z.object({
 export function validateModel(doc: unknown, file = 'model'): ModelFile {
   const d = doc as { format?: unknown; schemaVersion?: unknown; flowsiftVersion?: unknown } | null;
   if (!d || typeof d !== 'object' || d.format !== MODEL_FORMAT) {
+    if (d && typeof d === 'object' && d.format === 'flowsift.classifier') throw new InputError('E_MODEL_FORMAT', file, undefined, `a classifier (flowsift classify train), not an anomaly model: use 'flowsift classify score'`);
     throw new InputError('E_MODEL_FORMAT', file, undefined, `not a flowsift model (expected "format": "${MODEL_FORMAT}")`);
   }
   if (d.schemaVersion !== MODEL_SCHEMA_VERSION) {
