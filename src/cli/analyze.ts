@@ -12,7 +12,7 @@ import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
 import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
-import { saveModel } from '../model/model-file.ts';
+import { describeDetector, saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
@@ -157,7 +157,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     perCluster,
     threshold: model.thresholds.spec,
     scope: model.thresholds.rule.scope,
-    model: `k-means k=${model.kmeans.k}`,
+    model: describeDetector(model),
     trainedOn,
     notes,
     profileHeading: 'its flows (scored into it)',
