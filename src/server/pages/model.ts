@@ -23,6 +23,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
   const s = await summary(store);
   const specs: Record<string, unknown> = {};
   const figs: Html[] = [];
+  const notes: Html[] = [];
   if (m) {
     const ks = m.kSelection;
     const kc: KChoice = { curve: ks.curve, chosen: m.kmeans.k, method: ks.method, elbowK: ks.curve.length ? ks.elbowK : undefined, silhouetteK: ks.curve.length ? ks.silhouetteK : undefined };
@@ -32,7 +33,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
       figs.push(figure('elbow', `Inertia for each k of the sweep; the knee is at k = ${ks.elbowK}. The dashed red line is the model's k = ${m.kmeans.k}.`));
       figs.push(figure('silhouette', `Mean silhouette (sampled, ${int(ks.silhouetteSampleSize)} flows) for each k: best at k = ${ks.silhouetteK}.`));
     } else {
-      figs.push(html`<p class="absent">This model has no k sweep (k = ${m.kmeans.k} was fixed), so there are no elbow or silhouette curves.</p>`);
+      notes.push(html`<p class="absent">This model has no k sweep (k = ${m.kmeans.k} was fixed), so there are no elbow or silhouette curves.</p>`);
     }
   }
   const pca = await pcaSample(store);
@@ -43,7 +44,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
     const sampled = pca.points.length < pca.total;
     figs.push(figure('pca', `Scored flows on the model's first two principal components, coloured by cluster; anomalies ringed in red, centroids as crosses. ${sampled ? `Sampled: ${int(pca.points.length)} of ${int(pca.total)} flows — ${int(pca.anomaliesShown)} of ${int(pca.anomaliesTotal)} anomalies (at most a quarter of the points, the most anomalous first) and an even sample of the normal flows.` : `All ${int(pca.total)} flows.`} Drag to pan, scroll to zoom.`, 'tall'));
   } else {
-    figs.push(html`<p class="absent">The scored flows carry no PCA coordinates (pca_x, pca_y).</p>`);
+    notes.push(html`<p class="absent">The scored flows carry no PCA coordinates (pca_x, pca_y).</p>`);
   }
   const labeled = s.labeled > 0 && has(store, 'scores', 'label');
   const hist = await scoreBins(store, labeled);
@@ -78,6 +79,8 @@ ${m.kmeans.clusterSizes.map((size, j) => {
 })}
 </tbody></table></div>`;
   }
-  const body = html`${facts}<div class="grid">${figs}</div>${table}`;
+  // two charts a row at 1280 px: the report's specs at a narrower plot width (the same charts)
+  for (const k of Object.keys(specs)) specs[k] = { ...(specs[k] as object), width: 400 };
+  const body = html`${facts}${notes}<div class="grid">${figs}</div>${table}`;
   return { body, specs, sub: m ? `k-means, k = ${m.kmeans.k}, threshold ${m.thresholds.spec}, created ${m.createdAt.slice(0, 10)}` : 'no model file' };
 }
