@@ -157,7 +157,8 @@ export function apiRoutes(ctx: ServerContext): Hono {
   api.get('/flows/:uid', async (c) => {
     const a = analysisOf(ctx, c);
     const uid = c.req.param('uid');
-    const row = await flowByUid(a, uid);
+    const ts = c.req.query('ts');
+  const row = (ts ? await flowByUid(a, uid, parseTime('ts', ts)) : undefined) ?? (await flowByUid(a, uid));
     if (!row) throw notFound(`no flow with uid ${uid} in analysis ${a.name}`, 'no_flow');
     const incident = typeof row.incident_id === 'string' ? row.incident_id : null;
     const id = identity(row);
@@ -168,7 +169,7 @@ export function apiRoutes(ctx: ServerContext): Hono {
       wireshark_filter: flowFilter(id) ?? null,
       reasons: row.reasons ?? [],
       incident: incident ? { incident_id: incident, triage: a.triage.get(incident) } : null,
-      pcap: pcapAvailable(a) ? { available: true, url: `/api/v1/flows/${encodeURIComponent(uid)}/pcap?analysis=${encodeURIComponent(a.name)}` } : { available: false, url: null },
+      pcap: pcapAvailable(a) ? { available: true, url: `/api/v1/flows/${encodeURIComponent(uid)}/pcap?analysis=${encodeURIComponent(a.name)}&ts=${encodeURIComponent(String(row.ts))}` } : { available: false, url: null },
     });
   });
 

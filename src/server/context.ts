@@ -70,6 +70,7 @@ export class Analyses {
       if (!store.views.some((v) => v.name === 'scores')) {
         throw new InputError('E_NOT_ANALYSIS', dir, undefined, `no scores.parquet or scores.jsonl: not an analysis directory (views found: ${store.views.map((v) => v.name).join(', ')})`);
       }
+      await materialize(store);
       const modelFile = resolve(abs, 'model.json');
       const model = existsSync(modelFile) ? await loadModel(modelFile) : undefined;
       const a: Analysis = {
@@ -102,6 +103,26 @@ export class Analyses {
     let name = clean;
     for (let i = 2; this.byName.has(name); i++) name = `${clean}-${i}`;
     return name;
+  }
+}
+
+/**
+ * Views small enough are loaded into DuckDB tables once (scores sorted by time): incidents.jsonl is
+ * otherwise parsed again by every query, and a table answers a page in milliseconds. Larger ones stay
+ * views over the files (out of core), so memory stays bounded whatever the analysis's size.
+ */
+export const MATERIALIZE_ROWS: Record<string, number> = { incidents: 500_000, anomalies: 500_000, scores: 250_000 };
+
+async function materialize(store: Store): Promise<void> {
+  for (const v of store.views) {
+    const cap = MATERIALIZE_ROWS[v.name];
+    if (cap === undefined) continue;
+    const n = Number((await store.query(`SELECT count(*)::BIGINT AS n FROM "${v.name}"`)).rows[0]?.n ?? Infinity);
+    if (!(n <= cap)) continue;
+    const order = v.columns.some((c) => c.name === 'ts') && v.name === 'scores' ? ' ORDER BY ts, uid' : '';
+    await store.query(`CREATE TABLE "m_${v.name}" AS SELECT * FROM "${v.name}"${order}`);
+    await store.query(`DROP VIEW "${v.name}"`);
+    await store.query(`ALTER TABLE "m_${v.name}" RENAME TO "${v.name}"`);
   }
 }
 

@@ -72,6 +72,8 @@ export interface IpRange {
   hi: string;
   /** A single address (a /32 or /128): compared as text when IPv4. */
   exact?: string;
+  /** IPv4: the whole octets the prefix fixes, as text with the trailing dot ("10.1."), when any. */
+  textPrefix?: string;
 }
 
 function v6Bits(addr: string): bigint {
@@ -89,6 +91,10 @@ function v6Bits(addr: string): bigint {
   let x = 0n;
   for (const g of groups) x = (x << 16n) | BigInt(parseInt(g || '0', 16));
   return x;
+}
+
+function hexToDotted(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 function v4Num(a: string): number {
@@ -109,7 +115,9 @@ export function parseCidr(text: string): IpRange | undefined {
     const lo = (n & mask) >>> 0;
     const hi = (lo | (~mask >>> 0)) >>> 0;
     const hex = (x: number): string => '4' + x.toString(16).padStart(8, '0');
-    return { version: 4, lo: hex(lo), hi: hex(hi), exact: len === 32 ? addr : undefined };
+    const whole = Math.floor(len / 8);
+    const textPrefix = whole > 0 && whole < 4 ? hexToDotted(lo).split('.').slice(0, whole).join('.') + '.' : undefined;
+    return { version: 4, lo: hex(lo), hi: hex(hi), exact: len === 32 ? addr : undefined, textPrefix };
   }
   if (isIPv6(addr)) {
     const len = bits ?? 128;
@@ -306,7 +314,9 @@ function match(f: FieldSpec, v: string, p: (v: Param) => string): string {
       }
       const lo = p(r.lo);
       const hi = p(r.hi);
-      return '(' + f.columns.map((c) => `fs_iphex(${q(c)}) BETWEEN ${lo} AND ${hi}`).join(' OR ') + ')';
+      // the octets the prefix fixes as text first: a cheap test that spares most rows the hex form
+      const pre = r.textPrefix ? p(r.textPrefix) : undefined;
+      return '(' + f.columns.map((c) => `(${pre ? `starts_with(${q(c)}, ${pre}) AND ` : ''}fs_iphex(${q(c)}) BETWEEN ${lo} AND ${hi})`).join(' OR ') + ')';
     }
   }
 }

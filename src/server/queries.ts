@@ -66,8 +66,13 @@ export async function countRows(a: Analysis, view: string, fq: FlowQuery): Promi
   return Number(r.rows[0]?.n ?? 0);
 }
 
-/** Every column of one flow of the scores view (undefined when no such uid). */
-export async function flowByUid(a: Analysis, uid: string): Promise<Record<string, unknown> | undefined> {
-  const r = await query(a, 'SELECT * FROM "scores" WHERE uid = $1 LIMIT 1', [uid]);
+/**
+ * Every column of one flow of the scores view (undefined when no such uid). `ts` (a list row has it)
+ * lets DuckDB skip the row groups of other times instead of reading every uid.
+ */
+export async function flowByUid(a: Analysis, uid: string, ts?: string): Promise<Record<string, unknown> | undefined> {
+  const r = ts === undefined
+    ? await query(a, 'SELECT * FROM "scores" WHERE uid = $1 LIMIT 1', [uid])
+    : await query(a, 'SELECT * FROM "scores" WHERE ts = $2::TIMESTAMPTZ AND uid = $1 LIMIT 1', [uid, ts]);
   return r.rows[0];
 }

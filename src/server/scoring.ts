@@ -26,12 +26,22 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** Check one flow object; returns it as a row. `at` names it in messages (flows[3]). */
+const featureSets = new WeakMap<ModelFile, { numeric: Set<string>; categorical: Set<string> }>();
+
+function setsOf(model: ModelFile): { numeric: Set<string>; categorical: Set<string> } {
+  let s = featureSets.get(model);
+  if (!s) {
+    s = { numeric: new Set(model.preprocessing.numeric.map((x) => x.name)), categorical: new Set(model.preprocessing.categorical.map((x) => x.name)) };
+    featureSets.set(model, s);
+  }
+  return s;
+}
+
+/** Check one flow object; returns it as a row. `at` names it in messages ($[3]). */
 export function validateFlow(v: unknown, model: ModelFile, at: string): Row {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${at}: expected a flow object, got ${typeName(v)}`, 'bad_flow');
   const o = v as Record<string, unknown>;
-  const numeric = new Set(model.preprocessing.numeric.map((s) => s.name));
-  const categorical = new Set(model.preprocessing.categorical.map((s) => s.name));
+  const { numeric, categorical } = setsOf(model);
   for (const [k, x] of Object.entries(o)) {
     const path = `${at}.${k}`;
     if (numeric.has(k)) {
@@ -48,11 +58,10 @@ export function validateFlow(v: unknown, model: ModelFile, at: string): Row {
     const ok = t === 'int' || t === 'float' || t === 'timestamp' ? typeof x === 'number' && Number.isFinite(x) : t === 'bool' ? typeof x === 'boolean' : typeof x === 'string';
     if (!ok) throw badRequest(`${path}: expected ${t === 'bool' ? 'a boolean' : t === 'string' || t === 'category' ? 'a string' : 'a number'}, got ${typeName(x)}`, 'wrong_type');
   }
-  const missing = model.features.filter((f) => !(f in o));
-  if (missing.length) {
-    throw badRequest(`${at}.${missing[0]}: missing feature${missing.length > 1 ? ` (and ${missing.length - 1} more: ${missing.slice(1, 6).join(', ')}${missing.length > 6 ? ', …' : ''})` : ''}; the model needs ${model.features.length} features`, 'missing_feature');
-  }
-  return o as Row;
+  let missing: string[] | undefined;
+  for (const f of model.features) if (!(f in o)) (missing ??= []).push(f);
+  if (!missing) return o as Row;
+  throw badRequest(`${at}.${missing[0]}: missing feature${missing.length > 1 ? ` (and ${missing.length - 1} more: ${missing.slice(1, 6).join(', ')}${missing.length > 6 ? ', …' : ''})` : ''}; the model needs ${model.features.length} features`, 'missing_feature');
 }
 
 /** Score validated rows: one anomaly record each, in order. */

@@ -179,6 +179,10 @@ describe('GET /api/v1/flows/:uid', () => {
     expect(j.reasons[0]).toHaveProperty('typical');
     expect(j.incident?.incident_id ?? null).toBe(s.incident_id ?? null);
     expect(j.pcap.available).toBe(true);
+    // the ts a list row carries makes the lookup cheaper, same answer; a wrong ts still finds it
+    expect((await get(`/api/v1/flows/${s.uid}?ts=${encodeURIComponent(j.flow.ts)}`)).j.flow).toEqual(j.flow);
+    expect((await get(`/api/v1/flows/${s.uid}?ts=2001-01-01T00:00:00Z`)).j.flow).toEqual(j.flow);
+    expect((await get(`/api/v1/flows/${s.uid}?ts=soon`)).status).toBe(400);
     const nf = await get('/api/v1/flows/Cnosuchflow0000000');
     expect(nf.status).toBe(404);
     expect(nf.j.error.code).toBe('no_flow');
