@@ -2,7 +2,7 @@
  * Issue #22's goals measured side by side, each pair alternated in one sitting (the machine is
  * shared: absolute times drift with the other processes' load, printed with every figure).
  *
- *   npx tsx scripts/bench-speed.ts [--only train|analyze|score] [--runs 3] [--capture PCAP]
+ *   npx tsx scripts/bench-speed.ts [--only train|analyze|growth|score|startup] [--runs 3] [--capture PCAP] [--bigger PCAP]
  *
  * train:   `flowsift train KDDTrain+.txt.gz --train-on normal` (today's defaults: k 100, n_init 3)
  *          beside scripts/sklearn-train.py (same preprocessing, KMeans(100, n_init=3),
@@ -10,7 +10,14 @@
  *          F1 at the p95 threshold on KDDTest+. scikit-learn's time is its own clock from before
  *          numpy's import to the threshold (test scoring not included); ours is the whole process.
  * analyze: `flowsift flows CAPTURE -o x.csv` beside `flowsift analyze CAPTURE --out-dir D` (default
- *          /tmp/flowsift-bench/bench1g.pcap): wall, CPU, peak RSS, and the ratio of the medians.
+ *          /tmp/flowsift-bench/bench1g.pcap): wall, CPU, peak RSS, and the ratios of the medians.
+ * growth:  `analyze --out-dir` on CAPTURE and on a bigger input (--bigger: one capture, or several
+ *          comma-separated, e.g. bench1g.pcap,bench1g.then.pcap — the same traffic again, times shifted,
+ *          as bench-flows.ts --only 1g-thrice makes it), alternated: flows and peak RSS of each, and what
+ *          the extra flows cost per 1,000, to show how memory grows with the capture.
+ * startup: `node -e 0` beside `flowsift --version` and `flowsift --help` (alternated, medians).
+ * --base BIN: analyze also runs another build's executable (e.g. a checkout of main before a change,
+ *          built with scripts/build.ts) in the same rounds, for a before/after on the same load.
  * score:   Scorer + record + JSON line per row with 3 reasons, in process on one core, over the
  *          KDDTrain+ and KDDTest+ rows (rows/s after start-up); and the `score` command end to end on
  *          KDDTrain+.txt.gz minus the same command on a 1-row file (its start-up).
@@ -29,7 +36,7 @@ import { Scorer } from '../src/model/score.ts';
 import { computeMetrics } from '../src/model/metrics.ts';
 import { buildRecord, RECORD_KEEP } from '../src/report/record.ts';
 
-const { values: a } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' }, capture: { type: 'string', default: '/tmp/flowsift-bench/bench1g.pcap' } } });
+const { values: a } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' }, capture: { type: 'string', default: '/tmp/flowsift-bench/bench1g.pcap' }, bigger: { type: 'string' }, base: { type: 'string' } } });
 const runs = Number(a.runs);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KDD = fileURLToPath(new URL('../../shared/corpus/kdd/', import.meta.url));
@@ -83,6 +90,7 @@ function benchAnalyze(): void {
   console.log(`\n== analyze vs flows on ${a.capture} (${runs} alternated pairs; ${load()})`);
   const f: Timed[] = [];
   const an: Timed[] = [];
+  const base: Timed[] = [];
   for (let r = 0; r < runs; r++) {
     const x = timed('node', [BIN, 'flows', a.capture!, '-o', join(dir, 'flows.csv'), '-q']);
     f.push(x);
@@ -91,9 +99,51 @@ function benchAnalyze(): void {
     an.push(y);
     console.log(`  analyze  ${y.wall.toFixed(2)} s wall, ${y.cpu.toFixed(2)} CPU-s, peak RSS ${y.rss.toFixed(0)} MB  (${load()})`);
     rmSync(join(dir, 'an'), { recursive: true, force: true });
+    if (a.base) {
+      const z = timed('node', [a.base, 'analyze', a.capture!, '--out-dir', join(dir, 'an'), '-q']);
+      base.push(z);
+      console.log(`  analyze (--base) ${z.wall.toFixed(2)} s wall, ${z.cpu.toFixed(2)} CPU-s, peak RSS ${z.rss.toFixed(0)} MB  (${load()})`);
+      rmSync(join(dir, 'an'), { recursive: true, force: true });
+    }
   }
+  if (base.length) console.log(`  --base medians: analyze ${median(base.map((x) => x.wall)).toFixed(2)} s, ${median(base.map((x) => x.cpu)).toFixed(2)} CPU-s, peak RSS ${median(base.map((x) => x.rss)).toFixed(0)} MB`);
   const fw = median(f.map((x) => x.wall)), aw = median(an.map((x) => x.wall));
-  console.log(`  medians: flows ${fw.toFixed(2)} s, analyze --out-dir ${aw.toFixed(2)} s = ${(aw / fw).toFixed(2)}× (goal ≤ 3×); analyze peak RSS ${median(an.map((x) => x.rss)).toFixed(0)} MB (goal ≤ 400)`);
+  const fc = median(f.map((x) => x.cpu)), ac = median(an.map((x) => x.cpu));
+  console.log(`  medians: flows ${fw.toFixed(2)} s (${fc.toFixed(2)} CPU-s), analyze --out-dir ${aw.toFixed(2)} s (${ac.toFixed(2)} CPU-s) = ${(aw / fw).toFixed(2)}× wall, ${(ac / fc).toFixed(2)}× CPU (goal ≤ 3×); analyze peak RSS ${median(an.map((x) => x.rss)).toFixed(0)} MB (goal ≤ 400), flows ${median(f.map((x) => x.rss)).toFixed(0)} MB`);
+}
+
+/** Flows in an analysis (the summary's first line: "147,904 flows, …"). */
+const flowsOf = (stdout: string): number => Number(/([\d,]+) flows/.exec(stdout)?.[1]?.replace(/,/g, '') ?? NaN);
+
+function benchGrowth(): void {
+  if (!a.bigger) throw new Error('--only growth needs --bigger PCAP (e.g. gen_bench_pcap.py big.pcap 236000 42)');
+  console.log(`\n== analyze memory as the capture grows: ${a.capture} vs ${a.bigger} (${runs} alternated pairs; ${load()})`);
+  const res = new Map<string, { flows: number; rss: number[]; cpu: number[] }>();
+  for (let r = 0; r < runs; r++) {
+    for (const cap of [a.capture!, a.bigger]) {
+      const y = timed('node', [BIN, 'analyze', ...cap.split(','), '--out-dir', join(dir, 'an'), '-q']);
+      rmSync(join(dir, 'an'), { recursive: true, force: true });
+      const e = res.get(cap) ?? { flows: flowsOf(y.stdout), rss: [], cpu: [] };
+      e.rss.push(y.rss);
+      e.cpu.push(y.cpu);
+      res.set(cap, e);
+      console.log(`  ${cap}: ${e.flows.toLocaleString('en-US')} flows, ${y.wall.toFixed(2)} s wall, ${y.cpu.toFixed(2)} CPU-s, peak RSS ${y.rss.toFixed(0)} MB  (${load()})`);
+    }
+  }
+  const [s1, s2] = [res.get(a.capture!)!, res.get(a.bigger)!];
+  const m1 = median(s1.rss), m2 = median(s2.rss);
+  console.log(`  medians: ${s1.flows.toLocaleString('en-US')} flows → ${m1.toFixed(0)} MB; ${s2.flows.toLocaleString('en-US')} flows (${(s2.flows / s1.flows).toFixed(2)}×) → ${m2.toFixed(0)} MB (${(m2 / m1).toFixed(2)}×); the extra flows cost ${(((m2 - m1) / (s2.flows - s1.flows)) * 1000).toFixed(2)} MB per 1,000`);
+}
+
+function benchStartup(): void {
+  console.log(`\n== start-up (${Math.max(5, runs)} alternated rounds; ${load()})`);
+  const t: Record<string, number[]> = { 'node -e 0': [], '--version': [], '--help': [] };
+  for (let r = 0; r < Math.max(5, runs); r++) {
+    t['node -e 0']!.push(timed('node', ['-e', '0']).wall);
+    t['--version']!.push(timed('node', [BIN, '--version']).wall);
+    t['--help']!.push(timed('node', [BIN, '--help']).wall);
+  }
+  for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(10)} median ${median(v).toFixed(2)} s (runs ${v.map((x) => x.toFixed(2)).join(' / ')})${k === 'node -e 0' ? '' : ' (goal ≤ 0.15 s)'}`);
 }
 
 async function benchScore(): Promise<void> {
@@ -137,6 +187,8 @@ try {
   if (!a.only || a.only === 'train') await benchTrain();
   if (!a.only || a.only === 'score') await benchScore();
   if (!a.only || a.only === 'analyze') benchAnalyze();
+  if (a.only === 'growth' || (!a.only && a.bigger)) benchGrowth();
+  if (!a.only || a.only === 'startup') benchStartup();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

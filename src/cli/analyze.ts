@@ -21,7 +21,8 @@ import { reportFromAnalysis } from '../report/build.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
-import { analysisParquet } from '../store/scores.ts';
+import { scoresJsonlToParquet } from '../store/scores.ts';
+import { describeSetAside } from '../model/robust.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends TrainFlags {
@@ -42,11 +43,13 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   if (!Number.isInteger(a.topFlows) || a.topFlows < 0) throw new UsageError(`--top-flows must be an integer ≥ 0, got ${String(a.topFlows)}`);
   if (a.report && !a.outDir) throw new UsageError('analyze: --report writes report.html into --out-dir: give --out-dir DIR');
   // the report draws the elbow and silhouette curves: --report fits the k sweep as --sweep does
-  const opts = trainOptionsFrom({ ...a, sweep: a.sweep || a.report });
+  // a baseline or --train-on rows are known to be clean; the input itself may hold the attacks
+  const known = (a.baseline !== undefined && a.baseline.length > 0) || a.trainOn !== undefined;
+  const opts = { ...trainOptionsFrom({ ...a, sweep: a.sweep || a.report }), fitMode: a.fitMode ?? (known ? 'clean' : 'robust') } as const;
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
   const keep = [...new Set([...RECORD_KEEP, a.labelColumn])];
-  const col = await collectTable(a.inputs, { ...ro, features, keep, labelColumn: a.labelColumn });
+  const col = await collectTable(a.inputs, { ...ro, features, keep, labelColumn: a.labelColumn, compact: true });
   const t = col.table;
   if (t.n < 2) {
     io.stderr.write(`flowsift: analyze: ${t.n} flows in the input: nothing to model\n`);
@@ -54,7 +57,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   }
   // train on a clean baseline (--baseline), else on every flow (or the --train-on rows); score every flow
   let trainTable = t;
-  let meta = { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts };
+  let meta = { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts, labelColumn: a.labelColumn };
   if (a.baseline && a.baseline.length) {
     const base = await collectTable(a.baseline.map(String), { ...ro, features, trainOn: a.trainOn, labelColumn: a.labelColumn });
     if (base.table.n < 2) {
@@ -62,10 +65,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       return EXIT.BAD_INPUT;
     }
     trainTable = base.table;
-    meta = { sources: a.baseline.map(String), rowsRead: base.summary.rows, trainOn: a.trainOn ?? null, labelCounts: base.labelCounts };
+    meta = { sources: a.baseline.map(String), rowsRead: base.summary.rows, trainOn: a.trainOn ?? null, labelCounts: base.labelCounts, labelColumn: a.labelColumn };
   } else if (a.trainOn !== undefined) {
     const trainIdx: number[] = [];
-    for (let i = 0; i < t.n; i++) if (String(t.kept[i]![a.labelColumn] ?? '') === a.trainOn) trainIdx.push(i);
+    for (let i = 0; i < t.n; i++) if (String(t.keptValue(i, a.labelColumn) ?? '') === a.trainOn) trainIdx.push(i);
     trainTable = t.select(trainIdx);
   }
   const notes: string[] = [];
@@ -75,6 +78,9 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     : a.trainOn !== undefined
       ? `the input's ${formatValue(trainTable.n)} flows labeled ${a.trainOn} (of ${formatValue(t.n)})`
       : `the input itself (${formatValue(trainTable.n)} flows: anomalies are rare flows of this capture; --baseline learns from attack-free traffic instead)`;
+  const sa = model.training.setAside;
+  if (sa) notes.unshift(describeSetAside(sa));
+  else if (!known) notes.unshift('clean fit (--fit-mode clean): every flow of the input was learned as normal, attacks in it included');
   // Two streaming passes over the table, no record kept per flow: the first scores every flow
   // (nearest centroid only) for the counts, the cluster profiles and the incidents, which hold only
   // the anomalous records; the second writes scores.jsonl in row order with reasons, PCA position
@@ -102,7 +108,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       anomScores.push(s.anomalyScore);
       scorer.explainScored(i, s, a.explain);
     }
-    const rec = buildRecord(i + 1, t.kept[i]!, s, a.labelColumn);
+    const rec = buildRecord(i + 1, t.keptRow(i), s, a.labelColumn);
     profiler.add(rec);
     if (rec.label !== undefined) {
       const e = byLabel.get(rec.label) ?? { n: 0, flagged: 0 };
@@ -115,11 +121,13 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   for (const x of builder.end()) found.push(x);
   const incidents: Incident[] = rankIncidents(found);
   const recordAt = (i: number, withReasons: boolean): AnomalyRecord => {
-    const r = buildRecord(i + 1, t.kept[i]!, scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
+    const r = buildRecord(i + 1, t.keptRow(i), scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
     const id = incidentOf.get(i + 1);
     if (id !== undefined) r.incident_id = id;
     return r;
   };
+  // scores.parquet is converted by DuckDB on its own threads while this one writes the rest
+  let scoresParquet: Promise<unknown> | undefined;
   if (a.outDir) {
     await mkdir(a.outDir, { recursive: true });
     const sink = openOutput(join(a.outDir, 'scores.jsonl'));
@@ -133,6 +141,9 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await sink.abort();
       throw e;
     }
+    const conversion = scoresJsonlToParquet(join(a.outDir, 'scores.jsonl'), join(a.outDir, 'scores.parquet'));
+    conversion.catch(() => undefined); // awaited below; an early failure is not an unhandled rejection
+    scoresParquet = conversion;
   }
   profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
   // anomalous flows, most anomalous first (row order among equal scores)
@@ -181,7 +192,8 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await inc.abort();
       throw e;
     }
-    await analysisParquet(a.outDir);
+    await scoresParquet;
+    await scoresJsonlToParquet(join(a.outDir, 'anomalies.jsonl'), join(a.outDir, 'anomalies.parquet'));
     // what the analysis was made from: the server's per-flow pcap download reads the captures again
     const meta = openOutput(join(a.outDir, 'analysis.json'));
     meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');

@@ -19,6 +19,7 @@ import type { ReadInputsOptions } from '../model/input.ts';
 // Types only: the model code loads with the commands that train (flows must not pay for it).
 import type { TRAIN_DEFAULTS, TrainStep, trainModel } from '../model/train.ts';
 import { parseThreshold } from '../model/threshold.ts';
+import type { FitMode } from '../model/robust.ts';
 import type { CliIO } from './command.ts';
 
 // --- ground-truth labels -------------------------------------------------------------------------
@@ -119,6 +120,8 @@ export interface TrainFlags {
   stdFloor: number;
   clip: number;
   sweep: boolean;
+  /** Unset: the command decides (robust unless the training rows are known to be clean). */
+  fitMode?: FitMode;
 }
 
 /** Add the training options (--k … --clip, --features, --train-on, --label-column); `defaults`: model/train.ts TRAIN_DEFAULTS. */
@@ -138,6 +141,10 @@ export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS)
     .option('n-init', { type: 'number', default: defaults.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
     .option('std-floor', { type: 'number', default: defaults.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
     .option('clip', { type: 'number', default: defaults.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true })
+    .option('fit-mode', {
+      choices: ['robust', 'clean'] satisfies FitMode[],
+      describe: "robust: first set aside the training rows an isolation forest isolates most easily (likely attacks), then learn normal traffic from the rest — for traffic that may hold attacks; clean: learn from every training row (attack-free data). Default: clean with --train-on or analyze --baseline, else robust",
+    })
     .option('sweep', { type: 'boolean', default: false, describe: 'Also fit the k sweep (--k-min..--k-max) with a fixed --k and store its inertia and silhouette curves in the model for charts (always done for --k auto)' }) as unknown as Argv<T & TrainFlags>;
 }
 
@@ -168,6 +175,7 @@ export function trainOptionsFrom(a: Omit<TrainFlags, 'sweep'> & { sweep?: boolea
     stdFloor: a.stdFloor,
     clip: a.clip,
     sweep: a.sweep ?? false,
+    ...(a.fitMode !== undefined ? { fitMode: a.fitMode } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
 import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { saveModel, type ModelFile } from '../model/model-file.ts';
+import { describeSetAside } from '../model/robust.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 
 interface TrainArgs extends TrainFlags {
@@ -18,10 +19,13 @@ interface TrainArgs extends TrainFlags {
 }
 
 export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number; model?: ModelFile }> {
-  const opts = trainOptionsFrom(a);
+  // rows labeled by --train-on are known to be clean; anything else may hold attacks
+  const opts = { ...trainOptionsFrom(a), fitMode: a.fitMode ?? (a.trainOn !== undefined ? 'clean' : 'robust') } as const;
   const features = resolveFeatureList(a.features);
   const ro = cliReadOptions(io, a.quiet);
-  const col = await collectTable(a.inputs, { ...ro, features, trainOn: a.trainOn, labelColumn: a.labelColumn });
+  // the robust fit counts the rows it sets aside per label, when the input has labels
+  const keep = opts.fitMode === 'robust' ? [a.labelColumn] : undefined;
+  const col = await collectTable(a.inputs, { ...ro, features, keep, trainOn: a.trainOn, labelColumn: a.labelColumn });
   if (io.signal.aborted) return { code: EXIT.INTERRUPTED };
   if (col.table.n < 2) {
     const why = a.trainOn !== undefined
@@ -32,7 +36,7 @@ export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number;
   }
   const model = trainModel(
     col.table,
-    { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts },
+    { sources: a.inputs, rowsRead: col.summary.rows, trainOn: a.trainOn ?? null, labelCounts: col.labelCounts, labelColumn: a.labelColumn },
     { ...opts, onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`), onStep: trainProgress(io, a.quiet) },
   );
   await saveModel(a.model, model);
@@ -41,7 +45,8 @@ export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number;
     io.stderr.write(
       `flowsift: trained on ${t.rows.toLocaleString('en-US')} rows${t.trainOn ? ` (label ${t.trainOn}, of ${t.rowsRead.toLocaleString('en-US')})` : ''}: ` +
         `k ${model.kmeans.k} (${model.kSelection.method}${model.kSelection.curve.length ? `; silhouette best k ${model.kSelection.silhouetteK}, elbow k ${model.kSelection.elbowK}` : ''}), ` +
-        `${t.iterations} iterations, threshold ${model.thresholds.spec} ${model.thresholds.rule.scope} = ${model.thresholds.global.toFixed(3)}, ${t.seconds.toFixed(1)} s → ${a.model}\n`,
+        `${t.iterations} iterations, threshold ${model.thresholds.spec} ${model.thresholds.rule.scope} = ${model.thresholds.global.toFixed(3)}, ${t.seconds.toFixed(1)} s → ${a.model}\n` +
+        (t.setAside ? `flowsift: ${describeSetAside(t.setAside)}\n` : `flowsift: clean fit: learned from all ${t.rows.toLocaleString('en-US')} training rows${a.fitMode === undefined ? ' (--train-on rows are taken as attack-free; --fit-mode robust sets the most isolated aside first)' : ''}\n`),
     );
   }
   return { code: ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK, model };

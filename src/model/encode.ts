@@ -8,6 +8,7 @@
 import type { Row } from '../dataset/types.ts';
 import { KDD_FEATURE_NAMES } from '../dataset/kdd.ts';
 import { UsageError } from '../errors.ts';
+import { KeptColumns } from './kept.ts';
 
 /** The nine "basic" (intrinsic) KDD features: the ones a single connection defines. */
 export const KDD_BASIC = KDD_FEATURE_NAMES.slice(0, 9);
@@ -34,10 +35,12 @@ export class RawTable {
   private readonly catIndex: Map<string, number>[];
   /** Rows kept aside for reports (identity, label) — only the columns listed in `keep`. */
   readonly kept: Row[] = [];
+  /** The same, stored by column instead (`compactKeep`): read them with keptRow(i). */
+  readonly keptColumns?: KeptColumns;
   private readonly keep: string[];
   missing = 0;
 
-  constructor(numNames: string[], catNames: string[], keep: string[] = [], capacity = 1024) {
+  constructor(numNames: string[], catNames: string[], keep: string[] = [], capacity = 1024, opts: { compactKeep?: boolean } = {}) {
     this.numNames = numNames;
     this.catNames = catNames;
     this.num = new Float64Array(capacity * numNames.length);
@@ -45,10 +48,29 @@ export class RawTable {
     this.catValues = catNames.map(() => []);
     this.catIndex = catNames.map(() => new Map());
     this.keep = keep;
+    if (opts.compactKeep && keep.length) this.keptColumns = new KeptColumns(keep, capacity);
+  }
+
+  /** The kept columns of row i, whichever way they are stored. */
+  keptRow(i: number): Row {
+    return this.keptColumns ? this.keptColumns.row(i) : this.kept[i] ?? {};
+  }
+
+  /** One kept column of row i. */
+  keptValue(i: number, name: string): Row[string] | undefined {
+    return this.keptColumns ? this.keptColumns.get(i, name) : this.kept[i]?.[name];
+  }
+
+  /** Release the spare capacity of the growing arrays (after the last push): up to a third of the table. */
+  trim(): void {
+    this.num = this.num.slice(0, this.n * this.numNames.length);
+    this.cat = this.cat.slice(0, this.n * this.catNames.length);
+    this.keptColumns?.trim();
   }
 
   private grow(): void {
-    const cap = Math.max(1024, Math.ceil((this.num.length / Math.max(1, this.numNames.length)) * 2));
+    // ×1.5 rather than ×2: less spare capacity left over when the input ends
+    const cap = Math.max(1024, Math.ceil((this.num.length / Math.max(1, this.numNames.length)) * 1.5));
     const num = new Float64Array(cap * this.numNames.length);
     num.set(this.num);
     this.num = num;
@@ -92,7 +114,8 @@ export class RawTable {
       }
       this.cat[cbase + j] = code;
     }
-    if (this.keep.length) {
+    if (this.keptColumns) this.keptColumns.push(row);
+    else if (this.keep.length) {
       const k: Row = {};
       for (const name of this.keep) if (row[name] !== undefined) k[name] = row[name]!;
       this.kept.push(k);
@@ -100,7 +123,7 @@ export class RawTable {
     this.n++;
   }
 
-  /** A new table with rows `idx` of this one (vocabularies shared, kept columns copied). */
+  /** A new table with rows `idx` of this one (vocabularies shared, kept Rows copied; compact kept columns are not: a selection is for training). */
   select(idx: ArrayLike<number>): RawTable {
     const t = new RawTable(this.numNames, this.catNames, this.keep, Math.max(1, idx.length));
     const nn = this.numNames.length;
@@ -124,6 +147,7 @@ export class RawTable {
   clear(): void {
     this.n = 0;
     this.kept.length = 0;
+    if (this.keptColumns) this.keptColumns.n = 0;
   }
 
   /** Keep only the rows for which `pred(i)` holds (in place). */

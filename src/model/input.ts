@@ -37,6 +37,8 @@ export interface ReadInputsOptions {
   stdin?: NodeJS.ReadableStream;
   /** Called for every capture's extraction summary (errors, warnings). */
   onExtract?(s: ExtractSummary, input: string): void;
+  /** Only these columns in the Rows of captures (default all flow columns): fewer values built per flow. */
+  columns?: readonly string[];
 }
 
 /**
@@ -45,11 +47,13 @@ export interface ReadInputsOptions {
  */
 export async function readInputs(inputs: string[], onRow: (row: Row, input: string) => void | Promise<void>, opts: ReadInputsOptions = {}): Promise<InputSummary> {
   const summary: InputSummary = { captures: [], datasets: [], rows: 0, extract: [] };
+  const want = opts.columns && new Set(opts.columns);
+  const columns = want ? FLOW_COLUMNS.filter((c) => want.has(c.name)) : undefined;
   for (const input of inputs) {
     if (opts.signal?.aborted) break;
     if (await isCaptureInput(input)) {
       summary.captures.push(input);
-      const s = await extractFlows([input], { signal: opts.signal, stdin: opts.stdin }, (row) => {
+      const s = await extractFlows([input], { signal: opts.signal, stdin: opts.stdin, columns }, (row) => {
         summary.rows++;
         return onRow(row, input);
       });
@@ -75,6 +79,12 @@ export interface CollectOptions extends ReadInputsOptions {
   /** Keep only rows whose label equals this (semi-supervised training on normal traffic). */
   trainOn?: string;
   labelColumn?: string;
+  /**
+   * Store the kept columns by column (RawTable.keptColumns, read with keptRow) rather than one
+   * object per row, build capture Rows with only the feature and kept columns, and trim the
+   * table's spare capacity at the end: for a run that holds a whole capture (analyze).
+   */
+  compact?: boolean;
 }
 
 export interface Collected {
@@ -120,17 +130,18 @@ export async function collectTable(inputs: string[], opts: CollectOptions): Prom
       const label = lv === null || lv === undefined ? '' : String(lv);
       if (label) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
       if (opts.trainOn !== undefined && label !== opts.trainOn) return;
-      if (!table) table = newTableFor(opts.features, row, opts.keep ?? []);
+      if (!table) table = newTableFor(opts.features, row, opts.keep ?? [], undefined, opts.compact);
       table.push(row);
     },
-    opts,
+    opts.compact ? { ...opts, columns: [...opts.features, ...(opts.keep ?? []), labelCol] } : opts,
   );
-  return { table: table ?? newTableFor(opts.features, undefined, opts.keep ?? []), summary, labelCounts };
+  if (opts.compact) table?.trim();
+  return { table: table ?? newTableFor(opts.features, undefined, opts.keep ?? [], undefined, opts.compact), summary, labelCounts };
 }
 
 /** An empty table for the features, split into numeric and categorical using `first` for unknown columns. */
-export function newTableFor(features: string[], first: Row | undefined, keep: string[], capacity?: number): RawTable {
+export function newTableFor(features: string[], first: Row | undefined, keep: string[], capacity?: number, compactKeep = false): RawTable {
   const cat = features.filter((f) => categoricalColumn(f, first));
   const num = features.filter((f) => !cat.includes(f));
-  return new RawTable(num, cat, keep, capacity);
+  return new RawTable(num, cat, keep, capacity, { compactKeep });
 }

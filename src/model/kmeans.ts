@@ -42,6 +42,22 @@ export function encodeRows(enc: Encoder, rows: ArrayLike<number> | number): Enco
   return { n, nNum: enc.nNum, nCat: enc.nCat, z, oh };
 }
 
+/**
+ * Assign rows [0, n) of the encoder's table to their nearest centroid, encoding a block of rows at
+ * a time into one reused buffer (the whole table is never held encoded). Returns the inertia.
+ */
+export function assignTable(cent: Centroids, enc: Encoder, n: number, labels: Int32Array, d2: Float64Array, block = 16384): number {
+  const b = Math.min(n, block);
+  const x: EncodedRows = { n: 0, nNum: enc.nNum, nCat: enc.nCat, z: new Float64Array(b * enc.nNum), oh: new Int32Array(b * enc.nCat) };
+  let inertia = 0;
+  for (let s = 0; s < n; s += b) {
+    x.n = Math.min(b, n - s);
+    for (let r = 0; r < x.n; r++) enc.encodeInto(s + r, x.z, r * enc.nNum, x.oh, r * enc.nCat);
+    inertia += cent.assign(x, labels.subarray(s, s + x.n), d2.subarray(s, s + x.n));
+  }
+  return inertia;
+}
+
 /** Centroids in the encoded space plus what a fast distance needs. */
 export class Centroids {
   readonly k: number;

@@ -4,7 +4,8 @@
  *
  * Schema version history:
  *   1 — flowsift 0.1: preprocessing (log1p + z-score with std floor and clip, one-hot), k-means
- *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary.
+ *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary;
+ *       later (still version 1, optional fields): training.fitMode and training.setAside (robust fit).
  */
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { writesInPlace } from '../dataset/output.ts';
@@ -14,6 +15,7 @@ import type { Preprocessing } from './scale.ts';
 import type { Thresholds } from './threshold.ts';
 import type { KSelection } from './select-k.ts';
 import type { PcaProjection } from './pca.ts';
+import type { FitMode, SetAside } from './robust.ts';
 
 export const MODEL_FORMAT = 'flowsift.model';
 export const MODEL_SCHEMA_VERSION = 1;
@@ -38,6 +40,10 @@ export interface TrainingSummary {
   seconds: number;
   /** Numeric values that were missing or not numbers (encoded as 0). */
   missingValues: number;
+  /** 'robust': the rows in setAside were left out of the fit; 'clean': every row was used (absent in older files: clean). */
+  fitMode?: FitMode;
+  /** What the robust fit set aside and why (rows counts `rows` + setAside.rows = rows scored by the forest). */
+  setAside?: SetAside;
 }
 
 export interface ModelFile {
@@ -104,6 +110,24 @@ const ModelSchema = z.object({
     msPerIteration: num,
     seconds: num,
     missingValues: num,
+    fitMode: z.enum(['robust', 'clean']).optional(),
+    setAside: z
+      .object({
+        method: z.literal('isolation-forest-otsu'),
+        of: num,
+        rows: num,
+        share: num,
+        cut: num,
+        otsuShare: num,
+        capped: z.boolean(),
+        maxShare: num,
+        separability: num,
+        trees: num,
+        maxSamples: num,
+        seed: num,
+        labels: z.record(z.string(), num).optional(),
+      })
+      .optional(),
   }),
   pca: z
     .object({

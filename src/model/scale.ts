@@ -194,7 +194,7 @@ export class Encoder {
     }
   }
 
-  /** Dense encoded vector of row i (for PCA / ml-kmeans). */
+  /** Dense encoded vector of row i (for PCA). */
   dense(i: number, out: Float64Array, z: Float64Array, oh: Int32Array): Float64Array {
     this.encode(i, z, oh);
     out.fill(0);

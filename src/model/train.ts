@@ -5,12 +5,13 @@
  */
 import type { RawTable } from './encode.ts';
 import { Encoder, fitPreprocessing, type LogPolicy } from './scale.ts';
-import { encodeRows, fitKMeans, sampleIndices, subset } from './kmeans.ts';
+import { assignTable, encodeRows, fitKMeans, sampleIndices } from './kmeans.ts';
 import { sweepK, type KSelection } from './select-k.ts';
 import { fitThresholds, parseThreshold, type ThresholdScope } from './threshold.ts';
 import { fitPca } from './pca.ts';
 import { FLOWSIFT_VERSION, MODEL_FORMAT, MODEL_SCHEMA_VERSION, type ModelFile } from './model-file.ts';
 import { UsageError } from '../errors.ts';
+import { setAsideIsolated, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
 
 /**
  * Defaults, chosen by measurement on NSL-KDD (train on the normal KDDTrain+ rows, score KDDTest+;
@@ -51,6 +52,11 @@ export const TRAIN_DEFAULTS = {
   maxIter: 300,
   /** A fixed k is lowered to keep at least this many training rows per cluster on average (small captures). */
   minRowsPerCluster: 20,
+  /**
+   * 'robust' sets aside the rows an isolation forest isolates most easily before fitting (robust.ts);
+   * 'clean' fits on every row. The commands choose robust unless the rows are known to be clean.
+   */
+  fitMode: 'clean' as FitMode,
 };
 
 export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
@@ -63,10 +69,12 @@ export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
   onProgress?: (msg: string) => void;
   /** Progress of the long steps: done of total units of `step` (the CLI draws it on stderr). */
   onStep?: (e: TrainStep) => void;
+  /** Options of the robust fit's isolation forest and cut (fitMode 'robust'). */
+  robust?: RobustOptions;
 };
 
 export interface TrainStep {
-  step: 'sweep' | 'kmeans' | 'pca';
+  step: 'sweep' | 'kmeans' | 'pca' | 'isolation';
   done: number;
   total: number;
   /** A unit finished (restart, k of the sweep, PCA) rather than an iteration inside one. */
@@ -79,6 +87,8 @@ export interface TrainMeta {
   rowsRead: number;
   trainOn: string | null;
   labelCounts: Record<string, number>;
+  /** Column of the table's kept rows holding the label (counts what the robust fit set aside). */
+  labelColumn?: string;
 }
 
 export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions = {}): ModelFile {
@@ -86,12 +96,22 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const t0 = performance.now();
   if (t.n < 2) throw new UsageError(`train: need at least 2 training rows, got ${t.n}${meta.trainOn ? ` (after --train-on ${meta.trainOn})` : ''}`);
   const rule = parseThreshold(o.threshold, o.thresholdScope);
+  const step = options.onStep;
+  let setAside: SetAside | undefined;
+  if (o.fitMode === 'robust') {
+    // the detector, its preprocessing and thresholds are all fitted on the rows that remain
+    const ti = performance.now();
+    step?.({ step: 'isolation', done: 0, total: 1, final: false, detail: `isolation forest on ${t.n} rows` });
+    ({ table: t, summary: setAside } = setAsideIsolated(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight }, { ...options.robust, seed: options.robust?.seed ?? o.seed, labelColumn: meta.labelColumn }));
+    step?.({ step: 'isolation', done: 1, total: 1, final: true, detail: `isolation forest: set aside ${setAside.rows} of ${setAside.of} rows (${(setAside.share * 100).toFixed(1)} %, score > ${setAside.cut.toFixed(3)}), ${((performance.now() - ti) / 1000).toFixed(1)} s` });
+  } else if (o.fitMode !== 'clean') {
+    throw new UsageError(`--fit-mode: expected robust or clean, got '${String(o.fitMode)}'`);
+  }
   const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
   const enc = new Encoder(pre, t);
-  const all = encodeRows(enc, t.n);
-  const fitIdx = sampleIndices(all.n, o.sample, o.seed);
-  const fitRows = fitIdx.length === all.n ? all : subset(all, fitIdx);
-  const step = options.onStep;
+  // only the fit sample is encoded as a whole; the other rows are encoded a block at a time below
+  const fitIdx = sampleIndices(t.n, o.sample, o.seed);
+  const fitRows = encodeRows(enc, fitIdx.length === t.n ? t.n : fitIdx);
 
   // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
@@ -123,19 +143,20 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const k = fit.centroids.k;
   let labels = fit.labels;
   let d2 = fit.d2;
-  if (fitRows !== all) {
-    labels = new Int32Array(all.n);
-    d2 = new Float64Array(all.n);
-    fit.centroids.assign(all, labels, d2);
+  if (fitRows.n !== t.n) {
+    labels = new Int32Array(t.n);
+    d2 = new Float64Array(t.n);
+    assignTable(fit.centroids, enc, t.n, labels, d2);
   }
   const dist = d2.map(Math.sqrt);
   const thresholds = fitThresholds(rule, dist, labels, k);
   const sizes = new Array<number>(k).fill(0);
-  for (let i = 0; i < all.n; i++) sizes[labels[i]!]!++;
+  for (let i = 0; i < t.n; i++) sizes[labels[i]!]!++;
   const tp = performance.now();
-  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(all.n, o.pcaSample)} rows` });
-  const pca = fitPca(pre, all, labels, fit.centroids, o.pcaSample, o.seed);
-  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(all.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
+  step?.({ step: 'pca', done: 0, total: 1, final: false, detail: `PCA on ${Math.min(t.n, o.pcaSample)} rows` });
+  const pcaIdx = sampleIndices(t.n, o.pcaSample, o.seed);
+  const pca = fitPca(pre, encodeRows(enc, pcaIdx), Int32Array.from(pcaIdx, (i) => labels[i]!), fit.centroids, o.pcaSample, o.seed);
+  step?.({ step: 'pca', done: 1, total: 1, final: true, detail: `PCA (2-D projection for charts) on ${Math.min(t.n, o.pcaSample)} rows, ${((performance.now() - tp) / 1000).toFixed(1)} s` });
   return {
     format: MODEL_FORMAT,
     schemaVersion: MODEL_SCHEMA_VERSION,
@@ -161,6 +182,8 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
       msPerIteration: fit.msPerIteration,
       seconds: (performance.now() - t0) / 1000,
       missingValues: t.missing,
+      fitMode: o.fitMode,
+      ...(setAside ? { setAside } : {}),
     },
     ...(pca ? { pca } : {}),
   };

@@ -224,7 +224,7 @@ export async function writeChartFiles(dir: string, charts: RenderedChart[]): Pro
 export async function reportFromAnalysis(
   model: ModelFile,
   records: Iterable<ScoredFlow>,
-  table: { n: number; numNames: string[]; num: Float64Array; kept: Record<string, unknown>[] },
+  table: { n: number; numNames: string[]; num: Float64Array; kept: Record<string, unknown>[]; keptValue?(i: number, name: string): unknown },
   outDir: string,
   opts: BuildOptions & { inputs?: string[] } = {},
 ): Promise<{ path: string; built: BuiltReport }> {
@@ -242,7 +242,7 @@ export async function reportFromAnalysis(
     const v = new Float64Array(names.length);
     for (let i = 0; i < table.n; i++) {
       for (let j = 0; j < idx.length; j++) v[j] = table.num[i * w + idx[j]!]!;
-      const ts = table.kept[i]?.ts;
+      const ts = table.keptValue ? table.keptValue(i, 'ts') : table.kept[i]?.ts;
       agg.addFeatures(typeof ts === 'number' ? ts : NaN, v);
     }
   }

@@ -79,6 +79,15 @@ describe('flowsift train', () => {
     expect(r.err).toMatch(/k-means restart 2\/2: inertia [\d.]+ after \d+ iterations, [\d.]+ s \(best so far [\d.]+\)/);
     expect(r.err).toMatch(/PCA \(2-D projection for charts\) on \d+ rows/);
     expect(r.err).not.toMatch(/k sweep/);
+    // no --train-on: the rows may hold attacks (this file: 47 %), so the robust fit is the default and says what it set aside
+    const fitted = JSON.parse(readFileSync(plain, 'utf8'));
+    expect(fitted.training.fitMode).toBe('robust');
+    expect(r.err).toMatch(/isolation forest: set aside \d+ of \d+ rows/);
+    expect(r.err).toContain(`robust fit: set aside ${fitted.training.setAside.rows.toLocaleString('en-US')} of ${fitted.training.setAside.of.toLocaleString('en-US')} training rows`);
+    expect(r.err).toMatch(/by label: \w+ \d/);
+    const normalOnly = await cli(['train', path, '-m', join(dir, 'normal.json'), '--k', '8', '--n-init', '1', '--train-on', 'normal']);
+    expect(normalOnly.err).toMatch(/clean fit: learned from all [\d,]+ training rows \(--train-on rows are taken as attack-free/);
+    expect(JSON.parse(readFileSync(join(dir, 'normal.json'), 'utf8')).training.setAside).toBeUndefined();
     const swept = join(dir, 'swept.json');
     const s = await cli(['train', path, '-m', swept, '--k', '8', '--n-init', '2', '--k-max', '4', '--sweep']);
     expect(s.code).toBe(0);
