@@ -14,6 +14,7 @@ import { loadModel, type ModelFile } from '../model/model-file.ts';
 import { InputError } from '../errors.ts';
 import { Triage } from './triage.ts';
 import { notFound } from './errors.ts';
+import { IP_HEX, IP_MACROS } from './filters.ts';
 import type { Jobs } from './jobs.ts';
 
 export interface Analysis {
@@ -30,6 +31,8 @@ export interface Analysis {
   addedAt: string;
   /** `cli`: given on the command line; `job`: made by an upload. */
   origin: 'cli' | 'job';
+  /** The scores table carries the addresses' hex form (IP_HEX columns; hidden from clients). */
+  ipHex: boolean;
 }
 
 /** The file analyze leaves beside its outputs naming what it read (see src/cli/analyze.ts). */
@@ -70,7 +73,7 @@ export class Analyses {
       if (!store.views.some((v) => v.name === 'scores')) {
         throw new InputError('E_NOT_ANALYSIS', dir, undefined, `no scores.parquet or scores.jsonl: not an analysis directory (views found: ${store.views.map((v) => v.name).join(', ')})`);
       }
-      await materialize(store);
+      const ipHex = await materialize(store);
       const modelFile = resolve(abs, 'model.json');
       const model = existsSync(modelFile) ? await loadModel(modelFile) : undefined;
       const a: Analysis = {
@@ -80,6 +83,7 @@ export class Analyses {
         model,
         sources: readSources(abs),
         triage: new Triage(abs),
+        ipHex,
         addedAt: new Date().toISOString(),
         origin,
       };
@@ -113,17 +117,30 @@ export class Analyses {
  */
 export const MATERIALIZE_ROWS: Record<string, number> = { incidents: 500_000, anomalies: 500_000, scores: 250_000 };
 
-async function materialize(store: Store): Promise<void> {
+async function materialize(store: Store): Promise<boolean> {
+  for (const m of IP_MACROS) await store.query(m);
+  let ipHex = false;
   for (const v of store.views) {
     const cap = MATERIALIZE_ROWS[v.name];
     if (cap === undefined) continue;
     const n = Number((await store.query(`SELECT count(*)::BIGINT AS n FROM "${v.name}"`)).rows[0]?.n ?? Infinity);
     if (!(n <= cap)) continue;
-    const order = v.columns.some((c) => c.name === 'ts') && v.name === 'scores' ? ' ORDER BY ts, uid' : '';
-    await store.query(`CREATE TABLE "m_${v.name}" AS SELECT * FROM "${v.name}"${order}`);
+    const cols = new Set(v.columns.map((c) => c.name));
+    let extra = '';
+    let order = '';
+    if (v.name === 'scores') {
+      if (cols.has('ts') && cols.has('uid')) order = ' ORDER BY ts, uid';
+      // the comparable form of the addresses once, for CIDR filters (filters.ts)
+      if (cols.has('src_ip') && cols.has('dst_ip')) {
+        extra = `, fs_iphex(src_ip) AS "${IP_HEX.src_ip}", fs_iphex(dst_ip) AS "${IP_HEX.dst_ip}"`;
+        ipHex = true;
+      }
+    }
+    await store.query(`CREATE TABLE "m_${v.name}" AS SELECT *${extra} FROM "${v.name}"${order}`);
     await store.query(`DROP VIEW "${v.name}"`);
     await store.query(`ALTER TABLE "m_${v.name}" RENAME TO "${v.name}"`);
   }
+  return ipHex;
 }
 
 /** Capture paths recorded in the analysis's analysis.json (absolute; missing files dropped). */

@@ -76,6 +76,29 @@ export function scoreRows(model: ModelFile, rows: readonly Row[], opts: ScoreOpt
   return out;
 }
 
+/**
+ * Large scoring requests take turns, one at a time, with the event loop let through between turns;
+ * small ones (a few flows) run at once. Without this a wave of 200 batch requests parsed and scored
+ * back to back holds a single-flow request for the whole wave.
+ */
+export const SMALL_BODY = 16 * 1024;
+let bulkBusy = false;
+const bulkWaiting: (() => void)[] = [];
+
+export async function scoringTurn<T>(bodyBytes: number, fn: () => T): Promise<T> {
+  if (bodyBytes <= SMALL_BODY) return fn();
+  if (bulkBusy) await new Promise<void>((r) => bulkWaiting.push(r));
+  bulkBusy = true;
+  try {
+    return fn();
+  } finally {
+    const next = bulkWaiting.shift();
+    // the turn passes on after pending I/O (new small requests) had its chance
+    if (next) setImmediate(next);
+    else bulkBusy = false;
+  }
+}
+
 /** A /score body (one flow or an array of flows) → rows; 400 naming the first bad field. */
 export function flowsFromBody(body: unknown, model: ModelFile): { rows: Row[]; single: boolean } {
   if (Array.isArray(body)) {
