@@ -5,7 +5,7 @@
  * Type errors are `npm run typecheck`'s job (tsc --noEmit over src, test and scripts): this only
  * emits. The test run calls buildIfStale() first (test/global-setup.ts).
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -18,6 +18,8 @@ const STAMP_NAME = '.build-stamp.json';
 const STAMP = join(OUT, STAMP_NAME);
 /** The executables (package.json bin). */
 const BINS = ['cli/flowsift.js'];
+/** Folders under src/ whose files are served as they are (not compiled). */
+const ASSET_DIRS = ['server/assets'];
 
 export function build(): void {
   const stamp = sourceStamp();
@@ -34,6 +36,8 @@ export function build(): void {
     const res = program.emit();
     fail([...parsed.errors, ...program.getOptionsDiagnostics(), ...res.diagnostics]);
     for (const b of BINS) chmodSync(join(next, b), 0o755);
+    // files the code reads at run time (the dashboard's stylesheet and client script) go beside it
+    for (const d of ASSET_DIRS) cpSync(join(SRC, d), join(next, d), { recursive: true });
     writeFileSync(join(next, STAMP_NAME), JSON.stringify(stamp));
     const old = `${OUT}.old-${process.pid}`;
     if (existsSync(OUT)) renameSync(OUT, old);

@@ -14,12 +14,13 @@ import type {
   AssociationRow, CategoryCount, Centroid2D, ClusterScoreSummary, CorrelationCell, CurvePoint, KChoice, RateRow,
   ScatterPoint, ScoreBin, ServiceFlagCell, TimeBucket,
 } from './charts/types.ts';
+import { pcaAnomalyQuota } from './charts/clusters.ts';
 
 /** What a scored flow must carry (a flowsift.anomaly/1 record; other fields are optional). */
 export type ScoredFlow = Pick<AnomalyRecord, 'cluster' | 'anomaly_score' | 'is_anomaly'> & Partial<AnomalyRecord>;
 
 export interface ReportOptions {
-  /** Most points in the PCA scatter (anomalies first, then an even sample of the rest). */
+  /** Most points in the PCA scatter (anomalies first, up to a quarter of them, then an even sample of the rest). */
   maxPoints?: number;
   /** Anomalies listed in the table (most anomalous first). */
   topAnomalies?: number;
@@ -429,9 +430,10 @@ export class ReportAggregator {
       const cap = this.opts.maxPoints;
       const flaggedSet = new Uint8Array(n);
       for (const i of this.flagged) flaggedSet[i] = 1;
-      // all anomalies up to half the points, then an even stride over the normal flows
+      // all anomalies up to a quarter of the points (PCA_ANOMALY_SHARE), then an even stride over the normal flows
       const anomIdx = this.flagged.slice().sort((a, b) => this.score.a[b]! - this.score.a[a]!);
-      const anomKeep = anomIdx.length <= cap / 2 ? anomIdx : evenPick(anomIdx, Math.floor(cap / 2));
+      const quota = pcaAnomalyQuota(cap, anomIdx.length);
+      const anomKeep = anomIdx.length <= quota ? anomIdx : evenPick(anomIdx, quota);
       const normalTotal = n - this.flagged.length;
       const normalCap = Math.min(normalTotal, cap - anomKeep.length);
       const normalIdx: number[] = [];

@@ -6,6 +6,18 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Centroid2D, ClusterRow, ScatterPoint } from './types.ts';
 import { COLOR, CONFIG, COUNT_FMT, WIDTH } from './theme.ts';
 
+/**
+ * The most of a sampled scatter's points that may be anomalies: each is drawn as a ring larger than a
+ * normal dot, so at a half share a large analysis showed almost nothing but red and hid the
+ * clusters' shape. A quarter keeps the anomalies visible and the normal structure readable.
+ */
+export const PCA_ANOMALY_SHARE = 0.25;
+
+/** How many anomalies a sample of `cap` points keeps when there are `anomalies` of them. */
+export function pcaAnomalyQuota(cap: number, anomalies: number): number {
+  return Math.min(anomalies, Math.floor(cap * PCA_ANOMALY_SHARE));
+}
+
 export interface PcaAxes {
   /** Share of the variance each component explains (0–1), when known. */
   explained?: [number, number];
@@ -31,17 +43,19 @@ export function pcaSpec(points: ScatterPoint[], centroids: Centroid2D[], axes: P
     title: 'Flows in the model’s PCA plane',
     width: WIDTH,
     height: 380,
+    // the anomaly rings first, the normal dots over them: where both crowd the dots win, so the
+    // clusters' shape shows, and the outlying anomalies stay plain red rings
     layer: [
       {
-        data: { values: points.filter((p) => !p.anomaly) },
+        data: { values: points.filter((p) => p.anomaly) },
         params: [{ name: 'zoom', select: 'interval', bind: 'scales' }],
-        mark: { type: 'circle', size: 14, opacity: 0.6 },
-        encoding: { x, y, color, tooltip },
+        mark: { type: 'point', shape: 'circle', size: 28, filled: false, strokeWidth: 1, opacity: 0.8, color: COLOR.anomaly },
+        encoding: { x, y, tooltip },
       },
       {
-        data: { values: points.filter((p) => p.anomaly) },
-        mark: { type: 'point', shape: 'circle', size: 46, filled: false, strokeWidth: 1.4, color: COLOR.anomaly },
-        encoding: { x, y, tooltip },
+        data: { values: points.filter((p) => !p.anomaly) },
+        mark: { type: 'circle', size: 20, opacity: 0.75 },
+        encoding: { x, y, color, tooltip },
       },
       {
         data: { values: centroids },

@@ -15,6 +15,7 @@ export const COLOR = {
   muted: '#9aa5b1',
   srcBytes: '#4c78a8',
   dstBytes: '#f58518',
+  incident: '#ff7f0e',
 } as const;
 
 export const FONT = 'DejaVu Sans, Verdana, Helvetica, Arial, sans-serif';

@@ -9,14 +9,19 @@ import { COLOR, CONFIG, COUNT_FMT, WIDTH } from './theme.ts';
 
 const timeX = (title: string) => ({ field: 't', type: 'temporal' as const, title, axis: { labelOverlap: true, format: '%H:%M:%S' } });
 
-export function timelineSpec(buckets: TimeBucket[], bucketLabel: string): TopLevelSpec {
+/** `log`: a symlog count axis, so a burst of thousands does not flatten a few anomalies to zero (the dashboard's overview). */
+export function timelineSpec(buckets: TimeBucket[], bucketLabel: string, opts: { log?: boolean } = {}): TopLevelSpec {
+  const withIncidents = buckets.some((b) => b.incidents !== undefined);
   const long = buckets.flatMap((b) => [
     { t: b.t, series: 'flows', value: b.flows },
     { t: b.t, series: 'anomalies', value: b.anomalies },
+    ...(withIncidents ? [{ t: b.t, series: 'incidents', value: b.incidents ?? 0 }] : []),
   ]);
+  const series = withIncidents ? ['flows', 'anomalies', 'incidents'] : ['flows', 'anomalies'];
+  const colors = withIncidents ? [COLOR.normal, COLOR.anomaly, COLOR.incident] : [COLOR.normal, COLOR.anomaly];
   return {
     config: CONFIG,
-    title: `Flows and anomalies per ${bucketLabel}`,
+    title: `Flows${withIncidents ? ', anomalies and incidents' : ' and anomalies'} per ${bucketLabel}`,
     width: WIDTH,
     height: 200,
     data: { values: long },
@@ -24,8 +29,8 @@ export function timelineSpec(buckets: TimeBucket[], bucketLabel: string): TopLev
     mark: { type: 'line', interpolate: 'step-after', point: buckets.length <= 60, tooltip: true },
     encoding: {
       x: timeX('flow start (UTC)'),
-      y: { field: 'value', type: 'quantitative', title: `flows per ${bucketLabel}`, axis: { format: COUNT_FMT } },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['flows', 'anomalies'], range: [COLOR.normal, COLOR.anomaly] } },
+      y: { field: 'value', type: 'quantitative', title: `flows per ${bucketLabel}${opts.log ? ' (symlog scale)' : ''}`, axis: { format: COUNT_FMT }, ...(opts.log ? { scale: { type: 'symlog' } } : {}) },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: colors } },
       tooltip: [
         { field: 't', type: 'temporal', title: 'from', format: '%Y-%m-%d %H:%M:%S' },
         { field: 'series', type: 'nominal' },

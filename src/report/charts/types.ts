@@ -66,6 +66,8 @@ export interface TimeBucket {
   anomalies: number;
   srcBytes?: number;
   dstBytes?: number;
+  /** Incidents whose first flow falls in the bucket (the dashboard's overview draws them as a third line). */
+  incidents?: number;
 }
 
 export interface CategoryCount {
