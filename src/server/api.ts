@@ -108,7 +108,7 @@ export function apiRoutes(ctx: ServerContext): Hono {
     const q = queryValues(c.req.url);
     // the anomalies list reads the anomalies view when the analysis has one, else the anomalous scores
     const src = view === 'anomalies' && !hasView(a, 'anomalies') ? 'scores' : view;
-    const fq = parseFlowQuery(q, { columns: viewColumns(a, src), defaultSort, defaultLimit: 100, maxLimit: ctx.limits.maxPage, extra: ['total'], ipHex: src === 'scores' && a.ipHex });
+    const fq = parseFlowQuery(q, { columns: viewColumns(a, src), defaultSort, defaultLimit: 100, maxLimit: ctx.limits.maxPage, extra: ['total'], ipHex: a.ipHex });
     if (view === 'anomalies' && src === 'scores') fq.where = `${fq.where} AND is_anomaly`;
     const total = q.total?.at(-1) === '1' ? await countRows(a, src, fq) : undefined;
     const page = await flowPage(a, src, fq, defaults);

@@ -14,7 +14,7 @@ import { loadModel, type ModelFile } from '../model/model-file.ts';
 import { InputError } from '../errors.ts';
 import { Triage } from './triage.ts';
 import { notFound } from './errors.ts';
-import { IP_HEX, IP_MACROS } from './filters.ts';
+import { IP_HEX_TABLE, IP_MACROS } from './filters.ts';
 import type { Jobs } from './jobs.ts';
 
 export interface Analysis {
@@ -31,7 +31,7 @@ export interface Analysis {
   addedAt: string;
   /** `cli`: given on the command line; `job`: made by an upload. */
   origin: 'cli' | 'job';
-  /** The scores table carries the addresses' hex form (IP_HEX columns; hidden from clients). */
+  /** The table IP_HEX_TABLE holds each flow's addresses in hex form (uid, src_ip, dst_ip). */
   ipHex: boolean;
 }
 
@@ -126,17 +126,13 @@ async function materialize(store: Store): Promise<boolean> {
     const n = Number((await store.query(`SELECT count(*)::BIGINT AS n FROM "${v.name}"`)).rows[0]?.n ?? Infinity);
     if (!(n <= cap)) continue;
     const cols = new Set(v.columns.map((c) => c.name));
-    let extra = '';
-    let order = '';
-    if (v.name === 'scores') {
-      if (cols.has('ts') && cols.has('uid')) order = ' ORDER BY ts, uid';
-      // the comparable form of the addresses once, for CIDR filters (filters.ts)
-      if (cols.has('src_ip') && cols.has('dst_ip')) {
-        extra = `, fs_iphex(src_ip) AS "${IP_HEX.src_ip}", fs_iphex(dst_ip) AS "${IP_HEX.dst_ip}"`;
-        ipHex = true;
-      }
+    const order = v.name === 'scores' && cols.has('ts') && cols.has('uid') ? ' ORDER BY ts, uid' : '';
+    await store.query(`CREATE TABLE "m_${v.name}" AS SELECT * FROM "${v.name}"${order}`);
+    if (v.name === 'scores' && cols.has('uid') && cols.has('src_ip') && cols.has('dst_ip')) {
+      // the comparable form of the addresses once, beside the table, for CIDR filters (filters.ts)
+      await store.query(`CREATE TABLE "${IP_HEX_TABLE}" AS SELECT uid, fs_iphex(src_ip) AS src_ip, fs_iphex(dst_ip) AS dst_ip FROM "m_scores"`);
+      ipHex = true;
     }
-    await store.query(`CREATE TABLE "m_${v.name}" AS SELECT *${extra} FROM "${v.name}"${order}`);
     await store.query(`DROP VIEW "${v.name}"`);
     await store.query(`ALTER TABLE "m_${v.name}" RENAME TO "${v.name}"`);
   }

@@ -63,8 +63,8 @@ export const IP_MACROS = [
                          TRY_CAST(split_part(s, '.', 3) AS INTEGER), TRY_CAST(split_part(s, '.', 4) AS INTEGER)) END`,
 ];
 
-/** Hidden columns of a materialized scores table holding fs_iphex of the addresses. */
-export const IP_HEX: Record<string, string> = { src_ip: '_fs_src_hex', dst_ip: '_fs_dst_hex' };
+/** A table (uid, src_ip, dst_ip) with fs_iphex of each flow's addresses, made beside a loaded scores table. */
+export const IP_HEX_TABLE = '_fs_ip_hex';
 
 const PROTO_NUM: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58, 'ipv6-icmp': 58, gre: 47, sctp: 132 };
 
@@ -221,13 +221,13 @@ export interface ParseOptions {
   maxLimit: number;
   /** Extra parameters the route understands (not filters). */
   extra?: readonly string[];
-  /** The view has the IP_HEX columns (CIDR filters read them instead of computing the hex form). */
+  /** IP_HEX_TABLE exists (CIDR filters read it instead of computing the hex form). */
   ipHex?: boolean;
 }
 
 /** Parse the filter, paging and column parameters; 400 naming the parameter for anything wrong. */
 export function parseFlowQuery(q: QueryValues, opts: ParseOptions): FlowQuery {
-  const have = new Set(opts.columns.filter((c) => !Object.values(IP_HEX).includes(c)));
+  const have = new Set(opts.columns);
   const known = new Set<string>([...FLOW_QUERY_PARAMS, ...(opts.extra ?? [])]);
   for (const k of Object.keys(q)) {
     if (!known.has(k)) throw badRequest(`unknown query parameter ${JSON.stringify(k)} (known: ${[...FLOW_QUERY_PARAMS].join(', ')})`, 'unknown_parameter');
@@ -320,7 +320,7 @@ function match(f: FieldSpec, v: string, p: (v: Param) => string, ipHex: boolean)
       const lo = p(r.lo);
       const hi = p(r.hi);
       // the octets the prefix fixes as text first: a cheap test that spares most rows the hex form
-      if (ipHex) return '(' + f.columns.map((c) => `${q(IP_HEX[c]!)} BETWEEN ${lo} AND ${hi}`).join(' OR ') + ')';
+      if (ipHex) return `uid IN (SELECT uid FROM "${IP_HEX_TABLE}" WHERE ${f.columns.map((c) => `${q(c)} BETWEEN ${lo} AND ${hi}`).join(' OR ')})`;
       const pre = r.textPrefix ? p(r.textPrefix) : undefined;
       return '(' + f.columns.map((c) => `(${pre ? `starts_with(${q(c)}, ${pre}) AND ` : ''}fs_iphex(${q(c)}) BETWEEN ${lo} AND ${hi})`).join(' OR ') + ')';
     }

@@ -6,7 +6,7 @@
  */
 import type { Analysis } from './context.ts';
 import type { Param, QueryResult } from '../store/index.ts';
-import { IP_HEX, pageSql, encodeCursor, type FlowQuery } from './filters.ts';
+import { pageSql, encodeCursor, type FlowQuery } from './filters.ts';
 
 const queues = new WeakMap<Analysis, Promise<unknown>>();
 
@@ -64,7 +64,7 @@ export async function countRows(a: Analysis, view: string, fq: FlowQuery): Promi
  * lets DuckDB skip the row groups of other times instead of reading every uid.
  */
 export async function flowByUid(a: Analysis, uid: string, ts?: string): Promise<Record<string, unknown> | undefined> {
-  const all = a.ipHex ? `* EXCLUDE (${Object.values(IP_HEX).map((c) => `"${c}"`).join(', ')})` : '*';
+  const all = '*';
   const r = ts === undefined
     ? await query(a, `SELECT ${all} FROM "scores" WHERE uid = $1 LIMIT 1`, [uid])
     : await query(a, `SELECT ${all} FROM "scores" WHERE ts = $2::TIMESTAMPTZ AND uid = $1 LIMIT 1`, [uid, ts]);
