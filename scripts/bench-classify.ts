@@ -5,7 +5,7 @@
  * moments), then the accuracy on KDDTest+ and KDDTest-21 — the table of Tavallaee et al. (2009).
  *
  *   npx tsx scripts/bench-classify.ts [--algos rf,gbt,tree,logreg] [--rounds 1] [--target binary]
- *        [--class-weight none|balanced] [--trees 100] [--iterations 100] [--threads 2]
+ *        [--class-weight none|balanced] [--trees 100] [--iterations 100] [--threads 2] [--l2 1]
  *
  * scikit-learn is Debian's python3-sklearn, run by /usr/bin/python3 (scripts/classify_sklearn.py).
  * Times are the fit alone on both sides: flowsift's includes its encoding and binning, the
@@ -19,6 +19,7 @@ import { gunzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { labelCategory } from '../src/dataset/category.ts';
 import { runCli } from '../src/cli/main.ts';
+import { DEFAULTS } from '../src/model/classify/model.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -32,6 +33,8 @@ const classWeight = opt('class-weight', 'none');
 const trees = opt('trees', '100');
 const iterations = opt('iterations', '100');
 const threads = opt('threads', '2');
+// gbt: the L2 on leaf values, flowsift's default unless told, handed to scikit-learn's l2_regularization
+const l2 = opt('l2', String(DEFAULTS.l2));
 const extra = opt('extra', '').split(' ').filter(Boolean);
 
 const root = new URL('..', import.meta.url).pathname;
@@ -73,7 +76,7 @@ async function cli(a: string[]): Promise<string> {
 async function flowsift(algo: string): Promise<Run> {
   const model = join(dir, `${algo}.json`);
   const tr = JSON.parse(
-    await cli(['classify', 'train', TRAIN, '-m', model, '--algo', algo, '--target', target, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--json', '-q', ...extra]),
+    await cli(['classify', 'train', TRAIN, '-m', model, '--algo', algo, '--target', target, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2, '--json', '-q', ...extra]),
   );
   const acc: number[] = [];
   for (const t of TESTS) acc.push(JSON.parse(await cli(['classify', 'score', t, '-m', model, '--json'])).metrics.accuracy as number);
@@ -83,7 +86,7 @@ async function flowsift(algo: string): Promise<Run> {
 function sklearn(algo: string): Run {
   const out = execFileSync(
     '/usr/bin/python3',
-    [join(root, 'scripts/classify_sklearn.py'), '--train', TRAIN, '--test', ...TESTS, '--algo', algo, '--target', target, '--categories', catFile, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads],
+    [join(root, 'scripts/classify_sklearn.py'), '--train', TRAIN, '--test', ...TESTS, '--algo', algo, '--target', target, '--categories', catFile, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   const r = JSON.parse(out.trim().split('\n').pop()!);
@@ -96,7 +99,7 @@ const median = (v: number[]): number => {
 };
 const pct = (v: number): string => (v * 100).toFixed(2).padStart(6);
 
-console.log(`KDDTrain+ → KDDTest+ / KDDTest-21, target ${target}, class weight ${classWeight}, rf ${trees} trees, gbt ${iterations} iterations, ${threads} threads; ${rounds} alternating round(s)`);
+console.log(`KDDTrain+ → KDDTest+ / KDDTest-21, target ${target}, class weight ${classWeight}, rf ${trees} trees, gbt ${iterations} iterations (l2 ${l2}), ${threads} threads; ${rounds} alternating round(s)`);
 console.log(`load average at start: ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 console.log('algo     flowsift fit s  sklearn fit s  ratio   flowsift Test+  sklearn Test+  flowsift Test-21  sklearn Test-21');
 try {

@@ -92,6 +92,7 @@ def main():
     ap.add_argument('--seed', type=int, default=42)
     ap.add_argument('--class-weight', default='none')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--l2', type=float, default=0.0)
     a = ap.parse_args()
     load_categories(a.categories)
     train = read_kdd(a.train)
@@ -110,7 +111,7 @@ def main():
     elif a.algo == 'gbt':
         cat_mask = [False] * (X.shape[1] - 3) + [True] * 3
         m = HistGradientBoostingClassifier(max_iter=a.iterations, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20,
-                                           max_bins=255, early_stopping=False, random_state=a.seed,
+                                           max_bins=255, early_stopping=False, random_state=a.seed, l2_regularization=a.l2,
                                            categorical_features=cat_mask, class_weight=cw)
     else:
         m = LogisticRegression(C=1.0, max_iter=1000, class_weight=cw)

@@ -89,8 +89,8 @@ function metricsOf(scores: Float64Array, flagged: boolean[], isPos: boolean[]): 
 
 function trainAndScore(detector: string, mode: FitMode, seed: number, train: RawTable, isAttack: (i: number) => boolean, test: RawTable, testPos: boolean[]): Omit<Cell, 'detector' | 'mode' | 'scenario' | 'seed'> {
   const t0 = performance.now();
-  const opts: TrainOptions & { detector?: string } = { seed, fitMode: mode };
-  if (detector !== 'kmeans') opts.detector = detector;
+  const opts: TrainOptions = { seed, fitMode: mode };
+  if (detector !== 'kmeans') opts.detector = detector as TrainOptions['detector'];
   const model = trainModel(train, { sources: [], rowsRead: train.n, trainOn: null, labelCounts: {}, labelColumn: 'label' }, opts);
   const sc = new Scorer(model, test);
   const scores = new Float64Array(test.n);

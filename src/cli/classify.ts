@@ -8,13 +8,16 @@ import type { Argv } from 'yargs';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
-import { ALGOS, DEFAULTS, TARGETS, loadClassifier, saveClassifier, trainClassifier, type Algo, type ClassifierOptions, type TargetMode } from '../model/classify/model.ts';
+import { ALGOS, DEFAULTS, PARAMS, TARGETS, checkParam, loadClassifier, saveClassifier, trainClassifier, type Algo, type ClassifierOptions, type NumericParam, type TargetMode } from '../model/classify/model.ts';
 import { crossValidate, meanStd, predictTable, predictionRecord, readLabeled } from '../model/classify/run.ts';
 import { formatClassifierMetrics } from '../model/classify/metrics.ts';
 import { formatFromPath, openDatasetWriter } from '../dataset/output.ts';
 import { columnsOf } from '../dataset/read.ts';
 
-interface ClassifyArgs {
+/** yargs' key of a flag: 'max-depth' → 'maxDepth'. */
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+type ClassifyArgs = {
   action: 'train' | 'cv' | 'score';
   inputs: string[];
   model?: string;
@@ -26,51 +29,28 @@ interface ClassifyArgs {
   features: string;
   seed: number;
   classWeight: 'none' | 'balanced';
-  trees: number;
-  iterations: number;
-  maxDepth: number;
   maxFeatures: string;
-  minSamplesLeaf: number;
-  learningRate: number;
-  maxLeafNodes: number;
-  l2: number;
-  C: number;
   threads?: number;
   folds: number;
   output?: string;
   json: boolean;
   top: number;
   quiet: boolean;
-}
+} & Record<string, unknown>;
 
 const pct = (v: number): string => (v * 100).toFixed(2) + ' %';
 
 function options(a: ClassifyArgs, io: CliIO): ClassifierOptions {
-  const positive = (name: string, v: number, int = true): void => {
-    if (!Number.isFinite(v) || v <= 0 || (int && !Number.isInteger(v))) throw new UsageError(`--${name} ${v}: expected a positive ${int ? 'integer' : 'number'}`);
-  };
-  positive('trees', a.trees);
-  positive('iterations', a.iterations);
-  positive('learning-rate', a.learningRate, false);
-  positive('max-leaf-nodes', a.maxLeafNodes);
-  positive('C', a.C, false);
-  if (a.maxLeafNodes < 2) throw new UsageError(`--max-leaf-nodes ${a.maxLeafNodes}: at least 2`);
-  if (a.threads !== undefined) positive('threads', a.threads);
+  if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads > 0)) throw new UsageError(`--threads ${a.threads}: expected a positive integer`);
+  const numeric = Object.fromEntries(PARAMS.map((q) => [q.key, checkParam(q.key, Number(a[camel(q.flag)]))])) as Record<NumericParam, number>;
   return {
     ...DEFAULTS,
+    ...numeric,
     algo: a.algo,
     target: { mode: a.target, labelColumn: a.labelColumn, categoryColumn: a.categoryColumn, normal: a.normal },
     seed: a.seed,
     classWeight: a.classWeight,
-    trees: a.trees,
-    iterations: a.iterations,
-    maxDepth: a.maxDepth,
     maxFeatures: a.maxFeatures,
-    minSamplesLeaf: a.minSamplesLeaf,
-    learningRate: a.learningRate,
-    maxLeafNodes: a.maxLeafNodes,
-    l2: a.l2,
-    c: a.C,
     threads: a.threads,
     signal: io.signal,
     onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`),
@@ -167,31 +147,30 @@ async function cv(a: ClassifyArgs, io: CliIO): Promise<number> {
   return EXIT.OK;
 }
 
+/** The numeric hyper-parameter flags, from their one declaration (PARAMS). */
+function withParams<T>(y: Argv<T>): Argv<T> {
+  return PARAMS.reduce((b, q) => b.option(q.flag, { type: 'number', default: q.default, describe: q.describe, requiresArg: true }) as unknown as Argv<T>, y);
+}
+
 const def: CommandDef<ClassifyArgs> = {
   command: 'classify <action> <inputs..>',
   describe: 'Supervised baselines on labeled data: train (rf, gbt, tree, logreg), cv (stratified k-fold) or score (accuracy, P/R/F1, ROC-AUC, confusion)',
   builder: (y) =>
-    y
-      .positional('action', { choices: ['train', 'cv', 'score'] as const, describe: 'train a model, cross-validate, or score labeled data with a model' })
-      .positional('inputs', { type: 'string', array: true, describe: 'Labeled datasets (NSL-KDD, flowsift CSV / JSON Lines / Parquet) or captures' })
-      .option('model', { alias: 'm', type: 'string', describe: 'Classifier file: written by train, read by score', requiresArg: true })
-      .option('algo', { choices: ALGOS, default: 'rf' as Algo, describe: 'rf = random forest, gbt = histogram gradient boosting, tree = one CART tree, logreg = logistic regression' })
-      .option('target', { choices: TARGETS, default: 'binary' as TargetMode, describe: 'binary = normal vs attack; category = dos/probe/r2l/u2r/…; label = the raw label' })
-      .option('label-column', { type: 'string', default: 'label', describe: 'Ground-truth column', requiresArg: true })
-      .option('category-column', { type: 'string', default: 'category', describe: 'Category column (--target category); where empty, the label’s KDD or generator category', requiresArg: true })
-      .option('normal', { type: 'string', default: 'normal', describe: 'Label of benign rows', requiresArg: true })
-      .option('features', { type: 'string', default: 'kdd', describe: 'kdd (41 features), basic (9), or a comma-separated list', requiresArg: true })
-      .option('seed', { type: 'number', default: DEFAULTS.seed, describe: 'Random seed (bootstrap, feature sampling, folds)', requiresArg: true })
-      .option('class-weight', { choices: ['none', 'balanced'] as const, default: 'none' as const, describe: 'balanced = n / (classes · count), for imbalanced data' })
-      .option('trees', { type: 'number', default: DEFAULTS.trees, describe: 'rf: number of trees', requiresArg: true })
-      .option('iterations', { type: 'number', default: DEFAULTS.iterations, describe: 'gbt: boosting iterations', requiresArg: true })
-      .option('max-depth', { type: 'number', default: 0, describe: 'rf/tree/gbt: maximum depth (0 = none)', requiresArg: true })
+    withParams(
+      y
+        .positional('action', { choices: ['train', 'cv', 'score'] as const, describe: 'train a model, cross-validate, or score labeled data with a model' })
+        .positional('inputs', { type: 'string', array: true, describe: 'Labeled datasets (NSL-KDD, flowsift CSV / JSON Lines / Parquet) or captures' })
+        .option('model', { alias: 'm', type: 'string', describe: 'Classifier file: written by train, read by score', requiresArg: true })
+        .option('algo', { choices: ALGOS, default: 'rf' as Algo, describe: 'rf = random forest, gbt = histogram gradient boosting, tree = one CART tree, logreg = logistic regression' })
+        .option('target', { choices: TARGETS, default: 'binary' as TargetMode, describe: 'binary = normal vs attack; category = dos/probe/r2l/u2r/…; label = the raw label' })
+        .option('label-column', { type: 'string', default: 'label', describe: 'Ground-truth column', requiresArg: true })
+        .option('category-column', { type: 'string', default: 'category', describe: 'Category column (--target category); where empty, the label’s KDD or generator category', requiresArg: true })
+        .option('normal', { type: 'string', default: 'normal', describe: 'Label of benign rows', requiresArg: true })
+        .option('features', { type: 'string', default: 'kdd', describe: 'kdd (41 features), basic (9), or a comma-separated list', requiresArg: true })
+        .option('seed', { type: 'number', default: DEFAULTS.seed, describe: 'Random seed (bootstrap, feature sampling, folds)', requiresArg: true })
+        .option('class-weight', { choices: ['none', 'balanced'] as const, default: 'none' as const, describe: 'balanced = n / (classes · count), for imbalanced data' }),
+    )
       .option('max-features', { type: 'string', default: 'sqrt', describe: 'rf/tree: candidate one-hot features per split: sqrt (rf default), log2, all (tree default), a count or a fraction', requiresArg: true })
-      .option('min-samples-leaf', { type: 'number', default: 0, describe: 'Rows per leaf at least (0 = 1 for rf/tree, 20 for gbt)', requiresArg: true })
-      .option('learning-rate', { type: 'number', default: DEFAULTS.learningRate, describe: 'gbt: shrinkage', requiresArg: true })
-      .option('max-leaf-nodes', { type: 'number', default: DEFAULTS.maxLeafNodes, describe: 'gbt: leaves per tree', requiresArg: true })
-      .option('l2', { type: 'number', default: DEFAULTS.l2, describe: 'gbt: L2 regularisation of leaf values', requiresArg: true })
-      .option('C', { type: 'number', default: DEFAULTS.c, describe: 'logreg: inverse regularisation strength', requiresArg: true })
       .option('threads', { type: 'number', describe: 'rf: worker threads (default: all cores)', requiresArg: true })
       .option('folds', { type: 'number', default: 5, describe: 'cv: number of folds', requiresArg: true })
       .option('output', { alias: 'o', type: 'string', describe: 'score: write one prediction record per row (.jsonl or .csv; - = stdout)', requiresArg: true })

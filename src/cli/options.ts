@@ -7,7 +7,7 @@
 import { access } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Argv } from 'yargs';
-import { UsageError } from '../errors.ts';
+import { FlowsiftError, UsageError } from '../errors.ts';
 import type { ExtractSummary } from '../features/extract.ts';
 import { formatLabelReport, loadLabels, type Labeler, type LabelReport } from '../dataset/labels.ts';
 import { openOutput } from '../dataset/output.ts';
@@ -21,6 +21,25 @@ import type { TRAIN_DEFAULTS, TrainStep, trainModel } from '../model/train.ts';
 import { parseThreshold } from '../model/threshold.ts';
 import type { FitMode } from '../model/robust.ts';
 import type { CliIO } from './command.ts';
+
+// --- flags in library errors --------------------------------------------------------------------
+
+/**
+ * Run `f` (sync or async); a library error about one of its options (FlowsiftError.option, the
+ * library's name) gets the flag that sets it appended: library messages never name flags.
+ */
+export function namingFlags<T>(flags: Readonly<Record<string, string>>, f: () => T): T {
+  const hint = (e: unknown): unknown => {
+    if (e instanceof FlowsiftError && e.option !== undefined && flags[e.option] !== undefined) e.message += ` (${flags[e.option]})`;
+    return e;
+  };
+  try {
+    const r = f();
+    return (r instanceof Promise ? r.catch((e: unknown) => { throw hint(e); }) : r) as T;
+  } catch (e) {
+    throw hint(e);
+  }
+}
 
 // --- ground-truth labels -------------------------------------------------------------------------
 
@@ -53,7 +72,9 @@ export async function openLabeler(a: LabelFlags): Promise<Labeler | undefined> {
     }
     return undefined;
   }
-  return loadLabels(a.labels, { tz: a.labelsTz, defaultLabel: a.labelDefault, tolerance: a.labelTolerance });
+  const labels = a.labels;
+  return namingFlags({ tz: '--labels-tz', tolerance: '--label-tolerance' },
+    () => loadLabels(labels, { tz: a.labelsTz, defaultLabel: a.labelDefault, tolerance: a.labelTolerance }));
 }
 
 /** Print the labeling report on stderr (warnings even when quiet) and write --label-report. */
@@ -85,6 +106,8 @@ export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputFlags> {
     .option('split-by', { choices: SPLIT_BY, describe: 'Partition the output: -o names a directory that gets date=YYYY-MM-DD[/hour=HH]/part-N.<ext> (UTC, by flow start) or file=<input>/part-N.<ext>' }) as unknown as Argv<T & OutputFlags>;
 }
 
+const OUTPUT_FLAGS = { format: '--format', splitBy: '--split-by' } as const;
+
 /**
  * Open the output for -o/--format/--split-by. `sourceOf` serves --split-by file; `required` names
  * columns the rows always fill (Parquet writes them REQUIRED, faster).
@@ -95,9 +118,10 @@ export function openOutputWriter(
   if (a.splitBy !== undefined) {
     if (a.output === '-') throw new UsageError('--split-by writes a directory of parts: give it with -o DIR');
     const format = a.format ?? 'parquet';
-    return { writer: new PartitionedWriter(a.output, { splitBy: a.splitBy, format, columns, sourceOf, required }), format };
+    const splitBy = a.splitBy;
+    return { writer: namingFlags(OUTPUT_FLAGS, () => new PartitionedWriter(a.output, { splitBy, format, columns, sourceOf, required })), format };
   }
-  const format = resolveOutputFormat(a.format, a.output);
+  const format = namingFlags(OUTPUT_FLAGS, () => resolveOutputFormat(a.format, a.output));
   return { writer: openWriter(format, a.output, columns, { stdout: io.stdout, required }), format };
 }
 
@@ -120,6 +144,9 @@ export interface TrainFlags {
   stdFloor: number;
   clip: number;
   sweep: boolean;
+  detector: 'kmeans' | 'autoencoder' | 'hybrid';
+  fusion?: 'and' | 'or' | 'rank';
+  epochs?: number;
   /** Unset: the command decides (robust unless the training rows are known to be clean). */
   fitMode?: FitMode;
 }
@@ -141,6 +168,9 @@ export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS)
     .option('n-init', { type: 'number', default: defaults.nInit, describe: 'k-means restarts; the lowest inertia wins', requiresArg: true })
     .option('std-floor', { type: 'number', default: defaults.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
     .option('clip', { type: 'number', default: defaults.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true })
+    .option('detector', { choices: ['kmeans', 'autoencoder', 'hybrid'] as const, default: defaults.detector, describe: 'kmeans (distance to the nearest centroid), autoencoder (reconstruction error), or hybrid (both, combined by --fusion); each threshold by --threshold on its own training scores' })
+    .option('fusion', { choices: ['and', 'or', 'rank'] as const, describe: `Hybrid: and = both detectors above their thresholds (high confidence), or = either, rank = mean of the two scores' percentile ranks in training, thresholded at the --threshold percentile (default ${defaults.fusion})` })
+    .option('epochs', { type: 'number', describe: `Autoencoder training epochs (default ${defaults.aeEpochs})`, requiresArg: true })
     .option('fit-mode', {
       choices: ['robust', 'clean'] satisfies FitMode[],
       describe: "robust: first set aside the training rows an isolation forest isolates most easily (likely attacks), then learn normal traffic from the rest — for traffic that may hold attacks; clean: learn from every training row (attack-free data). Default: clean with --train-on or analyze --baseline, else robust",
@@ -148,7 +178,7 @@ export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS)
     .option('sweep', { type: 'boolean', default: false, describe: 'Also fit the k sweep (--k-min..--k-max) with a fixed --k and store its inertia and silhouette curves in the model for charts (always done for --k auto)' }) as unknown as Argv<T & TrainFlags>;
 }
 
-export function trainOptionsFrom(a: Omit<TrainFlags, 'sweep'> & { sweep?: boolean }): Parameters<typeof trainModel>[2] {
+export function trainOptionsFrom(a: Omit<TrainFlags, 'sweep' | 'detector'> & { sweep?: boolean; detector?: TrainFlags['detector'] }): Parameters<typeof trainModel>[2] {
   const k = a.k === 'auto' ? 'auto' : Number(a.k);
   if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new UsageError(`--k: expected a positive integer or 'auto', got '${a.k}'`);
   const intMin = (name: string, v: number, min: number): void => {
@@ -162,7 +192,16 @@ export function trainOptionsFrom(a: Omit<TrainFlags, 'sweep'> & { sweep?: boolea
   if (!(a.stdFloor >= 0)) throw new UsageError(`--std-floor must be ≥ 0, got ${String(a.stdFloor)}`);
   if (!(a.clip >= 0)) throw new UsageError(`--clip must be ≥ 0 (0 = off), got ${String(a.clip)}`);
   parseThreshold(a.threshold, a.thresholdScope);
+  const detector = a.detector ?? 'kmeans';
+  if (a.fusion !== undefined && detector !== 'hybrid') throw new UsageError(`--fusion combines two detectors: it needs --detector hybrid (got --detector ${detector})`);
+  if (a.epochs !== undefined) {
+    if (detector === 'kmeans') throw new UsageError('--epochs trains the autoencoder: it needs --detector autoencoder or hybrid');
+    intMin('epochs', a.epochs, 1);
+  }
   return {
+    detector,
+    ...(a.fusion !== undefined ? { fusion: a.fusion } : {}),
+    ...(a.epochs !== undefined ? { aeEpochs: a.epochs } : {}),
     k,
     kMin: a.kMin,
     kMax: a.kMax,

@@ -1,6 +1,7 @@
 /**
  * `flowsift train <capture|dataset>... -m model.json`: fit the anomaly model (preprocessing,
- * k-means with k fixed or chosen by silhouette/elbow, distance thresholds, PCA) and save it.
+ * k-means with k fixed or chosen by silhouette/elbow, and/or the autoencoder (--detector),
+ * thresholds, PCA) and save it.
  */
 import type { Argv } from 'yargs';
 import { EXIT } from '../errors.ts';
@@ -8,7 +9,7 @@ import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
 import { collectTable } from '../model/input.ts';
 import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
-import { saveModel, type ModelFile } from '../model/model-file.ts';
+import { describeDetector, detectorOf, saveModel, type ModelFile } from '../model/model-file.ts';
 import { describeSetAside } from '../model/robust.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 
@@ -44,8 +45,10 @@ export async function runTrain(a: TrainArgs, io: CliIO): Promise<{ code: number;
     const t = model.training;
     io.stderr.write(
       `flowsift: trained on ${t.rows.toLocaleString('en-US')} rows${t.trainOn ? ` (label ${t.trainOn}, of ${t.rowsRead.toLocaleString('en-US')})` : ''}: ` +
-        `k ${model.kmeans.k} (${model.kSelection.method}${model.kSelection.curve.length ? `; silhouette best k ${model.kSelection.silhouetteK}, elbow k ${model.kSelection.elbowK}` : ''}), ` +
-        `${t.iterations} iterations, threshold ${model.thresholds.spec} ${model.thresholds.rule.scope} = ${model.thresholds.global.toFixed(3)}, ${t.seconds.toFixed(1)} s → ${a.model}\n` +
+        (detectorOf(model) === 'kmeans'
+          ? `k ${model.kmeans.k} (${model.kSelection.method}${model.kSelection.curve.length ? `; silhouette best k ${model.kSelection.silhouetteK}, elbow k ${model.kSelection.elbowK}` : ''}), ${t.iterations} iterations, `
+          : `${describeDetector(model)}, ${model.autoencoder!.training.epochs} epochs (final loss ${model.autoencoder!.training.loss.at(-1)}), `) +
+        `threshold ${model.thresholds.spec} ${model.thresholds.rule.scope} = ${model.thresholds.global.toFixed(3)}, ${t.seconds.toFixed(1)} s → ${a.model}\n` +
         (t.setAside ? `flowsift: ${describeSetAside(t.setAside)}\n` : `flowsift: clean fit: learned from all ${t.rows.toLocaleString('en-US')} training rows${a.fitMode === undefined ? ' (--train-on rows are taken as attack-free; --fit-mode robust sets the most isolated aside first)' : ''}\n`),
     );
   }

@@ -6,6 +6,10 @@
  *   1 — flowsift 0.1: preprocessing (log1p + z-score with std floor and clip, one-hot), k-means
  *       centroids, thresholds (global / per cluster), k-selection curves, PCA, training summary;
  *       later (still version 1, optional fields): training.fitMode and training.setAside (robust fit).
+ *   2 — more than one detector: `detector` (kmeans | autoencoder | hybrid; absent = kmeans),
+ *       `autoencoder` (weights inline as base64 float32, its thresholds), `fusion` (hybrid). An
+ *       autoencoder model keeps a one-centroid `kmeans` section (the training mean) and its
+ *       top-level `thresholds` are the autoencoder's. Version 1 files still load (as kmeans).
  */
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { writesInPlace } from '../dataset/output.ts';
@@ -15,10 +19,14 @@ import type { Preprocessing } from './scale.ts';
 import type { Thresholds } from './threshold.ts';
 import type { KSelection } from './select-k.ts';
 import type { PcaProjection } from './pca.ts';
+import type { AutoencoderModel } from './autoencoder-detector.ts';
+import { DETECTORS, FUSIONS, type DetectorChoice, type FusionModel } from './hybrid.ts';
 import type { FitMode, SetAside } from './robust.ts';
 
 export const MODEL_FORMAT = 'flowsift.model';
-export const MODEL_SCHEMA_VERSION = 1;
+export const MODEL_SCHEMA_VERSION = 2;
+/** Schema versions this flowsift reads. */
+export const MODEL_SCHEMA_READS = [1, 2];
 export const FLOWSIFT_VERSION = '0.1.0';
 
 export interface TrainingSummary {
@@ -59,10 +67,39 @@ export interface ModelFile {
   kSelection: KSelection;
   training: TrainingSummary;
   pca?: PcaProjection;
+  /** Which detector scores (absent = kmeans, as every version-1 file). */
+  detector?: DetectorChoice;
+  /** The autoencoder (autoencoder and hybrid models). */
+  autoencoder?: AutoencoderModel & { thresholds: Thresholds };
+  /** How the hybrid combines its two detectors. */
+  fusion?: FusionModel;
+}
+
+/** One line naming the model's detector: 'k-means k=100', 'autoencoder 118-64-…-118', 'hybrid (…, fusion rank)'. */
+export function describeDetector(m: ModelFile): string {
+  const km = `k-means k=${m.kmeans.k}`;
+  const ae = m.autoencoder ? `autoencoder ${m.autoencoder.layers.join('-')}` : '';
+  const det = detectorOf(m);
+  return det === 'kmeans' ? km : det === 'autoencoder' ? ae : `hybrid (${km} + ${ae}, fusion ${m.fusion?.rule})`;
+}
+
+/** The detector a model scores with. */
+export function detectorOf(m: ModelFile): DetectorChoice {
+  return m.detector ?? 'kmeans';
 }
 
 const num = z.number();
 const stats = z.object({ count: num, mean: num, std: num, p50: num, p90: num, p95: num, p99: num, max: num });
+
+const thresholdsSchema = z.object({
+  rule: z.object({ method: z.enum(['percentile', 'multiplier']), param: num, scope: z.enum(['global', 'cluster']) }),
+  spec: z.string(),
+  global: num,
+  perCluster: z.array(num),
+  globalStats: stats,
+  clusterStats: z.array(stats),
+  minClusterSize: num,
+});
 
 const ModelSchema = z.object({
   format: z.literal(MODEL_FORMAT),
@@ -77,15 +114,7 @@ const ModelSchema = z.object({
     stdFloor: num.min(0),
   }),
   kmeans: z.object({ k: z.number().int().min(1), centroids: z.array(z.array(num)).min(1), clusterSizes: z.array(num) }),
-  thresholds: z.object({
-    rule: z.object({ method: z.enum(['percentile', 'multiplier']), param: num, scope: z.enum(['global', 'cluster']) }),
-    spec: z.string(),
-    global: num,
-    perCluster: z.array(num),
-    globalStats: stats,
-    clusterStats: z.array(stats),
-    minClusterSize: num,
-  }),
+  thresholds: thresholdsSchema,
   kSelection: z.object({
     method: z.enum(['silhouette', 'elbow', 'fixed']),
     chosen: z.number().int(),
@@ -138,20 +167,35 @@ const ModelSchema = z.object({
       centroids: z.array(z.tuple([num, num])),
     })
     .optional(),
+  detector: z.enum(DETECTORS).optional(),
+  autoencoder: z
+    .object({
+      layers: z.array(z.number().int().min(1)).min(2),
+      activation: z.literal('tanh'),
+      weights: z.array(z.string()),
+      biases: z.array(z.string()),
+      thresholds: thresholdsSchema,
+      training: z.object({ rows: num, epochs: num, batchSize: num, learningRate: num, l2: num, seed: num, loss: z.array(num), seconds: num }),
+    })
+    .optional(),
+  fusion: z
+    .object({ rule: z.enum(FUSIONS), n: num, kmeansQuantiles: z.string(), autoencoderQuantiles: z.string(), rankThreshold: num })
+    .optional(),
 });
 
 /** Validate a parsed model document; throws InputError naming the file and the first problem. */
 export function validateModel(doc: unknown, file = 'model'): ModelFile {
   const d = doc as { format?: unknown; schemaVersion?: unknown; flowsiftVersion?: unknown } | null;
   if (!d || typeof d !== 'object' || d.format !== MODEL_FORMAT) {
+    if (d && typeof d === 'object' && d.format === 'flowsift.classifier') throw new InputError('E_MODEL_FORMAT', file, undefined, `a classifier (flowsift classify train), not an anomaly model: use 'flowsift classify score'`);
     throw new InputError('E_MODEL_FORMAT', file, undefined, `not a flowsift model (expected "format": "${MODEL_FORMAT}")`);
   }
-  if (d.schemaVersion !== MODEL_SCHEMA_VERSION) {
+  if (!MODEL_SCHEMA_READS.includes(d.schemaVersion as number)) {
     throw new InputError(
       'E_MODEL_VERSION',
       file,
       undefined,
-      `model schema version ${String(d.schemaVersion)} (written by flowsift ${String(d.flowsiftVersion)}) is not supported by flowsift ${FLOWSIFT_VERSION}, which reads version ${MODEL_SCHEMA_VERSION}: retrain it with 'flowsift train'`,
+      `model schema version ${String(d.schemaVersion)} (written by flowsift ${String(d.flowsiftVersion)}) is not supported by flowsift ${FLOWSIFT_VERSION}, which reads versions ${MODEL_SCHEMA_READS.join(' and ')}: retrain it with 'flowsift train'`,
     );
   }
   const r = ModelSchema.safeParse(doc);
@@ -167,6 +211,23 @@ export function validateModel(doc: unknown, file = 'model'): ModelFile {
   if (m.kmeans.centroids.length !== m.kmeans.k || m.thresholds.perCluster.length !== m.kmeans.k) {
     throw new InputError('E_MODEL_INVALID', file, undefined, `invalid model: k = ${m.kmeans.k} but ${m.kmeans.centroids.length} centroids and ${m.thresholds.perCluster.length} thresholds`);
   }
+  const det = detectorOf(m);
+  const bad = (what: string): never => {
+    throw new InputError('E_MODEL_INVALID', file, undefined, `invalid model: ${what}`);
+  };
+  if (det !== 'kmeans') {
+    const ae = m.autoencoder ?? bad(`detector ${det} but no autoencoder section`);
+    const L = ae.layers;
+    if (L[0] !== dims || L[L.length - 1] !== dims) bad(`autoencoder.layers: input/output width ${L[0]}/${L[L.length - 1]}, the preprocessing encodes ${dims} dimensions`);
+    if (ae.weights.length !== L.length - 1 || ae.biases.length !== L.length - 1) bad(`autoencoder: ${L.length - 1} layers but ${ae.weights.length} weight and ${ae.biases.length} bias arrays`);
+    for (let l = 0; l + 1 < L.length; l++) {
+      // base64 of float32: 4 bytes a value
+      const nw = Math.floor((ae.weights[l]!.replace(/=+$/, '').length * 3) / 4 / 4);
+      const nb = Math.floor((ae.biases[l]!.replace(/=+$/, '').length * 3) / 4 / 4);
+      if (nw !== L[l]! * L[l + 1]! || nb !== L[l + 1]!) bad(`autoencoder.weights.${l}: ${nw} weights and ${nb} biases, expected ${L[l]! * L[l + 1]!} and ${L[l + 1]!}`);
+    }
+  }
+  if (det === 'hybrid' && !m.fusion) bad('detector hybrid but no fusion section');
   return m;
 }
 

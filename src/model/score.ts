@@ -8,8 +8,10 @@ import type { RawTable } from './encode.ts';
 import { Encoder } from './scale.ts';
 import type { Centroids, EncodedRows } from './kmeans.ts';
 import { KMeansDetector } from './kmeans-detector.ts';
-import type { ModelFile } from './model-file.ts';
+import { detectorOf, type ModelFile } from './model-file.ts';
 import { projectDense } from './pca.ts';
+import { AutoencoderDetector } from './autoencoder-detector.ts';
+import { fuse, RankFusion, type DetectorChoice, type FusionRule } from './hybrid.ts';
 
 export interface Reason {
   feature: string;
@@ -22,6 +24,8 @@ export interface Reason {
   /** Signed z-distance from the centroid for numeric features. */
   z?: number;
   text: string;
+  /** Which detector's explanation (autoencoder and hybrid models; k-means: the centroid, autoencoder: the reconstruction). */
+  detector?: 'kmeans' | 'autoencoder';
 }
 
 export interface FlowScore {
@@ -34,6 +38,15 @@ export interface FlowScore {
   severity: 1 | 2 | 3 | null;
   reasons: Reason[];
   pca?: [number, number];
+  /** Autoencoder and hybrid models: the detector, each detector's score, and which fired (ratio > 1). */
+  detector?: DetectorChoice;
+  /** k-means distance / its threshold (hybrid). */
+  kmeansScore?: number;
+  /** Reconstruction error ‖x − x̂‖, its threshold, and their ratio. */
+  aeError?: number;
+  aeThreshold?: number;
+  aeScore?: number;
+  fired?: ('kmeans' | 'autoencoder')[];
 }
 
 export function severityOf(anomalyScore: number): 1 | 2 | 3 | null {
@@ -71,6 +84,12 @@ export class Scorer {
   /** Per cluster and numeric feature: the typical value, rounded and formatted (reasons repeat them). */
   private readonly typicalText: string[];
   private readonly typicalRounded: Float64Array;
+  /** Autoencoder and hybrid models. */
+  readonly kind: DetectorChoice;
+  readonly ae: AutoencoderDetector | undefined;
+  private readonly aeThreshold: number;
+  private readonly fusion: FusionRule | undefined;
+  private readonly rank: RankFusion | undefined;
 
   constructor(model: ModelFile, table: RawTable) {
     this.model = model;
@@ -78,6 +97,11 @@ export class Scorer {
     this.enc = new Encoder(p, table);
     this.detector = KMeansDetector.fromModel(p, model.kmeans.centroids);
     this.cent = this.detector.cent;
+    this.kind = detectorOf(model);
+    this.ae = model.autoencoder && this.kind !== 'kmeans' ? AutoencoderDetector.fromModel(p, model.autoencoder, model.kmeans.centroids[0]!) : undefined;
+    this.aeThreshold = model.autoencoder?.thresholds.global ?? 0;
+    this.fusion = this.kind === 'hybrid' ? model.fusion!.rule : undefined;
+    this.rank = this.kind === 'hybrid' ? RankFusion.fromModel(model.fusion!) : undefined;
     this.one = { n: 1, nNum: this.enc.nNum, nCat: this.enc.nCat, z: new Float64Array(this.enc.nNum), oh: new Int32Array(this.enc.nCat) };
     this.dense = new Float64Array(this.enc.dims);
     this.contrib = new Float64Array(this.enc.nNum + this.enc.nCat);
@@ -144,10 +168,33 @@ export class Scorer {
     const cluster = this.group[0]!;
     this.hint[h] = cluster;
     const threshold = this.model.thresholds.perCluster[cluster]!;
-    const anomalyScore = threshold > 0 ? distance / threshold : distance > 0 ? Infinity : 0;
-    const isAnomaly = distance > threshold;
-    const out: FlowScore = { cluster, distance, threshold, anomalyScore, isAnomaly, severity: severityOf(anomalyScore), reasons: [] };
-    if (explain > 0) out.reasons = this.explain(i, cluster, distance * distance, explain);
+    let out: FlowScore;
+    if (!this.ae) {
+      const anomalyScore = ratio(distance, threshold);
+      const isAnomaly = distance > threshold;
+      out = { cluster, distance, threshold, anomalyScore, isAnomaly, severity: severityOf(anomalyScore), reasons: [] };
+    } else {
+      const err = this.ae.measure(one, 0, 0, this.group);
+      const aeScore = ratio(err, this.aeThreshold);
+      const fired: ('kmeans' | 'autoencoder')[] = [];
+      let anomalyScore: number;
+      let kmeansScore: number | undefined;
+      if (this.kind === 'autoencoder') {
+        anomalyScore = aeScore;
+      } else {
+        kmeansScore = ratio(distance, threshold);
+        if (kmeansScore > 1) fired.push('kmeans');
+        anomalyScore = fuse(this.fusion!, kmeansScore, aeScore, this.rank, distance, err);
+      }
+      if (aeScore > 1) fired.push('autoencoder');
+      const isAnomaly = anomalyScore > 1;
+      const own = this.kind === 'autoencoder';
+      out = {
+        cluster, distance: own ? err : distance, threshold: own ? this.aeThreshold : threshold, anomalyScore, isAnomaly, severity: severityOf(anomalyScore), reasons: [],
+        detector: this.kind, ...(kmeansScore !== undefined ? { kmeansScore } : {}), aeError: err, aeThreshold: this.aeThreshold, aeScore, fired,
+      };
+    }
+    if (explain > 0) this.explainScored(i, out, explain);
     if (withPca && this.model.pca) {
       out.pca = projectDense(this.model.pca, this.enc.dense(i, this.dense, one.z, one.oh));
     }
@@ -156,7 +203,65 @@ export class Scorer {
 
   /** Reasons for a score just computed by score(i, 0, …): row i must be the last row scored. */
   explainScored(i: number, s: FlowScore, n: number): void {
-    if (n > 0) s.reasons = this.explain(i, s.cluster, s.distance * s.distance, n);
+    if (!(n > 0)) return;
+    if (!this.ae) {
+      s.reasons = this.explain(i, s.cluster, s.distance * s.distance, n);
+      return;
+    }
+    // hybrid: the k-means reasons (centroid profile), then the autoencoder's largest errors
+    const km = this.kind === 'hybrid' ? this.explain(i, s.cluster, s.distance * s.distance, n) : [];
+    for (const r of km) r.detector = 'kmeans';
+    s.reasons = [...km, ...this.explainAe(i, s.aeError!, n)];
+  }
+
+  /** Top-n per-feature reconstruction errors of row i (encoded in `one`), each against what the autoencoder reconstructed. */
+  private explainAe(i: number, err: number, n: number): Reason[] {
+    const { one, model, contrib } = this;
+    const ae = this.ae!;
+    const p = model.preprocessing;
+    const nNum = one.nNum;
+    ae.contributions(one, 0, 0, contrib);
+    const idx = this.top(n);
+    const rec = ae.reconstruction();
+    const t = this.enc.table;
+    const e2 = err * err;
+    return idx.map(([f, c]) => {
+      const share = e2 > 0 ? round(c / e2) : 0;
+      if (f < nNum) {
+        const spec = p.numeric[f]!;
+        const col = this.numCol[f]!;
+        const value = col >= 0 ? t.num[i * t.numNames.length + col]! : 0;
+        const typical = ae.reconstructedNumeric(f);
+        return { feature: spec.name, value, typical: round(typical), share, z: round(one.z[f]! - rec[f]!), text: `${spec.name} ${formatValue(value)} vs ${formatValue(typical)} reconstructed`, detector: 'autoencoder' as const };
+      }
+      const b = f - nNum;
+      const spec = p.categorical[b]!;
+      const col = this.catCol[b]!;
+      const value = col >= 0 ? t.catValue(i, col) : '';
+      const [typ] = ae.reconstructedCategory(b);
+      const text = one.oh[b]! < 0 ? `${spec.name} ${value} (unseen in training) vs ${typ} reconstructed` : `${spec.name} ${value} vs ${typ} reconstructed`;
+      return { feature: spec.name, value, typical: typ, share, text, detector: 'autoencoder' as const };
+    });
+  }
+
+  /** The n largest entries of `contrib` as [feature, value], earlier features first on ties. */
+  private top(n: number): [number, number][] {
+    const { contrib, topIdx, topVal } = this;
+    const m = Math.min(n, topIdx.length);
+    let have = 0;
+    for (let f = 0; f < contrib.length; f++) {
+      const c = contrib[f]!;
+      if (!(c > 0) || (have === m && c <= topVal[m - 1]!)) continue;
+      let q = have < m ? have++ : m - 1;
+      while (q > 0 && topVal[q - 1]! < c) {
+        topVal[q] = topVal[q - 1]!;
+        topIdx[q] = topIdx[q - 1]!;
+        q--;
+      }
+      topVal[q] = c;
+      topIdx[q] = f;
+    }
+    return Array.from({ length: have }, (_, q) => [topIdx[q]!, topVal[q]!]);
   }
 
   /** Top-n contributions to the squared distance of row i (already encoded in `one`) to `cluster`. */
@@ -207,6 +312,10 @@ export class Scorer {
     }
     return reasons;
   }
+}
+
+function ratio(measure: number, threshold: number): number {
+  return threshold > 0 ? measure / threshold : measure > 0 ? Infinity : 0;
 }
 
 function round(v: number): number {

@@ -5,12 +5,14 @@
  */
 import type { RawTable } from './encode.ts';
 import { Encoder, fitPreprocessing, type LogPolicy } from './scale.ts';
-import { assignTable, encodeRows, fitKMeans, sampleIndices } from './kmeans.ts';
+import { assignTable, encodeRows, fitKMeans, sampleIndices, type EncodedRows } from './kmeans.ts';
 import { sweepK, type KSelection } from './select-k.ts';
 import { fitThresholds, parseThreshold, type ThresholdScope } from './threshold.ts';
 import { fitPca } from './pca.ts';
 import { FLOWSIFT_VERSION, MODEL_FORMAT, MODEL_SCHEMA_VERSION, type ModelFile } from './model-file.ts';
 import { UsageError } from '../errors.ts';
+import { AE_DEFAULTS, autoencoderKind } from './autoencoder-detector.ts';
+import { fitFusion, type DetectorChoice, type FusionRule } from './hybrid.ts';
 import { setAsideIsolated, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
 
 /**
@@ -52,6 +54,14 @@ export const TRAIN_DEFAULTS = {
   maxIter: 300,
   /** A fixed k is lowered to keep at least this many training rows per cluster on average (small captures). */
   minRowsPerCluster: 20,
+  detector: 'kmeans' as DetectorChoice,
+  fusion: 'rank' as FusionRule,
+  /** Autoencoder: hidden layer widths, epochs over the fit sample, mini-batch rows, Adam step, L2. */
+  aeHidden: AE_DEFAULTS.hidden,
+  aeEpochs: AE_DEFAULTS.epochs,
+  aeBatch: AE_DEFAULTS.batchSize,
+  aeLearningRate: AE_DEFAULTS.learningRate,
+  aeL2: AE_DEFAULTS.l2,
   /**
    * 'robust' sets aside the rows an isolation forest isolates most easily before fitting (robust.ts);
    * 'clean' fits on every row. The commands choose robust unless the rows are known to be clean.
@@ -74,7 +84,7 @@ export type TrainOptions = Partial<typeof TRAIN_DEFAULTS> & {
 };
 
 export interface TrainStep {
-  step: 'sweep' | 'kmeans' | 'pca' | 'isolation';
+  step: 'sweep' | 'kmeans' | 'autoencoder' | 'pca' | 'isolation';
   done: number;
   total: number;
   /** A unit finished (restart, k of the sweep, PCA) rather than an iteration inside one. */
@@ -124,18 +134,22 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   if (o.k === 'auto') {
     const chosen = o.select === 'elbow' ? sweep.elbowK : sweep.silhouetteK;
     sel = { method: o.select, chosen, ...sweep };
+  } else if (o.detector === 'autoencoder') {
+    // one centroid (the training mean): cluster views and PCA keep working, every flow in cluster 0
+    sel = { method: 'fixed', chosen: 1, ...sweep };
   } else {
     if (!(Number.isInteger(o.k) && o.k >= 1)) throw new UsageError(`--k: expected a positive integer or 'auto', got ${o.k}`);
     const cap = Math.max(2, Math.floor(t.n / Math.max(1, o.minRowsPerCluster)));
     if (o.k > cap) options.onProgress?.(`k lowered from ${o.k} to ${cap}: ${t.n} rows, at least ${o.minRowsPerCluster} rows per cluster`);
     sel = { method: 'fixed', chosen: Math.min(o.k, cap), ...sweep };
   }
-  options.onProgress?.(`k = ${sel.chosen} (${sel.method}); fitting k-means on ${fitRows.n} rows, n_init ${o.nInit}`);
+  if (o.detector !== 'autoencoder') options.onProgress?.(`k = ${sel.chosen} (${sel.method}); fitting k-means on ${fitRows.n} rows, n_init ${o.nInit}`);
   let best = Infinity;
   const fit = fitKMeans(pre, fitRows, {
-    k: sel.chosen, seed: o.seed, nInit: o.nInit, maxIter: o.maxIter,
+    k: sel.chosen, seed: o.seed, nInit: o.detector === 'autoencoder' ? 1 : o.nInit, maxIter: o.maxIter,
     onIteration: step && ((run, it, changed) => step({ step: 'kmeans', done: run, total: o.nInit, final: false, detail: `k-means restart ${run + 1}/${o.nInit}, iteration ${it}: ${changed} rows moved` })),
     onRun: (run, inertia, it, ms) => {
+      if (o.detector === 'autoencoder') return;
       best = Math.min(best, inertia);
       step?.({ step: 'kmeans', done: run + 1, total: o.nInit, final: true, detail: `k-means restart ${run + 1}/${o.nInit}: inertia ${inertia.toFixed(1)} after ${it} iterations, ${(ms / 1000).toFixed(1)} s (best so far ${best.toFixed(1)})` });
     },
@@ -149,7 +163,11 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
     assignTable(fit.centroids, enc, t.n, labels, d2);
   }
   const dist = d2.map(Math.sqrt);
-  const thresholds = fitThresholds(rule, dist, labels, k);
+  let thresholds = fitThresholds(rule, dist, labels, k);
+  const ae = o.detector === 'kmeans' ? undefined : trainAutoencoder(pre, fitRows, enc, t.n, o, step);
+  const aeThresholds = ae && fitThresholds({ ...rule, scope: 'global' }, ae.errors, new Int32Array(t.n), 1);
+  if (o.detector === 'autoencoder') thresholds = aeThresholds!;
+  const fusion = o.detector === 'hybrid' ? fitFusion(o.fusion, rule, dist, ae!.errors, thresholds.global) : undefined;
   const sizes = new Array<number>(k).fill(0);
   for (let i = 0; i < t.n; i++) sizes[labels[i]!]!++;
   const tp = performance.now();
@@ -186,7 +204,36 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
       ...(setAside ? { setAside } : {}),
     },
     ...(pca ? { pca } : {}),
+    ...(o.detector !== 'kmeans' ? { detector: o.detector, autoencoder: { ...ae!.model, thresholds: aeThresholds! } } : {}),
+    ...(fusion ? { fusion } : {}),
   };
+}
+
+/** Fit the autoencoder on the fit rows, with one progress line per epoch; the errors are of every training row. */
+function trainAutoencoder(pre: ReturnType<typeof fitPreprocessing>, fitRows: EncodedRows, enc: Encoder, n: number, o: typeof TRAIN_DEFAULTS, step: TrainOptions['onStep']) {
+  const t0 = performance.now();
+  if (!(Number.isInteger(o.aeEpochs) && o.aeEpochs >= 1)) throw new UsageError(`--epochs must be an integer ≥ 1, got ${String(o.aeEpochs)}`);
+  const fit = autoencoderKind.fit(pre, fitRows, {
+    seed: o.seed, epochs: o.aeEpochs, hidden: o.aeHidden, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2,
+    onEpoch: step && ((e, loss, sec) => step({ step: 'autoencoder', done: e, total: o.aeEpochs, final: true, detail: `autoencoder epoch ${e}/${o.aeEpochs}: loss ${loss.toFixed(5)}, ${sec.toFixed(1)} s` })),
+  });
+  let errors = fit.measures;
+  if (fitRows.n !== n) {
+    // every training row's error, encoded a block at a time (as k-means assigns them)
+    errors = new Float64Array(n);
+    const b = Math.min(n, 16384);
+    const x: EncodedRows = { n: 0, nNum: enc.nNum, nCat: enc.nCat, z: new Float64Array(b * enc.nNum), oh: new Int32Array(b * enc.nCat) };
+    for (let s = 0; s < n; s += b) {
+      x.n = Math.min(b, n - s);
+      for (let r = 0; r < x.n; r++) enc.encodeInto(s + r, x.z, r * enc.nNum, x.oh, r * enc.nCat);
+      fit.detector.measureAll(x, errors.subarray(s, s + x.n));
+    }
+  }
+  const model = fit.detector.toModel({
+    rows: fitRows.n, epochs: o.aeEpochs, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2, seed: o.seed,
+    loss: fit.loss.map((v) => Number(v.toPrecision(6))), seconds: (performance.now() - t0) / 1000,
+  });
+  return { model, errors, detector: fit.detector };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -49,6 +49,13 @@ export interface AnomalyRecord {
   num_failed_logins?: number;
   /** The incident this anomalous flow was grouped into (report/incidents), when incidents were built. */
   incident_id?: string;
+  /** Autoencoder and hybrid models: the detector, each detector's score (measure / its threshold) and which fired. */
+  detector?: string;
+  kmeans_score?: number;
+  ae_error?: number;
+  ae_threshold?: number;
+  ae_score?: number;
+  detectors_fired?: string[];
 }
 
 const IDENTITY = ['uid', 'community_id', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'] as const;
@@ -97,6 +104,14 @@ export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn 
   if (s.pca) {
     rec.pca_x = r6(s.pca[0]);
     rec.pca_y = r6(s.pca[1]);
+  }
+  if (s.detector !== undefined) {
+    rec.detector = s.detector;
+    if (s.kmeansScore !== undefined) rec.kmeans_score = r6(s.kmeansScore);
+    rec.ae_error = r6(s.aeError!);
+    rec.ae_threshold = r6(s.aeThreshold!);
+    rec.ae_score = r6(s.aeScore!);
+    rec.detectors_fired = s.fired ?? [];
   }
   return rec;
 }

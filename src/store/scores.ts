@@ -25,7 +25,7 @@ export interface ScoreColumn {
   description: string;
 }
 
-const REASON = 'STRUCT(feature VARCHAR, "value" DOUBLE, value_text VARCHAR, typical DOUBLE, typical_text VARCHAR, share DOUBLE, z DOUBLE, "text" VARCHAR)[]';
+const REASON = 'STRUCT(feature VARCHAR, "value" DOUBLE, value_text VARCHAR, typical DOUBLE, typical_text VARCHAR, share DOUBLE, z DOUBLE, "text" VARCHAR, detector VARCHAR)[]';
 
 /** The columns of scores.parquet / anomalies.parquet, in order. */
 export const SCORE_COLUMNS: readonly ScoreColumn[] = [
@@ -44,9 +44,9 @@ export const SCORE_COLUMNS: readonly ScoreColumn[] = [
   { name: 'service', type: 'VARCHAR', description: 'NSL-KDD service name.' },
   { name: 'flag', type: 'VARCHAR', description: 'KDD flag (Zeek conn_state vocabulary).' },
   { name: 'cluster', type: 'INTEGER', description: 'Nearest K-means centroid (quote it in SQL: "cluster").' },
-  { name: 'distance', type: 'DOUBLE', description: 'Distance to that centroid in the scaled feature space.' },
+  { name: 'distance', type: 'DOUBLE', description: 'Distance to that centroid in the scaled feature space (an autoencoder model: the reconstruction error).' },
   { name: 'threshold', type: 'DOUBLE', description: 'The distance above which a flow is anomalous (per cluster or global).' },
-  { name: 'anomaly_score', type: 'DOUBLE', description: 'distance / threshold: > 1 is anomalous, higher is worse.' },
+  { name: 'anomaly_score', type: 'DOUBLE', description: 'distance / threshold: > 1 is anomalous, higher is worse (a hybrid model: the fusion of kmeans_score and ae_score).' },
   { name: 'is_anomaly', type: 'BOOLEAN', description: 'anomaly_score > 1.' },
   { name: 'severity', type: 'INTEGER', description: '1 high … 3 low (Suricata style); null for normal flows.' },
   { name: 'reasons', type: REASON, description: 'Why: the features with the largest share of the squared distance — feature, value and typical (the centroid\'s) as numbers, or value_text/typical_text for a categorical feature, share (0–1), z (signed z-distance, numeric features), text.' },
@@ -62,6 +62,12 @@ export const SCORE_COLUMNS: readonly ScoreColumn[] = [
   { name: 'conn_state', type: 'VARCHAR', description: 'Zeek conn_state.' },
   { name: 'num_failed_logins', type: 'INTEGER', description: 'KDD content feature 11.' },
   { name: 'incident_id', type: 'VARCHAR', description: 'The incident this anomalous flow belongs to (analyze; score --incidents).' },
+  { name: 'detector', type: 'VARCHAR', description: 'Autoencoder and hybrid models: autoencoder or hybrid (null: k-means alone, where anomaly_score is the k-means ratio).' },
+  { name: 'kmeans_score', type: 'DOUBLE', description: 'Hybrid: k-means distance / its threshold (> 1: k-means fired).' },
+  { name: 'ae_error', type: 'DOUBLE', description: 'Autoencoder reconstruction error ‖x − x̂‖ in the scaled feature space.' },
+  { name: 'ae_threshold', type: 'DOUBLE', description: 'The reconstruction error above which the autoencoder fires.' },
+  { name: 'ae_score', type: 'DOUBLE', description: 'ae_error / ae_threshold (> 1: the autoencoder fired).' },
+  { name: 'detectors_fired', type: 'VARCHAR[]', description: 'Which detectors are above their own thresholds (kmeans, autoencoder); anomaly_score is their fusion (--fusion).' },
 ];
 
 /** The SELECT turning anomaly-record JSON Lines into the typed columns (reasons: JSON → structs). */
@@ -73,7 +79,7 @@ function selectSql(src: string): string {
   const num = (f: string): string => `CASE WHEN json_type(r -> '${f}') IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN (r ->> '${f}')::DOUBLE END`;
   const txt = (f: string): string => `CASE WHEN json_type(r -> '${f}') = 'VARCHAR' THEN r ->> '${f}' END`;
   const reasons = `list_transform(reasons, r -> struct_pack(feature := r ->> 'feature', "value" := ${num('value')}, value_text := ${txt('value')}, ` +
-    `typical := ${num('typical')}, typical_text := ${txt('typical')}, share := (r ->> 'share')::DOUBLE, z := (r ->> 'z')::DOUBLE, "text" := r ->> 'text'))`;
+    `typical := ${num('typical')}, typical_text := ${txt('typical')}, share := (r ->> 'share')::DOUBLE, z := (r ->> 'z')::DOUBLE, "text" := r ->> 'text', detector := r ->> 'detector'))`;
   const cols = SCORE_COLUMNS.map((c) => {
     if (c.name === 'ts') return `make_timestamp(round(ts * 1e6)::BIGINT)::TIMESTAMPTZ AS ts`;
     if (c.name === 'reasons') return `${reasons} AS reasons`;

@@ -83,11 +83,15 @@ describe('classify train / score on NSL-KDD samples', () => {
       const model = await loadClassifier(m);
       expect(model.classes[0]).toBe('normal');
       expect(new Set(model.classes)).toEqual(new Set(['normal', 'dos', 'probe', 'r2l', 'u2r']));
-      const s = await cli(['classify', 'score', train.path, '-m', m, '--json']);
+      const t = await cli(['classify', 'score', train.path, '-m', m, '--json']);
+      // per-class support = the category counts of the training rows; they are learnt near perfectly
+      const fit = JSON.parse(t.out).metrics;
+      expect(fit.perClass.find((p: { class: string }) => p.class === 'u2r').support).toBe(model.training.classCounts.u2r);
+      expect(fit.accuracy).toBeGreaterThan(0.99);
+      // the weights show on unseen rows: KDDTest+ has new r2l and u2r attacks
+      const s = await cli(['classify', 'score', test.path, '-m', m, '--json']);
       const met = JSON.parse(s.out).metrics;
       recall[cw] = Object.fromEntries(met.perClass.map((p: { class: string; recall: number }) => [p.class, p.recall]));
-      // per-class support = the category counts of the training rows
-      expect(met.perClass.find((p: { class: string }) => p.class === 'u2r').support).toBe(model.training.classCounts.u2r);
     }
     expect(recall.balanced!.u2r! + recall.balanced!.r2l!).toBeGreaterThan(recall.none!.u2r! + recall.none!.r2l!);
   });
@@ -136,6 +140,15 @@ describe('classify train / score on NSL-KDD samples', () => {
     expect(miss.err).toBe(`flowsift: ${csv}: missing feature column dst_bytes (the rows must carry the model's features)\n`);
     const bad = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--trees', '0']);
     expect(bad.code).toBe(2);
+    const l2 = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--algo', 'gbt', '--l2', '-1']);
+    expect(l2.code).toBe(2);
+    expect(l2.err).toBe('flowsift: --l2 -1: expected a number ≥ 0\n');
+    // the anomaly model's score, given a classifier, points to classify score
+    const clf = join(dir, 'clf-tree.json');
+    expect((await cli(['classify', 'train', train.path, '-m', clf, '--algo', 'tree', '-q'])).code).toBe(0);
+    const sc = await cli(['score', test.path, '-m', clf]);
+    expect(sc.code).toBe(3);
+    expect(sc.err).toBe(`flowsift: ${clf}: a classifier (flowsift classify train), not an anomaly model: use 'flowsift classify score'\n`);
   });
 });
 

@@ -45,7 +45,7 @@ describe('the analysis store', () => {
     expect(md.schema.find((e) => e.name === 'reasons')).toMatchObject({ converted_type: 'LIST' });
     const rows = await parquetReadObjects({ file, rowStart: 0, rowEnd: 5 });
     expect(Array.isArray(rows[0]!.reasons)).toBe(true);
-    expect(Object.keys((rows[0]!.reasons as object[])[0]!).sort()).toEqual(['feature', 'share', 'text', 'typical', 'typical_text', 'value', 'value_text', 'z']);
+    expect(Object.keys((rows[0]!.reasons as object[])[0]!).sort()).toEqual(['detector', 'feature', 'share', 'text', 'typical', 'typical_text', 'value', 'value_text', 'z']);
   });
 
   it('holds the same records as the JSON Lines, reasons included', async () => {

@@ -178,11 +178,11 @@ describe('model file and scoring', () => {
 
   it('refuses a model of another schema version and an invalid model (exit 3)', async () => {
     const f = join(dir, 'v2.json');
-    writeFileSync(f, JSON.stringify({ ...model, schemaVersion: 2, flowsiftVersion: '9.0.0' }));
+    writeFileSync(f, JSON.stringify({ ...model, schemaVersion: 3, flowsiftVersion: '9.0.0' }));
     const err = await loadModel(f).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).exitCode).toBe(3);
-    expect((err as InputError).message).toMatch(/model schema version 2 \(written by flowsift 9\.0\.0\) is not supported/);
+    expect((err as InputError).message).toMatch(/model schema version 3 \(written by flowsift 9\.0\.0\) is not supported/);
     const g = join(dir, 'bad.json');
     const doc = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8'));
     doc.kmeans.centroids[0].pop();

@@ -111,6 +111,17 @@ describe('the dashboard in Chromium', () => {
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
     await shot(page, 'overview', true);
+    // a click on the timeline opens the explorer on that second, with its flows
+    const box = (await page.locator('[data-chart="timeline"] svg.marks').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await page.waitForURL(/\/flows\?from=/);
+    const u = new URL(page.url()).searchParams;
+    const from = Date.parse(u.get('from')!) / 1000;
+    const to = Date.parse(u.get('to')!) / 1000;
+    expect(to - from).toBe(1);
+    const inSecond = scores.filter((r) => r.ts >= from && r.ts < to).length;
+    expect(await page.locator('.toolbar b').first().innerText()).toBe(String(inSecond));
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 

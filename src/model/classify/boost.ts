@@ -17,12 +17,13 @@ export interface BoostParams {
   maxDepth: number;
   minSamplesLeaf: number;
   l2: number;
+  /** Least hessian sum in a child (XGBoost's min_child_weight, LightGBM's min_sum_hessian_in_leaf). */
+  minChildWeight: number;
   seed: number;
 }
 
 /** Smoothing of the per-category gradient ratio used to order categories (LightGBM's cat_smooth). */
 const CAT_SMOOTH = 10;
-const MIN_HESSIAN = 1e-3;
 
 interface Split {
   gain: number;
@@ -151,7 +152,7 @@ export class HistTreeGrower {
 
   private findSplit(node: Node): Split | null {
     const { nFeat, nNum, nBins, lumped } = this.b;
-    const { l2, minSamplesLeaf } = this.p;
+    const { l2, minSamplesLeaf, minChildWeight } = this.p;
     const G = node.g;
     const H = node.h;
     const count = node.end - node.start;
@@ -175,7 +176,7 @@ export class HistTreeGrower {
           if (nl < minSamplesLeaf) continue;
           if (count - nl < minSamplesLeaf) break;
           const hr = H - hl;
-          if (hl < MIN_HESSIAN || hr < MIN_HESSIAN) continue;
+          if (hl < minChildWeight || hr < minChildWeight) continue;
           const gr = G - gl;
           const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parent;
           if (gain > 1e-12 && (best === null || gain > best.gain)) best = { gain, f, bin: b, set: null, gl, hl, nl };
@@ -198,7 +199,7 @@ export class HistTreeGrower {
           if (nl < minSamplesLeaf) continue;
           if (count - nl < minSamplesLeaf) break;
           const hr = H - hl;
-          if (hl < MIN_HESSIAN || hr < MIN_HESSIAN) continue;
+          if (hl < minChildWeight || hr < minChildWeight) continue;
           const gr = G - gl;
           const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parent;
           if (gain > 1e-12 && (best === null || gain > best.gain)) best = { gain, f, bin: q, set: cats.slice(0, q + 1), gl, hl, nl };
@@ -285,6 +286,8 @@ export class HistTreeGrower {
     }
     for (const node of open) leaves.push(node);
     for (const node of leaves) {
+      // Newton step −G/(H + l2): with l2 = 0 a leaf of misclassified rare-class rows (p → 0, so
+      // H → 0) gets a huge value that saturates the softmax; l2 > 0 bounds it by |G| / l2
       const v = (-node.g / (node.h + l2)) * learningRate;
       nodes.makeLeaf(node.id, [v]);
       for (let r = node.start; r < node.end; r++) raw[idx[r]! * stride + col]! += v;

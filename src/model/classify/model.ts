@@ -35,39 +35,49 @@ export interface TargetSpec {
   normal: string;
 }
 
-export interface ClassifierOptions {
+/** The numeric hyper-parameters: declared once, for the options object, the CLI flags and their checks. */
+export const PARAMS = [
+  { key: 'trees', flag: 'trees', int: true, min: 1, default: 100, describe: 'rf: number of trees' },
+  { key: 'iterations', flag: 'iterations', int: true, min: 1, default: 100, describe: 'gbt: boosting iterations' },
+  { key: 'maxDepth', flag: 'max-depth', int: true, min: 0, default: 0, describe: 'rf/tree/gbt: maximum depth (0 = none)' },
+  { key: 'minSamplesLeaf', flag: 'min-samples-leaf', int: true, min: 0, default: 0, describe: 'Rows per leaf at least (0 = 1 for rf/tree, 20 for gbt)' },
+  { key: 'learningRate', flag: 'learning-rate', int: false, min: Number.MIN_VALUE, default: 0.1, describe: 'gbt: shrinkage' },
+  { key: 'maxLeafNodes', flag: 'max-leaf-nodes', int: true, min: 2, default: 31, describe: 'gbt: leaves per tree' },
+  // XGBoost's default: with 0 (scikit-learn's), rare classes of a multi-class target get huge leaf values
+  { key: 'l2', flag: 'l2', int: false, min: 0, default: 1, describe: 'gbt: L2 regularisation of leaf values (XGBoost lambda; scikit-learn l2_regularization)' },
+  { key: 'minChildWeight', flag: 'min-child-weight', int: false, min: 0, default: 1e-3, describe: 'gbt: least hessian sum in a leaf (XGBoost min_child_weight, LightGBM min_sum_hessian_in_leaf)' },
+  { key: 'c', flag: 'C', int: false, min: Number.MIN_VALUE, default: 1, describe: 'logreg: inverse regularisation strength' },
+] as const;
+
+export type NumericParam = (typeof PARAMS)[number]['key'];
+
+/** A numeric hyper-parameter's value checked against its declaration (UsageError naming the flag). */
+export function checkParam(key: NumericParam, v: number): number {
+  const s = PARAMS.find((q) => q.key === key)!;
+  if (!Number.isFinite(v) || v < s.min || (s.int && !Number.isInteger(v))) {
+    const what = s.int ? 'an integer' : 'a number';
+    throw new UsageError(`--${s.flag} ${v}: expected ${what} ${s.min === Number.MIN_VALUE ? '> 0' : `≥ ${s.min}`}`);
+  }
+  return v;
+}
+
+export type ClassifierOptions = Record<NumericParam, number> & {
   algo: Algo;
   target: TargetSpec;
   seed: number;
   classWeight: 'none' | 'balanced';
-  /** rf: trees; gbt: boosting iterations. */
-  trees: number;
-  iterations: number;
-  maxDepth: number;
   /** rf / tree: 'sqrt' | 'all' | a count. */
   maxFeatures: string;
-  minSamplesLeaf: number;
-  learningRate: number;
-  maxLeafNodes: number;
-  l2: number;
-  c: number;
   threads?: number;
   signal?: AbortSignal;
   onProgress?(msg: string): void;
-}
+};
 
 export const DEFAULTS: Omit<ClassifierOptions, 'algo' | 'target'> = {
+  ...(Object.fromEntries(PARAMS.map((q) => [q.key, q.default])) as Record<NumericParam, number>),
   seed: 42,
   classWeight: 'none',
-  trees: 100,
-  iterations: 100,
-  maxDepth: 0,
   maxFeatures: 'sqrt',
-  minSamplesLeaf: 0,
-  learningRate: 0.1,
-  maxLeafNodes: 31,
-  l2: 0,
-  c: 1,
 };
 
 export interface Importance {
@@ -176,14 +186,14 @@ export async function trainClassifier(table: RawTable, targets: (string | null)[
   } else if (opts.algo === 'gbt') {
     const binned = binEncoded(e, vocab);
     const minLeaf = opts.minSamplesLeaf || 20;
-    Object.assign(params, { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 0, minSamplesLeaf: minLeaf, l2: opts.l2, bins: 255 });
+    Object.assign(params, { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 0, minSamplesLeaf: minLeaf, l2: opts.l2, minChildWeight: opts.minChildWeight, bins: 255 });
     progress(`gradient boosting: ${opts.iterations} iterations × ${k === 2 ? 1 : k} trees on ${n.toLocaleString('en-US')} rows, ${k} classes`);
     const r = await trainBoost(
       binned,
       y,
       sw,
       k,
-      { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 1e9, minSamplesLeaf: minLeaf, l2: opts.l2, seed: opts.seed },
+      { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 1e9, minSamplesLeaf: minLeaf, l2: opts.l2, minChildWeight: opts.minChildWeight, seed: opts.seed },
       (it) => {
         if (it % 10 === 0 || it === opts.iterations) progress(`  iteration ${it}/${opts.iterations}`);
       },

@@ -30,8 +30,28 @@
       // a full-width chart takes the width its box has now (vega's own "container" sizing measured 0 here)
       if (spec.width === 'container') { spec = Object.assign({}, spec, { width: Math.max(240, el.clientWidth - 190) }); delete spec.autosize; }
       var opts = { actions: false, renderer: id === 'pca' ? 'canvas' : 'svg', ast: true, defaultStyle: false, tooltip: { theme: 'light', disableDefaultStyle: true } };
-      vegaEmbed(el, spec, opts).then(function () { el.classList.add('live'); done++; finish(); })
+      vegaEmbed(el, spec, opts).then(function (res) {
+        if (spec.usermeta && spec.usermeta.explore) exploreOnClick(res.view, el, spec.usermeta.explore);
+        el.classList.add('live'); done++; finish();
+      })
         .catch(function (e) { el.textContent = 'This chart could not be drawn: ' + e; console.error('chart ' + id + ': ' + e); failed.push(id); done++; finish(); });
+    });
+  }
+
+  // a click on a time chart opens the explorer on that bucket (anomalies only when the click is near
+  // the anomalies line is not worth guessing: the explorer's toggle is one click away)
+  function exploreOnClick(view, el, m) {
+    view.addEventListener('click', function (ev) {
+      var svg = el.querySelector('svg.marks, canvas');
+      if (!svg) return;
+      var r = svg.getBoundingClientRect();
+      var x = ev.clientX - r.left - view.origin()[0];
+      var t = +view.scale('x').invert(x);
+      var b = Math.floor((t - m.startMs) / m.bucketMs);
+      if (!(b >= 0 && b < m.buckets)) return;
+      var from = new Date(m.startMs + b * m.bucketMs).toISOString();
+      var to = new Date(m.startMs + (b + 1) * m.bucketMs).toISOString();
+      location.href = withAnalysis('/flows?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to));
     });
   }
 
@@ -94,7 +114,7 @@
     var log = document.getElementById('progress-log');
     var err = document.getElementById('analyze-error');
     function line(s) { if (log.lastChild && log.lastChild.textContent === s) return; var li = document.createElement('li'); li.textContent = s; log.appendChild(li); log.scrollTop = log.scrollHeight; }
-    function fail(s) { err.textContent = s; err.hidden = false; stage.textContent = 'failed'; document.body.setAttribute('data-job-state', 'failed'); }
+    function fail(s) { err.textContent = s; err.hidden = false; stage.textContent = 'failed'; text.textContent = ''; bar.hidden = true; document.body.setAttribute('data-job-state', 'failed'); }
     ['dragenter', 'dragover'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
     ['dragleave', 'drop'].forEach(function (t) { drop.addEventListener(t, function () { drop.classList.remove('over'); }); });
     drop.addEventListener('drop', function (e) { e.preventDefault(); if (e.dataTransfer.files.length) input.files = e.dataTransfer.files; });
@@ -102,7 +122,8 @@
       e.preventDefault();
       var file = input.files[0];
       if (!file) return;
-      err.hidden = true; box.hidden = false; log.textContent = '';
+      err.hidden = true; box.hidden = false; bar.hidden = false; log.textContent = '';
+      var kept = document.getElementById('analyze-kept'); if (kept) kept.parentNode.removeChild(kept);
       document.getElementById('analyze-start').disabled = true;
       stage.textContent = 'uploading'; text.textContent = file.name;
       // the browser streams the File from disk: nothing is read into this page's memory

@@ -95,12 +95,12 @@ ${ws ? html`<dt>Wireshark filter</dt><dd><code class="filter" id="wireshark-filt
 ${r.community_id ? html`<dt>Community ID</dt><dd><code id="community-id">${String(r.community_id)}</code> <button type="button" class="copy" data-copy="${String(r.community_id)}">copy</button> <span class="note">the same id Zeek, Suricata and Arkime give this connection</span></dd>` : ''}
 <dt>uid</dt><dd><code>${uid}</code></dd>
 <dt>packets</dt><dd>${canPcap ? html`<a class="button" id="pcap-link" href="${pcapHref}" download="${`${uid}.pcap`}">download this flow's packets (pcap)</a>` : html`<span class="note">the source capture is not at hand on this server, so its packets cannot be cut out; open the capture in Wireshark with the filter above</span>`}</dd>
-<dt>pivot</dt><dd><a href="${href('/flows', a, convQ)}">flows between these two hosts</a>${incident ? html` · <a href="${href('/incidents', a)}#${incident}">its incident ${incident}</a> · <a href="${href('/flows', a, new URLSearchParams({ incident }))}">the incident's flows</a>` : ''}</dd>
+<dt>pivot</dt><dd><a href="${href('/flows', a, convQ)}">flows of either host</a>${r.community_id ? html` · <a href="${href('/flows', a, new URLSearchParams({ community_id: String(r.community_id) }))}">same Community ID</a>` : ''}${incident ? html` · <a href="${href('/incidents', a)}#${incident}">its incident ${incident}</a> · <a href="${href('/flows', a, new URLSearchParams({ incident }))}">the incident's flows</a>` : ''}</dd>
 </dl>`;
   const all = Object.entries(r).filter(([k]) => k !== 'reasons');
   const cols = html`<dl class="facts wide kv">${all.map(([k, v]) => html`<dt>${k}</dt><dd>${value(v)}</dd>`)}</dl>`;
   const title = `${String(r.src_ip ?? '?')}:${String(r.src_port ?? '')} → ${String(r.dst_ip ?? '?')}:${String(r.dst_port ?? '')}`;
-  const body = html`<div class="cols">
+  const body = html`<div class="cols even">
 <section class="card"><h2>Identity and tools</h2>${tools}</section>
 <section class="card"><h2>Why this score</h2>${reasonTable}${clusterFacts}</section>
 </div>

@@ -1,0 +1,294 @@
+/**
+ * A dense autoencoder on typed arrays: tanh hidden layers, a linear output layer, squared-error
+ * loss with an L2 penalty (scikit-learn MLPRegressor's), Adam, seeded Glorot-uniform initialisation
+ * and a seeded shuffle each epoch. Everything runs on one thread in a fixed order, so one seed gives
+ * bit-identical weights on any machine with the same Node.
+ *
+ * Inputs are encoded rows (z-scores + one-hot indices): the first layer reads the numeric part
+ * densely and the one-hot part as one weight row per categorical column (the other inputs are 0),
+ * which skips most of the 118-wide input's multiplications.
+ */
+import { rng, type EncodedRows } from './kmeans.ts';
+import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
+
+export interface AeTrainOptions {
+  /** Hidden layer widths, encoder then decoder (e.g. 64, 32, 16, 32, 64). */
+  hidden: number[];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** L2 penalty on the weights (scikit-learn's alpha). */
+  l2: number;
+  seed: number;
+  /** After each epoch: its number (1-based), mean training loss, seconds since the start. */
+  onEpoch?: (epoch: number, loss: number, seconds: number) => void;
+}
+
+/** The network: layer sizes [in, ...hidden, in], per layer W (in × out, row-major) and b. */
+export class Mlp {
+  readonly sizes: number[];
+  readonly W: Float64Array[];
+  readonly b: Float64Array[];
+  readonly dims: number;
+  readonly nNum: number;
+  readonly offsets: Int32Array;
+  readonly weights: Float64Array;
+
+  constructor(p: Preprocessing, sizes: number[], W: Float64Array[], b: Float64Array[]) {
+    this.sizes = sizes;
+    this.W = W;
+    this.b = b;
+    this.dims = encodedDims(p);
+    this.nNum = p.numeric.length;
+    this.offsets = Int32Array.from(blockOffsets(p));
+    this.weights = Float64Array.from(p.categorical, (c) => c.weight);
+  }
+
+  static init(p: Preprocessing, hidden: number[], seed: number): Mlp {
+    const d = encodedDims(p);
+    const sizes = [d, ...hidden, d];
+    const r = rng(seed ^ 0x5eed_ae);
+    const W: Float64Array[] = [];
+    const b: Float64Array[] = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const fi = sizes[l]!, fo = sizes[l + 1]!;
+      const bound = Math.sqrt(6 / (fi + fo));
+      // float32-representable from the start: the saved model is float32 and scores identically
+      W.push(Float64Array.from({ length: fi * fo }, () => Math.fround((2 * r() - 1) * bound)));
+      b.push(Float64Array.from({ length: fo }, () => Math.fround((2 * r() - 1) * bound)));
+    }
+    return new Mlp(p, sizes, W, b);
+  }
+
+  /** Dense input of row r of x into out (dims long). */
+  dense(x: EncodedRows, r: number, out: Float64Array, at = 0): void {
+    out.fill(0, at, at + this.dims);
+    const zb = r * x.nNum;
+    for (let u = 0; u < this.nNum; u++) out[at + u] = x.z[zb + u]!;
+    const ob = r * x.nCat;
+    for (let c = 0; c < x.nCat; c++) {
+      const v = x.oh[ob + c]!;
+      if (v >= 0) out[at + this.offsets[c]! + v] = this.weights[c]!;
+    }
+  }
+
+  /**
+   * Forward pass of `m` rows (x rows idx[from..from+m)) into acts[l] (m × sizes[l]); acts[0] gets the dense inputs.
+   */
+  forward(x: EncodedRows, idx: Int32Array | null, from: number, m: number, acts: Float64Array[]): void {
+    const { sizes, W, b, nNum } = this;
+    const L = sizes.length - 1;
+    const d0 = sizes[0]!;
+    for (let q = 0; q < m; q++) this.dense(x, idx ? idx[from + q]! : from + q, acts[0]!, q * d0);
+    for (let l = 0; l < L; l++) {
+      const fi = sizes[l]!, fo = sizes[l + 1]!;
+      const w = W[l]!, bias = b[l]!, inp = acts[l]!, out = acts[l + 1]!;
+      const last = l === L - 1;
+      for (let q = 0; q < m; q++) {
+        const ob = q * fo;
+        for (let j = 0; j < fo; j++) out[ob + j] = bias[j]!;
+      }
+      if (l === 0) {
+        for (let q = 0; q < m; q++) {
+          const ob = q * fo;
+          // numeric inputs densely, then one weight row per categorical column
+          const zb = (idx ? idx[from + q]! : from + q) * x.nNum;
+          for (let u = 0; u < nNum; u++) axpy(out, ob, w, u * fo, x.z[zb + u]!, fo);
+          const cb = (idx ? idx[from + q]! : from + q) * x.nCat;
+          for (let c = 0; c < x.nCat; c++) {
+            const v = x.oh[cb + c]!;
+            if (v >= 0) axpy(out, ob, w, (this.offsets[c]! + v) * fo, this.weights[c]!, fo);
+          }
+          if (!last) for (let j = 0; j < fo; j++) out[ob + j] = Math.tanh(out[ob + j]!);
+        }
+      }
+      if (l > 0) {
+        fwdDense(inp, fi, out, fo, w, m);
+        if (!last) for (let t = 0; t < m * fo; t++) out[t] = Math.tanh(out[t]!);
+      }
+    }
+  }
+
+  /** Buffers for `m` rows at a time. */
+  buffers(m: number): Float64Array[] {
+    return this.sizes.map((s) => new Float64Array(m * s));
+  }
+
+  /**
+   * Train on the rows of x; returns the mean loss of each epoch (½ mean squared error per output
+   * plus the L2 term, as scikit-learn reports it).
+   */
+  train(x: EncodedRows, o: AeTrainOptions): number[] {
+    const { sizes, W, b } = this;
+    const L = sizes.length - 1;
+    const B = Math.max(1, Math.min(o.batchSize, x.n));
+    const acts = this.buffers(B);
+    const deltas = this.buffers(B);
+    const gW = W.map((w) => new Float64Array(w.length));
+    const gb = b.map((v) => new Float64Array(v.length));
+    const mW = W.map((w) => new Float64Array(w.length));
+    const vW = W.map((w) => new Float64Array(w.length));
+    const mb = b.map((v) => new Float64Array(v.length));
+    const vb = b.map((v) => new Float64Array(v.length));
+    const order = Int32Array.from({ length: x.n }, (_, i) => i);
+    const r = rng(o.seed ^ 0x5f1e);
+    const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    let step = 0;
+    const t0 = performance.now();
+    const losses: number[] = [];
+    const dOut = sizes[L]!;
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      for (let i = x.n - 1; i > 0; i--) {
+        const j = Math.floor(r() * (i + 1));
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+      let lossSum = 0;
+      for (let from = 0; from < x.n; from += B) {
+        const m = Math.min(B, x.n - from);
+        this.forward(x, order, from, m, acts);
+        // output delta of the loss ½·mean over rows and outputs of (x̂ − x)²
+        const out = acts[L]!, inp = acts[0]!, dl = deltas[L]!;
+        // scikit-learn's gradient: (x̂ − x) / rows (not also / outputs), L2 term alpha·W / rows
+        const scale = 1 / m;
+        let se = 0;
+        for (let t = 0; t < m * dOut; t++) {
+          const e = out[t]! - inp[t]!;
+          se += e * e;
+          dl[t] = e * scale;
+        }
+        let reg = 0;
+        for (let l = 0; l < L; l++) {
+          const w = W[l]!;
+          for (let t = 0; t < w.length; t++) reg += w[t]! * w[t]!;
+        }
+        lossSum += se / (m * dOut) / 2 + (o.l2 * reg) / (2 * m);
+        // backward
+        for (let l = L - 1; l >= 0; l--) {
+          const fi = sizes[l]!, fo = sizes[l + 1]!;
+          const w = W[l]!, g = gW[l]!, gbl = gb[l]!, a = acts[l]!, d = deltas[l + 1]!;
+          const lam = o.l2 / m;
+          for (let t = 0; t < g.length; t++) g[t] = lam * w[t]!;
+          gbl.fill(0);
+          for (let q = 0; q < m; q++) {
+            const db = q * fo;
+            for (let j = 0; j < fo; j++) gbl[j]! += d[db + j]!;
+          }
+          if (l === 0) {
+            for (let q = 0; q < m; q++) {
+              const db = q * fo;
+              const row = order[from + q]!;
+              const zb = row * x.nNum;
+              for (let u = 0; u < this.nNum; u++) axpy(g, u * fo, d, db, x.z[zb + u]!, fo);
+              const cb = row * x.nCat;
+              for (let c = 0; c < x.nCat; c++) {
+                const v = x.oh[cb + c]!;
+                if (v >= 0) axpy(g, (this.offsets[c]! + v) * fo, d, db, this.weights[c]!, fo);
+              }
+            }
+          } else {
+            gradDense(a, fi, d, fo, g, m);
+            backDelta(w, fi, fo, d, a, deltas[l]!, m);
+          }
+        }
+        // Adam (scikit-learn's form: bias-corrected step size)
+        step++;
+        const lr = (o.learningRate * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+        for (let l = 0; l < L; l++) {
+          adam(W[l]!, gW[l]!, mW[l]!, vW[l]!, lr, b1, b2, eps);
+          adam(b[l]!, gb[l]!, mb[l]!, vb[l]!, lr, b1, b2, eps);
+        }
+      }
+      losses.push(lossSum / Math.ceil(x.n / B));
+      o.onEpoch?.(epoch, losses[losses.length - 1]!, (performance.now() - t0) / 1000);
+    }
+    // float32 weights: what the model file stores, so a saved and reloaded model scores the same
+    for (const w of W) for (let t = 0; t < w.length; t++) w[t] = Math.fround(w[t]!);
+    for (const v of b) for (let t = 0; t < v.length; t++) v[t] = Math.fround(v[t]!);
+    return losses;
+  }
+}
+
+/** out[q, :] += Σ_i inp[q, i]·W[i, :] for m rows, four rows at a time (each weight loaded once per four). */
+function fwdDense(inp: Float64Array, fi: number, out: Float64Array, fo: number, W: Float64Array, m: number): void {
+  let q = 0;
+  for (; q + 4 <= m; q += 4) {
+    const i0 = q * fi, i1 = i0 + fi, i2 = i1 + fi, i3 = i2 + fi;
+    const o0 = q * fo, o1 = o0 + fo, o2 = o1 + fo, o3 = o2 + fo;
+    for (let i = 0; i < fi; i++) {
+      const a0 = inp[i0 + i]!, a1 = inp[i1 + i]!, a2 = inp[i2 + i]!, a3 = inp[i3 + i]!;
+      const wb = i * fo;
+      for (let j = 0; j < fo; j++) {
+        const w = W[wb + j]!;
+        out[o0 + j]! += a0 * w;
+        out[o1 + j]! += a1 * w;
+        out[o2 + j]! += a2 * w;
+        out[o3 + j]! += a3 * w;
+      }
+    }
+  }
+  for (; q < m; q++) for (let i = 0; i < fi; i++) axpy(out, q * fo, W, i * fo, inp[q * fi + i]!, fo);
+}
+
+/** g[i, j] += Σ_q a[q, i]·d[q, j], four rows at a time. */
+function gradDense(a: Float64Array, fi: number, d: Float64Array, fo: number, g: Float64Array, m: number): void {
+  let q = 0;
+  for (; q + 4 <= m; q += 4) {
+    const i0 = q * fi, i1 = i0 + fi, i2 = i1 + fi, i3 = i2 + fi;
+    const d0 = q * fo, d1 = d0 + fo, d2 = d1 + fo, d3 = d2 + fo;
+    for (let i = 0; i < fi; i++) {
+      const a0 = a[i0 + i]!, a1 = a[i1 + i]!, a2 = a[i2 + i]!, a3 = a[i3 + i]!;
+      const gb = i * fo;
+      for (let j = 0; j < fo; j++) g[gb + j]! += a0 * d[d0 + j]! + a1 * d[d1 + j]! + a2 * d[d2 + j]! + a3 * d[d3 + j]!;
+    }
+  }
+  for (; q < m; q++) for (let i = 0; i < fi; i++) axpy(g, i * fo, d, q * fo, a[q * fi + i]!, fo);
+}
+
+/** dp[q, i] = (Σ_j W[i, j]·d[q, j])·(1 − a[q, i]²): the delta one tanh layer down, four rows at a time. */
+function backDelta(W: Float64Array, fi: number, fo: number, d: Float64Array, a: Float64Array, dp: Float64Array, m: number): void {
+  let q = 0;
+  for (; q + 4 <= m; q += 4) {
+    const d0 = q * fo, d1 = d0 + fo, d2 = d1 + fo, d3 = d2 + fo;
+    const i0 = q * fi;
+    for (let i = 0; i < fi; i++) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const wb = i * fo;
+      for (let j = 0; j < fo; j++) {
+        const w = W[wb + j]!;
+        s0 += w * d[d0 + j]!;
+        s1 += w * d[d1 + j]!;
+        s2 += w * d[d2 + j]!;
+        s3 += w * d[d3 + j]!;
+      }
+      const v0 = a[i0 + i]!, v1 = a[i0 + fi + i]!, v2 = a[i0 + 2 * fi + i]!, v3 = a[i0 + 3 * fi + i]!;
+      dp[i0 + i] = s0 * (1 - v0 * v0);
+      dp[i0 + fi + i] = s1 * (1 - v1 * v1);
+      dp[i0 + 2 * fi + i] = s2 * (1 - v2 * v2);
+      dp[i0 + 3 * fi + i] = s3 * (1 - v3 * v3);
+    }
+  }
+  for (; q < m; q++) {
+    for (let i = 0; i < fi; i++) {
+      let s = 0;
+      for (let j = 0; j < fo; j++) s += W[i * fo + j]! * d[q * fo + j]!;
+      const v = a[q * fi + i]!;
+      dp[q * fi + i] = s * (1 - v * v);
+    }
+  }
+}
+
+function axpy(y: Float64Array, yo: number, x: Float64Array, xo: number, a: number, n: number): void {
+  if (a === 0) return;
+  for (let j = 0; j < n; j++) y[yo + j]! += a * x[xo + j]!;
+}
+
+function adam(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, b1: number, b2: number, eps: number): void {
+  for (let t = 0; t < p.length; t++) {
+    const gt = g[t]!;
+    const mt = (m[t] = b1 * m[t]! + (1 - b1) * gt);
+    const vt = (v[t] = b2 * v[t]! + (1 - b2) * gt * gt);
+    p[t]! -= (lr * mt) / (Math.sqrt(vt) + eps);
+  }
+}
