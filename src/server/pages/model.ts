@@ -16,6 +16,7 @@ import { scoreByClusterSpec, scoreHistogramSpec } from '../../report/charts/scor
 import type { KChoice } from '../../report/charts/types.ts';
 import { RawTable } from '../../model/encode.ts';
 import { Scorer } from '../../model/score.ts';
+import { describeDetector } from '../../model/model-file.ts';
 
 export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): Promise<{ body: Html; specs: Record<string, unknown>; sub: string }> {
   const m = an.model;
@@ -64,6 +65,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
     const prof = new Scorer(m, t).profiles(2);
     const byC = new Map(cl.map((c) => [c.cluster, c]));
     facts = html`<dl class="facts">
+<dt>detector</dt><dd>${describeDetector(m)}</dd>
 <dt>clusters</dt><dd>k = ${m.kmeans.k} (${m.kSelection.method === 'fixed' ? 'fixed' : `chosen by ${m.kSelection.method}`}${m.kSelection.curve.length ? `; sweep ${Math.min(...m.kSelection.curve.map((p) => p.k))}–${Math.max(...m.kSelection.curve.map((p) => p.k))}` : ''})</dd>
 <dt>threshold</dt><dd>${m.thresholds.spec} of the training distances, ${m.thresholds.rule.scope}: distance ${f3(m.thresholds.global)}</dd>
 <dt>features</dt><dd>${m.features.length}: ${m.preprocessing.numeric.length} numeric (log1p + z-score), ${m.preprocessing.categorical.map((c) => `${c.name} (${c.values.length} values)`).join(', ')} one-hot</dd>
@@ -82,5 +84,5 @@ ${m.kmeans.clusterSizes.map((size, j) => {
   // two charts a row at 1280 px: the report's specs at a narrower plot width (the same charts)
   for (const k of Object.keys(specs)) specs[k] = { ...(specs[k] as object), width: 400 };
   const body = html`${facts}${notes}<div class="grid">${figs}</div>${table}`;
-  return { body, specs, sub: m ? `k-means, k = ${m.kmeans.k}, threshold ${m.thresholds.spec}, created ${m.createdAt.slice(0, 10)}` : 'no model file' };
+  return { body, specs, sub: m ? `${describeDetector(m)}, threshold ${m.thresholds.spec}, created ${m.createdAt.slice(0, 10)}` : 'no model file' };
 }
