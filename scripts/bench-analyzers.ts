@@ -139,31 +139,31 @@ interface RecFlow {
 }
 
 /** Records the payload segments the payload stage would look at, for the flows it inspects. */
-function recorder(rec: Recording, slot: number): FlowPlugin {
+function recorder(rec: Recording): FlowPlugin<RecFlow> {
   const streamOpts = { maxBytes: DEFAULT_STREAM_BYTES, shared: { held: 0, max: MAX_HELD_TOTAL } };
+  const segment = (st: RecFlow, pkt: DecodedPacket, fromOrig: boolean): void => {
+    // A shadow stream: a segment arriving after the direction's byte bound is never looked at.
+    const stream = fromOrig ? st.orig : st.resp;
+    if (stream.finished) return;
+    stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, pkt.payloadCaptured);
+    rec.packet(st.index, fromOrig, pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, pkt.payloadCaptured);
+  };
   return {
     name: 'recorder',
-    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
-      const len = pkt.payloadCaptured;
-      if (len === 0) return;
-      let st = flow.slots[slot] as RecFlow | undefined;
-      if (st === undefined) {
-        if (rec.full || flow.proto !== 6 || detect(flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len) === Kind.None) return false;
-        st = { index: rec.dstPort.length, orig: new TcpStream(NOOP, streamOpts), resp: new TcpStream(NOOP, streamOpts) };
-        rec.dstPort.push(flow.dstPort);
-        rec.clientIp4.push(pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1);
-        flow.slots[slot] = st;
-      }
-      // A shadow stream: a segment arriving after the direction's byte bound is never looked at.
-      const stream = fromOrig ? st.orig : st.resp;
-      if (stream.finished) return;
-      stream.segment(pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
-      rec.packet(st.index, fromOrig, pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+    payloadOnly: true,
+    onInit(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): RecFlow | undefined {
+      if (rec.full || flow.proto !== 6 || detect(flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, pkt.payloadCaptured) === Kind.None) return undefined;
+      const st = { index: rec.dstPort.length, orig: new TcpStream(NOOP, streamOpts), resp: new TcpStream(NOOP, streamOpts) };
+      rec.dstPort.push(flow.dstPort);
+      rec.clientIp4.push(pkt.ipVersion === 4 ? (fromOrig ? pkt.src4 : pkt.dst4) >>> 0 : -1);
+      segment(st, pkt, fromOrig);
+      return st;
     },
-    onExpire(flow: FlowContext): void {
-      const st = flow.slots[slot] as RecFlow | undefined;
-      flow.slots[slot] = undefined;
-      if (st !== undefined) rec.expire(st.index);
+    onPacket(st: RecFlow, _flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
+      segment(st, pkt, fromOrig);
+    },
+    onExpire(st: RecFlow): void {
+      rec.expire(st.index);
     },
   };
 }
@@ -178,8 +178,8 @@ async function record(path: string): Promise<{ rec: Recording; reference: string
   const ref = createHash('sha1');
   let inspected = 0;
   let hits: (() => string[]) | null = null;
-  const content = createContentPlugin({ slot: 0, onInspected: (_uid, _p, h) => (hits = h) });
-  const plugins = [content, recorder(rec, 1)];
+  const content = createContentPlugin({ onInspected: (_uid, _p, h) => (hits = h) });
+  const plugins = [content, recorder(rec)];
   const meter = new FlowMeter({}, (f: FlowRecord) => {
     if (!f.payloadInspected) return;
     inspected++;

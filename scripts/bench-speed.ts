@@ -16,6 +16,7 @@
  *          as bench-flows.ts --only 1g-thrice makes it), alternated: flows and peak RSS of each, and what
  *          the extra flows cost per 1,000, to show how memory grows with the capture.
  * startup: `node -e 0` beside `flowsift --version` and `flowsift --help` (alternated, medians).
+ * --args='A B': extra arguments for this build's analyze runs (e.g. '--fit-mode clean').
  * --base BIN: analyze also runs another build's executable (e.g. a checkout of main before a change,
  *          built with scripts/build.ts) in the same rounds, for a before/after on the same load.
  * score:   Scorer + record + JSON line per row with 3 reasons, in process on one core, over the
@@ -36,7 +37,9 @@ import { Scorer } from '../src/model/score.ts';
 import { computeMetrics } from '../src/model/metrics.ts';
 import { buildRecord, RECORD_KEEP } from '../src/report/record.ts';
 
-const { values: a } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' }, capture: { type: 'string', default: '/tmp/flowsift-bench/bench1g.pcap' }, bigger: { type: 'string' }, base: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' }, capture: { type: 'string', default: '/tmp/flowsift-bench/bench1g.pcap' }, bigger: { type: 'string' }, base: { type: 'string' }, args: { type: 'string', default: '' } } });
+/** Extra arguments for this build's analyze runs (e.g. '--fit-mode clean' to compare with a build that lacks the robust fit). */
+const extra = a.args ? a.args.split(' ').filter(Boolean) : [];
 const runs = Number(a.runs);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KDD = fileURLToPath(new URL('../../shared/corpus/kdd/', import.meta.url));
@@ -87,7 +90,7 @@ async function benchTrain(): Promise<void> {
 }
 
 function benchAnalyze(): void {
-  console.log(`\n== analyze vs flows on ${a.capture} (${runs} alternated pairs; ${load()})`);
+  console.log(`\n== analyze${extra.length ? ' ' + extra.join(' ') : ''} vs flows on ${a.capture} (${runs} alternated pairs; ${load()})`);
   const f: Timed[] = [];
   const an: Timed[] = [];
   const base: Timed[] = [];
@@ -95,7 +98,7 @@ function benchAnalyze(): void {
     const x = timed('node', [BIN, 'flows', a.capture!, '-o', join(dir, 'flows.csv'), '-q']);
     f.push(x);
     console.log(`  flows    ${x.wall.toFixed(2)} s wall, ${x.cpu.toFixed(2)} CPU-s, peak RSS ${x.rss.toFixed(0)} MB  (${load()})`);
-    const y = timed('node', [BIN, 'analyze', a.capture!, '--out-dir', join(dir, 'an'), '-q']);
+    const y = timed('node', [BIN, 'analyze', a.capture!, '--out-dir', join(dir, 'an'), '-q', ...extra]);
     an.push(y);
     console.log(`  analyze  ${y.wall.toFixed(2)} s wall, ${y.cpu.toFixed(2)} CPU-s, peak RSS ${y.rss.toFixed(0)} MB  (${load()})`);
     rmSync(join(dir, 'an'), { recursive: true, force: true });
@@ -121,7 +124,7 @@ function benchGrowth(): void {
   const res = new Map<string, { flows: number; rss: number[]; cpu: number[] }>();
   for (let r = 0; r < runs; r++) {
     for (const cap of [a.capture!, a.bigger]) {
-      const y = timed('node', [BIN, 'analyze', ...cap.split(','), '--out-dir', join(dir, 'an'), '-q']);
+      const y = timed('node', [BIN, 'analyze', ...cap.split(','), '--out-dir', join(dir, 'an'), '-q', ...extra]);
       rmSync(join(dir, 'an'), { recursive: true, force: true });
       const e = res.get(cap) ?? { flows: flowsOf(y.stdout), rss: [], cpu: [] };
       e.rss.push(y.rss);

@@ -11,18 +11,25 @@ export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, BAD_INPUT: 3, ANOMALIES: 4, 
 export class FlowsiftError extends Error {
   readonly code: string;
   readonly exitCode: number;
-  constructor(code: string, message: string, exitCode: number = EXIT.INTERNAL, options?: { cause?: unknown }) {
+  /**
+   * The option the problem is about, by its library name (e.g. `tz` of LabelOptions), so that a
+   * front end calling it something else can name its own (the CLI: --labels-tz). Messages speak
+   * the library's terms; they never name a command-line flag.
+   */
+  option: string | undefined;
+  constructor(code: string, message: string, exitCode: number = EXIT.INTERNAL, options?: { cause?: unknown; option?: string }) {
     super(message, options);
     this.name = 'FlowsiftError';
     this.code = code;
     this.exitCode = exitCode;
+    this.option = options?.option;
   }
 }
 
-/** Wrong flags or values on the command line (exit 2). */
+/** Wrong options or values given by the caller (exit 2); `option`: which one (its library name). */
 export class UsageError extends FlowsiftError {
-  constructor(message: string, code = 'E_USAGE') {
-    super(code, message, EXIT.USAGE);
+  constructor(message: string, code = 'E_USAGE', option?: string) {
+    super(code, message, EXIT.USAGE, { option });
     this.name = 'UsageError';
   }
 }
@@ -35,8 +42,8 @@ export class UsageError extends FlowsiftError {
 export class InputError extends FlowsiftError {
   readonly file: string;
   readonly byteOffset: number | undefined;
-  constructor(code: string, file: string, byteOffset: number | undefined, detail: string) {
-    super(code, `${file}${byteOffset === undefined ? '' : `: byte ${byteOffset}`}: ${detail}`, EXIT.BAD_INPUT);
+  constructor(code: string, file: string, byteOffset: number | undefined, detail: string, option?: string) {
+    super(code, `${file}${byteOffset === undefined ? '' : `: byte ${byteOffset}`}: ${detail}`, EXIT.BAD_INPUT, { option });
     this.name = 'InputError';
     this.file = file;
     this.byteOffset = byteOffset;

@@ -126,7 +126,8 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     if (id !== undefined) r.incident_id = id;
     return r;
   };
-  // scores.parquet is converted by DuckDB on its own threads while this one writes the rest
+  // scores.parquet is converted by DuckDB (one thread: less memory, and less CPU lost to contention
+  // on two cores) while this thread writes the rest
   let scoresParquet: Promise<unknown> | undefined;
   if (a.outDir) {
     await mkdir(a.outDir, { recursive: true });
@@ -141,7 +142,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await sink.abort();
       throw e;
     }
-    const conversion = scoresJsonlToParquet(join(a.outDir, 'scores.jsonl'), join(a.outDir, 'scores.parquet'));
+    const conversion = scoresJsonlToParquet(join(a.outDir, 'scores.jsonl'), join(a.outDir, 'scores.parquet'), { threads: 1 });
     conversion.catch(() => undefined); // awaited below; an early failure is not an unhandled rejection
     scoresParquet = conversion;
   }
@@ -193,7 +194,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       throw e;
     }
     await scoresParquet;
-    await scoresJsonlToParquet(join(a.outDir, 'anomalies.jsonl'), join(a.outDir, 'anomalies.parquet'));
+    await scoresJsonlToParquet(join(a.outDir, 'anomalies.jsonl'), join(a.outDir, 'anomalies.parquet'), { threads: 1 });
     // what the analysis was made from: the server's per-flow pcap download reads the captures again
     const meta = openOutput(join(a.outDir, 'analysis.json'));
     meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');

@@ -15,7 +15,7 @@ import { HostAggregator } from '../dataset/hosts.ts';
 import { isCaptureInput, readDataset } from '../dataset/read.ts';
 import type { Row } from '../dataset/types.ts';
 import {
-  engineThreadPriority, finishLabels, openLabeler, openOutputWriter, withLabelOptions, withOutputOptions, withPriorityOption,
+  engineThreadPriority, finishLabels, namingFlags, openLabeler, openOutputWriter, withLabelOptions, withOutputOptions, withPriorityOption,
   type LabelFlags, type OutputFlags, type PriorityFlags,
 } from './options.ts';
 import type { CliIO, CommandDef } from './command.ts';
@@ -38,7 +38,7 @@ export async function runHosts(a: HostsArgs, io: CliIO): Promise<number> {
   if (a.splitBy !== undefined) throw new UsageError('hosts writes one table; --split-by is for flow datasets');
   if (a.format === 'kdd') throw new UsageError('--format kdd holds the 41 KDD flow features only; write host aggregates as csv, jsonl or parquet');
   const labeler = await openLabeler(a);
-  const agg = new HostAggregator(a.window, a.labelDefault);
+  const agg = namingFlags({ window: '--window' }, () => new HostAggregator(a.window, a.labelDefault));
   const captures: string[] = [];
   const datasets: string[] = [];
   for (const p of a.inputs.map(String)) (await isCaptureInput(p) ? captures : datasets).push(p);

@@ -7,7 +7,7 @@
 import { access } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Argv } from 'yargs';
-import { UsageError } from '../errors.ts';
+import { FlowsiftError, UsageError } from '../errors.ts';
 import type { ExtractSummary } from '../features/extract.ts';
 import { formatLabelReport, loadLabels, type Labeler, type LabelReport } from '../dataset/labels.ts';
 import { openOutput } from '../dataset/output.ts';
@@ -21,6 +21,25 @@ import type { TRAIN_DEFAULTS, TrainStep, trainModel } from '../model/train.ts';
 import { parseThreshold } from '../model/threshold.ts';
 import type { FitMode } from '../model/robust.ts';
 import type { CliIO } from './command.ts';
+
+// --- flags in library errors --------------------------------------------------------------------
+
+/**
+ * Run `f` (sync or async); a library error about one of its options (FlowsiftError.option, the
+ * library's name) gets the flag that sets it appended: library messages never name flags.
+ */
+export function namingFlags<T>(flags: Readonly<Record<string, string>>, f: () => T): T {
+  const hint = (e: unknown): unknown => {
+    if (e instanceof FlowsiftError && e.option !== undefined && flags[e.option] !== undefined) e.message += ` (${flags[e.option]})`;
+    return e;
+  };
+  try {
+    const r = f();
+    return (r instanceof Promise ? r.catch((e: unknown) => { throw hint(e); }) : r) as T;
+  } catch (e) {
+    throw hint(e);
+  }
+}
 
 // --- ground-truth labels -------------------------------------------------------------------------
 
@@ -53,7 +72,9 @@ export async function openLabeler(a: LabelFlags): Promise<Labeler | undefined> {
     }
     return undefined;
   }
-  return loadLabels(a.labels, { tz: a.labelsTz, defaultLabel: a.labelDefault, tolerance: a.labelTolerance });
+  const labels = a.labels;
+  return namingFlags({ tz: '--labels-tz', tolerance: '--label-tolerance' },
+    () => loadLabels(labels, { tz: a.labelsTz, defaultLabel: a.labelDefault, tolerance: a.labelTolerance }));
 }
 
 /** Print the labeling report on stderr (warnings even when quiet) and write --label-report. */
@@ -85,6 +106,8 @@ export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputFlags> {
     .option('split-by', { choices: SPLIT_BY, describe: 'Partition the output: -o names a directory that gets date=YYYY-MM-DD[/hour=HH]/part-N.<ext> (UTC, by flow start) or file=<input>/part-N.<ext>' }) as unknown as Argv<T & OutputFlags>;
 }
 
+const OUTPUT_FLAGS = { format: '--format', splitBy: '--split-by' } as const;
+
 /**
  * Open the output for -o/--format/--split-by. `sourceOf` serves --split-by file; `required` names
  * columns the rows always fill (Parquet writes them REQUIRED, faster).
@@ -95,9 +118,10 @@ export function openOutputWriter(
   if (a.splitBy !== undefined) {
     if (a.output === '-') throw new UsageError('--split-by writes a directory of parts: give it with -o DIR');
     const format = a.format ?? 'parquet';
-    return { writer: new PartitionedWriter(a.output, { splitBy: a.splitBy, format, columns, sourceOf, required }), format };
+    const splitBy = a.splitBy;
+    return { writer: namingFlags(OUTPUT_FLAGS, () => new PartitionedWriter(a.output, { splitBy, format, columns, sourceOf, required })), format };
   }
-  const format = resolveOutputFormat(a.format, a.output);
+  const format = namingFlags(OUTPUT_FLAGS, () => resolveOutputFormat(a.format, a.output));
   return { writer: openWriter(format, a.output, columns, { stdout: io.stdout, required }), format };
 }
 

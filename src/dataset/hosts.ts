@@ -61,7 +61,7 @@ export class HostAggregator {
   rowsIn = 0;
 
   constructor(readonly window: number, readonly defaultLabel = 'normal') {
-    if (!(window > 0)) throw new UsageError(`--window ${window}: expected a positive number of seconds`);
+    if (!(window > 0)) throw new UsageError(`host window ${window}: expected a positive number of seconds`, 'E_USAGE', 'window');
   }
 
   add(row: Row): void {

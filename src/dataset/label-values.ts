@@ -144,7 +144,7 @@ export function parsePortRange(s: string): [number, number] | null {
 /** A time zone for naive times: a fixed offset (seconds east of UTC) or an IANA zone formatter. */
 export type Zone = { fixed: number } | { dtf: Intl.DateTimeFormat; name: string };
 
-/** Parse `--labels-tz`: 'UTC', 'Z', '±HH:MM', '±HHMM', '±HH' or an IANA zone name. */
+/** Parse a time zone for naive times (LabelOptions.tz): 'UTC', 'Z', '±HH:MM', '±HHMM', '±HH' or an IANA zone name. */
 export function parseZone(tz: string): Zone {
   const t = tz.trim();
   if (/^(utc|z|gmt)$/i.test(t)) return { fixed: 0 };
@@ -152,7 +152,7 @@ export function parseZone(tz: string): Zone {
   if (m) {
     const h = Number(m[2]);
     const mi = Number(m[3] ?? 0);
-    if (h > 18 || mi > 59) throw new UsageError(`--labels-tz ${tz}: offset out of range (expected ±HH:MM up to ±18:00)`);
+    if (h > 18 || mi > 59) throw new UsageError(`time zone ${tz}: offset out of range (expected ±HH:MM up to ±18:00)`, 'E_USAGE', 'tz');
     return { fixed: (m[1] === '-' ? -1 : 1) * (h * 3600 + mi * 60) };
   }
   try {
@@ -162,7 +162,7 @@ export function parseZone(tz: string): Zone {
     });
     return { dtf, name: t };
   } catch {
-    throw new UsageError(`--labels-tz ${tz}: not an IANA time zone (e.g. America/New_York) or offset (e.g. +03:00)`);
+    throw new UsageError(`time zone ${tz}: not an IANA time zone (e.g. America/New_York) or offset (e.g. +03:00)`, 'E_USAGE', 'tz');
   }
 }
 
@@ -179,6 +179,11 @@ function wallToUtc(wallSec: number, zone: Zone): number {
   if ('fixed' in zone) return wallSec - zone.fixed;
   const guess = wallSec - zoneOffsetAt(zone.dtf, wallSec);
   return wallSec - zoneOffsetAt(zone.dtf, guess);
+}
+
+/** A naive time without a zone to read it in: the fix is the `tz` option (LabelOptions.tz). */
+export class NaiveTimeError extends Error {
+  readonly option = 'tz';
 }
 
 const ISO_RE =
@@ -206,7 +211,7 @@ export function parseTime(s: string, zone: Zone | undefined): number {
     return wall - offSec + f;
   }
   if (!zone) {
-    throw new Error(`naive time ${JSON.stringify(s)} has no UTC offset: add one (…Z, …+03:00) or give --labels-tz`);
+    throw new NaiveTimeError(`naive time ${JSON.stringify(s)} has no UTC offset: add one (…Z, …+03:00) or give the time zone of naive times`);
   }
   return wallToUtc(wall, zone) + f;
 }

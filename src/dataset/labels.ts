@@ -32,7 +32,7 @@ import { categoryFor } from './category.ts';
 import { csvRecords } from './read.ts';
 import type { Row } from './types.ts';
 import type { FlowRecord } from '../flow/record.ts';
-import { type Ip, type Net, type Zone, maskNet, netContains, parseIp, parseNet, parsePortRange, parseTime, parseZone, protoNumber } from './label-values.ts';
+import { type Ip, type Net, NaiveTimeError, type Zone, maskNet, netContains, parseIp, parseNet, parsePortRange, parseTime, parseZone, protoNumber } from './label-values.ts';
 
 export { parseIp, parseTime, parseZone, protoNumber, type Zone } from './label-values.ts';
 
@@ -222,7 +222,7 @@ export async function loadLabels(path: string, opts: LabelOptions = {}): Promise
   const zone = opts.tz !== undefined && opts.tz !== '' ? parseZone(opts.tz) : undefined;
   const defaultLabel = opts.defaultLabel ?? 'normal';
   const tolerance = opts.tolerance ?? 1;
-  if (!(tolerance >= 0)) throw new UsageError(`--label-tolerance ${opts.tolerance}: expected seconds ≥ 0`);
+  if (!(tolerance >= 0)) throw new UsageError(`truth time tolerance ${opts.tolerance}: expected seconds ≥ 0`, 'E_USAGE', 'tolerance');
   const it = csvRecords(path, { trim: true, code: 'E_LABELS_CSV' });
   const first = await it.next();
   if (first.done) throw new InputError('E_LABELS_EMPTY', path, undefined, 'empty ground-truth file (expected a CSV header line)');
@@ -257,8 +257,8 @@ async function loadRules(
       const v = i >= 0 ? (rec[i] ?? '').trim() : '';
       return v === '*' ? '' : v;
     };
-    const bad = (name: string, detail: string): InputError =>
-      new InputError('E_LABELS_RULE', path, undefined, `line ${line}, column ${name}: ${detail}`);
+    const bad = (name: string, detail: string, option?: string): InputError =>
+      new InputError('E_LABELS_RULE', path, undefined, `line ${line}, column ${name}: ${detail}`, option);
     const net = (name: string): Net | null => {
       const v = cell(name);
       if (!v) return null;
@@ -279,7 +279,7 @@ async function loadRules(
       try {
         return parseTime(v, zone);
       } catch (e) {
-        throw bad(name, (e as Error).message);
+        throw bad(name, (e as Error).message, e instanceof NaiveTimeError ? e.option : undefined);
       }
     };
     const label = cell('label');

@@ -36,14 +36,14 @@ export function outputFormatFromPath(path: string): OutputFormat | undefined | n
   return formatFromPath(path);
 }
 
-/** Resolve `--format` and `-o` into a format (explicit flag first, then the extension, else csv). */
+/** Resolve a format and an output path into a format (the format given first, then the path's extension, else csv). */
 export function resolveOutputFormat(format: string | undefined, target: string): OutputFormat {
   if (format) {
-    if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`--format ${format}: expected one of ${OUTPUT_FORMATS.join(', ')}`);
+    if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`format ${format}: expected one of ${OUTPUT_FORMATS.join(', ')}`, 'E_USAGE', 'format');
     return format as OutputFormat;
   }
   const f = outputFormatFromPath(target);
-  if (f === null) throw new UsageError(`-o ${target}: unknown extension; use .csv, .jsonl, .kdd/.txt or .parquet, or give --format`);
+  if (f === null) throw new UsageError(`${target}: unknown extension; use .csv, .jsonl, .kdd/.txt or .parquet, or give the format`, 'E_USAGE', 'format');
   return f ?? 'csv';
 }
 
@@ -108,7 +108,7 @@ export class PartitionedWriter implements DatasetWriter {
   private state: 'open' | 'closed' | 'aborted' = 'open';
 
   constructor(private readonly dir: string, private readonly opts: PartitionOptions) {
-    if (opts.splitBy === 'file' && !opts.sourceOf) throw new UsageError('--split-by file needs to know each row\'s source file');
+    if (opts.splitBy === 'file' && !opts.sourceOf) throw new UsageError('splitBy \'file\' needs sourceOf (each row\'s source file)', 'E_USAGE', 'splitBy');
     if (existsSync(dir) && readdirSync(dir).length > 0) {
       throw new UsageError(`${dir}: output directory is not empty (partitioned output would mix with old parts); remove it or choose another`);
     }

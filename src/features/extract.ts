@@ -12,7 +12,7 @@ import type { CaptureRecord } from '../capture/record.ts';
 import type { InputError } from '../errors.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
 import type { FlowPlugin } from '../flow/plugin.ts';
-import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
+import type { FlowRecord } from '../flow/record.ts';
 import { DEFAULT_STREAM_BYTES } from '../flow/reassembly.ts';
 import type { FlowLineWriter } from '../dataset/flow-csv.ts';
 import type { Row } from '../dataset/types.ts';
@@ -251,32 +251,19 @@ async function runInline(
   const path = new PacketPath();
   const own = opts.plugins ?? [];
   const co = opts.content === false ? undefined : typeof opts.content === 'object' ? opts.content : {};
-  const content = co === undefined ? undefined : createContentPlugin({ ...co, slot: own.length });
-  const meter = new FlowMeter(
-    meterOpts,
-    (f) => {
+  const content = co === undefined ? [] : [createContentPlugin(co)];
+  const seed = meterOpts.communityIdSeed ?? 0;
+  const meter = own.length === 0
+    ? new FlowMeter(meterOpts, {
+      ended: (e, history, out) => {
+        stage.pushEnded(e, 0, history, out.payloadInspected, out.content, seed);
+        path.flowEnded();
+      },
+    }, content)
+    : new FlowMeter(meterOpts, (f) => {
       stage.push(f);
       path.flowEnded();
-    },
-    content === undefined ? own : [...own, content],
-  );
-  if (own.length === 0) {
-    const seed = meterOpts.communityIdSeed ?? 0;
-    const uids = co?.onInspected !== undefined;
-    meter.endedSink = (e, history, flow) => {
-      let inspected = false;
-      let c: ContentFeatures | undefined;
-      if (content !== undefined) {
-        // The results go into a small stand-in record (the real one is built at release).
-        const out = { uid: uids ? flow.uid : '', payloadInspected: false } as FlowRecord;
-        content.onExpire(flow, out);
-        inspected = out.payloadInspected;
-        c = out.content;
-      }
-      stage.pushEnded(e, 0, history, inspected, c, seed);
-      path.flowEnded();
-    };
-  }
+    }, [...own, ...content]);
   const onProgress = opts.onProgress;
   let unsalted = saltStdin;
   const onRecord = (rec: CaptureRecord): void => {

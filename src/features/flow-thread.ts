@@ -9,7 +9,7 @@ import { readCaptures, type ReadReport } from '../capture/index.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { FlowMeter, type FlowOptions, type FlowStats } from '../flow/meter.ts';
-import type { FlowContext, FlowPlugin } from '../flow/plugin.ts';
+import type { FlowContext, FlowPlugin, FlowResults } from '../flow/plugin.ts';
 import { classifyFlow } from './content/classify.ts';
 import { PacketPath } from './packet-path.ts';
 import { RingWriter } from './ring.ts';
@@ -73,52 +73,46 @@ export function threadCpuMs(): number {
   }
 }
 
-/** Flows the content stage will not inspect (set in the flow's plugin slot). */
-const SKIP = -1;
-
 /**
  * The worker's only plugin: passes payload segments of the flows classifyFlow picks to the main
- * thread. Each such flow gets a small content slot number (its plugin slot holds it) that names it
- * in the events, so the main thread keeps its analyzer state in an array, not a map; a slot is
- * free again once the flow's end event is written (events are read in order).
+ * thread. Each such flow gets a small content slot number (its plugin state) that names it in the
+ * events, so the main thread keeps its analyzer state in an array, not a map; a slot is free again
+ * once the flow's end event is written (events are read in order).
  */
-class PayloadTap implements FlowPlugin {
+class PayloadTap implements FlowPlugin<number, FlowResults> {
   readonly name = 'payload-tap';
   readonly payloadOnly = true;
   private readonly free: number[] = [];
   private next = 0;
+  /** The content slot of the flow being ended (onExpire → the FLOW event), -1 when it has none. */
+  private ending = -1;
 
   constructor(private readonly out: EventWriter, private readonly maxBytes: number) {}
 
-  onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
-    const len = pkt.payloadCaptured;
-    if (len === 0) return;
-    const st = flow.slots[0] as number | undefined;
-    if (st === undefined) {
-      const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, this.maxBytes);
-      if (kind === 0) {
-        flow.slots[0] = SKIP;
-        return false;
-      }
-      // One path for new and reused slots (a branch first taken at the first reuse deoptimized the packet loop).
-      if (this.free.length === 0) this.free.push(this.next++);
-      const slot = this.free.pop()!;
-      flow.slots[0] = slot;
-      this.out.payload(slot, fromOrig, kind, pkt);
-      return;
-    }
-    if (st === SKIP) return false;
-    this.out.payload(st, fromOrig, 0, pkt);
+  onInit(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): number | undefined {
+    const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, pkt.payloadCaptured, this.maxBytes);
+    if (kind === 0) return undefined;
+    // One path for new and reused slots (a branch first taken at the first reuse deoptimized the packet loop).
+    if (this.free.length === 0) this.free.push(this.next++);
+    const slot = this.free.pop()!;
+    this.out.payload(slot, fromOrig, kind, pkt);
+    return slot;
   }
 
-  onExpire(): void {}
+  onPacket(slot: number, _flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
+    this.out.payload(slot, fromOrig, 0, pkt);
+  }
 
-  /** The content slot of an ending flow (-1: none), freed for later flows. */
-  release(flow: FlowContext): number {
-    const st = flow.slots[0] as number | undefined;
-    if (st === undefined || st === SKIP) return -1;
-    this.free.push(st);
-    return st;
+  onExpire(slot: number): void {
+    this.free.push(slot);
+    this.ending = slot;
+  }
+
+  /** The content slot of the flow that just ended (-1: none); called once per ended flow. */
+  ended(): number {
+    const s = this.ending;
+    this.ending = -1;
+    return s;
   }
 }
 
@@ -129,11 +123,12 @@ export async function flowThread(d: FlowThreadData): Promise<void> {
   const out = new EventWriter(ring);
   const path = new PacketPath();
   const tap = d.contentBytes !== undefined ? new PayloadTap(out, d.contentBytes) : undefined;
-  const meter = new FlowMeter(d.meter, () => {}, tap !== undefined ? [tap] : []);
-  meter.endedSink = (e, history, flow) => {
-    out.flow(e, history, tap !== undefined ? tap.release(flow) : -1);
-    path.flowEnded();
-  };
+  const meter = new FlowMeter(d.meter, {
+    ended: (e, history) => {
+      out.flow(e, history, tap !== undefined ? tap.ended() : -1);
+      path.flowEnded();
+    },
+  }, tap !== undefined ? [tap] : []);
   const stop = new AbortController();
   const onRecord = (rec: CaptureRecord): void => {
     if (path.record(rec, meter)) out.release(meter.oldestLiveStart());

@@ -7,7 +7,7 @@
  *
  * Adding a column: one entry here (its `value` reads the FlowRecord, the service or the window
  * features); if the flow engine must measure something new, the FlowRecord field comes first
- * (flow/record.ts, filled in flow/ended.ts).
+ * (flow/record.ts, with one `measured` entry in flow/ended.ts's ENDED).
  *
  * Order: identity (8) · the 41 KDD-Cup-99 features with their exact names in KDD order · extras.
  * Semantics follow the NSL-KDD data; where a rule is ours the description says so.

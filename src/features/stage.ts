@@ -65,7 +65,7 @@ export class FeatureStage {
    */
   pushEnded(e: Float64Array, at: number, history: string, inspected: boolean, content: ContentFeatures | undefined, seed: number): void {
     this.seed = seed;
-    this.buffer.add(this.held.putEnded(e, at, history, inspected, content), e[at + E.START]!);
+    this.buffer.add(this.held.putEnded(e, at, history, inspected, content), e[at + E.startTs]!);
   }
 
   release(oldestLiveStart: number): void {

@@ -15,7 +15,8 @@ import { workerEntry } from '../workers.ts';
 import type { FileReport, ReadReport } from '../capture/index.ts';
 import { E } from '../flow/ended.ts';
 import type { FlowStats } from '../flow/meter.ts';
-import type { ContentFeatures, FlowRecord } from '../flow/record.ts';
+import type { FlowResults } from '../flow/plugin.ts';
+import type { ContentFeatures } from '../flow/record.ts';
 import { makeUid } from '../flow/table.ts';
 import { ContentEngine, type ContentOptions, type FlowState } from './content/index.ts';
 import type { FeatureStage } from './stage.ts';
@@ -121,7 +122,7 @@ export async function runThreaded(data: Omit<FlowThreadData, 'sab'>, stage: Feat
         if (st !== undefined) {
           live[slot] = undefined;
           // The results go into a small stand-in record (the real one is built at release).
-          const out = { uid: hooks.content?.onInspected !== undefined ? makeUid(f64[base + E.SEQ]!, f64[base + E.SALT]!) : '', payloadInspected: false } as FlowRecord;
+          const out: FlowResults = { uid: hooks.content?.onInspected !== undefined ? makeUid(f64[base + E.SEQ]!, f64[base + E.SALT]!) : '', payloadInspected: false };
           engine.finish(st, out);
           inspected = out.payloadInspected;
           content = out.content;

@@ -4,6 +4,8 @@
  * FlowRecord (with its strings: uid, Community ID, addresses) is built from it by endedRecord(),
  * either at once (same thread) or on the other side of a thread boundary (src/features/threaded.ts),
  * where the array travels as raw bytes and the strings are made by the thread that needs them.
+ *
+ * The layout is declared once (ENDED below); E, endedNumbers and endedRecord are generated from it.
  */
 import { tunnelChainName } from '../decode/tunnel.ts';
 import { communityId } from './community-id.ts';
@@ -12,21 +14,9 @@ import type { ConnFlag, EndReason, FlowRecord, ProtocolType } from './record.ts'
 import { type Flow, N, makeUid } from './table.ts';
 import { H_DATA, connState, udpConnState } from './tcp-state.ts';
 import { IPPROTO } from '../decode/packet.ts';
+import { compileFunction } from '../v8-workarounds.ts';
 
 const P_TCP = IPPROTO.TCP, P_UDP = IPPROTO.UDP, P_ICMP = IPPROTO.ICMP, P_ICMP6 = IPPROTO.IPV6_ICMP;
-
-/** Offsets in an ended-flow array. Addresses: originator (SRC*) and responder (DST*) words, one for IPv4. */
-export const enum E {
-  SEQ = 0, REASON, VER, PROTO, SRC0, SRC1, SRC2, SRC3, DST0, DST1, DST2, DST3,
-  SPORT, DPORT, VLAN, ICMPT, ICMPC, STATE, START, END,
-  OBYTES, RBYTES, OPKTS, RPKTS, OIPB, RIPB, LAND, WFRAG, URG,
-  /** The run's uid salt (the uid is made from it and SEQ). */
-  SALT,
-  /** Tunnel chain (0: none); then, with a tunnel, the outermost tunnel's IP version and address words. */
-  TUN, TVER, TSRC0, TSRC1, TSRC2, TSRC3, TDST0, TDST1, TDST2, TDST3,
-  /** Values per ended flow. */
-  SIZE,
-}
 
 export const END_REASONS: readonly EndReason[] = ['fin', 'rst', 'idle', 'active', 'eof'];
 export const CONN_STATES: readonly ConnFlag[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
@@ -38,117 +28,184 @@ export function protocolType(proto: number): ProtocolType {
   return proto === P_TCP ? 'tcp' : proto === P_UDP ? 'udp' : proto === P_ICMP || proto === P_ICMP6 ? 'icmp' : 'other';
 }
 
-const srcWords = new Uint32Array(4);
-const tunWords = new Uint32Array(4);
+/** A number of an ended flow, from the live flow (`num`: the flow table's numbers) as it ends. */
+type Fill = (f: Flow, num: Float64Array, reason: EndReason) => number;
+/** A record field derived from the numbers (`e[at …]`) when the record is built. */
+type Read = (e: Float64Array, at: number, history: string, communityIdSeed: number) => unknown;
+type NumberField = { [K in keyof FlowRecord]-?: FlowRecord[K] extends number ? K : never }[keyof FlowRecord];
 
-/** Text of the outermost tunnel endpoint at `e[at + first …]` (version `ver`). */
-function tunnelAddr(e: Float64Array, at: number, ver: number, first: number): string {
-  if (ver === 4) return formatIPv4(e[at + first]!);
-  for (let i = 0; i < 4; i++) tunWords[i] = e[at + first + i]!;
-  return formatIPv6(tunWords);
+interface Slot<K extends string> { readonly slot: K; readonly fill: Fill; readonly field?: NumberField; readonly read?: undefined }
+interface Derived { readonly slot?: undefined; readonly field: keyof FlowRecord; readonly read: Read }
+
+/** A number the record derives fields from (uid, addresses, codes, tunnel). */
+function slot<K extends string>(name: K, fill: Fill): Slot<K> {
+  return { slot: name, fill };
 }
+/** A number the flow engine measured that the record takes as it is (one slot, named by the field). */
+function measured<K extends NumberField>(field: K, fill: Fill): Slot<K> {
+  return { slot: field, fill, field };
+}
+/** A record field made from the numbers when the record is built. */
+function derived(field: keyof FlowRecord, read: Read): Derived {
+  return { field, read };
+}
+
+/** The originator's (or, `resp`, responder's) address word i of the live flow (IPv4: one word, the others 0). */
+function word(f: Flow, num: Float64Array, resp: boolean, i: number): number {
+  const a = f.origIsA !== resp;
+  if (i === 0) return num[f.base + (a ? N.A0 : N.B0)]!;
+  return f.ver === 6 ? num[f.base + (a ? N.A1 : N.B1) + i - 1]! : 0;
+}
+const words = <P extends string>(prefix: P, resp: boolean) =>
+  [0, 1, 2, 3].map((i) => slot(`${prefix}${i}` as `${P}${0 | 1 | 2 | 3}`, (f, num) => word(f, num, resp, i)));
+/** Word i of the outermost tunnel's [IP version, source ×4, destination ×4] (0 without a tunnel). */
+const tunnelWord = (i: number): Fill => (f) => (f.tunnelChain === 0 ? 0 : f.tunnelAddr![i]!);
+
+function connStateOf(f: Flow): ConnFlag {
+  if (f.proto === P_TCP) return connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
+  if (f.proto === P_UDP) return udpConnState((f.histSeen & H_DATA) !== 0, (f.histSeen & (H_DATA << 8)) !== 0); // ICMP errors do not count
+  return 'OTH';
+}
+
+function landOf(f: Flow, num: Float64Array): number {
+  const o = f.base;
+  const same = num[o + N.A0] === num[o + N.B0] && num[o + N.A1] === num[o + N.B1] && num[o + N.A2] === num[o + N.B2] && num[o + N.A3] === num[o + N.B3];
+  return same && (!(f.proto === P_TCP || f.proto === P_UDP) || f.aPort === f.bPort) ? 1 : 0;
+}
+
+/**
+ * Layout E and the FlowRecord made from it, declared once, in record order. `slot`: a number that
+ * travels (filled from the live flow as it ends); `measured`: a number the record takes as it is;
+ * `derived`: a record field made from the numbers. A new value the flow engine measures is one
+ * `measured` entry (beside its Flow field, where the meter counts it, and its FlowRecord field).
+ */
+export const ENDED = [
+  slot('SEQ', (f) => f.seq),
+  /** The run's uid salt (the uid is made from it and SEQ). */
+  slot('SALT', (f) => f.uidSalt),
+  slot('REASON', (_f, _num, reason) => REASON_CODE[reason]),
+  slot('VER', (f) => f.ver),
+  slot('STATE', (f) => STATE_CODE[connStateOf(f)]),
+  ...words('SRC', false),
+  ...words('DST', true),
+  /** Tunnel chain (0: none); then, with a tunnel, the outermost tunnel's IP version and address words. */
+  slot('TUN', (f) => f.tunnelChain),
+  slot('TVER', tunnelWord(0)),
+  ...[1, 2, 3, 4].map((i) => slot(`TSRC${i - 1}` as `TSRC${0 | 1 | 2 | 3}`, tunnelWord(i))),
+  ...[5, 6, 7, 8].map((i) => slot(`TDST${i - 5}` as `TDST${0 | 1 | 2 | 3}`, tunnelWord(i))),
+
+  derived('uid', (e, at): string => makeUid(e[at + E.SEQ]!, e[at + E.SALT]!)),
+  derived('communityId', communityIdOf),
+  measured('startTs', (f, num) => num[f.base + N.START]!),
+  measured('endTs', (f, num) => num[f.base + N.END]!),
+  derived('ipVersion', (e, at): 4 | 6 => (e[at + E.VER] === 6 ? 6 : 4)),
+  measured('proto', (f) => f.proto),
+  derived('protocolType', (e, at): ProtocolType => protocolType(e[at + E.proto]!)),
+  derived('srcIp', (e, at): string => addressText(e, at, E.SRC0)),
+  derived('dstIp', (e, at): string => addressText(e, at, E.DST0)),
+  measured('srcPort', (f) => f.srcPort),
+  measured('dstPort', (f) => f.dstPort),
+  measured('vlan', (f) => f.vlanId),
+  measured('icmpType', (f) => f.icmpType),
+  measured('icmpCode', (f) => f.icmpCode),
+  derived('flag', (e, at): ConnFlag => {
+    const proto = e[at + E.proto]!;
+    return proto === P_TCP ? CONN_STATES[e[at + E.STATE]!]! : protocolType(proto) === 'other' ? 'OTH' : 'SF';
+  }),
+  derived('connState', (e, at): ConnFlag => CONN_STATES[e[at + E.STATE]!]!),
+  derived('history', (_e, _at, history): string => history),
+  derived('endReason', (e, at): EndReason => END_REASONS[e[at + E.REASON]!]!),
+  measured('srcBytes', (f) => f.origBytes),
+  measured('dstBytes', (f) => f.respBytes),
+  measured('srcPkts', (f) => f.origPkts),
+  measured('dstPkts', (f) => f.respPkts),
+  measured('srcIpBytes', (f) => f.origIpBytes),
+  measured('dstIpBytes', (f) => f.respIpBytes),
+  measured('land', landOf),
+  measured('wrongFragment', (f) => f.wrongFragment),
+  measured('urgent', (f) => f.urgent),
+  derived('payloadInspected', (): boolean => false),
+  derived('tunnel', (e, at): string => (e[at + E.TUN] === 0 ? '' : tunnelChainName(e[at + E.TUN]!))),
+  derived('tunnelSrc', (e, at): string => tunnelText(e, at, E.TSRC0)),
+  derived('tunnelDst', (e, at): string => tunnelText(e, at, E.TDST0)),
+] as const;
+
+/** An entry of a layout declaration such as ENDED. */
+export type EndedEntry = Slot<string> | Derived;
+type SlotOf<D extends readonly EndedEntry[]> = Extract<D[number], { slot: string }>['slot'];
+
+export interface EndedLayout<D extends readonly EndedEntry[]> {
+  /** Offsets in an ended-flow array, and SIZE: values per ended flow. */
+  readonly E: Readonly<Record<SlotOf<D> | 'SIZE', number>>;
+  /** Fill `e` (the layout) with what the flow table knows of `f` as it ends (`num`: the table's numbers). */
+  readonly endedNumbers: (e: Float64Array, f: Flow, num: Float64Array, reason: EndReason) => void;
+  /** The FlowRecord of an ended flow: `e[at …]` in the layout (`seed`: Community ID seed). */
+  readonly endedRecord: (e: Float64Array, at: number, history: string, seed: number) => FlowRecord;
+}
+
+/**
+ * The layout of a declaration: offsets in declaration order; both functions written out per entry
+ * (one store, one object-literal key per value keeps every access monomorphic and the record one
+ * hidden class: scripts/bench-rows.ts, compileFunction).
+ */
+export function endedLayout<D extends readonly EndedEntry[]>(decl: D): EndedLayout<D> {
+  const at: [string, number][] = [];
+  for (const d of decl) if (d.slot !== undefined) at.push([d.slot, at.length]);
+  at.push(['SIZE', at.length]);
+  // An object literal: keys added one by one would leave it a dictionary, a hash lookup per E.X.
+  const E = compileFunction<() => Record<string, number>>('layout', {}, [], `return { ${at.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')} };`)();
+  const fills: Record<string, unknown> = {};
+  const reads: Record<string, unknown> = {};
+  const fillLines: string[] = [];
+  const recordKeys: string[] = [];
+  decl.forEach((d, i) => {
+    if (d.slot !== undefined) {
+      fills[`F${i}`] = d.fill;
+      fillLines.push(`  e[${E[d.slot]}] = F${i}(f, num, reason);`);
+    }
+    if (d.field === undefined) return;
+    if (d.read !== undefined) {
+      reads[`R${i}`] = d.read;
+      recordKeys.push(`    ${JSON.stringify(d.field)}: R${i}(e, at, history, seed),`);
+    } else {
+      recordKeys.push(`    ${JSON.stringify(d.field)}: e[at + ${E[d.slot!]}],`);
+    }
+  });
+  return {
+    E: Object.freeze(E) as EndedLayout<D>['E'],
+    endedNumbers: compileFunction('endedNumbers', fills, ['e', 'f', 'num', 'reason'], fillLines.join('\n')),
+    endedRecord: compileFunction('endedRecord', reads, ['e', 'at', 'history', 'seed'], `  return {\n${recordKeys.join('\n')}\n  };`),
+  };
+}
+
+const LAYOUT = endedLayout(ENDED);
+/** Offsets in an ended-flow array (layout E), and SIZE: values per ended flow. */
+export const E = LAYOUT.E;
+export const endedNumbers = LAYOUT.endedNumbers;
+export const endedRecord = LAYOUT.endedRecord;
+export { measured };
+
+const srcWords = new Uint32Array(4);
 const dstWords = new Uint32Array(4);
 
-/** Fill `e` (layout E) with what the flow table knows of `f` as it ends (`num`: the table's numbers). */
-export function endedNumbers(e: Float64Array, f: Flow, num: Float64Array, reason: EndReason): void {
-  const v6 = f.ver === 6;
-  // Originator / responder address words (1 for IPv4; the others 0).
-  const oa = f.origIsA ? N.A0 : N.B0, ob = f.origIsA ? N.B0 : N.A0;
-  e[E.SRC0] = num[f.base + oa]!;
-  e[E.DST0] = num[f.base + ob]!;
-  if (v6) {
-    const o1 = f.origIsA ? N.A1 : N.B1, r1 = f.origIsA ? N.B1 : N.A1;
-    for (let i = 0; i < 3; i++) { e[E.SRC1 + i] = num[f.base + o1 + i]!; e[E.DST1 + i] = num[f.base + r1 + i]!; }
-  } else {
-    e[E.SRC1] = e[E.SRC2] = e[E.SRC3] = e[E.DST1] = e[E.DST2] = e[E.DST3] = 0;
-  }
-  const proto = f.proto;
-  let cs: ConnFlag;
-  if (proto === P_TCP) cs = connState(f.origState, f.respState, f.history, f.origBytes, f.respBytes);
-  else if (proto === P_UDP) cs = udpConnState((f.histSeen & H_DATA) !== 0, (f.histSeen & (H_DATA << 8)) !== 0); // ICMP errors do not count
-  else cs = 'OTH';
-  const sameAddr = num[f.base + N.A0] === num[f.base + N.B0] && num[f.base + N.A1] === num[f.base + N.B1] && num[f.base + N.A2] === num[f.base + N.B2] && num[f.base + N.A3] === num[f.base + N.B3];
-  const portsMatter = proto === P_TCP || proto === P_UDP;
-  e[E.SEQ] = f.seq;
-  e[E.REASON] = REASON_CODE[reason];
-  e[E.VER] = f.ver;
-  e[E.PROTO] = proto;
-  e[E.SPORT] = f.srcPort;
-  e[E.DPORT] = f.dstPort;
-  e[E.VLAN] = f.vlanId;
-  e[E.ICMPT] = f.icmpType;
-  e[E.ICMPC] = f.icmpCode;
-  e[E.STATE] = STATE_CODE[cs];
-  e[E.START] = num[f.base + N.START]!;
-  e[E.END] = num[f.base + N.END]!;
-  e[E.OBYTES] = f.origBytes;
-  e[E.RBYTES] = f.respBytes;
-  e[E.OPKTS] = f.origPkts;
-  e[E.RPKTS] = f.respPkts;
-  e[E.OIPB] = f.origIpBytes;
-  e[E.RIPB] = f.respIpBytes;
-  e[E.LAND] = sameAddr && (!portsMatter || f.aPort === f.bPort) ? 1 : 0;
-  e[E.WFRAG] = f.wrongFragment;
-  e[E.URG] = f.urgent;
-  e[E.SALT] = f.uidSalt;
-  e[E.TUN] = f.tunnelChain;
-  if (f.tunnelChain !== 0) {
-    const a = f.tunnelAddr!;
-    for (let i = 0; i < 9; i++) e[E.TVER + i] = a[i]!;
-  }
+/** Address words `e[at + first …]` into `w`. */
+function wordsInto(w: Uint32Array, e: Float64Array, at: number, first: number): Uint32Array {
+  for (let i = 0; i < 4; i++) w[i] = e[at + first + i]!;
+  return w;
 }
 
-/** The FlowRecord of an ended flow: `e[at …]` in layout E. */
-export function endedRecord(e: Float64Array, at: number, history: string, communityIdSeed: number): FlowRecord {
-  const v6 = e[at + E.VER] === 6;
-  const src = srcWords, dst = dstWords;
-  for (let i = 0; i < 4; i++) {
-    src[i] = e[at + E.SRC0 + i]!;
-    dst[i] = e[at + E.DST0 + i]!;
-  }
-  const proto = e[at + E.PROTO]!;
-  const pt = protocolType(proto);
-  const cs = CONN_STATES[e[at + E.STATE]!]!;
-  const srcPort = e[at + E.SPORT]!, dstPort = e[at + E.DPORT]!, icmpType = e[at + E.ICMPT]!, icmpCode = e[at + E.ICMPC]!;
-  const rec: FlowRecord = {
-    uid: makeUid(e[at + E.SEQ]!, e[at + E.SALT]!),
-    communityId: communityId(v6 ? 6 : 4, proto, src, dst, srcPort, dstPort, icmpType, icmpCode, communityIdSeed),
-    startTs: e[at + E.START]!,
-    endTs: e[at + E.END]!,
-    ipVersion: v6 ? 6 : 4,
-    proto,
-    protocolType: pt,
-    srcIp: v6 ? formatIPv6(src) : formatIPv4(src[0]!),
-    dstIp: v6 ? formatIPv6(dst) : formatIPv4(dst[0]!),
-    srcPort,
-    dstPort,
-    vlan: e[at + E.VLAN]!,
-    icmpType,
-    icmpCode,
-    flag: proto === P_TCP ? cs : pt === 'other' ? 'OTH' : 'SF',
-    connState: cs,
-    history,
-    endReason: END_REASONS[e[at + E.REASON]!]!,
-    srcBytes: e[at + E.OBYTES]!,
-    dstBytes: e[at + E.RBYTES]!,
-    srcPkts: e[at + E.OPKTS]!,
-    dstPkts: e[at + E.RPKTS]!,
-    srcIpBytes: e[at + E.OIPB]!,
-    dstIpBytes: e[at + E.RIPB]!,
-    land: e[at + E.LAND] === 1 ? 1 : 0,
-    wrongFragment: e[at + E.WFRAG]!,
-    urgent: e[at + E.URG]!,
-    payloadInspected: false,
-    tunnel: '',
-    tunnelSrc: '',
-    tunnelDst: '',
-  };
-  const tun = e[at + E.TUN]!;
-  if (tun !== 0) {
-    const tv = e[at + E.TVER]!;
-    rec.tunnel = tunnelChainName(tun);
-    rec.tunnelSrc = tunnelAddr(e, at, tv, E.TSRC0);
-    rec.tunnelDst = tunnelAddr(e, at, tv, E.TDST0);
-  }
-  return rec;
+function addressText(e: Float64Array, at: number, first: number): string {
+  return e[at + E.VER] === 6 ? formatIPv6(wordsInto(srcWords, e, at, first)) : formatIPv4(e[at + first]!);
 }
+
+function communityIdOf(e: Float64Array, at: number, _history: string, seed: number): string {
+  return communityId(e[at + E.VER] === 6 ? 6 : 4, e[at + E.proto]!, wordsInto(srcWords, e, at, E.SRC0), wordsInto(dstWords, e, at, E.DST0),
+    e[at + E.srcPort]!, e[at + E.dstPort]!, e[at + E.icmpType]!, e[at + E.icmpCode]!, seed);
+}
+
+/** Text of the outermost tunnel endpoint at `e[at + first …]` ('' without a tunnel). */
+function tunnelText(e: Float64Array, at: number, first: number): string {
+  if (e[at + E.TUN] === 0) return '';
+  return e[at + E.TVER] === 4 ? formatIPv4(e[at + first]!) : formatIPv6(wordsInto(srcWords, e, at, first));
+}
+

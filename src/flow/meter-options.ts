@@ -1,5 +1,6 @@
-/** The flow meter's options and statistics (src/flow/meter.ts). */
+/** The flow meter's options, statistics and ended-flow sink (src/flow/meter.ts). */
 import type { FragmentOptions, FragmentStats } from './fragments.ts';
+import type { FlowResults } from './plugin.ts';
 
 export interface FlowOptions extends FragmentOptions {
   /** Seconds without a packet after which a flow ends ('idle'). Default 120. */
@@ -45,4 +46,14 @@ export interface FlowStats extends FragmentStats {
   /** Live flows now / at most. */
   liveFlows: number;
   peakFlows: number;
+}
+
+/** Where a FlowMeter sends ended flows as numbers instead of as FlowRecords. */
+export interface EndedSink {
+  /**
+   * An ended flow: `e` in layout E (ended.ts) and its history letters; no FlowRecord is built. The
+   * plugins' onExpire ran just before, writing into `out` (a FlowResults of this flow). All three are
+   * valid during the call only.
+   */
+  ended(e: Float64Array, history: string, out: FlowResults): void;
 }

@@ -15,11 +15,11 @@ import type { CaptureRecord } from '../capture/record.ts';
 import { type DecodedPacket, IPPROTO, Layer } from '../decode/packet.ts';
 import { E, endedNumbers, endedRecord } from './ended.ts';
 import { FragmentReassembler } from './fragments.ts';
-import type { FlowOptions, FlowStats } from './meter-options.ts';
+import type { EndedSink, FlowOptions, FlowStats } from './meter-options.ts';
 
-export type { FlowOptions, FlowStats } from './meter-options.ts';
+export type { EndedSink, FlowOptions, FlowStats } from './meter-options.ts';
 import { KeyScratch, icmpKeyPort, isIcmpError, setKey4, setKey6 } from './key.ts';
-import type { FlowContext, FlowPlugin } from './plugin.ts';
+import { EndedResults, type FlowPlugin, type FlowResults, expirePlugins, runPlugins } from './plugin.ts';
 import type { EndReason, FlowRecord } from './record.ts';
 import { Flow, FlowTable, ListId, N } from './table.ts';
 import { H_ACK, H_DATA, TcpState, retransmitted, seqBytes, tcpHistory, tcpTransition, zeroWindow } from './tcp-state.ts';
@@ -39,7 +39,6 @@ const POOL_MAX = 65_536;
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10, URG = 0x20;
 
-
 export class FlowMeter {
   readonly stats: FlowStats = {
     packets: 0, nonIp: 0, undecodable: 0,
@@ -56,9 +55,8 @@ export class FlowMeter {
   private readonly table: FlowTable;
   private readonly frags: FragmentReassembler;
   private readonly key = new KeyScratch();
-  private readonly plugins: FlowPlugin[];
-  /** Flow.pluginsDone when every plugin is done with a flow (0 with no plugins: never called). */
-  private readonly pluginsAll: number;
+  // Plugins' state types differ from one plugin to the next; each gets back what its onInit returned.
+  private readonly plugins: readonly FlowPlugin<any, FlowResults>[];
   /** Every plugin is payloadOnly: packets without payload skip the plugin loop. */
   private readonly payloadOnly: boolean;
   /**
@@ -75,14 +73,22 @@ export class FlowMeter {
   private readonly pool: Flow[] = [];
   /** emit(): the ended flow's values (layout E of ended.ts), reused. */
   private readonly ended = new Float64Array(E.SIZE);
-  /**
-   * When set, ended flows go here as numbers (layout E, valid during the call) instead of as
-   * FlowRecords to `onFlow`, and plugins' onExpire is not called (no record is built): the threaded
-   * pipeline passes them to the thread that builds records.
-   */
-  endedSink: ((e: Float64Array, history: string, flow: FlowContext) => void) | null = null;
+  /** Where ended flows go: as records (onFlow) or as numbers (sink). */
+  private readonly onFlow: ((f: FlowRecord) => void) | null;
+  private readonly sink: EndedSink | null;
+  private readonly results = new EndedResults();
 
-  constructor(opts: FlowOptions, private readonly onFlow: (f: FlowRecord) => void, plugins: FlowPlugin[] = []) {
+  /**
+   * Ended flows go to `onFlow` as FlowRecords (each plugin's onExpire wrote into the record first),
+   * or, given an EndedSink, as numbers: the record is then built elsewhere (the two-thread pipeline
+   * builds it on the other thread), and the plugins' onExpire writes into the FlowResults the sink
+   * receives — so only plugins that write no more than FlowResults may run with a sink.
+   */
+  constructor(opts: FlowOptions, onFlow: (f: FlowRecord) => void, plugins?: readonly FlowPlugin<any, FlowRecord>[]);
+  constructor(opts: FlowOptions, sink: EndedSink, plugins?: readonly FlowPlugin<any, FlowResults>[]);
+  constructor(opts: FlowOptions, out: ((f: FlowRecord) => void) | EndedSink, plugins: readonly FlowPlugin<any, any>[] = []) {
+    this.onFlow = typeof out === 'function' ? out : null;
+    this.sink = typeof out === 'function' ? null : out;
     this.idle = opts.idleTimeout ?? 120;
     this.active = opts.activeTimeout ?? 0;
     this.linger = opts.tcpLinger ?? 5;
@@ -92,9 +98,7 @@ export class FlowMeter {
     this.vlanKey = opts.vlanKey === true;
     this.table = new FlowTable();
     this.frags = new FragmentReassembler(opts, this.stats);
-    if (plugins.length > 30) throw new RangeError(`FlowMeter: at most 30 plugins (got ${plugins.length})`);
     this.plugins = plugins;
-    this.pluginsAll = (1 << plugins.length) - 1;
     this.payloadOnly = plugins.length > 0 && plugins.every((p) => p.payloadOnly === true);
   }
 
@@ -301,7 +305,7 @@ export class FlowMeter {
     } else {
       this.nonTcp(f, pkt, fromOrig);
     }
-    if (f.pluginsDone !== this.pluginsAll && (pkt.payloadCaptured > 0 || !this.payloadOnly)) this.runPlugins(f, pkt, rec, fromOrig);
+    if (f.pluginsLeft !== 0 && (pkt.payloadCaptured > 0 || !this.payloadOnly)) runPlugins(this.plugins, f, pkt, rec, fromOrig);
   }
 
   private nonTcp(f: Flow, pkt: DecodedPacket, fromOrig: boolean): void {
@@ -320,14 +324,6 @@ export class FlowMeter {
         if (fromOrig) f.origBytes += n;
         else f.respBytes += n;
       }
-    }
-  }
-
-  private runPlugins(f: Flow, pkt: DecodedPacket, rec: CaptureRecord, fromOrig: boolean): void {
-    const plugins = this.plugins;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      if ((f.pluginsDone & (1 << i)) === 0 && (pkt.payloadCaptured > 0 || p.payloadOnly !== true) && p.onPacket(f, pkt, rec, fromOrig) === false) f.pluginsDone |= 1 << i;
     }
   }
 
@@ -448,14 +444,19 @@ export class FlowMeter {
     const e = this.ended;
     endedNumbers(e, f, num, reason);
     st.flowsEmitted++;
-    const sink = this.endedSink;
+    const sink = this.sink;
     if (sink !== null) {
-      sink(e, f.history, f);
+      const out = this.results;
+      out.flow = f;
+      out.payloadInspected = false;
+      out.content = undefined;
+      if (this.plugins.length !== 0) expirePlugins(this.plugins, f, out);
+      sink.ended(e, f.history, out);
+      out.flow = null;
     } else {
       const rec = endedRecord(e, 0, f.history, this.seed);
-      const plugins = this.plugins;
-      for (let i = 0; i < plugins.length; i++) plugins[i]!.onExpire(f, rec);
-      this.onFlow(rec);
+      if (this.plugins.length !== 0) expirePlugins(this.plugins, f, rec);
+      this.onFlow!(rec);
     }
     if (this.pool.length < POOL_MAX) {
       f.reset();

@@ -90,9 +90,13 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
   respPrev: TcpState = TcpState.Inactive;
   wrongFragment = 0;
   urgent = 0;
-  slots: unknown[];
-  /** Bit i set: plugin i asked for no more packets of this flow (onPacket returned false). */
-  pluginsDone = 0;
+  /**
+   * The plugins' states of this flow (FlowMeter's business, not theirs): [i] = what plugin i's
+   * onInit returned, [n + i] = true once plugin i takes no more packets of it.
+   */
+  readonly pluginState: unknown[];
+  /** Plugins still taking packets of this flow. */
+  pluginsLeft = 0;
   // ---- colder ----
   hash = 0;
   prev: Flow | null = null;
@@ -137,8 +141,9 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
     return this.uidText;
   }
 
-  constructor(nSlots: number) {
-    this.slots = nSlots === 0 ? EMPTY : new Array<unknown>(nSlots).fill(undefined);
+  constructor(nPlugins: number) {
+    this.pluginState = nPlugins === 0 ? EMPTY : new Array<unknown>(2 * nPlugins).fill(undefined);
+    this.pluginsLeft = nPlugins;
   }
 
   /** Back to the state of a new Flow, for reuse from the meter's pool (fewer old-generation GCs). */
@@ -147,8 +152,8 @@ export class Flow implements FlowKeyFields, FlowContext, TcpEndpoints {
     this.base = 0; this.hash = 0; this.chain = null;
     this.list = ListId.None; this.prev = this.next = this.sPrev = this.sNext = null;
     this.seq = 0; this.uidSalt = 0; this.vlanId = 0; this.tunnelChain = 0; this.uidText = ''; this.origIsA = true; this.srcPort = 0; this.dstPort = 0;
-    if (this.slots.length !== 0) this.slots.fill(undefined);
-    this.pluginsDone = 0;
+    if (this.pluginState.length !== 0) this.pluginState.fill(undefined);
+    this.pluginsLeft = this.pluginState.length >> 1;
     this.endReason = 'eof';
     this.origPkts = this.respPkts = this.origBytes = this.respBytes = this.origIpBytes = this.respIpBytes = 0;
     this.urgent = 0; this.wrongFragment = 0; this.icmpType = -1; this.icmpCode = -1;

@@ -52,7 +52,8 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
     scorer.refresh();
     for (let i = 0; i < table.n; i++) {
       rowNo++;
-      const s = scorer.score(i, explain, opts.pca ?? false);
+      // reasons only for the rows that are written (--only-anomalies skips most)
+      const s = scorer.score(i, 0, opts.pca ?? false);
       nFlows++;
       flows[s.cluster]!++;
       if (s.isAnomaly) {
@@ -60,6 +61,7 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
         anomalies[s.cluster]!++;
       }
       if (opts.onlyAnomalies && !s.isAnomaly) continue;
+      scorer.explainScored(i, s, explain);
       const rec = buildRecord(rowNo, table.kept[i]!, s, labelColumn);
       const w = writer.write(rec);
       if (w) await w;

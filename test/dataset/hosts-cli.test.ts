@@ -170,6 +170,16 @@ describe('flowsift label', () => {
     const bad = await cli(['label', join(dir, 'flows.csv'), '--labels', naive, '-o', join(dir, 'never.csv')]);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/naive\.csv: line 2, column start: naive time .*--labels-tz/);
+    // The library's errors about its options get the command's flag named.
+    const zone = await cli(['label', join(dir, 'flows.csv'), '--labels', naive, '--labels-tz', 'Mars/Olympus', '-o', join(dir, 'never.csv')]);
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toBe('flowsift: time zone Mars/Olympus: not an IANA time zone (e.g. America/New_York) or offset (e.g. +03:00) (--labels-tz)\n');
+    const window = await cli(['hosts', join(dir, 'flows.csv'), '--window', '0', '-o', join(dir, 'never.csv')]);
+    expect(window.code).toBe(2);
+    expect(window.stderr).toBe('flowsift: host window 0: expected a positive number of seconds (--window)\n');
+    const ext = await cli(['label', join(dir, 'flows.csv'), '--labels', naive, '--labels-tz', 'UTC', '-o', join(dir, 'never.xyz')]);
+    expect(ext.code).toBe(2);
+    expect(ext.stderr).toMatch(/never\.xyz: unknown extension; .* or give the format \(--format\)\n$/);
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 });

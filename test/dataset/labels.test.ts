@@ -33,7 +33,9 @@ describe('time parsing', () => {
     expect(parseTime('2023-11-15T01:13:20+03:00', undefined)).toBe(1700000000);
     expect(parseTime('2023-11-15T01:13:20.500+0300', undefined)).toBe(1700000000.5);
     expect(parseTime('2023-11-14T17:13:20-05:00', undefined)).toBe(1700000000);
-    expect(() => parseTime('2023-11-15 01:13:20', undefined)).toThrow(/--labels-tz/);
+    // The library names its option (tz), never a command-line flag; the CLI adds the flag.
+    expect(() => parseTime('2023-11-15 01:13:20', undefined)).toThrow(/no UTC offset: .* the time zone of naive times$/);
+    expect(() => parseTime('2023-11-15 01:13:20', undefined)).toThrow(expect.objectContaining({ option: 'tz' }));
     expect(parseTime('2023-11-15 01:13:20', parseZone('+03:00'))).toBe(1700000000);
     // Moscow has been UTC+3 all year since 2014
     expect(parseTime('2023-11-15 01:13:20', parseZone('Europe/Moscow'))).toBe(1700000000);
@@ -96,7 +98,10 @@ describe('rule files', () => {
     const off = file('t-off.csv', 'src_ip,start,end,label\n10.1.1.1,2023-11-15T01:13:30+03:00,2023-11-15T01:13:40+03:00,attack\n');
     const naive = file('t-naive.csv', 'src_ip,start,end,label\n10.1.1.1,2023-11-15 01:13:30,2023-11-15 01:13:40,attack\n');
     const epoch = file('t-epoch.csv', 'src_ip,start,end,label\n10.1.1.1,1700000010,1700000020,attack\n');
-    await expect(loadLabels(naive)).rejects.toThrow(/line 2, column start: naive time .* --labels-tz/);
+    await expect(loadLabels(naive)).rejects.toThrow(/line 2, column start: naive time .* the time zone of naive times$/);
+    await expect(loadLabels(naive)).rejects.toMatchObject({ option: 'tz', exitCode: 3 });
+    await expect(loadLabels(naive, { tz: 'Mars/Olympus' })).rejects.toMatchObject({ option: 'tz', exitCode: 2, message: expect.stringMatching(/^time zone Mars\/Olympus: not an IANA time zone/) });
+    await expect(loadLabels(naive, { tolerance: -1 })).rejects.toMatchObject({ option: 'tolerance', exitCode: 2, message: expect.not.stringContaining('--') });
     const labelers = [await loadLabels(utc), await loadLabels(off), await loadLabels(naive, { tz: '+03:00' }),
       await loadLabels(naive, { tz: 'Europe/Moscow' }), await loadLabels(epoch)];
     for (const t of [1700000009.999, 1700000010, 1700000015, 1700000020, 1700000020.001]) {

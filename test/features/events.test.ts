@@ -47,7 +47,7 @@ describe('two-thread event codec', () => {
     const w = new RingWriter(sab);
     const r = new RingReader(sab);
     const ev = new EventWriter(w);
-    const e = Float64Array.from({ length: E.SIZE }, (_, i) => (i === E.START ? 1_700_000_000.123456 : i * 1.5 + 2 ** 40));
+    const e = Float64Array.from({ length: E.SIZE }, (_, i) => (i === E.startTs ? 1_700_000_000.123456 : i * 1.5 + 2 ** 40));
     ev.flow(e, 'ShADadFf', 7);
     ev.flow(e, '', -1);
     const [a, b] = await readAll(r, w, 2);

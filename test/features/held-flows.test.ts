@@ -17,10 +17,11 @@ import type { FlowRecord } from '../../src/flow/record.ts';
 import { generatedCapture } from './helpers.ts';
 
 /** Marks every third flow (by port) with a field of its own. */
-const tagger: FlowPlugin = {
+const tagger: FlowPlugin<true> = {
   name: 'tagger',
+  onInit: () => true,
   onPacket: () => undefined,
-  onExpire: (_f, out) => {
+  onExpire: (_st, _f, out) => {
     if (out.srcPort % 3 === 0) (out as FlowRecord & { tag: string }).tag = `t${out.srcPort}`;
   },
 };
@@ -30,7 +31,7 @@ describe('held flows (start-order buffer storage)', () => {
     const { pcap } = generatedCapture();
     // The meter on its own, with the same plugins and uid salt as extractFlows wires them.
     const expected = new Map<string, FlowRecord>();
-    const meter = new FlowMeter({ uidSalt: inputSalt([pcap]) }, (f) => void expected.set(f.uid, structuredClone(f)), [tagger, createContentPlugin({ slot: 1 })]);
+    const meter = new FlowMeter({ uidSalt: inputSalt([pcap]) }, (f) => void expected.set(f.uid, structuredClone(f)), [tagger, createContentPlugin()]);
     const pkt = new DecodedPacket();
     await readCaptures([pcap], (rec) => meter.packet(rec, decodePacket(rec, pkt)));
     meter.finish();

@@ -202,7 +202,7 @@ describe('extractFlows on a worker thread = on one thread', () => {
   }, 60_000);
 
   it('worker: true with plugins or stdin is refused (they need the packets on the calling thread)', async () => {
-    const plugin = { name: 'p', onPacket() {}, onExpire() {} };
+    const plugin = { name: 'p', onInit: () => true, onPacket() {}, onExpire() {} };
     await expect(extractFlows(['x.pcap'], { worker: true, plugins: [plugin] }, () => {})).rejects.toThrow(/plugins/);
     await expect(extractFlows(['-'], { worker: true }, () => {})).rejects.toThrow(/stdin/);
   });

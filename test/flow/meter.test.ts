@@ -10,7 +10,9 @@ import { decodePacket } from '../../src/decode/decoder.ts';
 import { DecodedPacket } from '../../src/decode/packet.ts';
 import { formatIPv4, formatIPv6 } from '../../src/flow/ip-format.ts';
 import { FlowMeter } from '../../src/flow/meter.ts';
-import type { FlowPlugin } from '../../src/flow/plugin.ts';
+import type { FlowPlugin, FlowResults } from '../../src/flow/plugin.ts';
+import { endedRecord } from '../../src/flow/ended.ts';
+import { createContentPlugin } from '../../src/features/content/index.ts';
 import type { FlowRecord } from '../../src/flow/record.ts';
 import { KeyScratch, setKey4, setKey6 } from '../../src/flow/key.ts';
 import { TcpState as T, connState, historyRstos0, udpConnState } from '../../src/flow/tcp-state.ts';
@@ -170,13 +172,14 @@ describe('basic KDD fields and plugins', () => {
 
   it('plugins see every packet of their flow and finish before onFlow', async () => {
     const seen = new Map<string, number>();
-    const plugin: FlowPlugin = {
+    const plugin: FlowPlugin<{ n: number }> = {
       name: 'count',
-      onPacket(flow, _pkt, _rec, _fromOrig) {
-        flow.slots[0] = ((flow.slots[0] as number | undefined) ?? 0) + 1;
+      onInit: () => ({ n: 1 }),
+      onPacket(st, _flow, _pkt, _rec, _fromOrig) {
+        st.n++;
       },
-      onExpire(flow, out) {
-        seen.set(out.uid, flow.slots[0] as number);
+      onExpire(st, _flow, out) {
+        seen.set(out.uid, st.n);
         out.payloadInspected = true;
       },
     };
@@ -191,31 +194,76 @@ describe('basic KDD fields and plugins', () => {
   it('a plugin that returns false gets no more packets of that flow, still its onExpire; other plugins go on', async () => {
     const calls = new Map<string, number>();
     const all = new Map<string, number>();
-    const optOut: FlowPlugin = {
-      name: 'first-only',
-      onPacket(flow) {
-        flow.slots[0] = ((flow.slots[0] as number | undefined) ?? 0) + 1;
+    // Its first packet goes to onInit, its second to onPacket, which opts out.
+    const optOut: FlowPlugin<{ n: number }> = {
+      name: 'two-only',
+      onInit: () => ({ n: 1 }),
+      onPacket(st) {
+        st.n++;
         return false;
       },
-      onExpire(flow, out) {
-        calls.set(out.uid, flow.slots[0] as number);
+      onExpire(st, _flow, out) {
+        calls.set(out.uid, st.n);
       },
     };
-    const every: FlowPlugin = {
+    const every: FlowPlugin<{ n: number }> = {
       name: 'every',
-      onPacket(flow) {
-        flow.slots[1] = ((flow.slots[1] as number | undefined) ?? 0) + 1;
+      onInit: () => ({ n: 1 }),
+      onPacket(st) {
+        st.n++;
       },
-      onExpire(flow, out) {
-        all.set(out.uid, flow.slots[1] as number);
+      onExpire(st, _flow, out) {
+        all.set(out.uid, st.n);
       },
     };
     const flows = await sshFlows([optOut, every]);
     expect(flows.length).toBe(25);
-    expect(flows.some((f) => f.srcPkts + f.dstPkts > 1)).toBe(true);
+    expect(flows.some((f) => f.srcPkts + f.dstPkts > 2)).toBe(true);
     for (const f of flows) {
-      expect(calls.get(f.uid)).toBe(1); // reused flow objects start with the opt-out cleared
+      expect(calls.get(f.uid)).toBe(Math.min(2, f.srcPkts + f.dstPkts)); // reused flow objects start with the opt-out cleared
       expect(all.get(f.uid)).toBe(f.srcPkts + f.dstPkts);
+    }
+  });
+
+  it('onInit returning undefined: no more packets of that flow and no onExpire; each plugin gets back its own state', async () => {
+    const inits = new Map<string, number>();
+    const expired = new Set<string>();
+    const both = new Map<string, string>();
+    // Declines every flow whose originator port is odd; keeps a state of its own kind otherwise.
+    const picky: FlowPlugin<string> = {
+      name: 'picky',
+      onInit(flow) {
+        inits.set(flow.uid, (inits.get(flow.uid) ?? 0) + 1);
+        return flow.srcPort % 2 === 1 ? undefined : `picky:${flow.uid}`;
+      },
+      onPacket(st, flow) {
+        expect(st).toBe(`picky:${flow.uid}`);
+      },
+      onExpire(st, flow, out) {
+        expect(st).toBe(`picky:${flow.uid}`);
+        expired.add(out.uid);
+      },
+    };
+    const other: FlowPlugin<number[]> = {
+      name: 'other',
+      onInit: (flow) => [flow.seq],
+      onPacket(st, flow) {
+        expect(st).toEqual([flow.seq]);
+      },
+      onExpire(st, flow, out) {
+        both.set(out.uid, `${st[0]}=${flow.seq}`);
+      },
+    };
+    const flows = await sshFlows([picky, other]);
+    expect(flows.length).toBe(25);
+    const odd = flows.filter((f) => f.srcPort % 2 === 1);
+    expect(odd.length).toBeGreaterThan(0);
+    expect(odd.length).toBeLessThan(25);
+    for (const f of flows) {
+      expect(inits.get(f.uid)).toBe(1); // declined flows are not offered again
+      expect(expired.has(f.uid)).toBe(f.srcPort % 2 === 0);
+      const [a, b] = both.get(f.uid)!.split('=');
+      expect(a).toBe(b);
     }
   });
 
@@ -230,15 +278,19 @@ describe('basic KDD fields and plugins', () => {
       withPayload.set(key, (withPayload.get(key) ?? 0) + 1);
     }
     const got = new Map<string, number>();
-    const payloadOnly: FlowPlugin = {
+    const payloadOnly: FlowPlugin<{ n: number }> = {
       name: 'payload',
       payloadOnly: true,
-      onPacket(flow, pkt) {
+      onInit(_flow, pkt) {
         expect(pkt.payloadCaptured).toBeGreaterThan(0);
-        flow.slots[0] = ((flow.slots[0] as number | undefined) ?? 0) + 1;
+        return { n: 1 };
       },
-      onExpire(flow, out) {
-        got.set(out.uid, (flow.slots[0] as number | undefined) ?? 0);
+      onPacket(st, _flow, pkt) {
+        expect(pkt.payloadCaptured).toBeGreaterThan(0);
+        st.n++;
+      },
+      onExpire(st, _flow, out) {
+        got.set(out.uid, st.n);
       },
     };
     const flows = await sshFlows([payloadOnly]);
@@ -247,12 +299,59 @@ describe('basic KDD fields and plugins', () => {
       const a = f.srcIp.split('.').reduce((x, o) => x * 256 + Number(o), 0);
       const b = f.dstIp.split('.').reduce((x, o) => x * 256 + Number(o), 0);
       const key = [a, f.srcPort, b, f.dstPort].sort().join(' ');
+      if (!got.has(f.uid)) got.set(f.uid, 0); // no payload: onInit never came, nor onExpire
       expect(got.get(f.uid)).toBe(withPayload.get(key) ?? 0);
       total += got.get(f.uid)!;
     }
     expect(total).toBe([...withPayload.values()].reduce((x, y) => x + y, 0));
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThan(1797); // bare ACKs and handshakes were not passed on
+  });
+});
+
+describe('ended flows as numbers (EndedSink)', () => {
+  it('the same flows as records, and the plugins still expire: their results reach the sink', async () => {
+    for (const name of ['zeek__http-methods.pcap', 'zeek__ftp-bruteforce.pcap']) {
+      const packets = await loadPackets(corpus(name));
+      const p = new DecodedPacket();
+      const records: FlowRecord[] = [];
+      const byRecord = new FlowMeter({ uidSalt: 7 }, (f) => records.push(f), [createContentPlugin()]);
+      const fromSink: FlowRecord[] = [];
+      let expired = 0;
+      // A plugin that writes FlowResults only, so it may run with a sink.
+      const marker: FlowPlugin<true, FlowResults> = {
+        name: 'marker',
+        onInit: () => true,
+        onPacket: () => false,
+        onExpire: () => void expired++,
+      };
+      const bySink = new FlowMeter({ uidSalt: 7 }, {
+        ended(e, history, out) {
+          const f = endedRecord(e, 0, history, 0);
+          expect(out.uid).toBe(f.uid);
+          f.payloadInspected = out.payloadInspected;
+          if (out.content !== undefined) f.content = out.content;
+          fromSink.push(f);
+        },
+      }, [createContentPlugin(), marker]);
+      for (const s of packets) {
+        decodePacket(s.rec, p);
+        byRecord.packet(s.rec, p);
+        bySink.packet(s.rec, p);
+      }
+      byRecord.finish();
+      bySink.finish();
+      expect(fromSink).toEqual(records);
+      expect(expired).toBe(records.length);
+      expect(records.filter((f) => f.payloadInspected).length).toBeGreaterThan(20);
+    }
+  });
+  it('a plugin that writes record fields cannot run with a sink (a type error: no record is built)', () => {
+    const counter: FlowPlugin<true> = { name: 'bytes', onInit: () => true, onPacket: () => false, onExpire: (_s, _f, out) => void (out.srcBytes = 0) };
+    const sink = { ended(): void {} };
+    // @ts-expect-error onExpire writes a FlowRecord field; an EndedSink gets FlowResults only
+    expect(() => new FlowMeter({}, sink, [counter])).not.toThrow();
+    expect(() => new FlowMeter({}, () => {}, [counter])).not.toThrow();
   });
 });
 

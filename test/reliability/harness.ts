@@ -125,7 +125,7 @@ export async function runPipeline(path: string, o: PipelineOptions): Promise<Cas
     stage.push(f);
     ended = true;
   };
-  const meter = new FlowMeter({}, onFlow, [createContentPlugin({ slot: 0 })]);
+  const meter = new FlowMeter({}, onFlow, [createContentPlugin()]);
   const onRecord = (rec: CaptureRecord): void => {
     delivered++;
     if ((delivered & 1023) === 0) sample();

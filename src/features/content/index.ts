@@ -12,8 +12,7 @@
  */
 import type { CaptureRecord } from '../../capture/record.ts';
 import type { DecodedPacket } from '../../decode/packet.ts';
-import type { FlowContext, FlowPlugin } from '../../flow/plugin.ts';
-import type { FlowRecord } from '../../flow/record.ts';
+import type { FlowContext, FlowPlugin, FlowResults } from '../../flow/plugin.ts';
 import { DEFAULT_STREAM_BYTES, type StreamConsumer, TcpStream } from '../../flow/reassembly.ts';
 import type { Analyzer, AnalyzerEnv } from './analyzer.ts';
 import { Kind, KIND_NAMES } from './detect.ts';
@@ -41,8 +40,6 @@ export interface ContentOptions {
   guestUsers?: readonly string[];
   /** HTTP logged_in: 'success' (any 2xx, NSL-KDD semantics; default) or 'credentials' (2xx to a request with Authorization). */
   httpLoggedIn?: 'success' | 'credentials';
-  /** Index of this plugin's slot in FlowContext.slots (= its position in the meter's plugin list; default 0). */
-  slot?: number;
   /** Called at expiry for inspected flows: analyzer name and the rules that fired (for explanations and tests). */
   onInspected?: (uid: string, protocol: string, ruleHits: () => string[]) => void;
 }
@@ -70,9 +67,6 @@ export class FlowState implements StreamConsumer {
 
 /** Out-of-order TCP bytes held at once by the payload stage over all flows (64 MiB). */
 export const MAX_HELD_TOTAL = 64 * 1024 * 1024;
-
-/** Flows that are never inspected: encrypted (port, SSH banner, TLS record) or no analyzer for the first payload. */
-const SKIP = 1;
 
 /**
  * The analysis half of the payload stage, independent of where packets come from: the FlowPlugin
@@ -147,7 +141,7 @@ export class ContentEngine {
   }
 
   /** The flow ended: content features and payloadInspected into `out` when an analyzer saw payload. */
-  finish(st: FlowState, out: FlowRecord): void {
+  finish(st: FlowState, out: FlowResults): void {
     st.fromOrig = true;
     st.orig!.end();
     st.fromOrig = false;
@@ -163,34 +157,31 @@ export class ContentEngine {
   }
 }
 
-export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin {
-  const slot = opts.slot ?? 0;
+/**
+ * The payload stage as a flow plugin: a flow's state is its analyzer state, begun at its first
+ * payload segment; flows without an analyzer get none (no more packets, no onExpire).
+ */
+export function createContentPlugin(opts: ContentOptions = {}): FlowPlugin<FlowState, FlowResults> {
   const engine = new ContentEngine(opts);
   const maxBytes = engine.maxBytes;
   return {
     name: 'content',
     payloadOnly: true,
 
-    onPacket(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): boolean | void {
+    onInit(flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): FlowState | undefined {
       const len = pkt.payloadCaptured;
-      if (len === 0) return; // streams start at the first data byte; empty segments carry nothing
-      let st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
-      if (st === undefined) {
-        const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, maxBytes);
-        if (kind === Kind.None) {
-          flow.slots[slot] = SKIP;
-          return false; // no more packets of this flow for the payload stage
-        }
-        st = engine.begin(kind, clientIp4(pkt, fromOrig));
-        flow.slots[slot] = st;
-      } else if (st === SKIP) return false;
+      const kind = classifyFlow(flow.proto, flow.dstPort, fromOrig, pkt.buf, pkt.payloadOffset, len, maxBytes);
+      if (kind === Kind.None) return undefined;
+      const st = engine.begin(kind, clientIp4(pkt, fromOrig));
       engine.segment(st, fromOrig, pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, len);
+      return st;
     },
 
-    onExpire(flow: FlowContext, out: FlowRecord): void {
-      const st = flow.slots[slot] as FlowState | typeof SKIP | undefined;
-      flow.slots[slot] = undefined;
-      if (st === undefined || st === SKIP) return;
+    onPacket(st: FlowState, _flow: FlowContext, pkt: DecodedPacket, _rec: CaptureRecord, fromOrig: boolean): void {
+      engine.segment(st, fromOrig, pkt.seq, pkt.tcpFlags, pkt.buf, pkt.payloadOffset, pkt.payloadCaptured);
+    },
+
+    onExpire(st: FlowState, _flow: FlowContext, out: FlowResults): void {
       engine.finish(st, out);
     },
   };

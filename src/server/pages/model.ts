@@ -16,6 +16,7 @@ import { scoreByClusterSpec, scoreHistogramSpec } from '../../report/charts/scor
 import type { KChoice } from '../../report/charts/types.ts';
 import { RawTable } from '../../model/encode.ts';
 import { Scorer } from '../../model/score.ts';
+import { describeDetector } from '../../model/model-file.ts';
 
 export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): Promise<{ body: Html; specs: Record<string, unknown>; sub: string }> {
   const m = an.model;
@@ -23,6 +24,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
   const s = await summary(store);
   const specs: Record<string, unknown> = {};
   const figs: Html[] = [];
+  const notes: Html[] = [];
   if (m) {
     const ks = m.kSelection;
     const kc: KChoice = { curve: ks.curve, chosen: m.kmeans.k, method: ks.method, elbowK: ks.curve.length ? ks.elbowK : undefined, silhouetteK: ks.curve.length ? ks.silhouetteK : undefined };
@@ -32,7 +34,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
       figs.push(figure('elbow', `Inertia for each k of the sweep; the knee is at k = ${ks.elbowK}. The dashed red line is the model's k = ${m.kmeans.k}.`));
       figs.push(figure('silhouette', `Mean silhouette (sampled, ${int(ks.silhouetteSampleSize)} flows) for each k: best at k = ${ks.silhouetteK}.`));
     } else {
-      figs.push(html`<p class="absent">This model has no k sweep (k = ${m.kmeans.k} was fixed), so there are no elbow or silhouette curves.</p>`);
+      notes.push(html`<p class="absent">This model has no k sweep (k = ${m.kmeans.k} was fixed), so there are no elbow or silhouette curves.</p>`);
     }
   }
   const pca = await pcaSample(store);
@@ -43,7 +45,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
     const sampled = pca.points.length < pca.total;
     figs.push(figure('pca', `Scored flows on the model's first two principal components, coloured by cluster; anomalies ringed in red, centroids as crosses. ${sampled ? `Sampled: ${int(pca.points.length)} of ${int(pca.total)} flows — ${int(pca.anomaliesShown)} of ${int(pca.anomaliesTotal)} anomalies (at most a quarter of the points, the most anomalous first) and an even sample of the normal flows.` : `All ${int(pca.total)} flows.`} Drag to pan, scroll to zoom.`, 'tall'));
   } else {
-    figs.push(html`<p class="absent">The scored flows carry no PCA coordinates (pca_x, pca_y).</p>`);
+    notes.push(html`<p class="absent">The scored flows carry no PCA coordinates (pca_x, pca_y).</p>`);
   }
   const labeled = s.labeled > 0 && has(store, 'scores', 'label');
   const hist = await scoreBins(store, labeled);
@@ -63,6 +65,7 @@ export async function modelPage(an: PageAnalysis, a: PageOptions['analysis']): P
     const prof = new Scorer(m, t).profiles(2);
     const byC = new Map(cl.map((c) => [c.cluster, c]));
     facts = html`<dl class="facts">
+<dt>detector</dt><dd>${describeDetector(m)}</dd>
 <dt>clusters</dt><dd>k = ${m.kmeans.k} (${m.kSelection.method === 'fixed' ? 'fixed' : `chosen by ${m.kSelection.method}`}${m.kSelection.curve.length ? `; sweep ${Math.min(...m.kSelection.curve.map((p) => p.k))}–${Math.max(...m.kSelection.curve.map((p) => p.k))}` : ''})</dd>
 <dt>threshold</dt><dd>${m.thresholds.spec} of the training distances, ${m.thresholds.rule.scope}: distance ${f3(m.thresholds.global)}</dd>
 <dt>features</dt><dd>${m.features.length}: ${m.preprocessing.numeric.length} numeric (log1p + z-score), ${m.preprocessing.categorical.map((c) => `${c.name} (${c.values.length} values)`).join(', ')} one-hot</dd>
@@ -78,6 +81,8 @@ ${m.kmeans.clusterSizes.map((size, j) => {
 })}
 </tbody></table></div>`;
   }
-  const body = html`${facts}<div class="grid">${figs}</div>${table}`;
-  return { body, specs, sub: m ? `k-means, k = ${m.kmeans.k}, threshold ${m.thresholds.spec}, created ${m.createdAt.slice(0, 10)}` : 'no model file' };
+  // two charts a row at 1280 px: the report's specs at a narrower plot width (the same charts)
+  for (const k of Object.keys(specs)) specs[k] = { ...(specs[k] as object), width: 400 };
+  const body = html`${facts}${notes}<div class="grid">${figs}</div>${table}`;
+  return { body, specs, sub: m ? `${describeDetector(m)}, threshold ${m.thresholds.spec}, created ${m.createdAt.slice(0, 10)}` : 'no model file' };
 }

@@ -10,6 +10,7 @@ import { bytes, f3, int, sevBadge, span, when } from './format.ts';
 import { incidents, summary, timeline, top, TOP_FIELDS, type Summary, type TopField } from './queries.ts';
 import { timelineSpec } from '../../report/charts/traffic.ts';
 import { figure } from './charts.ts';
+import { describeDetector } from '../../model/model-file.ts';
 
 const pct = (a: number, b: number): string => (b ? `${((100 * a) / b).toFixed(1)} %` : '0 %');
 
@@ -59,6 +60,7 @@ ${inc.map((i) => html`<tr><td class="num">${i.rank}</td><td>${sevBadge(i.severit
     : html`<p class="absent">${s.incidents === undefined ? 'This analysis has no incidents file (incidents.jsonl): analyze groups anomalous flows into incidents.' : 'No incidents: no anomalous flows were grouped.'}</p>`;
   const model = m
     ? html`<dl class="facts">
+<dt>detector</dt><dd>${describeDetector(m)}</dd>
 <dt>clusters</dt><dd>k = ${m.kmeans.k} (${m.kSelection.method === 'fixed' ? 'fixed' : `chosen by ${m.kSelection.method}`})</dd>
 <dt>threshold</dt><dd>${m.thresholds.spec} of the training distances (${m.thresholds.rule.scope}), distance ${f3(m.thresholds.global)} = anomaly_score 1</dd>
 <dt>features</dt><dd>${m.features.length} (${m.preprocessing.numeric.length} numeric, ${m.preprocessing.categorical.length} categorical)</dd>
