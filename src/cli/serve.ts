@@ -58,6 +58,11 @@ async function runServe(a: ServeArgs, io: CliIO): Promise<number> {
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UsageError(`--host ${a.host}: not an address of this machine`);
     throw e;
   });
+  // idle keep-alive sockets are closed after a minute, not Node's 5 s: under load a client reusing a
+  // socket the server just timed out gets ECONNRESET
+  const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : a.port;
   const shown = a.host.includes(':') ? `[${a.host}]` : a.host;

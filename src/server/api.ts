@@ -17,8 +17,8 @@ import type { ModelFile } from '../model/model-file.ts';
 import { badRequest, notFound, ApiError } from './errors.ts';
 import { parseFlowQuery, pageSql, queryValues, parseTime, type QueryValues } from './filters.ts';
 import { countRows, DEFAULT_FLOW_COLUMNS, flowByUid, flowPage, hasView, query, selectList, viewColumns } from './queries.ts';
-import { readJson } from './body.ts';
-import { flowsFromBody, scoreRows } from './scoring.ts';
+import { parseJson, readJson, readLimited, requireType } from './body.ts';
+import { flowsFromBody, scoreRows, scoringTurn } from './scoring.ts';
 import { flowFilter } from '../report/wireshark.ts';
 import { TRIAGE_STATUSES, type TriageStatus } from './triage.ts';
 import type { Param } from '../store/index.ts';
@@ -108,7 +108,7 @@ export function apiRoutes(ctx: ServerContext): Hono {
     const q = queryValues(c.req.url);
     // the anomalies list reads the anomalies view when the analysis has one, else the anomalous scores
     const src = view === 'anomalies' && !hasView(a, 'anomalies') ? 'scores' : view;
-    const fq = parseFlowQuery(q, { columns: viewColumns(a, src), defaultSort, defaultLimit: 100, maxLimit: ctx.limits.maxPage, extra: ['total'] });
+    const fq = parseFlowQuery(q, { columns: viewColumns(a, src), defaultSort, defaultLimit: 100, maxLimit: ctx.limits.maxPage, extra: ['total'], ipHex: a.ipHex });
     if (view === 'anomalies' && src === 'scores') fq.where = `${fq.where} AND is_anomaly`;
     const total = q.total?.at(-1) === '1' ? await countRows(a, src, fq) : undefined;
     const page = await flowPage(a, src, fq, defaults);
@@ -123,7 +123,7 @@ export function apiRoutes(ctx: ServerContext): Hono {
     const a = analysisOf(ctx, c);
     const q = queryValues(c.req.url);
     const cols = viewColumns(a, 'scores');
-    const fq = parseFlowQuery(q, { columns: cols, defaultSort: 'ts', defaultLimit: 1, maxLimit: ctx.limits.maxPage });
+    const fq = parseFlowQuery(q, { columns: cols, defaultSort: 'ts', defaultLimit: 1, maxLimit: ctx.limits.maxPage, ipHex: a.ipHex });
     if (fq.after || q.limit) throw badRequest('flows.csv exports every filtered row: no after or limit', 'bad_filter');
     const want = fq.columns ?? DEFAULT_FLOW_COLUMNS.filter((x) => cols.includes(x));
     const types = new Map(a.store.views.find((v) => v.name === 'scores')!.columns.map((x) => [x.name, x.type]));
@@ -157,7 +157,8 @@ export function apiRoutes(ctx: ServerContext): Hono {
   api.get('/flows/:uid', async (c) => {
     const a = analysisOf(ctx, c);
     const uid = c.req.param('uid');
-    const row = await flowByUid(a, uid);
+    const ts = c.req.query('ts');
+  const row = (ts ? await flowByUid(a, uid, parseTime('ts', ts)) : undefined) ?? (await flowByUid(a, uid));
     if (!row) throw notFound(`no flow with uid ${uid} in analysis ${a.name}`, 'no_flow');
     const incident = typeof row.incident_id === 'string' ? row.incident_id : null;
     const id = identity(row);
@@ -168,7 +169,7 @@ export function apiRoutes(ctx: ServerContext): Hono {
       wireshark_filter: flowFilter(id) ?? null,
       reasons: row.reasons ?? [],
       incident: incident ? { incident_id: incident, triage: a.triage.get(incident) } : null,
-      pcap: pcapAvailable(a) ? { available: true, url: `/api/v1/flows/${encodeURIComponent(uid)}/pcap?analysis=${encodeURIComponent(a.name)}` } : { available: false, url: null },
+      pcap: pcapAvailable(a) ? { available: true, url: `/api/v1/flows/${encodeURIComponent(uid)}/pcap?analysis=${encodeURIComponent(a.name)}&ts=${encodeURIComponent(String(row.ts))}` } : { available: false, url: null },
     });
   });
 
@@ -261,10 +262,14 @@ export function apiRoutes(ctx: ServerContext): Hono {
     const ex = c.req.query('explain');
     const explain = ex === undefined ? 3 : Number(ex);
     if (!Number.isInteger(explain) || explain < 0 || explain > 20) throw badRequest(`explain: expected an integer 0–20, got ${JSON.stringify(ex)}`, 'bad_parameter');
-    const body = await readJson(c, ctx.limits.maxJson);
-    const { rows, single } = flowsFromBody(body, model);
-    const recs = scoreRows(model, rows, { explain });
-    return c.json(single ? recs[0] : recs);
+    requireType(c, ['application/json']);
+    const bytes = await readLimited(c, ctx.limits.maxJson);
+    const out = await scoringTurn(bytes.length, () => {
+      const { rows, single } = flowsFromBody(parseJson(bytes), model);
+      const recs = scoreRows(model, rows, { explain });
+      return JSON.stringify(single ? recs[0] : recs);
+    });
+    return c.body(out, 200, { 'Content-Type': 'application/json' });
   });
 
   return api;

@@ -48,7 +48,11 @@ export async function readLimited(c: Context, limit: number): Promise<Buffer> {
 /** A JSON body: 415 for another type, 413 over the limit, 400 for malformed JSON (with the position). */
 export async function readJson(c: Context, limit: number): Promise<unknown> {
   requireType(c, ['application/json']);
-  const bytes = await readLimited(c, limit);
+  return parseJson(await readLimited(c, limit));
+}
+
+/** Bytes of a JSON body → the value; 400 for malformed JSON. */
+export function parseJson(bytes: Buffer): unknown {
   const text = bytes.toString('utf8');
   if (!text.trim()) throw badRequest('the request body is empty: send a JSON document', 'malformed_json');
   try {

@@ -14,6 +14,7 @@ import { loadModel, type ModelFile } from '../model/model-file.ts';
 import { InputError } from '../errors.ts';
 import { Triage } from './triage.ts';
 import { notFound } from './errors.ts';
+import { IP_HEX_TABLE, IP_MACROS } from './filters.ts';
 import type { Jobs } from './jobs.ts';
 
 export interface Analysis {
@@ -30,6 +31,8 @@ export interface Analysis {
   addedAt: string;
   /** `cli`: given on the command line; `job`: made by an upload. */
   origin: 'cli' | 'job';
+  /** The table IP_HEX_TABLE holds each flow's addresses in hex form (uid, src_ip, dst_ip). */
+  ipHex: boolean;
 }
 
 /** The file analyze leaves beside its outputs naming what it read (see src/cli/analyze.ts). */
@@ -70,6 +73,7 @@ export class Analyses {
       if (!store.views.some((v) => v.name === 'scores')) {
         throw new InputError('E_NOT_ANALYSIS', dir, undefined, `no scores.parquet or scores.jsonl: not an analysis directory (views found: ${store.views.map((v) => v.name).join(', ')})`);
       }
+      const ipHex = await materialize(store);
       const modelFile = resolve(abs, 'model.json');
       const model = existsSync(modelFile) ? await loadModel(modelFile) : undefined;
       const a: Analysis = {
@@ -79,6 +83,7 @@ export class Analyses {
         model,
         sources: readSources(abs),
         triage: new Triage(abs),
+        ipHex,
         addedAt: new Date().toISOString(),
         origin,
       };
@@ -103,6 +108,35 @@ export class Analyses {
     for (let i = 2; this.byName.has(name); i++) name = `${clean}-${i}`;
     return name;
   }
+}
+
+/**
+ * Views small enough are loaded into DuckDB tables once (scores sorted by time): incidents.jsonl is
+ * otherwise parsed again by every query, and a table answers a page in milliseconds. Larger ones stay
+ * views over the files (out of core), so memory stays bounded whatever the analysis's size.
+ */
+export const MATERIALIZE_ROWS: Record<string, number> = { incidents: 500_000, anomalies: 500_000, scores: 250_000 };
+
+async function materialize(store: Store): Promise<boolean> {
+  for (const m of IP_MACROS) await store.query(m);
+  let ipHex = false;
+  for (const v of store.views) {
+    const cap = MATERIALIZE_ROWS[v.name];
+    if (cap === undefined) continue;
+    const n = Number((await store.query(`SELECT count(*)::BIGINT AS n FROM "${v.name}"`)).rows[0]?.n ?? Infinity);
+    if (!(n <= cap)) continue;
+    const cols = new Set(v.columns.map((c) => c.name));
+    const order = v.name === 'scores' && cols.has('ts') && cols.has('uid') ? ' ORDER BY ts, uid' : '';
+    await store.query(`CREATE TABLE "m_${v.name}" AS SELECT * FROM "${v.name}"${order}`);
+    if (v.name === 'scores' && cols.has('uid') && cols.has('src_ip') && cols.has('dst_ip')) {
+      // the comparable form of the addresses once, beside the table, for CIDR filters (filters.ts)
+      await store.query(`CREATE TABLE "${IP_HEX_TABLE}" AS SELECT uid, fs_iphex(src_ip) AS src_ip, fs_iphex(dst_ip) AS dst_ip FROM "m_scores"`);
+      ipHex = true;
+    }
+    await store.query(`DROP VIEW "${v.name}"`);
+    await store.query(`ALTER TABLE "m_${v.name}" RENAME TO "${v.name}"`);
+  }
+  return ipHex;
 }
 
 /** Capture paths recorded in the analysis's analysis.json (absolute; missing files dropped). */

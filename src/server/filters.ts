@@ -63,6 +63,9 @@ export const IP_MACROS = [
                          TRY_CAST(split_part(s, '.', 3) AS INTEGER), TRY_CAST(split_part(s, '.', 4) AS INTEGER)) END`,
 ];
 
+/** A table (uid, src_ip, dst_ip) with fs_iphex of each flow's addresses, made beside a loaded scores table. */
+export const IP_HEX_TABLE = '_fs_ip_hex';
+
 const PROTO_NUM: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58, 'ipv6-icmp': 58, gre: 47, sctp: 132 };
 
 /** An address range: version, and the lowest / highest address as fixed-width hex with the version prefix. */
@@ -72,6 +75,8 @@ export interface IpRange {
   hi: string;
   /** A single address (a /32 or /128): compared as text when IPv4. */
   exact?: string;
+  /** IPv4: the whole octets the prefix fixes, as text with the trailing dot ("10.1."), when any. */
+  textPrefix?: string;
 }
 
 function v6Bits(addr: string): bigint {
@@ -89,6 +94,10 @@ function v6Bits(addr: string): bigint {
   let x = 0n;
   for (const g of groups) x = (x << 16n) | BigInt(parseInt(g || '0', 16));
   return x;
+}
+
+function hexToDotted(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 function v4Num(a: string): number {
@@ -109,7 +118,9 @@ export function parseCidr(text: string): IpRange | undefined {
     const lo = (n & mask) >>> 0;
     const hi = (lo | (~mask >>> 0)) >>> 0;
     const hex = (x: number): string => '4' + x.toString(16).padStart(8, '0');
-    return { version: 4, lo: hex(lo), hi: hex(hi), exact: len === 32 ? addr : undefined };
+    const whole = Math.floor(len / 8);
+    const textPrefix = whole > 0 && whole < 4 ? hexToDotted(lo).split('.').slice(0, whole).join('.') + '.' : undefined;
+    return { version: 4, lo: hex(lo), hi: hex(hi), exact: len === 32 ? addr : undefined, textPrefix };
   }
   if (isIPv6(addr)) {
     const len = bits ?? 128;
@@ -210,6 +221,8 @@ export interface ParseOptions {
   maxLimit: number;
   /** Extra parameters the route understands (not filters). */
   extra?: readonly string[];
+  /** IP_HEX_TABLE exists (CIDR filters read it instead of computing the hex form). */
+  ipHex?: boolean;
 }
 
 /** Parse the filter, paging and column parameters; 400 naming the parameter for anything wrong. */
@@ -239,7 +252,7 @@ export function parseFlowQuery(q: QueryValues, opts: ParseOptions): FlowQuery {
       const neg = raw.startsWith('!');
       const v = neg ? raw.slice(1) : raw;
       if (v === '') throw badRequest(`${f.param}: empty value`, 'bad_filter');
-      const one = match(f, v, p);
+      const one = match(f, v, p, opts.ipHex === true);
       (neg ? exc : inc).push(one);
     }
     if (inc.length) conds.push(`(${inc.join(' OR ')})`);
@@ -280,7 +293,7 @@ export function parseFlowQuery(q: QueryValues, opts: ParseOptions): FlowQuery {
   return { where: conds.length ? conds.join(' AND ') : 'true', params, sort, after, limit, columns };
 }
 
-function match(f: FieldSpec, v: string, p: (v: Param) => string): string {
+function match(f: FieldSpec, v: string, p: (v: Param) => string, ipHex: boolean): string {
   const q = (c: string): string => `"${c}"`;
   switch (f.kind) {
     case 'string': {
@@ -306,7 +319,10 @@ function match(f: FieldSpec, v: string, p: (v: Param) => string): string {
       }
       const lo = p(r.lo);
       const hi = p(r.hi);
-      return '(' + f.columns.map((c) => `fs_iphex(${q(c)}) BETWEEN ${lo} AND ${hi}`).join(' OR ') + ')';
+      // the octets the prefix fixes as text first: a cheap test that spares most rows the hex form
+      if (ipHex) return `uid IN (SELECT uid FROM "${IP_HEX_TABLE}" WHERE ${f.columns.map((c) => `${q(c)} BETWEEN ${lo} AND ${hi}`).join(' OR ')})`;
+      const pre = r.textPrefix ? p(r.textPrefix) : undefined;
+      return '(' + f.columns.map((c) => `(${pre ? `starts_with(${q(c)}, ${pre}) AND ` : ''}fs_iphex(${q(c)}) BETWEEN ${lo} AND ${hi})`).join(' OR ') + ')';
     }
   }
 }

@@ -13,6 +13,7 @@ import type { Context } from 'hono';
 import type { Analysis, ServerContext } from './context.ts';
 import { ApiError, notFound } from './errors.ts';
 import { flowByUid } from './queries.ts';
+import { parseTime } from './filters.ts';
 import { writeFlowPackets, type FlowSelector } from '../capture/flow-packets.ts';
 
 export function pcapAvailable(a: Analysis): boolean {
@@ -55,7 +56,8 @@ export function selectorOf(row: Record<string, unknown>): FlowSelector | undefin
 export async function flowPcap(ctx: ServerContext, c: Context): Promise<Response> {
   const a = ctx.analyses.get(c.req.query('analysis'));
   const uid = c.req.param('uid')!;
-  const row = await flowByUid(a, uid);
+  const ts = c.req.query('ts');
+  const row = (ts ? await flowByUid(a, uid, parseTime('ts', ts)) : undefined) ?? (await flowByUid(a, uid));
   if (!row) throw notFound(`no flow with uid ${uid} in analysis ${a.name}`, 'no_flow');
   if (!pcapAvailable(a)) {
     throw notFound(`analysis ${a.name} does not name a capture that is still at hand (its analysis.json lists the captures analyze read)`, 'no_capture');

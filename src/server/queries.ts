@@ -6,21 +6,14 @@
  */
 import type { Analysis } from './context.ts';
 import type { Param, QueryResult } from '../store/index.ts';
-import { IP_MACROS, pageSql, encodeCursor, type FlowQuery } from './filters.ts';
+import { pageSql, encodeCursor, type FlowQuery } from './filters.ts';
 
 const queues = new WeakMap<Analysis, Promise<unknown>>();
-const macrosReady = new WeakSet<Analysis>();
 
 /** Run one statement on the analysis's store after the ones queued before it. */
 export function query(a: Analysis, sql: string, params: readonly Param[] = []): Promise<QueryResult> {
   const prev = queues.get(a) ?? Promise.resolve();
-  const run = async (): Promise<QueryResult> => {
-    if (!macrosReady.has(a)) {
-      for (const m of IP_MACROS) await a.store.query(m);
-      macrosReady.add(a);
-    }
-    return a.store.query(sql, params);
-  };
+  const run = (): Promise<QueryResult> => a.store.query(sql, params);
   const next = prev.then(run, run);
   queues.set(a, next.catch(() => undefined));
   return next;
@@ -66,8 +59,14 @@ export async function countRows(a: Analysis, view: string, fq: FlowQuery): Promi
   return Number(r.rows[0]?.n ?? 0);
 }
 
-/** Every column of one flow of the scores view (undefined when no such uid). */
-export async function flowByUid(a: Analysis, uid: string): Promise<Record<string, unknown> | undefined> {
-  const r = await query(a, 'SELECT * FROM "scores" WHERE uid = $1 LIMIT 1', [uid]);
+/**
+ * Every column of one flow of the scores view (undefined when no such uid). `ts` (a list row has it)
+ * lets DuckDB skip the row groups of other times instead of reading every uid.
+ */
+export async function flowByUid(a: Analysis, uid: string, ts?: string): Promise<Record<string, unknown> | undefined> {
+  const all = '*';
+  const r = ts === undefined
+    ? await query(a, `SELECT ${all} FROM "scores" WHERE uid = $1 LIMIT 1`, [uid])
+    : await query(a, `SELECT ${all} FROM "scores" WHERE ts = $2::TIMESTAMPTZ AND uid = $1 LIMIT 1`, [uid, ts]);
   return r.rows[0];
 }

@@ -26,12 +26,22 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** Check one flow object; returns it as a row. `at` names it in messages (flows[3]). */
+const featureSets = new WeakMap<ModelFile, { numeric: Set<string>; categorical: Set<string> }>();
+
+function setsOf(model: ModelFile): { numeric: Set<string>; categorical: Set<string> } {
+  let s = featureSets.get(model);
+  if (!s) {
+    s = { numeric: new Set(model.preprocessing.numeric.map((x) => x.name)), categorical: new Set(model.preprocessing.categorical.map((x) => x.name)) };
+    featureSets.set(model, s);
+  }
+  return s;
+}
+
+/** Check one flow object; returns it as a row. `at` names it in messages ($[3]). */
 export function validateFlow(v: unknown, model: ModelFile, at: string): Row {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${at}: expected a flow object, got ${typeName(v)}`, 'bad_flow');
   const o = v as Record<string, unknown>;
-  const numeric = new Set(model.preprocessing.numeric.map((s) => s.name));
-  const categorical = new Set(model.preprocessing.categorical.map((s) => s.name));
+  const { numeric, categorical } = setsOf(model);
   for (const [k, x] of Object.entries(o)) {
     const path = `${at}.${k}`;
     if (numeric.has(k)) {
@@ -48,11 +58,10 @@ export function validateFlow(v: unknown, model: ModelFile, at: string): Row {
     const ok = t === 'int' || t === 'float' || t === 'timestamp' ? typeof x === 'number' && Number.isFinite(x) : t === 'bool' ? typeof x === 'boolean' : typeof x === 'string';
     if (!ok) throw badRequest(`${path}: expected ${t === 'bool' ? 'a boolean' : t === 'string' || t === 'category' ? 'a string' : 'a number'}, got ${typeName(x)}`, 'wrong_type');
   }
-  const missing = model.features.filter((f) => !(f in o));
-  if (missing.length) {
-    throw badRequest(`${at}.${missing[0]}: missing feature${missing.length > 1 ? ` (and ${missing.length - 1} more: ${missing.slice(1, 6).join(', ')}${missing.length > 6 ? ', …' : ''})` : ''}; the model needs ${model.features.length} features`, 'missing_feature');
-  }
-  return o as Row;
+  let missing: string[] | undefined;
+  for (const f of model.features) if (!(f in o)) (missing ??= []).push(f);
+  if (!missing) return o as Row;
+  throw badRequest(`${at}.${missing[0]}: missing feature${missing.length > 1 ? ` (and ${missing.length - 1} more: ${missing.slice(1, 6).join(', ')}${missing.length > 6 ? ', …' : ''})` : ''}; the model needs ${model.features.length} features`, 'missing_feature');
 }
 
 /** Score validated rows: one anomaly record each, in order. */
@@ -65,6 +74,29 @@ export function scoreRows(model: ModelFile, rows: readonly Row[], opts: ScoreOpt
   const out: AnomalyRecord[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = buildRecord(i + 1, table.kept[i]!, scorer.score(i, explain));
   return out;
+}
+
+/**
+ * Large scoring requests take turns, one at a time, with the event loop let through between turns;
+ * small ones (a few flows) run at once. Without this a wave of 200 batch requests parsed and scored
+ * back to back holds a single-flow request for the whole wave.
+ */
+export const SMALL_BODY = 16 * 1024;
+let bulkBusy = false;
+const bulkWaiting: (() => void)[] = [];
+
+export async function scoringTurn<T>(bodyBytes: number, fn: () => T): Promise<T> {
+  if (bodyBytes <= SMALL_BODY) return fn();
+  if (bulkBusy) await new Promise<void>((r) => bulkWaiting.push(r));
+  bulkBusy = true;
+  try {
+    return fn();
+  } finally {
+    const next = bulkWaiting.shift();
+    // the turn passes on after pending I/O (new small requests) had its chance
+    if (next) setImmediate(next);
+    else bulkBusy = false;
+  }
 }
 
 /** A /score body (one flow or an array of flows) → rows; 400 naming the first bad field. */

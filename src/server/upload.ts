@@ -9,7 +9,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+import type { Busboy } from 'busboy';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ServerContext } from './context.ts';
@@ -54,7 +54,9 @@ async function saveMultipart(c: Context, pathFor: (name: string) => string, limi
   const body = c.req.raw.body;
   if (!body) throw badRequest('empty request body: send the capture in a "capture" file field', 'no_capture');
   const headers = Object.fromEntries(c.req.raw.headers);
-  let bb: busboy.Busboy;
+  // loaded on the first form upload only: raw uploads and the rest of the server never need it
+  const { default: busboy } = await import('busboy');
+  let bb: Busboy;
   try {
     bb = busboy({ headers, limits: { files: 1, fileSize: limit, fields: 20, fieldSize: 4096 } });
   } catch (e) {

@@ -10,8 +10,8 @@ import { Hono, type Context } from 'hono';
 import type { ServerContext } from './context.ts';
 import type { ModelFile } from '../model/model-file.ts';
 import { ApiError, badRequest } from './errors.ts';
-import { readJson } from './body.ts';
-import { MAX_FLOWS_PER_REQUEST, scoreRows, validateFlow } from './scoring.ts';
+import { parseJson, readLimited, requireType } from './body.ts';
+import { MAX_FLOWS_PER_REQUEST, scoreRows, scoringTurn, validateFlow } from './scoring.ts';
 import type { Row } from '../dataset/types.ts';
 
 export const OIP_MODEL = 'flowsift';
@@ -108,9 +108,12 @@ export function v2Routes(ctx: ServerContext): Hono {
   });
   v2.post('/models/:name/infer', async (c) => {
     const m = model(c);
-    const body = await readJson(c, ctx.limits.maxJson);
-    const rows = rowsFromInputs(body, m);
-    const recs = scoreRows(m, rows, { explain: 3 });
+    requireType(c, ['application/json']);
+    const bytes = await readLimited(c, ctx.limits.maxJson);
+    const { body, recs } = await scoringTurn(bytes.length, () => {
+      const body = parseJson(bytes);
+      return { body, recs: scoreRows(m, rowsFromInputs(body, m), { explain: 3 }) };
+    });
     const o = body as { id?: unknown; outputs?: { name?: unknown }[] };
     const wanted = Array.isArray(o.outputs) ? new Set(o.outputs.map((x) => String(x?.name))) : undefined;
     if (wanted) for (const w of wanted) if (!OIP_OUTPUTS.some((x) => x.name === w)) throw badRequest(`outputs: no output ${JSON.stringify(w)} (outputs: ${OIP_OUTPUTS.map((x) => x.name).join(', ')})`, 'bad_request');
