@@ -49,3 +49,15 @@ export class InputError extends FlowsiftError {
     this.byteOffset = byteOffset;
   }
 }
+
+/**
+ * Append the front end's name for the option an error is about (`flags`: library name → flag), once:
+ * the option is cleared so an outer handler does not append it again.
+ */
+export function withOptionFlag(e: unknown, flags: Readonly<Record<string, string>> | undefined): unknown {
+  if (e instanceof FlowsiftError && e.option !== undefined && flags?.[e.option] !== undefined) {
+    e.message += ` (${flags[e.option]})`;
+    e.option = undefined;
+  }
+  return e;
+}

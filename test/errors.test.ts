@@ -11,7 +11,7 @@ import { namingFlags } from '../src/cli/options.ts';
 
 const SRC = join(import.meta.dirname, '..', 'src');
 /** The library stages whose errors are checked here. */
-const LIBRARY = ['capture', 'decode', 'flow', 'features', 'dataset'];
+const LIBRARY = ['capture', 'decode', 'flow', 'features', 'dataset', 'model', 'store', 'report'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>

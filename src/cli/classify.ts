@@ -154,6 +154,7 @@ function withParams<T>(y: Argv<T>): Argv<T> {
 
 const def: CommandDef<ClassifyArgs> = {
   command: 'classify <action> <inputs..>',
+  optionFlags: { ...Object.fromEntries(PARAMS.map((q) => [q.key, `--${q.flag}`])), folds: '--folds', maxFeatures: '--max-features', target: '--target' },
   describe: 'Supervised baselines on labeled data: train (rf, gbt, tree, logreg), cv (stratified k-fold) or score (accuracy, P/R/F1, ROC-AUC, confusion)',
   builder: (y) =>
     withParams(

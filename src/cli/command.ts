@@ -22,5 +22,7 @@ export interface CommandDef<A = any> {
   describe: string;
   builder: (y: Argv) => Argv<A>;
   run: (args: A, io: CliIO) => Promise<number>;
+  /** This command's flags for the library option names its errors may carry (beyond the shared ones in main.ts). */
+  optionFlags?: Readonly<Record<string, string>>;
 }
 

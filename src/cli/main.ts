@@ -5,7 +5,12 @@
  * Only the command named is loaded (and yargs only then): `--version` and `--help` load none.
  * Every argument is checked before the command runs, so a typo writes nothing (exit 2).
  */
-import { EXIT, FlowsiftError } from '../errors.ts';
+import { EXIT, FlowsiftError, withOptionFlag } from '../errors.ts';
+
+/** The flags of the model options several commands share, by the library names their errors carry. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  threshold: '--threshold', fitMode: '--fit-mode', aeEpochs: '--epochs', features: '--features', k: '--k',
+};
 import type { CliIO, CommandDef } from './command.ts';
 import { checkArgs, closest, type OptionTable } from './args.ts';
 
@@ -73,13 +78,15 @@ export async function runCli(argv: string[], partial: Partial<CliIO> = {}): Prom
     const near = closest(name, COMMAND_NAMES);
     return usage(`unknown command '${name}'${near ? ` (did you mean '${near}'?)` : ''}`);
   }
+  let flags: Readonly<Record<string, string>> = OPTION_FLAGS;
   try {
     const def = (await entry.load()).default;
+    if (def.optionFlags) flags = { ...OPTION_FLAGS, ...def.optionFlags };
     const args = await parse(def, argv, io);
     if (typeof args === 'number') return args;
     return await def.run(args, io);
   } catch (err) {
-    return reportError(err, io);
+    return reportError(withOptionFlag(err, flags), io);
   }
 }
 

@@ -7,7 +7,7 @@
 import { access } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Argv } from 'yargs';
-import { FlowsiftError, UsageError } from '../errors.ts';
+import { UsageError, withOptionFlag } from '../errors.ts';
 import type { ExtractSummary } from '../features/extract.ts';
 import { formatLabelReport, loadLabels, type Labeler, type LabelReport } from '../dataset/labels.ts';
 import { openOutput } from '../dataset/output.ts';
@@ -29,10 +29,7 @@ import type { CliIO } from './command.ts';
  * library's name) gets the flag that sets it appended: library messages never name flags.
  */
 export function namingFlags<T>(flags: Readonly<Record<string, string>>, f: () => T): T {
-  const hint = (e: unknown): unknown => {
-    if (e instanceof FlowsiftError && e.option !== undefined && flags[e.option] !== undefined) e.message += ` (${flags[e.option]})`;
-    return e;
-  };
+  const hint = (e: unknown): unknown => withOptionFlag(e, flags);
   try {
     const r = f();
     return (r instanceof Promise ? r.catch((e: unknown) => { throw hint(e); }) : r) as T;

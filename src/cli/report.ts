@@ -42,6 +42,7 @@ async function runReport(a: ReportArgs, io: CliIO): Promise<number> {
 }
 
 const def: CommandDef<ReportArgs> = {
+  optionFlags: { model: '-m' },
   command: 'report <input>',
   describe: 'Self-contained HTML report (charts, tables, metrics) of an analysis directory or a scored file + model',
   builder: (y) =>

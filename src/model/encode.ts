@@ -19,7 +19,7 @@ export function resolveFeatureList(spec: string | undefined): string[] {
   if (s === 'kdd') return [...KDD_FEATURE_NAMES];
   if (s === 'basic') return [...KDD_BASIC];
   const list = s.split(',').map((x) => x.trim()).filter(Boolean);
-  if (list.length === 0) throw new UsageError(`--features: empty feature list`);
+  if (list.length === 0) throw new UsageError('empty feature list', 'E_USAGE', 'features');
   return list;
 }
 

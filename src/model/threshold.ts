@@ -42,13 +42,13 @@ export interface Thresholds {
 /** Parse `p95` / `p99.5` / `x3` / `x2.5`. */
 export function parseThreshold(spec: string, scope: ThresholdScope = 'global'): ThresholdRule {
   const m = /^(p|x)(\d+(?:\.\d+)?)$/i.exec(spec.trim());
-  if (!m) throw new UsageError(`--threshold: expected p<percentile> (e.g. p95) or x<multiplier> (e.g. x3), got '${spec}'`);
+  if (!m) throw new UsageError(`threshold rule '${spec}': expected p<percentile> (e.g. p95) or x<multiplier> (e.g. x3)`, 'E_USAGE', 'threshold');
   const v = Number(m[2]);
   if (m[1]!.toLowerCase() === 'p') {
-    if (!(v > 0 && v < 100)) throw new UsageError(`--threshold: percentile must be in (0, 100), got ${v}`);
+    if (!(v > 0 && v < 100)) throw new UsageError(`threshold rule: percentile must be in (0, 100), got ${v}`, 'E_USAGE', 'threshold');
     return { method: 'percentile', param: v, scope };
   }
-  if (!(v >= 0)) throw new UsageError(`--threshold: multiplier must be ≥ 0, got ${v}`);
+  if (!(v >= 0)) throw new UsageError(`threshold rule: multiplier must be ≥ 0, got ${v}`, 'E_USAGE', 'threshold');
   return { method: 'multiplier', param: v, scope };
 }
 

@@ -104,7 +104,7 @@ export interface TrainMeta {
 export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions = {}): ModelFile {
   const o = { ...TRAIN_DEFAULTS, ...stripUndefined(options) };
   const t0 = performance.now();
-  if (t.n < 2) throw new UsageError(`train: need at least 2 training rows, got ${t.n}${meta.trainOn ? ` (after --train-on ${meta.trainOn})` : ''}`);
+  if (t.n < 2) throw new UsageError(`train: need at least 2 training rows, got ${t.n}${meta.trainOn ? ` (after keeping the ${meta.trainOn} rows)` : ''}`);
   const rule = parseThreshold(o.threshold, o.thresholdScope);
   const step = options.onStep;
   let setAside: SetAside | undefined;
@@ -115,7 +115,7 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
     ({ table: t, summary: setAside } = setAsideIsolated(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight }, { ...options.robust, seed: options.robust?.seed ?? o.seed, labelColumn: meta.labelColumn }));
     step?.({ step: 'isolation', done: 1, total: 1, final: true, detail: `isolation forest: set aside ${setAside.rows} of ${setAside.of} rows (${(setAside.share * 100).toFixed(1)} %, score > ${setAside.cut.toFixed(3)}), ${((performance.now() - ti) / 1000).toFixed(1)} s` });
   } else if (o.fitMode !== 'clean') {
-    throw new UsageError(`--fit-mode: expected robust or clean, got '${String(o.fitMode)}'`);
+    throw new UsageError(`fit mode '${String(o.fitMode)}': expected robust or clean`, 'E_USAGE', 'fitMode');
   }
   const pre = fitPreprocessing(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight });
   const enc = new Encoder(pre, t);
@@ -138,7 +138,7 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
     // one centroid (the training mean): cluster views and PCA keep working, every flow in cluster 0
     sel = { method: 'fixed', chosen: 1, ...sweep };
   } else {
-    if (!(Number.isInteger(o.k) && o.k >= 1)) throw new UsageError(`--k: expected a positive integer or 'auto', got ${o.k}`);
+    if (!(Number.isInteger(o.k) && o.k >= 1)) throw new UsageError(`k ${o.k}: expected a positive integer or 'auto'`, 'E_USAGE', 'k');
     const cap = Math.max(2, Math.floor(t.n / Math.max(1, o.minRowsPerCluster)));
     if (o.k > cap) options.onProgress?.(`k lowered from ${o.k} to ${cap}: ${t.n} rows, at least ${o.minRowsPerCluster} rows per cluster`);
     sel = { method: 'fixed', chosen: Math.min(o.k, cap), ...sweep };
@@ -212,7 +212,7 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
 /** Fit the autoencoder on the fit rows, with one progress line per epoch; the errors are of every training row. */
 function trainAutoencoder(pre: ReturnType<typeof fitPreprocessing>, fitRows: EncodedRows, enc: Encoder, n: number, o: typeof TRAIN_DEFAULTS, step: TrainOptions['onStep']) {
   const t0 = performance.now();
-  if (!(Number.isInteger(o.aeEpochs) && o.aeEpochs >= 1)) throw new UsageError(`--epochs must be an integer ≥ 1, got ${String(o.aeEpochs)}`);
+  if (!(Number.isInteger(o.aeEpochs) && o.aeEpochs >= 1)) throw new UsageError(`autoencoder epochs must be an integer ≥ 1, got ${String(o.aeEpochs)}`, 'E_USAGE', 'aeEpochs');
   const fit = autoencoderKind.fit(pre, fitRows, {
     seed: o.seed, epochs: o.aeEpochs, hidden: o.aeHidden, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2,
     onEpoch: step && ((e, loss, sec) => step({ step: 'autoencoder', done: e, total: o.aeEpochs, final: true, detail: `autoencoder epoch ${e}/${o.aeEpochs}: loss ${loss.toFixed(5)}, ${sec.toFixed(1)} s` })),

@@ -37,9 +37,9 @@ export function resolveReportInputs(input: string, model?: string, flows?: strin
   if (!existsSync(input)) throw new InputError('E_REPORT_INPUT', input, undefined, 'no such file or directory');
   if (statSync(input).isDirectory()) {
     const scores = SCORE_FILES.map((f) => join(input, f)).find((p) => existsSync(p));
-    if (!scores) throw new InputError('E_REPORT_INPUT', input, undefined, `no scores file in this directory (expected ${SCORE_FILES.slice(0, 3).join(', ')}: the output of 'flowsift analyze --out-dir')`);
+    if (!scores) throw new InputError('E_REPORT_INPUT', input, undefined, `no scores file in this directory (expected ${SCORE_FILES.slice(0, 3).join(', ')}: an analysis directory is what flowsift analyze writes)`);
     const m = model ?? join(input, 'model.json');
-    if (!existsSync(m)) throw new InputError('E_REPORT_INPUT', input, undefined, `no model.json in this directory (give the model with -m)`);
+    if (!existsSync(m)) throw new InputError('E_REPORT_INPUT', input, undefined, 'no model.json in this directory (name the model file)', 'model');
     const inc = join(input, 'incidents.jsonl');
     const flowFile = FLOW_FILES.map((f) => join(input, f)).find((p) => existsSync(p));
     return { scores, model: m, incidents: existsSync(inc) ? inc : undefined, flows: flows?.length ? flows : flowFile ? [flowFile] : undefined };

@@ -142,7 +142,7 @@ describe('classify train / score on NSL-KDD samples', () => {
     expect(bad.code).toBe(2);
     const l2 = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--algo', 'gbt', '--l2', '-1']);
     expect(l2.code).toBe(2);
-    expect(l2.err).toBe('flowsift: --l2 -1: expected a number ≥ 0\n');
+    expect(l2.err).toBe('flowsift: l2 -1: expected a number ≥ 0 (--l2)\n');
     // the anomaly model's score, given a classifier, points to classify score
     const clf = join(dir, 'clf-tree.json');
     expect((await cli(['classify', 'train', train.path, '-m', clf, '--algo', 'tree', '-q'])).code).toBe(0);

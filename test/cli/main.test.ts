@@ -87,6 +87,17 @@ describe('mistakes fail before any work', () => {
     await usageError(['flows', SAMPLE, '-o'], /^flowsift flows: option -o needs a value$/);
   });
 
+  it('a library error about an option gets the flag appended by the CLI, once', async () => {
+    for (const [args, msg] of [
+      [['train', SAMPLE, '-m', 'never-written.json', '--threshold', 'p200'], 'flowsift: threshold rule: percentile must be in (0, 100), got 200 (--threshold)\n'],
+      [['train', SAMPLE, '-m', 'never-written.json', '--features', ','], 'flowsift: empty feature list (--features)\n'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toBe(msg);
+    }
+  });
+
   it('messages echo what was typed: not NaN', async () => {
     await usageError(['flows', SAMPLE, '--idle-timeout', 'abc'], /^flowsift flows: --idle-timeout: expected a number, got 'abc'$/);
     await usageError(['flows', SAMPLE, '--host-window=ten'], /^flowsift flows: --host-window: expected a number, got 'ten'$/);

@@ -132,7 +132,7 @@ describe('thresholds and metrics', () => {
     expect(th.perCluster[0]).toBeCloseTo(m0 + 2 * s0, 12);
     expect(th.perCluster[1]).toBe(th.global);
     expect(th.global).toBeCloseTo(5.5 + 2 * Math.sqrt(8.25), 12);
-    expect(() => parseThreshold('q95')).toThrow(/--threshold/);
+    expect(() => parseThreshold('q95')).toThrow(/^threshold rule 'q95': expected p<percentile>/);
   });
 
   it('ROC-AUC and average precision match scikit-learn’s documented examples', () => {

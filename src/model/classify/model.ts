@@ -56,7 +56,7 @@ export function checkParam(key: NumericParam, v: number): number {
   const s = PARAMS.find((q) => q.key === key)!;
   if (!Number.isFinite(v) || v < s.min || (s.int && !Number.isInteger(v))) {
     const what = s.int ? 'an integer' : 'a number';
-    throw new UsageError(`--${s.flag} ${v}: expected ${what} ${s.min === Number.MIN_VALUE ? '> 0' : `≥ ${s.min}`}`);
+    throw new UsageError(`${s.key} ${v}: expected ${what} ${s.min === Number.MIN_VALUE ? '> 0' : `≥ ${s.min}`}`, 'E_USAGE', s.key);
   }
   return v;
 }
@@ -130,7 +130,7 @@ function resolveMaxFeatures(spec: string, total: number): number {
   const v = Number(spec);
   if (Number.isInteger(v) && v > 0) return Math.min(total, v);
   if (v > 0 && v < 1) return Math.max(1, Math.floor(v * total));
-  throw new UsageError(`--max-features ${spec}: expected sqrt, log2, all, a count or a fraction`);
+  throw new UsageError(`max features '${spec}': expected sqrt, log2, all, a count or a fraction`, 'E_USAGE', 'maxFeatures');
 }
 
 /**
@@ -149,7 +149,7 @@ export async function trainClassifier(table: RawTable, targets: (string | null)[
   const classes = classOrder(counts, opts.target.normal);
   if (t.n === 0) throw new UsageError(`no labeled rows to train on (label column '${opts.target.labelColumn}')`);
   if (classes.length < 2) throw new UsageError(`only one class (${classes[0]}) in the labeled rows: a classifier needs at least two`);
-  if (classes.length > 255) throw new UsageError(`${classes.length} classes: at most 255 are supported (use --target category or binary)`);
+  if (classes.length > 255) throw new UsageError(`${classes.length} classes: at most 255 are supported (train on categories or on normal vs attack instead)`, 'E_USAGE', 'target');
   const cIndex = new Map(classes.map((c, i) => [c, i]));
   const y = Uint8Array.from(tg, (v) => cIndex.get(v)!);
   const k = classes.length;

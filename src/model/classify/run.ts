@@ -161,7 +161,7 @@ export interface FoldResult {
 }
 
 export async function crossValidate(lt: LabeledTable, folds: number, opts: ClassifierOptions, onFold?: (r: FoldResult) => void): Promise<FoldResult[]> {
-  if (!(folds >= 2)) throw new UsageError(`--folds ${folds}: at least 2`);
+  if (!(folds >= 2)) throw new UsageError(`${folds} folds: cross-validation needs at least 2`, 'E_USAGE', 'folds');
   const fold = stratifiedFolds(lt.targets, folds, opts.seed);
   const out: FoldResult[] = [];
   for (let f = 0; f < folds; f++) {
