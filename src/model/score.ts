@@ -246,6 +246,13 @@ export class Scorer {
 
   /** The n largest entries of `contrib` as [feature, value], earlier features first on ties. */
   private top(n: number): [number, number][] {
+    const { topIdx, topVal } = this;
+    const have = this.rankContributions(n);
+    return Array.from({ length: have }, (_, q) => [topIdx[q]!, topVal[q]!]);
+  }
+
+  /** Put the n largest entries of `contrib` into topIdx/topVal (earlier features first on ties); how many there are. */
+  private rankContributions(n: number): number {
     const { contrib, topIdx, topVal } = this;
     const m = Math.min(n, topIdx.length);
     let have = 0;
@@ -261,7 +268,7 @@ export class Scorer {
       topVal[q] = c;
       topIdx[q] = f;
     }
-    return Array.from({ length: have }, (_, q) => [topIdx[q]!, topVal[q]!]);
+    return have;
   }
 
   /** Top-n contributions to the squared distance of row i (already encoded in `one`) to `cluster`. */
@@ -270,21 +277,7 @@ export class Scorer {
     const p = model.preprocessing;
     const nNum = one.nNum;
     this.detector.contributions(one, 0, cluster, contrib);
-    // the n largest, earlier features first on ties (as a stable sort would order them)
-    const m = Math.min(n, topIdx.length);
-    let have = 0;
-    for (let f = 0; f < contrib.length; f++) {
-      const c = contrib[f]!;
-      if (!(c > 0) || (have === m && c <= topVal[m - 1]!)) continue;
-      let q = have < m ? have++ : m - 1;
-      while (q > 0 && topVal[q - 1]! < c) {
-        topVal[q] = topVal[q - 1]!;
-        topIdx[q] = topIdx[q - 1]!;
-        q--;
-      }
-      topVal[q] = c;
-      topIdx[q] = f;
-    }
+    const have = this.rankContributions(n);
     const reasons: Reason[] = [];
     const t = this.enc.table;
     for (let q = 0; q < have; q++) {

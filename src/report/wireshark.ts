@@ -49,6 +49,26 @@ export function timeBounds(first: number, last: number): string {
   return `frame.time_epoch >= ${epoch(first, -1)} && frame.time_epoch <= ${epoch(last, 1)}`;
 }
 
+const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * A stored flow row's identity (a scores/anomalies record, as JSON or from the store): ts may be an
+ * ISO string with microseconds, which Date.parse would cut to milliseconds.
+ */
+export function flowIdentity(row: Record<string, unknown>): FlowIdentity {
+  const ts = typeof row.ts === 'string' ? Date.parse(row.ts) / 1000 + Number(`0.${/\.\d{3}(\d{3})/.exec(row.ts)?.[1] ?? '0'}`) / 1000 : finite(row.ts);
+  return {
+    src_ip: typeof row.src_ip === 'string' ? row.src_ip : undefined,
+    dst_ip: typeof row.dst_ip === 'string' ? row.dst_ip : undefined,
+    src_port: finite(row.src_port),
+    dst_port: finite(row.dst_port),
+    proto: finite(row.proto),
+    protocol_type: typeof row.protocol_type === 'string' ? row.protocol_type : undefined,
+    ts,
+    duration: finite(row.duration),
+  };
+}
+
 /** The display filter selecting one flow; undefined when the record has no addresses (KDD rows). */
 export function flowFilter(r: FlowIdentity): string | undefined {
   if (!r.src_ip || !r.dst_ip) return undefined;

@@ -19,7 +19,7 @@ import { parseFlowQuery, pageSql, queryValues, parseTime, type QueryValues } fro
 import { countRows, DEFAULT_FLOW_COLUMNS, flowByUid, flowPage, hasView, query, selectList, viewColumns } from './queries.ts';
 import { parseJson, readJson, readLimited, requireType } from './body.ts';
 import { flowsFromBody, scoreRows, scoringTurn } from './scoring.ts';
-import { flowFilter } from '../report/wireshark.ts';
+import { flowFilter, flowIdentity } from '../report/wireshark.ts';
 import { TRIAGE_STATUSES, type TriageStatus } from './triage.ts';
 import type { Param } from '../store/index.ts';
 import { flowPcap, pcapAvailable } from './pcap-route.ts';
@@ -39,20 +39,6 @@ export function modelOf(ctx: ServerContext, c: Context): ModelFile {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** A flow row's identity as the Wireshark filter builder takes it. */
-function identity(row: Record<string, unknown>): Parameters<typeof flowFilter>[0] {
-  const ts = typeof row.ts === 'string' ? Date.parse(row.ts) / 1000 + Number(`0.${/\.\d{3}(\d{3})/.exec(row.ts)?.[1] ?? '0'}`) / 1000 : num(row.ts);
-  return {
-    src_ip: typeof row.src_ip === 'string' ? row.src_ip : undefined,
-    dst_ip: typeof row.dst_ip === 'string' ? row.dst_ip : undefined,
-    src_port: num(row.src_port),
-    dst_port: num(row.dst_port),
-    proto: num(row.proto),
-    protocol_type: typeof row.protocol_type === 'string' ? row.protocol_type : undefined,
-    ts,
-    duration: num(row.duration),
-  };
-}
 
 /** Model facts for /model (the whole model.json with ?full=1). */
 export function modelSummary(m: ModelFile): Record<string, unknown> {
@@ -161,7 +147,7 @@ export function apiRoutes(ctx: ServerContext): Hono {
   const row = (ts ? await flowByUid(a, uid, parseTime('ts', ts)) : undefined) ?? (await flowByUid(a, uid));
     if (!row) throw notFound(`no flow with uid ${uid} in analysis ${a.name}`, 'no_flow');
     const incident = typeof row.incident_id === 'string' ? row.incident_id : null;
-    const id = identity(row);
+    const id = flowIdentity(row);
     return c.json({
       analysis: a.name,
       flow: row,

@@ -9,7 +9,7 @@ import type { PageAnalysis } from './deps.ts';
 import { href, type Html, type PageOptions } from './layout.ts';
 import { bytes, f3, int, pivot, sevBadge, when } from './format.ts';
 import { flowByUid } from '../../store/dashboard.ts';
-import { flowFilter } from '../../report/wireshark.ts';
+import { flowFilter, flowIdentity } from '../../report/wireshark.ts';
 import { RawTable } from '../../model/encode.ts';
 import { Scorer } from '../../model/score.ts';
 import type { ModelFile } from '../../model/model-file.ts';
@@ -29,20 +29,6 @@ function profiles(m: ModelFile): string[] {
 const plural = (n: number, w: string): string => `${int(n)} ${w}${n === 1 ? '' : 's'}`;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** The record's identity as the Wireshark helper wants it (ts in epoch seconds). */
-function identity(r: Record<string, unknown>): Parameters<typeof flowFilter>[0] {
-  const ts = typeof r.ts === 'string' ? Date.parse(r.ts) / 1000 : num(r.ts);
-  return {
-    src_ip: typeof r.src_ip === 'string' ? r.src_ip : undefined,
-    dst_ip: typeof r.dst_ip === 'string' ? r.dst_ip : undefined,
-    src_port: num(r.src_port),
-    dst_port: num(r.dst_port),
-    proto: num(r.proto),
-    protocol_type: typeof r.protocol_type === 'string' ? r.protocol_type : undefined,
-    ts,
-    duration: num(r.duration),
-  };
-}
 
 /** A reason's value: numbers to 4 significant decimals (the record keeps the exact ones). */
 function short(v: unknown): string {
@@ -63,7 +49,7 @@ export async function flowPage(an: PageAnalysis, uid: string, a: PageOptions['an
   if (a?.keep) q.set('analysis', a.name);
   const m = an.model;
   const cluster = num(r.cluster);
-  const ws = flowFilter(identity(r));
+  const ws = flowFilter(flowIdentity(r));
   const reasons = Array.isArray(r.reasons) ? (r.reasons as Record<string, unknown>[]) : [];
   const canPcap = await pcap(r);
   const pcapHref = href(`/api/v1/flows/${encodeURIComponent(uid)}/pcap`, a);
