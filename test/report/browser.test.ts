@@ -7,11 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, watchedPage, type WatchedPage } from '../browser.ts';
 import { demoAnalysis, type DemoAnalysis } from './fixture.ts';
 import { CHARTS } from '../../src/report/charts/index.ts';
-
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let demo: DemoAnalysis;
 let browser: Browser;
@@ -20,30 +19,18 @@ let file: string;
 beforeAll(async () => {
   demo = await demoAnalysis('flowsift-report-browser-');
   file = join(demo.dir, 'report.html');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   demo?.cleanup();
 });
 
-async function open(js: boolean): Promise<{ page: Page; errors: string[]; blocked: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, javaScriptEnabled: js });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  const blocked: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file://') || url.startsWith('data:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
+async function open(js: boolean): Promise<WatchedPage> {
+  const w = await watchedPage(browser, { viewport: { width: 1400, height: 1000 }, javaScriptEnabled: js }, (url) => url.startsWith('file://') || url.startsWith('data:'));
+  const { page } = w;
   await page.goto(`file://${file}`);
-  return { page, errors, blocked };
+  return w;
 }
 
 describe('the report in Chromium', () => {

@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, watchedPage, type WatchedPage } from '../browser.ts';
 import { cli, jsonl } from '../cli/model-helpers.ts';
 import { createContext, type ServerContext } from '../../src/server/context.ts';
 import { createApp } from '../../src/server/app.ts';
 
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SAMPLE = new URL('../../samples/demo.pcap', import.meta.url).pathname;
 const BASELINE = new URL('../../samples/baseline.pcap', import.meta.url).pathname;
 const TOKEN = 'correct horse battery staple';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   incidents = jsonl(readFileSync(join(dir, 'incidents.jsonl'), 'utf8'));
   open = await start({});
   locked = await start({ token: TOKEN });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -71,22 +71,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function tab(base: string, width = 1280): Promise<{ page: Page; errors: string[]; blocked: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width, height: 800 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  const blocked: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  return { page, errors, blocked };
+function tab(base: string, width = 1280): Promise<WatchedPage> {
+  return watchedPage(browser, { viewport: { width, height: 800 }, acceptDownloads: true }, (url) => url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:'));
 }
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
