@@ -87,7 +87,9 @@ function sklearn(algo: string): Run {
   const out = execFileSync(
     '/usr/bin/python3',
     [join(root, 'scripts/classify_sklearn.py'), '--train', TRAIN, '--test', ...TESTS, '--algo', algo, '--target', target, '--categories', catFile, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
+    // OpenMP's pool is sized from OMP_NUM_THREADS when the runtime starts; threadpool_limits alone
+    // leaves idle OpenMP threads spin-waiting on the shared cores
+    { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: threads } },
   );
   const r = JSON.parse(out.trim().split('\n').pop()!);
   return { fit: r.fit_s, acc: TESTS.map((t) => r.test[t].accuracy as number) };
