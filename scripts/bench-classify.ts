@@ -6,6 +6,7 @@
  *
  *   npx tsx scripts/bench-classify.ts [--algos rf,gbt,tree,logreg] [--rounds 1] [--target binary]
  *        [--class-weight none|balanced] [--trees 100] [--iterations 100] [--threads 2] [--l2 1]
+ *        [--attack-threshold 0.1]
  *
  * scikit-learn is Debian's python3-sklearn, run by /usr/bin/python3 (scripts/classify_sklearn.py).
  * Times are the fit alone on both sides: flowsift's includes its encoding and binning, the
@@ -36,6 +37,8 @@ const threads = opt('threads', '2');
 // gbt: the L2 on leaf values, flowsift's default unless told, handed to scikit-learn's l2_regularization
 const l2 = opt('l2', String(DEFAULTS.l2));
 const extra = opt('extra', '').split(' ').filter(Boolean);
+// decision rule for both sides: attack when P(not normal) ≥ this (unset: the most probable class)
+const attackThreshold = opt('attack-threshold', '');
 
 const root = new URL('..', import.meta.url).pathname;
 const KDD = join(root, '../shared/corpus/kdd');
@@ -76,7 +79,7 @@ async function cli(a: string[]): Promise<string> {
 async function flowsift(algo: string): Promise<Run> {
   const model = join(dir, `${algo}.json`);
   const tr = JSON.parse(
-    await cli(['classify', 'train', TRAIN, '-m', model, '--algo', algo, '--target', target, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2, '--json', '-q', ...extra]),
+    await cli(['classify', 'train', TRAIN, '-m', model, '--algo', algo, '--target', target, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2, '--json', '-q', ...(attackThreshold ? ['--attack-threshold', attackThreshold] : []), ...extra]),
   );
   const acc: number[] = [];
   for (const t of TESTS) acc.push(JSON.parse(await cli(['classify', 'score', t, '-m', model, '--json'])).metrics.accuracy as number);
@@ -86,8 +89,10 @@ async function flowsift(algo: string): Promise<Run> {
 function sklearn(algo: string): Run {
   const out = execFileSync(
     '/usr/bin/python3',
-    [join(root, 'scripts/classify_sklearn.py'), '--train', TRAIN, '--test', ...TESTS, '--algo', algo, '--target', target, '--categories', catFile, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
+    [join(root, 'scripts/classify_sklearn.py'), '--train', TRAIN, '--test', ...TESTS, '--algo', algo, '--target', target, '--categories', catFile, '--class-weight', classWeight, '--trees', trees, '--iterations', iterations, '--threads', threads, '--l2', l2, ...(attackThreshold ? ['--attack-threshold', attackThreshold] : [])],
+    // OpenMP's pool is sized from OMP_NUM_THREADS when the runtime starts; threadpool_limits alone
+    // leaves idle OpenMP threads spin-waiting on the shared cores
+    { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: threads } },
   );
   const r = JSON.parse(out.trim().split('\n').pop()!);
   return { fit: r.fit_s, acc: TESTS.map((t) => r.test[t].accuracy as number) };
@@ -99,7 +104,7 @@ const median = (v: number[]): number => {
 };
 const pct = (v: number): string => (v * 100).toFixed(2).padStart(6);
 
-console.log(`KDDTrain+ → KDDTest+ / KDDTest-21, target ${target}, class weight ${classWeight}, rf ${trees} trees, gbt ${iterations} iterations (l2 ${l2}), ${threads} threads; ${rounds} alternating round(s)`);
+console.log(`KDDTrain+ → KDDTest+ / KDDTest-21, target ${target}, class weight ${classWeight}, rf ${trees} trees, gbt ${iterations} iterations (l2 ${l2}), ${threads} threads${attackThreshold ? `, attack threshold ${attackThreshold}` : ''}; ${rounds} alternating round(s)`);
 console.log(`load average at start: ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 console.log('algo     flowsift fit s  sklearn fit s  ratio   flowsift Test+  sklearn Test+  flowsift Test-21  sklearn Test-21');
 try {

@@ -80,6 +80,17 @@ class Encoding:
         return np.hstack(blocks)
 
 
+def decide(m, X, threshold):
+    # flowsift's --attack-threshold: attack when P(not normal) >= threshold, then the most probable attack class
+    proba = m.predict_proba(X)
+    classes = list(m.classes_)
+    ni = classes.index('normal')
+    attack = 1 - proba[:, ni] >= threshold
+    others = proba.copy()
+    others[:, ni] = -1
+    return np.where(attack, np.array(classes)[others.argmax(axis=1)], 'normal')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--train', required=True)
@@ -93,6 +104,7 @@ def main():
     ap.add_argument('--class-weight', default='none')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--l2', type=float, default=0.0)
+    ap.add_argument('--attack-threshold', type=float, default=None)
     a = ap.parse_args()
     load_categories(a.categories)
     train = read_kdd(a.train)
@@ -124,7 +136,7 @@ def main():
         rows = read_kdd(path)
         Xt = enc.transform(rows)
         yt = np.array([target_of(r[41], a.target) for r in rows])
-        pred = m.predict(Xt)
+        pred = m.predict(Xt) if a.attack_threshold is None else decide(m, Xt, a.attack_threshold)
         out['test'][path] = {'rows': len(rows), 'accuracy': float((pred == yt).mean())}
     json.dump(out, sys.stdout)
     sys.stdout.write('\n')

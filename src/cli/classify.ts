@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
 import { resolveFeatureList } from '../model/encode.ts';
-import { ALGOS, DEFAULTS, PARAMS, TARGETS, checkParam, loadClassifier, saveClassifier, trainClassifier, type Algo, type ClassifierOptions, type NumericParam, type TargetMode } from '../model/classify/model.ts';
+import { ALGOS, DEFAULTS, PARAMS, TARGETS, checkAttackThreshold, checkParam, loadClassifier, saveClassifier, trainClassifier, type Algo, type ClassifierOptions, type NumericParam, type TargetMode } from '../model/classify/model.ts';
 import { crossValidate, meanStd, predictTable, predictionRecord, readLabeled } from '../model/classify/run.ts';
 import { formatClassifierMetrics } from '../model/classify/metrics.ts';
 import { formatFromPath, openDatasetWriter } from '../dataset/output.ts';
@@ -32,6 +32,8 @@ type ClassifyArgs = {
   maxFeatures: string;
   threads?: number;
   folds: number;
+  groupBy?: string;
+  attackThreshold?: number;
   output?: string;
   json: boolean;
   top: number;
@@ -52,6 +54,7 @@ function options(a: ClassifyArgs, io: CliIO): ClassifierOptions {
     classWeight: a.classWeight,
     maxFeatures: a.maxFeatures,
     threads: a.threads,
+    ...(a.attackThreshold === undefined ? {} : { attackThreshold: checkAttackThreshold(a.attackThreshold) }),
     signal: io.signal,
     onProgress: a.quiet ? undefined : (m) => io.stderr.write(`flowsift: ${m}\n`),
   };
@@ -90,8 +93,9 @@ async function score(a: ClassifyArgs, io: CliIO): Promise<number> {
     format = f ?? 'jsonl';
   }
   const model = await loadClassifier(a.model);
+  const threshold = a.attackThreshold === undefined ? model.attackThreshold : checkAttackThreshold(a.attackThreshold);
   const lt = await readLabeled(a.inputs, model.features, model.target, { signal: io.signal, stdin: io.stdin });
-  const p = predictTable(model, lt.table, lt.targets);
+  const p = predictTable(model, lt.table, lt.targets, threshold);
   if (a.output && format) {
     const first = lt.table.n ? predictionRecord(p, lt.table, 0) : { predicted: '', probability: 0 };
     const w = openDatasetWriter(format, a.output, columnsOf(first), io.stdout);
@@ -119,12 +123,19 @@ async function cv(a: ClassifyArgs, io: CliIO): Promise<number> {
   const opts = options(a, io);
   if (!Number.isInteger(a.folds) || a.folds < 2) throw new UsageError(`--folds ${a.folds}: expected an integer ≥ 2`);
   const features = resolveFeatureList(a.features);
-  const lt = await readLabeled(a.inputs, features, opts.target, { signal: io.signal, stdin: io.stdin });
+  const lt = await readLabeled(a.inputs, features, opts.target, { signal: io.signal, stdin: io.stdin }, a.groupBy === undefined ? [] : [a.groupBy]);
   const quiet = a.quiet || a.json;
-  if (!quiet) io.stderr.write(`flowsift: ${a.folds}-fold stratified cross-validation of ${a.algo} on ${lt.table.n.toLocaleString('en-US')} rows\n`);
-  const res = await crossValidate(lt, a.folds, { ...opts, onProgress: undefined }, (r) => {
-    if (!quiet) io.stderr.write(`flowsift:   fold ${r.fold}/${a.folds} done (${r.seconds.toFixed(1)} s)\n`);
-  });
+  const kind = a.groupBy === undefined ? 'stratified' : `grouped (by ${a.groupBy})`;
+  if (!quiet) io.stderr.write(`flowsift: ${a.folds}-fold ${kind} cross-validation of ${a.algo} on ${lt.table.n.toLocaleString('en-US')} rows\n`);
+  const res = await crossValidate(
+    lt,
+    a.folds,
+    { ...opts, onProgress: undefined },
+    (r) => {
+      if (!quiet) io.stderr.write(`flowsift:   fold ${r.fold}/${a.folds} done (${r.seconds.toFixed(1)} s)${r.groups ? `: held out ${r.groups.join(', ')}` : ''}\n`);
+    },
+    { groupBy: a.groupBy },
+  );
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   const keys: [string, (m: (typeof res)[number]['metrics']) => number][] = [
     ['accuracy', (m) => m.accuracy],
@@ -133,16 +144,45 @@ async function cv(a: ClassifyArgs, io: CliIO): Promise<number> {
     ['macro_f1', (m) => m.macro.f1],
     ['roc_auc', (m) => m.rocAuc],
   ];
+  // normal vs attack: with grouped folds the held-out groups are classes a label model never saw,
+  // so this view (is it an attack at all?) is the one that measures them
+  if (res.length && res.every((r) => r.metrics.attack)) {
+    keys.push(['attack_accuracy', (m) => m.attack!.accuracy], ['attack_recall', (m) => m.attack!.recall], ['attack_fpr', (m) => m.attack!.fpr]);
+  }
   const summary = Object.fromEntries(keys.map(([k, g]) => [k, meanStd(res.map((r) => g(r.metrics)))]));
   if (a.json) {
-    io.stdout.write(JSON.stringify({ algo: a.algo, target: a.target, folds: res.map((r) => ({ fold: r.fold, trainRows: r.trainRows, testRows: r.testRows, seconds: r.seconds, accuracy: r.metrics.accuracy, macro: r.metrics.macro, rocAuc: r.metrics.rocAuc, perClass: r.metrics.perClass, confusion: r.metrics.confusion })), summary }, null, 2) + '\n');
+    const folds = res.map((r) => ({
+      fold: r.fold,
+      trainRows: r.trainRows,
+      testRows: r.testRows,
+      seconds: r.seconds,
+      ...(r.groups ? { groups: r.groups } : {}),
+      accuracy: r.metrics.accuracy,
+      macro: r.metrics.macro,
+      rocAuc: r.metrics.rocAuc,
+      perClass: r.metrics.perClass,
+      confusion: r.metrics.confusion,
+      ...(r.metrics.attack ? { attack: { accuracy: r.metrics.attack.accuracy, precision: r.metrics.attack.precision, recall: r.metrics.attack.recall, fpr: r.metrics.attack.fpr, rocAuc: r.metrics.attack.rocAuc } } : {}),
+    }));
+    io.stdout.write(JSON.stringify({ algo: a.algo, target: a.target, groupBy: a.groupBy ?? null, attackThreshold: opts.attackThreshold ?? null, folds, summary }, null, 2) + '\n');
     return EXIT.OK;
   }
   const f = (v: number): string => v.toFixed(4);
-  const lines = [`${a.folds}-fold stratified CV, ${a.algo}, target ${a.target}, seed ${a.seed}`, `  fold   train    test   accuracy  macro-P  macro-R  macro-F1  ROC-AUC`];
-  for (const r of res) lines.push(`  ${String(r.fold).padStart(4)} ${String(r.trainRows).padStart(7)} ${String(r.testRows).padStart(7)}   ${f(r.metrics.accuracy)}   ${f(r.metrics.macro.precision)}   ${f(r.metrics.macro.recall)}   ${f(r.metrics.macro.f1)}   ${f(r.metrics.rocAuc)}`);
+  const atk = keys.length > 5;
+  const lines = [
+    `${a.folds}-fold ${kind} CV, ${a.algo}, target ${a.target}, seed ${a.seed}${opts.attackThreshold === undefined ? '' : `, attack threshold ${opts.attackThreshold}`}`,
+    `  fold   train    test   accuracy  macro-P  macro-R  macro-F1  ROC-AUC${atk ? '  attack: acc   recall      FPR' : ''}`,
+  ];
+  for (const r of res) {
+    const m = r.metrics;
+    lines.push(
+      `  ${String(r.fold).padStart(4)} ${String(r.trainRows).padStart(7)} ${String(r.testRows).padStart(7)}   ${f(m.accuracy)}   ${f(m.macro.precision)}   ${f(m.macro.recall)}   ${f(m.macro.f1)}   ${f(m.rocAuc)}` +
+        (atk ? `       ${f(m.attack!.accuracy)}   ${f(m.attack!.recall)}   ${f(m.attack!.fpr)}` : '') +
+        (r.groups ? `   held out: ${r.groups.join(', ')}` : ''),
+    );
+  }
   lines.push(`  mean ± std      ${keys.map(([k]) => `${f(summary[k]!.mean)} ± ${f(summary[k]!.std)}`).join('  ')}`.replace('mean ± std      ', 'mean ± std: '));
-  lines.push(`  (${keys.map(([k]) => k).join(', ')}); accuracy ${pct(summary.accuracy!.mean)}`);
+  lines.push(`  (${keys.map(([k]) => k).join(', ')}); accuracy ${pct(summary.accuracy!.mean)}${atk ? `, normal vs attack ${pct(summary.attack_accuracy!.mean)}` : ''}`);
   io.stdout.write(lines.join('\n') + '\n');
   return EXIT.OK;
 }
@@ -154,7 +194,7 @@ function withParams<T>(y: Argv<T>): Argv<T> {
 
 const def: CommandDef<ClassifyArgs> = {
   command: 'classify <action> <inputs..>',
-  optionFlags: { ...Object.fromEntries(PARAMS.map((q) => [q.key, `--${q.flag}`])), folds: '--folds', maxFeatures: '--max-features', target: '--target' },
+  optionFlags: { ...Object.fromEntries(PARAMS.map((q) => [q.key, `--${q.flag}`])), folds: '--folds', maxFeatures: '--max-features', target: '--target', groupBy: '--group-by', attackThreshold: '--attack-threshold' },
   describe: 'Supervised baselines on labeled data: train (rf, gbt, tree, logreg), cv (stratified k-fold) or score (accuracy, P/R/F1, ROC-AUC, confusion)',
   builder: (y) =>
     withParams(
@@ -174,6 +214,8 @@ const def: CommandDef<ClassifyArgs> = {
       .option('max-features', { type: 'string', default: 'sqrt', describe: 'rf/tree: candidate one-hot features per split: sqrt (rf default), log2, all (tree default), a count or a fraction', requiresArg: true })
       .option('threads', { type: 'number', describe: 'rf: worker threads (default: all cores)', requiresArg: true })
       .option('folds', { type: 'number', default: 5, describe: 'cv: number of folds', requiresArg: true })
+      .option('group-by', { type: 'string', describe: 'cv: hold out whole groups of this column (e.g. label: each attack type tested unseen, as in KDDTest+), normal rows split at random', requiresArg: true })
+      .option('attack-threshold', { type: 'number', describe: 'Call a row an attack when P(not normal) ≥ this, then its most probable attack class (default: the most probable class); train keeps it in the model, score overrides it', requiresArg: true })
       .option('output', { alias: 'o', type: 'string', describe: 'score: write one prediction record per row (.jsonl or .csv; - = stdout)', requiresArg: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
       .option('top', { type: 'number', default: 10, describe: 'Feature importances shown', requiresArg: true })

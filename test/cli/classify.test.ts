@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cli, jsonl, kddSubset } from './model-helpers.ts';
 import { generateCapture, type GeneratedCapture } from '../dataset/helpers.ts';
 import { loadClassifier, type ClassifierFile } from '../../src/model/classify/model.ts';
-import { stratifiedFolds } from '../../src/model/classify/run.ts';
+import { groupedFolds, stratifiedFolds } from '../../src/model/classify/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowsift-classify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -152,6 +152,102 @@ describe('classify train / score on NSL-KDD samples', () => {
   });
 });
 
+describe('grouped cross-validation and the attack threshold (KDDTest+ has attack types KDDTrain+ lacks)', () => {
+  const labelOf = (l: string): string => l.split(',')[41]!;
+
+  it('cv --group-by label: each attack type is tested in exactly one fold, by a model that never saw it; normal rows split evenly', async () => {
+    const r = await cli(['classify', 'cv', train.path, '--algo', 'gbt', '--iterations', '20', '--folds', '3', '--group-by', 'label', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.groupBy).toBe('label');
+    const attackLabels = new Set(train.lines.map(labelOf).filter((l) => l !== 'normal'));
+    const held: string[] = out.folds.flatMap((f: { groups: string[] }) => f.groups);
+    expect(held.length).toBe(attackLabels.size);
+    expect(new Set(held)).toEqual(attackLabels);
+    const normals = train.lines.filter((l) => labelOf(l) === 'normal').length;
+    const count = (ls: string[]): number => train.lines.filter((l) => ls.includes(labelOf(l))).length;
+    for (const f of out.folds) {
+      // binary target: the normal row of the confusion matrix counts the fold's normal rows
+      const foldNormal = f.confusion[0][0] + f.confusion[0][1];
+      expect(Math.abs(foldNormal - normals / 3)).toBeLessThanOrEqual(1);
+      expect(f.testRows).toBe(foldNormal + count(f.groups));
+      expect(f.trainRows).toBe(train.lines.length - f.testRows);
+      expect(f.attack.accuracy).toBeCloseTo(f.accuracy, 12);
+    }
+    // the largest attack type (neptune) is a fold of its own: it goes first to an empty fold
+    expect(out.folds.some((f: { groups: string[] }) => f.groups.length === 1 && f.groups[0] === 'neptune')).toBe(true);
+    // unseen attack types are harder than the ordinary stratified folds make them look
+    const s = JSON.parse((await cli(['classify', 'cv', train.path, '--algo', 'gbt', '--iterations', '20', '--folds', '3', '--json'])).out);
+    expect(out.summary.attack_recall.mean).toBeLessThan(s.summary.attack_recall.mean - 0.1);
+    const t = await cli(['classify', 'cv', train.path, '--algo', 'tree', '--folds', '3', '--group-by', 'label']);
+    expect(t.out).toContain('3-fold grouped (by label) CV');
+    expect(t.out).toMatch(/held out: .*neptune/);
+  });
+
+  it('grouped folds: groups whole, largest first to the lightest fold; normal rows dealt at random', () => {
+    const labels = train.lines.map(labelOf);
+    const fold = groupedFolds(labels, labels, (i) => labels[i] === 'normal', 4, 3);
+    const foldsOf = new Map<string, Set<number>>();
+    labels.forEach((l, i) => {
+      if (!foldsOf.has(l)) foldsOf.set(l, new Set());
+      foldsOf.get(l)!.add(fold[i]!);
+    });
+    for (const [l, f] of foldsOf) expect(f.size, l).toBe(l === 'normal' ? 4 : 1);
+    // neptune (two thirds of the attack rows) goes first and fills its fold: nothing joins it
+    const nf = fold[labels.indexOf('neptune')]!;
+    expect(new Set(labels.filter((l, i) => l !== 'normal' && fold[i] === nf))).toEqual(new Set(['neptune']));
+    const normals = [0, 1, 2, 3].map((f) => labels.filter((l, i) => l === 'normal' && fold[i] === f).length);
+    expect(Math.max(...normals) - Math.min(...normals)).toBeLessThanOrEqual(1);
+    expect(() => groupedFolds(['normal', 'a', 'b'], ['normal', 'a', 'b'], (i) => i === 0, 3, 1)).toThrow(/2 groups of non-normal rows: grouped cross-validation over 3 folds needs at least 3/);
+  });
+
+  it('--attack-threshold: kept in the model, used by score (which may override it), for binary and category models', async () => {
+    const m = join(dir, 'gbt-t.json');
+    const r = await cli(['classify', 'train', train.path, '-m', m, '--algo', 'gbt', '--iterations', '30', '--attack-threshold', '0.05', '-q']);
+    expect(r.code, r.err).toBe(0);
+    expect((await loadClassifier(m)).attackThreshold).toBe(0.05);
+    const preds = join(dir, 'gbt-t.jsonl');
+    const s = await cli(['classify', 'score', test.path, '-m', m, '-o', preds, '--json']);
+    expect(s.code, s.err).toBe(0);
+    const recs = jsonl(readFileSync(preds, 'utf8'));
+    let flagged = 0;
+    for (const x of recs) {
+      // records round probabilities to 1e-6: skip the rows right at the threshold
+      if (Math.abs((x.attack_probability as number) - 0.05) > 1e-6) expect(x.predicted === 'attack').toBe((x.attack_probability as number) >= 0.05);
+      if (x.predicted === 'attack') flagged++;
+    }
+    const at = JSON.parse(s.out).metrics;
+    expect(at.attack.confusion.tp + at.attack.confusion.fp).toBe(flagged);
+    // the default decision (most probable class) flags fewer KDDTest+ rows than P(attack) ≥ 0.05
+    const d = JSON.parse((await cli(['classify', 'score', test.path, '-m', m, '--attack-threshold', '0.5', '--json'])).out).metrics;
+    expect(d.attack.confusion.tp + d.attack.confusion.fp).toBeLessThan(flagged);
+    expect(d.attack.recall).toBeLessThan(at.attack.recall);
+
+    const c = join(dir, 'cat-t.json');
+    expect((await cli(['classify', 'train', train.path, '-m', c, '--algo', 'gbt', '--target', 'category', '--iterations', '20', '--attack-threshold', '0.1', '-q'])).code).toBe(0);
+    const cp = join(dir, 'cat-t.jsonl');
+    expect((await cli(['classify', 'score', test.path, '-m', c, '-o', cp, '-q'])).code).toBe(0);
+    const model = await loadClassifier(c);
+    const crecs = jsonl(readFileSync(cp, 'utf8'));
+    let attacksBelowHalf = 0;
+    for (const x of crecs) {
+      const pa = x.attack_probability as number;
+      if (Math.abs(pa - 0.1) > 1e-6) expect(x.predicted !== 'normal').toBe(pa >= 0.1);
+      if (x.predicted !== 'normal' && pa < 0.5) attacksBelowHalf++;
+    }
+    // rows called attacks although normal was the most probable class: the threshold, not argmax
+    expect(attacksBelowHalf).toBeGreaterThan(0);
+    expect(model.classes.slice(1)).toContain(crecs.find((x) => x.predicted !== 'normal')!.predicted);
+
+    const bad = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--attack-threshold', '1.5']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('flowsift: attackThreshold 1.5: expected a probability > 0 and ≤ 1 (--attack-threshold)\n');
+    const nog = await cli(['classify', 'cv', train.path, '--algo', 'tree', '--group-by', 'no_such_column', '-q']);
+    expect(nog.code).toBe(2);
+    expect(nog.err).toBe("flowsift: group column 'no_such_column': no row has a value in it (--group-by)\n");
+  });
+});
+
 describe('explore on NSL-KDD', () => {
   it('summaries match the raw lines; tests with Holm-adjusted p, sorted by effect', async () => {
     const r = await cli(['explore', train.path, '--json']);
@@ -230,5 +326,19 @@ describe('a labeled generated capture', () => {
     expect(cats).toContain('probe');
     expect(cats).toContain('dos');
     expect(cats).not.toContain('unknown');
+  });
+
+  it('classify cv --group-by label holds out each generator attack whole (novel-attack view)', async () => {
+    const r = await cli(['classify', 'cv', labeled, '--algo', 'rf', '--trees', '20', '--folds', '3', '--group-by', 'label', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    const rows = readFileSync(labeled, 'utf8').trim().split('\n');
+    const li = rows[0]!.split(',').indexOf('label');
+    const attacks = new Set(rows.slice(1).map((l) => l.split(',')[li]!).filter((l) => l !== 'normal' && l !== ''));
+    expect(attacks.size).toBeGreaterThanOrEqual(3);
+    const held = out.folds.flatMap((f: { groups: string[] }) => f.groups);
+    expect(held.length).toBe(attacks.size);
+    expect(new Set(held)).toEqual(attacks);
+    for (const f of out.folds) expect(f.attack.fpr).toBeLessThan(0.2);
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { Binned } from './data.ts';
 import { TreeBuilderNodes, thresholdOf, type TreeJson } from './tree.ts';
-import { CTRL, featureOffsets, histRange, sharedF64, type HistShared } from './hist.ts';
+import { CTRL, featureOffsets, histRange, rowMajorBins, sharedF64, type HistShared } from './hist.ts';
 
 export interface BoostParams {
   iterations: number;
@@ -44,8 +44,8 @@ interface Node {
   g: number;
   h: number;
   slot: number;
+  /** (sum g, sum h, count) per bin. */
   hist: Float64Array;
-  cnt: Uint32Array;
   split: Split | null;
 }
 
@@ -92,26 +92,24 @@ export class HistTreeGrower {
     const slots = p.maxLeafNodes + 2;
     this.idx = new Uint32Array(new SharedArrayBuffer(Math.max(4, b.n * 4)));
     this.shared = {
-      bins: b.bins,
+      rows: rowMajorBins(b, this.featOff),
+      nFeat: b.nFeat,
       n: b.n,
       featOff: this.featOff,
       idx: this.idx,
-      og: sharedF64(b.n),
-      oh: sharedF64(b.n),
       g,
       h,
-      histPool: sharedF64(slots * this.totalBins * 2),
-      cntPool: new Uint32Array(new SharedArrayBuffer(Math.max(4, slots * this.totalBins * 4))),
+      histPool: sharedF64(slots * this.totalBins * 3),
       totalBins: this.totalBins,
     };
     for (let s = slots - 1; s >= 0; s--) this.free.push(s);
     this.importance = new Float64Array(b.nFeat);
   }
 
-  private take(): { slot: number; hist: Float64Array; cnt: Uint32Array } {
+  private take(): { slot: number; hist: Float64Array } {
     const slot = this.free.pop()!;
     const T = this.totalBins;
-    return { slot, hist: this.shared.histPool.subarray(slot * T * 2, (slot + 1) * T * 2), cnt: this.shared.cntPool.subarray(slot * T, (slot + 1) * T) };
+    return { slot, hist: this.shared.histPool.subarray(slot * T * 3, (slot + 1) * T * 3) };
   }
 
   private buildHist(node: Node): void {
@@ -120,14 +118,6 @@ export class HistTreeGrower {
     const m = end - start;
     const whole = m === n;
     const sh = this.shared;
-    if (!whole) {
-      const { idx, og, oh, g, h } = sh;
-      for (let r = 0; r < m; r++) {
-        const i = idx[start + r]!;
-        og[r] = g[i]!;
-        oh[r] = h[i]!;
-      }
-    }
     const hp = this.helper;
     // small nodes are not worth a hand-over
     if (!hp || m < 2048) {
@@ -159,7 +149,7 @@ export class HistTreeGrower {
     if (count < 2 * minSamplesLeaf || node.depth >= this.p.maxDepth) return null;
     const parent = (G * G) / (H + l2);
     let best: Split | null = null;
-    const { hist, cnt } = node;
+    const { hist } = node;
     for (let f = 0; f < nFeat; f++) {
       const base = this.featOff[f]!;
       const nb = nBins[f]!;
@@ -168,11 +158,11 @@ export class HistTreeGrower {
         let hl = 0;
         let nl = 0;
         for (let b = 0; b + 1 < nb; b++) {
-          const c = cnt[base + b]!;
+          const c = hist[3 * (base + b) + 2]!;
           if (c === 0) continue;
           nl += c;
-          gl += hist[2 * (base + b)]!;
-          hl += hist[2 * (base + b) + 1]!;
+          gl += hist[3 * (base + b)]!;
+          hl += hist[3 * (base + b) + 1]!;
           if (nl < minSamplesLeaf) continue;
           if (count - nl < minSamplesLeaf) break;
           const hr = H - hl;
@@ -184,18 +174,18 @@ export class HistTreeGrower {
       } else {
         const usable = nb - (lumped[f] ? 1 : 0);
         const cats: number[] = [];
-        for (let b = 0; b < usable; b++) if (cnt[base + b]! > 0) cats.push(b);
+        for (let b = 0; b < usable; b++) if (hist[3 * (base + b) + 2]! > 0) cats.push(b);
         if (cats.length < 2) continue;
-        const ratio = (b: number): number => hist[2 * (base + b)]! / (hist[2 * (base + b) + 1]! + CAT_SMOOTH);
+        const ratio = (b: number): number => hist[3 * (base + b)]! / (hist[3 * (base + b) + 1]! + CAT_SMOOTH);
         cats.sort((a, c) => ratio(a) - ratio(c));
         let gl = 0;
         let hl = 0;
         let nl = 0;
         for (let q = 0; q + 1 < cats.length; q++) {
           const b = cats[q]!;
-          nl += cnt[base + b]!;
-          gl += hist[2 * (base + b)]!;
-          hl += hist[2 * (base + b) + 1]!;
+          nl += hist[3 * (base + b) + 2]!;
+          gl += hist[3 * (base + b)]!;
+          hl += hist[3 * (base + b) + 1]!;
           if (nl < minSamplesLeaf) continue;
           if (count - nl < minSamplesLeaf) break;
           const hr = H - hl;
@@ -262,8 +252,8 @@ export class HistTreeGrower {
       nodes.feature[node.id] = s.f;
       if (s.set) nodes.sets[String(node.id)] = s.set.slice().sort((a, b) => a - b);
       else nodes.threshold[node.id] = thresholdOf(this.b, s.f, s.bin);
-      const left: Node = { id: nodes.add(), start: node.start, end: lo, depth: node.depth + 1, g: s.gl, h: s.hl, slot: node.slot, hist: node.hist, cnt: node.cnt, split: null };
-      const right: Node = { id: nodes.add(), start: lo, end: node.end, depth: node.depth + 1, g: node.g - s.gl, h: node.h - s.hl, slot: node.slot, hist: node.hist, cnt: node.cnt, split: null };
+      const left: Node = { id: nodes.add(), start: node.start, end: lo, depth: node.depth + 1, g: s.gl, h: s.hl, slot: node.slot, hist: node.hist, split: null };
+      const right: Node = { id: nodes.add(), start: lo, end: node.end, depth: node.depth + 1, g: node.g - s.gl, h: node.h - s.hl, slot: node.slot, hist: node.hist, split: null };
       nodes.left[node.id] = left.id;
       nodes.right[node.id] = right.id;
       // histogram of the smaller child is built, the larger one's is parent − smaller
@@ -272,12 +262,10 @@ export class HistTreeGrower {
       const buf = this.take();
       small.slot = buf.slot;
       small.hist = buf.hist;
-      small.cnt = buf.cnt;
       this.buildHist(small);
       const ph = large.hist;
-      const pc = large.cnt;
-      for (let q = 0; q < ph.length; q++) ph[q]! -= small.hist[q]!;
-      for (let q = 0; q < pc.length; q++) pc[q]! -= small.cnt[q]!;
+      const sm = small.hist;
+      for (let q = 0; q < ph.length; q++) ph[q]! -= sm[q]!;
       nLeaves++;
       for (const c of [left, right]) {
         c.split = nLeaves < maxLeafNodes ? this.findSplit(c) : null;

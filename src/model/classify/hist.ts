@@ -3,53 +3,59 @@
  * node, for a range of features. Shared by the main thread and the histogram worker
  * (boost.ts splits the features between them); no thread machinery here, so the worker bundle
  * stays small.
+ *
+ * Layout, chosen for this loop: bins row-major as global bin numbers (featOff[f] + bin), so a row's
+ * features are one contiguous read and its gradient and hessian are loaded once for all of them;
+ * a histogram is one Float64Array of (sum g, sum h, count) triples, so the three updates of a bin
+ * touch one cache line.
  */
 import type { Binned } from './data.ts';
 
 export interface HistShared {
-  bins: Uint8Array;
+  /** rows[i · nFeat + f] = featOff[f] + bin of row i's feature f. */
+  rows: Uint16Array | Uint32Array;
+  nFeat: number;
   n: number;
   featOff: Int32Array;
-  /** Row indices of the nodes (each node a range), gradients/hessians gathered in that order. */
+  /** Row indices of the nodes (each node a range of it). */
   idx: Uint32Array;
-  og: Float64Array;
-  oh: Float64Array;
-  /** Gradients and hessians by row (the root reads them in place). */
+  /** Gradients and hessians by row. */
   g: Float64Array;
   h: Float64Array;
-  /** Histogram slots: slot s is hist[s·2T .. (s+1)·2T) and cnt[s·T .. (s+1)·T), T = total bins. */
+  /** Histogram slots: slot s is histPool[s·3T .. (s+1)·3T), T = total bins, a triple per bin. */
   histPool: Float64Array;
-  cntPool: Uint32Array;
   totalBins: number;
+}
+
+/** Row-major global bin numbers of a column-major Binned (shared memory, for the helper thread). */
+export function rowMajorBins(b: Binned, featOff: Int32Array): Uint16Array | Uint32Array {
+  const { n, nFeat, bins } = b;
+  const wide = featOff[nFeat]! > 0xffff;
+  const buf = new SharedArrayBuffer(Math.max(4, n * nFeat * (wide ? 4 : 2)));
+  const rows = wide ? new Uint32Array(buf) : new Uint16Array(buf);
+  for (let f = 0; f < nFeat; f++) {
+    const off = f * n;
+    const base = featOff[f]!;
+    for (let i = 0; i < n; i++) rows[i * nFeat + f] = base + bins[off + i]!;
+  }
+  return rows;
 }
 
 /** Histograms of features [fFrom, fTo) for the rows idx[start .. start+m) (all rows in order when whole). */
 export function histRange(s: HistShared, slot: number, fFrom: number, fTo: number, start: number, m: number, whole: boolean): void {
-  const { bins, n, featOff, idx, totalBins } = s;
-  const hist = s.histPool.subarray(slot * totalBins * 2, (slot + 1) * totalBins * 2);
-  const cnt = s.cntPool.subarray(slot * totalBins, (slot + 1) * totalBins);
-  hist.fill(0, featOff[fFrom]! * 2, featOff[fTo]! * 2);
-  cnt.fill(0, featOff[fFrom]!, featOff[fTo]!);
-  const gg = whole ? s.g : s.og;
-  const hh = whole ? s.h : s.oh;
-  for (let f = fFrom; f < fTo; f++) {
-    const off = f * n;
-    const base = featOff[f]!;
-    const hb = base * 2;
-    if (whole) {
-      for (let i = 0; i < n; i++) {
-        const b = bins[off + i]!;
-        hist[hb + 2 * b]! += gg[i]!;
-        hist[hb + 2 * b + 1]! += hh[i]!;
-        cnt[base + b]!++;
-      }
-    } else {
-      for (let r = 0; r < m; r++) {
-        const b = bins[off + idx[start + r]!]!;
-        hist[hb + 2 * b]! += gg[r]!;
-        hist[hb + 2 * b + 1]! += hh[r]!;
-        cnt[base + b]!++;
-      }
+  const { rows, nFeat, featOff, idx, totalBins, g, h } = s;
+  const hist = s.histPool.subarray(slot * totalBins * 3, (slot + 1) * totalBins * 3);
+  hist.fill(0, featOff[fFrom]! * 3, featOff[fTo]! * 3);
+  for (let r = 0; r < m; r++) {
+    const i = whole ? r : idx[start + r]!;
+    const gv = g[i]!;
+    const hv = h[i]!;
+    const end = i * nFeat + fTo;
+    for (let q = i * nFeat + fFrom; q < end; q++) {
+      const k = rows[q]! * 3;
+      hist[k]! += gv;
+      hist[k + 1]! += hv;
+      hist[k + 2]! += 1;
     }
   }
 }

@@ -61,6 +61,12 @@ export function checkParam(key: NumericParam, v: number): number {
   return v;
 }
 
+/** An attack threshold checked: a probability in (0, 1]. */
+export function checkAttackThreshold(v: number): number {
+  if (!(v > 0 && v <= 1)) throw new UsageError(`attackThreshold ${v}: expected a probability > 0 and ≤ 1`, 'E_USAGE', 'attackThreshold');
+  return v;
+}
+
 export type ClassifierOptions = Record<NumericParam, number> & {
   algo: Algo;
   target: TargetSpec;
@@ -69,6 +75,8 @@ export type ClassifierOptions = Record<NumericParam, number> & {
   /** rf / tree: 'sqrt' | 'all' | a count. */
   maxFeatures: string;
   threads?: number;
+  /** Decision rule kept in the model: attack when P(not normal) ≥ this (unset: the most probable class). */
+  attackThreshold?: number;
   signal?: AbortSignal;
   onProgress?(msg: string): void;
 };
@@ -97,6 +105,8 @@ export interface ClassifierFile {
   preprocessing: Preprocessing;
   params: Record<string, number | string>;
   classWeight: number[];
+  /** Attack when P(not normal) ≥ this; absent: the most probable class. */
+  attackThreshold?: number;
   /** Sorted by importance, summing to 1 (rf/tree: Gini decrease; gbt: split gain; logreg: |weight|). */
   importances: Importance[];
   forest?: { trees: TreeJson[] };
@@ -139,6 +149,7 @@ function resolveMaxFeatures(spec: string, total: number): number {
  */
 export async function trainClassifier(table: RawTable, targets: (string | null)[], opts: ClassifierOptions, sources: string[] = []): Promise<ClassifierFile> {
   const t0 = performance.now();
+  if (opts.attackThreshold !== undefined) checkAttackThreshold(opts.attackThreshold);
   const keep: number[] = [];
   for (let i = 0; i < table.n; i++) if (targets[i] !== null) keep.push(i);
   const unlabeled = table.n - keep.length;
@@ -236,6 +247,7 @@ export async function trainClassifier(table: RawTable, targets: (string | null)[
     preprocessing: p,
     params,
     classWeight,
+    ...(opts.attackThreshold === undefined ? {} : { attackThreshold: opts.attackThreshold }),
     importances,
     ...file,
     training: { sources, rows: n, classCounts: Object.fromEntries(classes.map((c) => [c, counts.get(c)!])), seconds: (performance.now() - t0) / 1000, unlabeled },
@@ -328,5 +340,7 @@ export async function loadClassifier(path: string): Promise<ClassifierFile> {
   if (!ALGOS.includes(doc.algo) || !Array.isArray(doc.classes) || doc.classes.length < 2 || !doc.preprocessing || !(doc.forest || doc.boost || doc.logreg)) {
     throw new InputError('E_MODEL_INVALID', path, undefined, `invalid classifier: algo, classes, preprocessing and the model itself are required`);
   }
+  const at = doc.attackThreshold;
+  if (at !== undefined && !(typeof at === 'number' && at > 0 && at <= 1)) throw new InputError('E_MODEL_INVALID', path, undefined, `invalid classifier: attackThreshold ${JSON.stringify(at)} is not a probability in (0, 1]`);
   return doc;
 }
