@@ -45,10 +45,14 @@ export const CSV_COLUMNS = [
   'severity', 'reasons', 'label', 'category', 'pca_x', 'pca_y',
 ] as const;
 
-export function csvRow(r: AnomalyRecord): (string | number | boolean | null)[] {
+/** Appended for autoencoder and hybrid models (a k-means model's CSV keeps CSV_COLUMNS). */
+export const CSV_DETECTOR_COLUMNS = ['detector', 'kmeans_score', 'ae_error', 'ae_threshold', 'ae_score', 'detectors_fired'] as const;
+
+export function csvRow(r: AnomalyRecord, columns: readonly string[] = CSV_COLUMNS): (string | number | boolean | null)[] {
   const o = r as unknown as Record<string, unknown>;
-  return CSV_COLUMNS.map((c) => {
+  return columns.map((c) => {
     if (c === 'reasons') return r.reasons.map((x) => x.text).join('; ');
+    if (c === 'detectors_fired') return (r.detectors_fired ?? []).join(';');
     const v = o[c];
     return v === undefined || v === null ? '' : (v as string | number | boolean);
   });
@@ -80,7 +84,9 @@ export function jsonlWriter(sink: TextSink): RecordWriter {
   };
 }
 
-export function csvWriter(sink: TextSink): RecordWriter {
+/** CSV records; `detectors` adds CSV_DETECTOR_COLUMNS (the model has an autoencoder). */
+export function csvWriter(sink: TextSink, detectors = false): RecordWriter {
+  const columns: readonly string[] = detectors ? [...CSV_COLUMNS, ...CSV_DETECTOR_COLUMNS] : CSV_COLUMNS;
   let header = false;
   let buf: (string | number | boolean | null)[][] = [];
   const flush = (): void | Promise<void> => {
@@ -92,14 +98,14 @@ export function csvWriter(sink: TextSink): RecordWriter {
   return {
     write(r) {
       if (!header) {
-        buf.push([...CSV_COLUMNS]);
+        buf.push([...columns]);
         header = true;
       }
-      buf.push(csvRow(r));
+      buf.push(csvRow(r, columns));
       if (buf.length >= 1024) return flush();
     },
     async end() {
-      if (!header) buf.push([...CSV_COLUMNS]);
+      if (!header) buf.push([...columns]);
       await flush();
     },
   };
