@@ -2,7 +2,7 @@
  * NSL-KDD evaluation of the detectors and fusion rules: per seed, one hybrid model is trained on the
  * KDDTrain+ normal rows (k-means and the autoencoder on the same rows), every KDDTest+ row is scored
  * by both, and each rule is computed from the two measures with thresholds at training percentiles:
- * k-means alone, autoencoder alone, and the hybrid with and / or / rank at p95 and p97. Prints
+ * k-means alone, autoencoder alone, and the hybrid with and / or / rank / score at p95 and p97. Prints
  * ROC-AUC, PR-AUC, F1, precision and recall, medians over the seeds with their range.
  *
  *   npx tsx scripts/eval-detectors.ts [--seeds 1,2,3] [--epochs N] [--json FILE]   (one process)
@@ -83,8 +83,8 @@ for (const seed of String(a.seeds).split(',').map(Number)) {
     const td = percentileSorted(sd, p), te = percentileSorted(se, p);
     add(`kmeans p${p}`, (i) => teD[i]! / td);
     add(`autoencoder p${p}`, (i) => teE[i]! / te);
-    for (const rule of ['and', 'or', 'rank'] as FusionRule[]) {
-      const rf = rule === 'rank' ? RankFusion.fromModel(fitFusion('rank', { method: 'percentile', param: p, scope: 'global' }, trD, trE, td)) : undefined;
+    for (const rule of ['and', 'or', 'rank', 'score'] as FusionRule[]) {
+      const rf = rule === 'rank' || rule === 'score' ? RankFusion.fromModel(fitFusion(rule, { method: 'percentile', param: p, scope: 'global' }, trD, trE, td, { kmeans: new Float64Array(trD.length).fill(td), autoencoder: te })) : undefined;
       add(`hybrid ${rule} p${p}`, (i) => fuse(rule, teD[i]! / td, teE[i]! / te, rf, teD[i]!, teE[i]!));
     }
   }

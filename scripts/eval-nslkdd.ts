@@ -14,6 +14,9 @@
  *     [--modes clean,robust] [--seeds 42,1,7] [--train-sample N] [--cache DIR] [--fresh] [--json] [--kdd99]
  *     [--dump-encoded DIR]
  *
+ * `--detectors hybrid` trains one hybrid model per cell and reports its k-means part, its autoencoder
+ * and each fusion rule (and / or / rank / score) from it: the same fits as separate models would be.
+ *
  * Every finished cell (detector × mode × scenario × seed) is cached as JSON in --cache (default
  * $TMPDIR/flowsift-eval), with the generated captures: a rerun computes only what is missing, so
  * detectors can be added later and an interrupted run resumes. --fresh ignores the cache.
@@ -31,6 +34,8 @@ import { averagePrecision, confusionOf, rocAuc } from '../src/model/metrics.ts';
 import { resolveFeatureList, type RawTable } from '../src/model/encode.ts';
 import { rng } from '../src/model/kmeans.ts';
 import type { FitMode } from '../src/model/robust.ts';
+import { FUSIONS, fuse, RankFusion } from '../src/model/hybrid.ts';
+import { loadavg } from 'node:os';
 
 const KDD = fileURLToPath(new URL('../../shared/corpus/kdd/', import.meta.url));
 const GEN = fileURLToPath(new URL('../../shared/bench/gen_bench_pcap.py', import.meta.url));
@@ -87,27 +92,46 @@ function metricsOf(scores: Float64Array, flagged: boolean[], isPos: boolean[]): 
   };
 }
 
-function trainAndScore(detector: string, mode: FitMode, seed: number, train: RawTable, isAttack: (i: number) => boolean, test: RawTable, testPos: boolean[]): Omit<Cell, 'detector' | 'mode' | 'scenario' | 'seed'> {
+type Metrics = Omit<Cell, 'detector' | 'mode' | 'scenario' | 'seed'>;
+
+/**
+ * Train one model and score the test rows. A hybrid model yields several cells from one training:
+ * its k-means part ('kmeans', the same fit as a k-means model with this seed), its autoencoder
+ * ('autoencoder', the same network as an autoencoder model), and each fusion rule ('hybrid-and' …).
+ */
+function trainAndScore(detector: string, mode: FitMode, seed: number, train: RawTable, isAttack: (i: number) => boolean, test: RawTable, testPos: boolean[]): Record<string, Metrics> {
   const t0 = performance.now();
   const opts: TrainOptions = { seed, fitMode: mode };
   if (detector !== 'kmeans') opts.detector = detector as TrainOptions['detector'];
   const model = trainModel(train, { sources: [], rowsRead: train.n, trainOn: null, labelCounts: {}, labelColumn: 'label' }, opts);
   const sc = new Scorer(model, test);
-  const scores = new Float64Array(test.n);
-  const flagged: boolean[] = [];
+  const names = detector === 'hybrid' ? ['kmeans', 'autoencoder', ...FUSIONS.map((f) => `hybrid-${f}`)] : [detector];
+  const scores = names.map(() => new Float64Array(test.n));
+  const flagged = names.map(() => new Array<boolean>(test.n));
+  const rf = model.fusion ? RankFusion.fromModel(model.fusion) : undefined;
   for (let i = 0; i < test.n; i++) {
     const s = sc.score(i, 0);
-    scores[i] = s.anomalyScore;
-    flagged.push(s.isAnomaly);
+    if (detector !== 'hybrid') {
+      scores[0]![i] = s.anomalyScore;
+      flagged[0]![i] = s.isAnomaly;
+      continue;
+    }
+    const km = s.kmeansScore!, ae = s.aeScore!;
+    const v = [km, ae, ...FUSIONS.map((f) => fuse(f, km, ae, rf, s.distance, s.aeError!))];
+    for (let j = 0; j < names.length; j++) {
+      scores[j]![i] = v[j]!;
+      flagged[j]![i] = v[j]! > 1;
+    }
   }
   let trainAttacks = 0;
   for (let i = 0; i < train.n; i++) if (isAttack(i)) trainAttacks++;
   const sa = model.training.setAside;
   const setAsideAttacks = sa?.labels ? Object.entries(sa.labels).filter(([l]) => !isNormal(l)).reduce((s, [, n]) => s + n, 0) : 0;
-  return {
+  const seconds = (performance.now() - t0) / 1000;
+  return Object.fromEntries(names.map((n, j) => [n, {
     trainRows: train.n, trainAttacks, fitRows: model.training.rows, setAside: sa?.rows ?? 0, setAsideAttacks,
-    ...metricsOf(scores, flagged, testPos), seconds: (performance.now() - t0) / 1000,
-  };
+    ...metricsOf(scores[j]!, flagged[j]!, testPos), seconds,
+  }]));
 }
 
 const TUPLE = ['src_ip', 'src_port', 'dst_ip', 'dst_port'];
@@ -145,15 +169,17 @@ const cellPath = (d: string, m: string, s: string, seed: number): string =>
 
 const t0 = performance.now();
 const cells: Cell[] = [];
+/** The cells a training of detector d yields (a hybrid: its parts and every fusion rule; its k-means cell only when k-means is not run on its own). */
+const cellsOf = (d: string): string[] => (d === 'hybrid' ? [...(detectors.includes('kmeans') ? [] : ['kmeans']), 'autoencoder', ...FUSIONS.map((f) => `hybrid-${f}`)] : [d]);
 const todo = detectors.flatMap((d) => modes.flatMap((m) => scenarios.flatMap((s) => seeds.map((seed) => ({ d, m, s, seed })))));
 let kdd: { tr: RawTable; te: RawTable; tePos: boolean[] } | undefined;
 for (const { d, m, s, seed } of todo) {
-  const path = cellPath(d, m, s, seed);
-  if (!a.fresh && existsSync(path)) {
-    cells.push(JSON.parse(readFileSync(path, 'utf8')) as Cell);
+  const want = cellsOf(d);
+  if (!a.fresh && want.every((n) => existsSync(cellPath(n, m, s, seed)))) {
+    for (const n of want) cells.push(JSON.parse(readFileSync(cellPath(n, m, s, seed), 'utf8')) as Cell);
     continue;
   }
-  let r: Omit<Cell, 'detector' | 'mode' | 'scenario' | 'seed'>;
+  let r: Record<string, Metrics>;
   if (s === 'd') {
     const cap = await captureScenario(seed);
     r = trainAndScore(d, m, seed, cap.tr, (i) => cap.trLabel(i) !== 'normal', cap.te, cap.tePos);
@@ -167,10 +193,12 @@ for (const { d, m, s, seed } of todo) {
     const train = k.tr.select(kddRows(k.tr, s, seed));
     r = trainAndScore(d, m, seed, train, (i) => !isNormal(String(train.kept[i]!.label)), k.te, k.tePos);
   }
-  const cell: Cell = { detector: d, mode: m, scenario: s, seed, ...r };
-  writeFileSync(path, JSON.stringify(cell));
-  cells.push(cell);
-  log(`${d} ${m} ${s} seed ${seed}: AUC ${cell.rocAuc.toFixed(4)} F1 ${cell.f1.toFixed(4)} (set aside ${cell.setAside}, ${cell.setAsideAttacks} attacks; ${cell.seconds.toFixed(1)} s)`);
+  for (const n of want) {
+    const cell: Cell = { detector: n, mode: m, scenario: s, seed, ...r[n]! };
+    writeFileSync(cellPath(n, m, s, seed), JSON.stringify(cell));
+    cells.push(cell);
+    log(`${n} ${m} ${s} seed ${seed}: AUC ${cell.rocAuc.toFixed(4)} F1 ${cell.f1.toFixed(4)} (set aside ${cell.setAside}, ${cell.setAsideAttacks} attacks; ${cell.seconds.toFixed(1)} s)  [load ${loadavg()[0]!.toFixed(1)}]`);
+  }
 }
 
 async function captureScenario(seed: number): Promise<{ tr: RawTable; trLabel: (i: number) => string; te: RawTable; tePos: boolean[] }> {
@@ -215,7 +243,7 @@ if (a.kdd99) {
     const t = (await collectTable([KDD + 'kddcup.data_10_percent.gz'], { features, keep: ['label'] })).table;
     const pos = Array.from({ length: t.n }, (_, i) => !isNormal(String(t.kept[i]!.label)));
     for (const mode of modes) {
-      const r = trainAndScore('kmeans', mode, seeds[0]!, t, (i) => pos[i]!, t, pos);
+      const r = trainAndScore('kmeans', mode, seeds[0]!, t, (i) => pos[i]!, t, pos).kmeans!;
       kdd99.push({ mode, rows: t.n, attacks: r.trainAttacks, setAside: r.setAside, setAsideAttacks: r.setAsideAttacks, rocAuc: r.rocAuc, f1: r.f1, seconds: r.seconds });
       log(`KDD Cup 99 10 % ${mode}: AUC ${r.rocAuc.toFixed(4)} F1 ${r.f1.toFixed(4)}`);
     }
@@ -280,8 +308,9 @@ else {
   console.log(`NSL-KDD: train as each scenario says, score KDDTest+ (22,544 rows); median over seeds ${seeds.join(', ')} (min–max)${trainSample ? `; training rows sampled to ${trainSample}` : ''}\n`);
   console.log('| training rows | detector | fit mode | ROC-AUC | PR-AUC | F1 | precision | recall | set aside (attacks among them) |');
   console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  const shown = [...new Set(detectors.flatMap(cellsOf))];
   for (const s of scenarios) {
-    for (const d of detectors) {
+    for (const d of shown) {
       for (const m of modes) {
         const c = cells.filter((x) => x.scenario === s && x.detector === d && x.mode === m);
         if (!c.length) continue;

@@ -142,11 +142,17 @@ export interface TrainFlags {
   clip: number;
   sweep: boolean;
   detector: 'kmeans' | 'autoencoder' | 'hybrid';
-  fusion?: 'and' | 'or' | 'rank';
+  fusion?: 'and' | 'or' | 'rank' | 'score';
   epochs?: number;
   /** Unset: the command decides (robust unless the training rows are known to be clean). */
   fitMode?: FitMode;
 }
+
+/** The hybrid's fusion rules (model/hybrid.ts FUSIONS, inline so that commands without a model load none of it). */
+export const FUSION_CHOICES = ['and', 'or', 'rank', 'score'] as const;
+export const FUSION_HELP =
+  "and = both detectors above their thresholds (high confidence), or = either, rank = mean of the two measures' percentile ranks in training, " +
+  'thresholded at the --threshold percentile, score = mean of their standardized logs, flagging as many training rows as or';
 
 /** Add the training options (--k … --clip, --features, --train-on, --label-column); `defaults`: model/train.ts TRAIN_DEFAULTS. */
 export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS): Argv<T & TrainFlags> {
@@ -166,7 +172,7 @@ export function withTrainOptions<T>(y: Argv<T>, defaults: typeof TRAIN_DEFAULTS)
     .option('std-floor', { type: 'number', default: defaults.stdFloor, describe: 'Floor on each column’s std in the z-score (keeps near-constant columns from dominating distances)', requiresArg: true })
     .option('clip', { type: 'number', default: defaults.clip, describe: 'Clip z-scores to ±this (0 = off): one extreme value cannot dominate a distance', requiresArg: true })
     .option('detector', { choices: ['kmeans', 'autoencoder', 'hybrid'] as const, default: defaults.detector, describe: 'kmeans (distance to the nearest centroid), autoencoder (reconstruction error), or hybrid (both, combined by --fusion); each threshold by --threshold on its own training scores' })
-    .option('fusion', { choices: ['and', 'or', 'rank'] as const, describe: `Hybrid: and = both detectors above their thresholds (high confidence), or = either, rank = mean of the two scores' percentile ranks in training, thresholded at the --threshold percentile (default ${defaults.fusion})` })
+    .option('fusion', { choices: FUSION_CHOICES, describe: `Hybrid: ${FUSION_HELP} (default ${defaults.fusion})` })
     .option('epochs', { type: 'number', describe: `Autoencoder training epochs (default ${defaults.aeEpochs})`, requiresArg: true })
     .option('fit-mode', {
       choices: ['robust', 'clean'] satisfies FitMode[],

@@ -10,7 +10,7 @@ import { loadModel } from '../model/model-file.ts';
 import { openOutput } from '../dataset/output.ts';
 import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
 import { scoreInputs } from '../report/score-run.ts';
-import { cliReadOptions } from './options.ts';
+import { cliReadOptions, FUSION_CHOICES, FUSION_HELP } from './options.ts';
 import { scoresParquetWriter } from '../store/scores.ts';
 import { incidentWriter, writeIncidentsJsonl } from '../report/incidents/index.ts';
 
@@ -28,6 +28,7 @@ interface ScoreArgs {
   quiet: boolean;
   incidents?: string;
   incidentGap: number;
+  fusion?: (typeof FUSION_CHOICES)[number];
 }
 
 function formatFor(a: ScoreArgs): ReportFormat | 'parquet' {
@@ -38,8 +39,9 @@ function formatFor(a: ScoreArgs): ReportFormat | 'parquet' {
   return 'jsonl';
 }
 
-export function openRecordWriter(format: ReportFormat, sink: ReturnType<typeof openOutput>, top: number): RecordWriter {
-  return format === 'csv' ? csvWriter(sink) : format === 'table' ? tableWriter(sink, top) : jsonlWriter(sink);
+/** `detectors`: the model has an autoencoder (the CSV gets its and the fusion's columns). */
+export function openRecordWriter(format: ReportFormat, sink: ReturnType<typeof openOutput>, top: number, detectors = false): RecordWriter {
+  return format === 'csv' ? csvWriter(sink, detectors) : format === 'table' ? tableWriter(sink, top) : jsonlWriter(sink);
 }
 
 async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
@@ -47,12 +49,18 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   if (!Number.isInteger(a.top) || a.top < 1) throw new UsageError(`--top must be an integer ≥ 1, got ${String(a.top)}`);
   if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
   const model = await loadModel(a.model);
+  if (a.fusion !== undefined) {
+    // the model keeps what every rule needs (both thresholds, the training quantiles), so the rule can change at scoring time
+    if (!model.fusion) throw new UsageError(`--fusion combines two detectors: ${a.model} is a ${model.detector ?? 'kmeans'} model, not a hybrid (train it with --detector hybrid)`);
+    if (a.fusion === 'score' && !model.fusion.score) throw new UsageError(`--fusion score: ${a.model} was trained before the score fusion existed and lacks its parameters: retrain it`);
+    model.fusion.rule = a.fusion;
+  }
   const format = formatFor(a);
   if (format === 'parquet' && a.output === '-') throw new UsageError('--format parquet writes a file: give it with -o FILE.parquet');
   // Parquet: the records go through a temp JSON Lines file that DuckDB converts at the end
   const pq = format === 'parquet' ? scoresParquetWriter(a.output) : undefined;
   const sink = pq ? { close: async () => undefined, abort: () => pq.abort() } : openOutput(a.output, io.stdout);
-  const inner = (): RecordWriter => pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top);
+  const inner = (): RecordWriter => pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top, model.autoencoder !== undefined && (model.detector ?? 'kmeans') !== 'kmeans');
   if (!(a.incidentGap > 0)) throw new UsageError(`--incident-gap must be a number of seconds > 0, got ${String(a.incidentGap)}`);
   // --incidents: records pass through the grouping (which tags them with incident_id) on their way out
   const incSink = a.incidents !== undefined ? openOutput(a.incidents) : undefined;
@@ -108,6 +116,7 @@ const def: CommandDef<ScoreArgs> = {
       .option('label-column', { type: 'string', default: 'label', describe: 'Ground-truth column carried into the records', requiresArg: true })
       .option('incidents', { type: 'string', describe: 'Also group the anomalies into incidents and write them here (JSON Lines, ranked); each anomaly record gets its incident_id', requiresArg: true })
       .option('incident-gap', { type: 'number', default: 30, describe: 'Seconds without a flow that end an incident', requiresArg: true })
+      .option('fusion', { choices: FUSION_CHOICES, describe: `A hybrid model: score with this fusion rule instead of the model's (${FUSION_HELP})` })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary on stderr' }) as unknown as Argv<ScoreArgs>,
   run: (a, io) => runScore({ ...a, inputs: a.inputs.map(String) }, io),
 };

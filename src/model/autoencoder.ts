@@ -89,17 +89,11 @@ export class Mlp {
         for (let j = 0; j < fo; j++) out[ob + j] = bias[j]!;
       }
       if (l === 0) {
+        const { offsets, weights } = this;
         for (let q = 0; q < m; q++) {
           const ob = q * fo;
-          // numeric inputs densely, then one weight row per categorical column
-          const zb = (idx ? idx[from + q]! : from + q) * x.nNum;
-          for (let u = 0; u < nNum; u++) axpy(out, ob, w, u * fo, x.z[zb + u]!, fo);
-          const cb = (idx ? idx[from + q]! : from + q) * x.nCat;
-          for (let c = 0; c < x.nCat; c++) {
-            const v = x.oh[cb + c]!;
-            if (v >= 0) axpy(out, ob, w, (this.offsets[c]! + v) * fo, this.weights[c]!, fo);
-          }
-          if (!last) for (let j = 0; j < fo; j++) out[ob + j] = Math.tanh(out[ob + j]!);
+          const row = idx ? idx[from + q]! : from + q;
+          sparseRow(x, row, nNum, offsets, weights, w, fo, out, ob, !last);
         }
       }
       if (l > 0) {
@@ -176,17 +170,7 @@ export class Mlp {
             for (let j = 0; j < fo; j++) gbl[j]! += d[db + j]!;
           }
           if (l === 0) {
-            for (let q = 0; q < m; q++) {
-              const db = q * fo;
-              const row = order[from + q]!;
-              const zb = row * x.nNum;
-              for (let u = 0; u < this.nNum; u++) axpy(g, u * fo, d, db, x.z[zb + u]!, fo);
-              const cb = row * x.nCat;
-              for (let c = 0; c < x.nCat; c++) {
-                const v = x.oh[cb + c]!;
-                if (v >= 0) axpy(g, (this.offsets[c]! + v) * fo, d, db, this.weights[c]!, fo);
-              }
-            }
+            sparseGrad(x, order, from, m, this.nNum, this.offsets, this.weights, d, fo, g);
           } else {
             gradDense(a, fi, d, fo, g, m);
             backDelta(w, fi, fo, d, a, deltas[l]!, m);
@@ -210,34 +194,170 @@ export class Mlp {
   }
 }
 
-/** out[q, :] += Σ_i inp[q, i]·W[i, :] for m rows, four rows at a time (each weight loaded once per four). */
+/**
+ * The first layer of one encoded row: out[ob..ob+fo) (holding the bias) += Σ_u z_u·W[u, :] over the
+ * numeric inputs, then each categorical column's weight × the weight row of its one-hot index;
+ * four outputs at a time in registers, zero inputs skipped (the floats of one axpy per input).
+ */
+function sparseRow(x: EncodedRows, row: number, nNum: number, offsets: Int32Array, weights: Float64Array, W: Float64Array, fo: number, out: Float64Array, ob: number, tanh: boolean): void {
+  const zb = row * x.nNum, cb = row * x.nCat;
+  const z = x.z, oh = x.oh, nCat = x.nCat;
+  let j = 0;
+  for (; j + 4 <= fo; j += 4) {
+    let s0 = out[ob + j]!, s1 = out[ob + j + 1]!, s2 = out[ob + j + 2]!, s3 = out[ob + j + 3]!;
+    for (let u = 0; u < nNum; u++) {
+      const a = z[zb + u]!;
+      if (a === 0) continue;
+      const wb = u * fo + j;
+      s0 += a * W[wb]!;
+      s1 += a * W[wb + 1]!;
+      s2 += a * W[wb + 2]!;
+      s3 += a * W[wb + 3]!;
+    }
+    for (let c = 0; c < nCat; c++) {
+      const v = oh[cb + c]!;
+      const a = weights[c]!;
+      if (v < 0 || a === 0) continue;
+      const wb = (offsets[c]! + v) * fo + j;
+      s0 += a * W[wb]!;
+      s1 += a * W[wb + 1]!;
+      s2 += a * W[wb + 2]!;
+      s3 += a * W[wb + 3]!;
+    }
+    out[ob + j] = tanh ? Math.tanh(s0) : s0;
+    out[ob + j + 1] = tanh ? Math.tanh(s1) : s1;
+    out[ob + j + 2] = tanh ? Math.tanh(s2) : s2;
+    out[ob + j + 3] = tanh ? Math.tanh(s3) : s3;
+  }
+  for (; j < fo; j++) {
+    let s = out[ob + j]!;
+    for (let u = 0; u < nNum; u++) {
+      const a = z[zb + u]!;
+      if (a !== 0) s += a * W[u * fo + j]!;
+    }
+    for (let c = 0; c < nCat; c++) {
+      const v = oh[cb + c]!;
+      const a = weights[c]!;
+      if (v >= 0 && a !== 0) s += a * W[(offsets[c]! + v) * fo + j]!;
+    }
+    out[ob + j] = tanh ? Math.tanh(s) : s;
+  }
+}
+
+/**
+ * The first layer's weight gradient: g[u, :] += z_u·d[q, :] for each row q (rows order[from..from+m))
+ * and numeric input u, and the categorical columns' weight rows likewise; the numeric part four rows
+ * at a time, each element still summed in row order with zero inputs skipped.
+ */
+function sparseGrad(x: EncodedRows, order: Int32Array, from: number, m: number, nNum: number, offsets: Int32Array, weights: Float64Array, d: Float64Array, fo: number, g: Float64Array): void {
+  const z = x.z, oh = x.oh, nCat = x.nCat, zs = x.nNum;
+  let q = 0;
+  for (; q + 4 <= m; q += 4) {
+    const z0 = order[from + q]! * zs, z1 = order[from + q + 1]! * zs, z2 = order[from + q + 2]! * zs, z3 = order[from + q + 3]! * zs;
+    const d0 = q * fo, d1 = d0 + fo, d2 = d1 + fo, d3 = d2 + fo;
+    for (let u = 0; u < nNum; u++) {
+      const a0 = z[z0 + u]!, a1 = z[z1 + u]!, a2 = z[z2 + u]!, a3 = z[z3 + u]!;
+      const gb = u * fo;
+      if (a0 !== 0 && a1 !== 0 && a2 !== 0 && a3 !== 0) {
+        for (let j = 0; j < fo; j++) {
+          let s = g[gb + j]!;
+          s += a0 * d[d0 + j]!;
+          s += a1 * d[d1 + j]!;
+          s += a2 * d[d2 + j]!;
+          s += a3 * d[d3 + j]!;
+          g[gb + j] = s;
+        }
+      } else {
+        axpy(g, gb, d, d0, a0, fo);
+        axpy(g, gb, d, d1, a1, fo);
+        axpy(g, gb, d, d2, a2, fo);
+        axpy(g, gb, d, d3, a3, fo);
+      }
+    }
+  }
+  for (; q < m; q++) {
+    const zb = order[from + q]! * zs;
+    for (let u = 0; u < nNum; u++) axpy(g, u * fo, d, q * fo, z[zb + u]!, fo);
+  }
+  for (q = 0; q < m; q++) {
+    const cb = order[from + q]! * nCat, db = q * fo;
+    for (let c = 0; c < nCat; c++) {
+      const v = oh[cb + c]!;
+      if (v >= 0) axpy(g, (offsets[c]! + v) * fo, d, db, weights[c]!, fo);
+    }
+  }
+}
+
+/**
+ * out[q, :] += Σ_i inp[q, i]·W[i, :] for m rows: blocks of four rows × two outputs are summed in
+ * registers (in i order, so the floats are those of the plain loop) and stored once.
+ */
 function fwdDense(inp: Float64Array, fi: number, out: Float64Array, fo: number, W: Float64Array, m: number): void {
   let q = 0;
   for (; q + 4 <= m; q += 4) {
     const i0 = q * fi, i1 = i0 + fi, i2 = i1 + fi, i3 = i2 + fi;
     const o0 = q * fo, o1 = o0 + fo, o2 = o1 + fo, o3 = o2 + fo;
-    for (let i = 0; i < fi; i++) {
-      const a0 = inp[i0 + i]!, a1 = inp[i1 + i]!, a2 = inp[i2 + i]!, a3 = inp[i3 + i]!;
-      const wb = i * fo;
-      for (let j = 0; j < fo; j++) {
-        const w = W[wb + j]!;
-        out[o0 + j]! += a0 * w;
-        out[o1 + j]! += a1 * w;
-        out[o2 + j]! += a2 * w;
-        out[o3 + j]! += a3 * w;
+    let j = 0;
+    for (; j + 2 <= fo; j += 2) {
+      let s00 = out[o0 + j]!, s01 = out[o0 + j + 1]!, s10 = out[o1 + j]!, s11 = out[o1 + j + 1]!;
+      let s20 = out[o2 + j]!, s21 = out[o2 + j + 1]!, s30 = out[o3 + j]!, s31 = out[o3 + j + 1]!;
+      for (let i = 0, wb = j; i < fi; i++, wb += fo) {
+        const w0 = W[wb]!, w1 = W[wb + 1]!;
+        const a0 = inp[i0 + i]!, a1 = inp[i1 + i]!, a2 = inp[i2 + i]!, a3 = inp[i3 + i]!;
+        s00 += a0 * w0;
+        s01 += a0 * w1;
+        s10 += a1 * w0;
+        s11 += a1 * w1;
+        s20 += a2 * w0;
+        s21 += a2 * w1;
+        s30 += a3 * w0;
+        s31 += a3 * w1;
       }
+      out[o0 + j] = s00;
+      out[o0 + j + 1] = s01;
+      out[o1 + j] = s10;
+      out[o1 + j + 1] = s11;
+      out[o2 + j] = s20;
+      out[o2 + j + 1] = s21;
+      out[o3 + j] = s30;
+      out[o3 + j + 1] = s31;
+    }
+    for (; j < fo; j++) {
+      let s0 = out[o0 + j]!, s1 = out[o1 + j]!, s2 = out[o2 + j]!, s3 = out[o3 + j]!;
+      for (let i = 0, wb = j; i < fi; i++, wb += fo) {
+        const w = W[wb]!;
+        s0 += inp[i0 + i]! * w;
+        s1 += inp[i1 + i]! * w;
+        s2 += inp[i2 + i]! * w;
+        s3 += inp[i3 + i]! * w;
+      }
+      out[o0 + j] = s0;
+      out[o1 + j] = s1;
+      out[o2 + j] = s2;
+      out[o3 + j] = s3;
     }
   }
   for (; q < m; q++) for (let i = 0; i < fi; i++) axpy(out, q * fo, W, i * fo, inp[q * fi + i]!, fo);
 }
 
-/** g[i, j] += Σ_q a[q, i]·d[q, j], four rows at a time. */
+/** g[i, j] += Σ_q a[q, i]·d[q, j], four rows at a time; two inputs i share each load of d. */
 function gradDense(a: Float64Array, fi: number, d: Float64Array, fo: number, g: Float64Array, m: number): void {
   let q = 0;
   for (; q + 4 <= m; q += 4) {
     const i0 = q * fi, i1 = i0 + fi, i2 = i1 + fi, i3 = i2 + fi;
     const d0 = q * fo, d1 = d0 + fo, d2 = d1 + fo, d3 = d2 + fo;
-    for (let i = 0; i < fi; i++) {
+    let i = 0;
+    for (; i + 2 <= fi; i += 2) {
+      const a0 = a[i0 + i]!, a1 = a[i1 + i]!, a2 = a[i2 + i]!, a3 = a[i3 + i]!;
+      const b0 = a[i0 + i + 1]!, b1 = a[i1 + i + 1]!, b2 = a[i2 + i + 1]!, b3 = a[i3 + i + 1]!;
+      const ga = i * fo, gb = ga + fo;
+      for (let j = 0; j < fo; j++) {
+        const e0 = d[d0 + j]!, e1 = d[d1 + j]!, e2 = d[d2 + j]!, e3 = d[d3 + j]!;
+        g[ga + j]! += a0 * e0 + a1 * e1 + a2 * e2 + a3 * e3;
+        g[gb + j]! += b0 * e0 + b1 * e1 + b2 * e2 + b3 * e3;
+      }
+    }
+    for (; i < fi; i++) {
       const a0 = a[i0 + i]!, a1 = a[i1 + i]!, a2 = a[i2 + i]!, a3 = a[i3 + i]!;
       const gb = i * fo;
       for (let j = 0; j < fo; j++) g[gb + j]! += a0 * d[d0 + j]! + a1 * d[d1 + j]! + a2 * d[d2 + j]! + a3 * d[d3 + j]!;
@@ -246,13 +366,49 @@ function gradDense(a: Float64Array, fi: number, d: Float64Array, fo: number, g: 
   for (; q < m; q++) for (let i = 0; i < fi; i++) axpy(g, i * fo, d, q * fo, a[q * fi + i]!, fo);
 }
 
-/** dp[q, i] = (Σ_j W[i, j]·d[q, j])·(1 − a[q, i]²): the delta one tanh layer down, four rows at a time. */
+/**
+ * dp[q, i] = (Σ_j W[i, j]·d[q, j])·(1 − a[q, i]²): the delta one tanh layer down, four rows × two
+ * inputs at a time (each sum in j order, as the plain loop).
+ */
 function backDelta(W: Float64Array, fi: number, fo: number, d: Float64Array, a: Float64Array, dp: Float64Array, m: number): void {
   let q = 0;
   for (; q + 4 <= m; q += 4) {
     const d0 = q * fo, d1 = d0 + fo, d2 = d1 + fo, d3 = d2 + fo;
     const i0 = q * fi;
-    for (let i = 0; i < fi; i++) {
+    let i = 0;
+    for (; i + 2 <= fi; i += 2) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      const wa = i * fo, wb = wa + fo;
+      for (let j = 0; j < fo; j++) {
+        const w = W[wa + j]!, v = W[wb + j]!;
+        const e0 = d[d0 + j]!, e1 = d[d1 + j]!, e2 = d[d2 + j]!, e3 = d[d3 + j]!;
+        s0 += w * e0;
+        s1 += w * e1;
+        s2 += w * e2;
+        s3 += w * e3;
+        t0 += v * e0;
+        t1 += v * e1;
+        t2 += v * e2;
+        t3 += v * e3;
+      }
+      let x = a[i0 + i]!;
+      dp[i0 + i] = s0 * (1 - x * x);
+      x = a[i0 + fi + i]!;
+      dp[i0 + fi + i] = s1 * (1 - x * x);
+      x = a[i0 + 2 * fi + i]!;
+      dp[i0 + 2 * fi + i] = s2 * (1 - x * x);
+      x = a[i0 + 3 * fi + i]!;
+      dp[i0 + 3 * fi + i] = s3 * (1 - x * x);
+      x = a[i0 + i + 1]!;
+      dp[i0 + i + 1] = t0 * (1 - x * x);
+      x = a[i0 + fi + i + 1]!;
+      dp[i0 + fi + i + 1] = t1 * (1 - x * x);
+      x = a[i0 + 2 * fi + i + 1]!;
+      dp[i0 + 2 * fi + i + 1] = t2 * (1 - x * x);
+      x = a[i0 + 3 * fi + i + 1]!;
+      dp[i0 + 3 * fi + i + 1] = t3 * (1 - x * x);
+    }
+    for (; i < fi; i++) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       const wb = i * fo;
       for (let j = 0; j < fo; j++) {

@@ -10,6 +10,7 @@
  */
 import type { EncodedRows } from './kmeans.ts';
 import { rng } from './kmeans.ts';
+import { modelThreads, shareArray, sharedF64, shareWork } from './share.ts';
 import type { Preprocessing } from './scale.ts';
 
 export interface IForestOptions {
@@ -172,10 +173,74 @@ export class IsolationForest {
     return this.norm > 0 ? Math.pow(2, -this.pathLength(x, r) / this.norm) : 0.5;
   }
 
-  /** Scores of every row of x. */
-  scoreAll(x: EncodedRows): Float64Array {
-    const out = new Float64Array(x.n);
-    for (let r = 0; r < x.n; r++) out[r] = this.score(x, r);
-    return out;
+  /**
+   * Scores of every row of x (the same as score() row by row), spread over `threads` threads
+   * (share.ts; default: every core from PARALLEL_MIN_ROWS rows on).
+   */
+  scoreAll(x: EncodedRows, threads?: number): Float64Array {
+    const units = Math.ceil(x.n / FOREST_BLOCK);
+    const t = Math.min(units, modelThreads(x.n, threads));
+    const job: ForestJob = {
+      kind: 'forest', nNum: this.nNum, fBlock: this.fBlock, fValue: this.fValue, fWeight: this.fWeight,
+      feat: this.feat.subarray(0, this.nodes), thr: this.thr.subarray(0, this.nodes), left: this.left.subarray(0, this.nodes), roots: this.roots, norm: this.norm,
+      x: t > 1 ? { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh) } : x,
+      out: t > 1 ? sharedF64(x.n) : new Float64Array(x.n),
+    };
+    shareWork(job, units, t, (u) => forestUnit(job, u));
+    return t > 1 ? Float64Array.from(job.out) : job.out;
+  }
+}
+
+/** Rows per unit of shared scoring: also the rows that walk each tree together (its nodes stay in cache). */
+const FOREST_BLOCK = 4096;
+const WALK = 64;
+
+/** A forest's node arrays and the rows to score, as a shared job. */
+export interface ForestJob {
+  kind: 'forest';
+  nNum: number;
+  fBlock: Int32Array;
+  fValue: Int32Array;
+  fWeight: Float64Array;
+  feat: Int32Array;
+  thr: Float64Array;
+  left: Int32Array;
+  roots: Int32Array;
+  norm: number;
+  x: EncodedRows;
+  out: Float64Array;
+}
+
+/**
+ * Score rows [u × FOREST_BLOCK, …) of the job into job.out: WALK rows at a time go down each tree in
+ * turn, each row's path lengths summed in tree order (so the sums are score()'s, bit for bit).
+ */
+export function forestUnit(job: ForestJob, u: number): void {
+  const { nNum, fBlock, fValue, fWeight, feat, thr, left, roots, norm, x, out } = job;
+  const { z, oh, nCat } = x;
+  const sums = new Float64Array(WALK);
+  const end = Math.min(x.n, (u + 1) * FOREST_BLOCK);
+  for (let lo = u * FOREST_BLOCK; lo < end; lo += WALK) {
+    const hi = Math.min(end, lo + WALK);
+    sums.fill(0);
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t]!;
+      for (let r = lo; r < hi; r++) {
+        let node = root;
+        let f = feat[node]!;
+        while (f >= 0) {
+          let v: number;
+          if (f < nNum) v = z[r * nNum + f]!;
+          else {
+            const g = f - nNum;
+            v = oh[r * nCat + fBlock[g]!] === fValue[g] ? fWeight[g]! : 0;
+          }
+          node = v < thr[node]! ? left[node]! : left[node]! + 1;
+          f = feat[node]!;
+        }
+        sums[r - lo]! += thr[node]!;
+      }
+    }
+    for (let r = lo; r < hi; r++) out[r] = norm > 0 ? Math.pow(2, -(sums[r - lo]! / roots.length) / norm) : 0.5;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Encoder } from './scale.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
+import { shareArray, sharedF64, sharedI32 } from './share.ts';
 
 /** Rows already encoded: numeric part (n × nNum) and one-hot indices (n × nCat, −1 = unseen). */
 export interface EncodedRows {
@@ -17,11 +18,11 @@ export interface EncodedRows {
   w?: Float64Array;
 }
 
-/** Encode rows of the encoder's table: the first `rows` rows, or the listed row indices. */
-export function encodeRows(enc: Encoder, rows: ArrayLike<number> | number): EncodedRows {
+/** Encode rows of the encoder's table: the first `rows` rows, or the listed row indices (on shared memory if asked). */
+export function encodeRows(enc: Encoder, rows: ArrayLike<number> | number, shared = false): EncodedRows {
   const n = typeof rows === 'number' ? rows : rows.length;
-  const z = new Float64Array(n * enc.nNum);
-  const oh = new Int32Array(n * enc.nCat);
+  const z = shared ? sharedF64(n * enc.nNum) : new Float64Array(n * enc.nNum);
+  const oh = shared ? sharedI32(n * enc.nCat) : new Int32Array(n * enc.nCat);
   for (let r = 0; r < n; r++) {
     const i = typeof rows === 'number' ? r : rows[r]!;
     enc.encodeInto(i, z, r * enc.nNum, oh, r * enc.nCat);
@@ -96,12 +97,12 @@ export function sampleIndices(n: number, m: number, seed: number): Int32Array {
   return a.subarray(0, m).sort();
 }
 
-/** Subset of encoded rows (weights carried). */
-export function subset(x: EncodedRows, idx: ArrayLike<number>): EncodedRows {
+/** Subset of encoded rows (weights carried), on shared memory if asked (for worker threads). */
+export function subset(x: EncodedRows, idx: ArrayLike<number>, shared = false): EncodedRows {
   const n = idx.length;
-  const z = new Float64Array(n * x.nNum);
-  const oh = new Int32Array(n * x.nCat);
-  const w = x.w ? new Float64Array(n) : undefined;
+  const z = shared ? sharedF64(n * x.nNum) : new Float64Array(n * x.nNum);
+  const oh = shared ? sharedI32(n * x.nCat) : new Int32Array(n * x.nCat);
+  const w = x.w ? (shared ? sharedF64(n) : new Float64Array(n)) : undefined;
   for (let r = 0; r < n; r++) {
     const i = idx[r]!;
     z.set(x.z.subarray(i * x.nNum, (i + 1) * x.nNum), r * x.nNum);
@@ -115,7 +116,7 @@ export function subset(x: EncodedRows, idx: ArrayLike<number>): EncodedRows {
  * Identical rows merged: the unique rows (first occurrence order) with their counts as weights, and
  * for every input row the index of its unique row.
  */
-export function dedupe(x: EncodedRows): { rows: EncodedRows; of: Int32Array } {
+export function dedupe(x: EncodedRows, shared = false): { rows: EncodedRows; of: Int32Array } {
   const { n, nNum, nCat, z, oh } = x;
   const zi = new Int32Array(z.buffer, z.byteOffset, z.length * 2);
   let size = 1;
@@ -150,8 +151,8 @@ export function dedupe(x: EncodedRows): { rows: EncodedRows; of: Int32Array } {
       slot = (slot + 1) & mask;
     }
   }
-  const rows = subset(x, firsts);
-  rows.w = Float64Array.from(counts);
+  const rows = subset(x, firsts, shared);
+  rows.w = shared ? shareArray(Float64Array.from(counts)) : Float64Array.from(counts);
   return { rows, of };
 }
 

@@ -18,11 +18,10 @@
  */
 import type { Encoder } from './scale.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
-import { centreDistances, dedupe, rowCentre2, sampleIndices, subset, type EncodedRows } from './kmeans-rows.ts';
-import { seedKMeansPP } from './kmeans-seed.ts';
-import {
-  GROUP, centreShifts, clusterSums, elkanAssign, inertiaOf, initialAssign, lloydAssign, meanVariance, prepareElkan, updateCentres, type FitState,
-} from './kmeans-iterate.ts';
+import { centreDistances, dedupe, rowCentre2, type EncodedRows } from './kmeans-rows.ts';
+import { meanVariance, type FitState } from './kmeans-iterate.ts';
+import { fitState, restartResult, restartUnit, STATS, type KMeansJob, type RestartSpec } from './kmeans-restart.ts';
+import { modelThreads, shareArray, sharedF64, shareWork } from './share.ts';
 
 export { encodeRows, rng, sampleIndices, subset, dedupe, toDense, denseRow, type EncodedRows } from './kmeans-rows.ts';
 export { seedKMeansPP } from './kmeans-seed.ts';
@@ -215,9 +214,14 @@ export interface KMeansOptions {
   algorithm?: 'elkan' | 'lloyd';
   /** Merge identical rows before fitting (default true). */
   dedupe?: boolean;
-  /** Called after each iteration (progress / benchmarks). */
+  /**
+   * Threads the restarts run on (share.ts; the result is the same on any number). Default: every
+   * core from PARALLEL_MIN_ROWS rows on (share.ts).
+   */
+  threads?: number;
+  /** Called after each iteration of a restart run on this thread (progress / benchmarks). */
   onIteration?: (run: number, iter: number, changed: number, ms: number) => void;
-  /** Called when a restart ends. */
+  /** Called for every restart, in restart order, once all have ended. */
   onRun?: (run: number, inertia: number, iterations: number, ms: number) => void;
 }
 
@@ -237,77 +241,36 @@ export interface KMeansFit {
 
 /** Fit k-means with n_init restarts on the encoded rows; returns the lowest-inertia run. */
 export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOptions): KMeansFit {
-  const seed = opts.seed ?? 42;
   const nInit = Math.max(1, opts.nInit ?? 3);
-  const maxIter = opts.maxIter ?? 300;
   const lloyd = opts.algorithm === 'lloyd';
-  const dd = opts.dedupe ?? true ? dedupe(input) : undefined;
-  const x = dd && dd.rows.n < input.n ? dd.rows : input;
+  const threads = Math.min(nInit, modelThreads(input.n, opts.threads));
+  const dd = opts.dedupe ?? true ? dedupe(input, threads > 1) : undefined;
+  let x = dd && dd.rows.n < input.n ? dd.rows : input;
   const k = Math.max(1, Math.min(opts.k, x.n));
-  const tolAbs = (opts.tol ?? 1e-4) * meanVariance(p, x);
-  const dims = encodedDims(p);
-  const n = x.n;
-  const seedRows = opts.seedSample ?? 20_000;
-  const nGroups = Math.ceil(k / GROUP);
-  const S: FitState = {
-    x, n, k, dims, nNum: x.nNum, nCat: x.nCat, lloyd,
-    labels: new Int32Array(n),
-    upper: new Float64Array(n),
-    lower: lloyd ? new Float32Array(0) : new Float32Array(n * k),
-    drift: new Float64Array(k),
-    nGroups,
-    gLower: lloyd ? new Float32Array(0) : new Float32Array(n * nGroups),
-    gDrift: new Float64Array(nGroups),
-    s: new Float64Array(k),
-    dcc: new Float64Array(k * k),
-    shift: new Float64Array(k),
-    old: new Float64Array(k * dims),
-    sums: new Float64Array(k * dims),
-    counts: new Float64Array(k),
-    offsets: Int32Array.from(blockOffsets(p)),
-    weights: Float64Array.from(p.categorical, (c) => c.weight),
+  const spec: RestartSpec = {
+    k, seed: opts.seed ?? 42, maxIter: opts.maxIter ?? 300, tolAbs: (opts.tol ?? 1e-4) * meanVariance(p, x), seedRows: opts.seedSample ?? 20_000, lloyd,
   };
-  let best: { c: Float64Array; inertia: number; iterations: number; converged: boolean } | undefined;
+  const dims = encodedDims(p);
+  if (threads > 1) x = { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh), ...(x.w ? { w: shareArray(x.w) } : {}) };
+  const job: KMeansJob = { kind: 'kmeans', p, x, spec, centres: threads > 1 ? sharedF64(nInit * k * dims) : new Float64Array(nInit * k * dims), stats: threads > 1 ? sharedF64(nInit * STATS) : new Float64Array(nInit * STATS) };
+  let S: FitState | undefined;
+  // restarts run in any order on any thread; they are reported and compared in restart order
+  shareWork(job, nInit, threads, (run) => restartUnit(job, (S ??= fitState(p, x, k, lloyd)), run, opts.onIteration));
+  S = undefined;
+  let best = 0;
   const runs: KMeansFit['runs'] = [];
   let totalIter = 0;
   let totalMs = 0;
   for (let run = 0; run < nInit; run++) {
-    const tRun = performance.now();
-    const rs = seed + run * 7919;
-    const sx = n > seedRows ? subset(x, sampleIndices(n, seedRows, rs)) : x;
-    const cent = new Centroids(p, k, seedKMeansPP(p, sx, k, rs));
-    const c = cent.c, sq = cent.sq;
-    initialAssign(S, c, sq);
-    clusterSums(S);
-    let it = 0;
-    let converged = false;
-    while (it < maxIter) {
-      const t0 = performance.now();
-      it++;
-      const relocated = updateCentres(S, p, cent);
-      const totalShift = centreShifts(S, c);
-      let changed = relocated;
-      if (lloyd) changed += lloydAssign(S, c, sq);
-      else {
-        prepareElkan(S, c);
-        changed += elkanAssign(S, c, sq);
-      }
-      const ms = performance.now() - t0;
-      totalMs += ms;
-      totalIter++;
-      opts.onIteration?.(run, it, changed, ms);
-      if (changed === 0 || totalShift <= tolAbs) {
-        converged = true;
-        break;
-      }
-    }
-    // exact inertia under the final centres (labels are the nearest: the last step assigned them)
-    const inertia = inertiaOf(S, c, sq);
-    runs.push({ seed: rs, inertia, iterations: it });
-    opts.onRun?.(run, inertia, it, performance.now() - tRun);
-    if (!best || inertia < best.inertia) best = { c: Float64Array.from(c), inertia, iterations: it, converged };
+    const r = restartResult(job, run);
+    runs.push({ seed: spec.seed + run * 7919, inertia: r.inertia, iterations: r.iterations });
+    opts.onRun?.(run, r.inertia, r.iterations, r.ms);
+    totalIter += r.iterations;
+    totalMs += r.iterMs;
+    if (r.inertia < runs[best]!.inertia) best = run;
   }
-  const centroids = new Centroids(p, k, best!.c);
+  const won = restartResult(job, best);
+  const centroids = new Centroids(p, k, job.centres.slice(best * k * dims, (best + 1) * k * dims));
   // labels and distances of the input rows under the winning centres
   const uLabels = new Int32Array(x.n);
   const uD2 = new Float64Array(x.n);
@@ -323,9 +286,9 @@ export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOpti
   }
   return {
     centroids,
-    inertia: best!.inertia,
-    iterations: best!.iterations,
-    converged: best!.converged,
+    inertia: won.inertia,
+    iterations: won.iterations,
+    converged: won.converged,
     runs,
     msPerIteration: totalIter ? totalMs / totalIter : 0,
     labels: outLabels,

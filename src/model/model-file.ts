@@ -179,7 +179,12 @@ const ModelSchema = z.object({
     })
     .optional(),
   fusion: z
-    .object({ rule: z.enum(FUSIONS), n: num, kmeansQuantiles: z.string(), autoencoderQuantiles: z.string(), rankThreshold: num })
+    .object({
+      rule: z.enum(FUSIONS), n: num, kmeansQuantiles: z.string(), autoencoderQuantiles: z.string(), rankThreshold: num,
+      score: z.object({
+        kmeansEps: num, kmeansLogMean: num, kmeansLogStd: num, autoencoderEps: num, autoencoderLogMean: num, autoencoderLogStd: num, budget: num, threshold: num,
+      }).optional(),
+    })
     .optional(),
 });
 
@@ -228,6 +233,7 @@ export function validateModel(doc: unknown, file = 'model'): ModelFile {
     }
   }
   if (det === 'hybrid' && !m.fusion) bad('detector hybrid but no fusion section');
+  if (m.fusion?.rule === 'score' && !m.fusion.score) bad('fusion.rule score but no fusion.score parameters');
   return m;
 }
 

@@ -11,6 +11,7 @@ import type { RawTable } from './encode.ts';
 import { encodeRows, type EncodedRows } from './kmeans.ts';
 import { Encoder, fitPreprocessing, type PreprocessOptions, type Preprocessing } from './scale.ts';
 import { IsolationForest, IFOREST_DEFAULTS } from './iforest.ts';
+import { modelThreads } from './share.ts';
 
 /** `robust`: set aside the most isolated rows first; `clean`: the training rows are attack-free, fit on all. */
 export type FitMode = 'robust' | 'clean';
@@ -165,7 +166,8 @@ export function describeSetAside(s: SetAside): string {
  */
 export function setAsideIsolated(t: RawTable, pre: PreprocessOptions, options: RobustOptions & { labelColumn?: string } = {}): { table: RawTable; summary: SetAside } {
   const p = fitPreprocessing(t, pre);
-  const x = encodeRows(new Encoder(p, t), t.n);
+  // on shared memory when the forest's scoring will be spread over worker threads (no copy then)
+  const x = encodeRows(new Encoder(p, t), t.n, modelThreads(t.n) > 1);
   const split = robustSplit(p, x, options);
   const col = options.labelColumn ?? 'label';
   if (t.n && split.aside.length && t.keptValue(0, col) !== undefined) {

@@ -55,7 +55,7 @@ export const TRAIN_DEFAULTS = {
   /** A fixed k is lowered to keep at least this many training rows per cluster on average (small captures). */
   minRowsPerCluster: 20,
   detector: 'kmeans' as DetectorChoice,
-  fusion: 'rank' as FusionRule,
+  fusion: 'score' as FusionRule,
   /** Autoencoder: hidden layer widths, epochs over the fit sample, mini-batch rows, Adam step, L2. */
   aeHidden: AE_DEFAULTS.hidden,
   aeEpochs: AE_DEFAULTS.epochs,
@@ -167,7 +167,9 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const ae = o.detector === 'kmeans' ? undefined : trainAutoencoder(pre, fitRows, enc, t.n, o, step);
   const aeThresholds = ae && fitThresholds({ ...rule, scope: 'global' }, ae.errors, new Int32Array(t.n), 1);
   if (o.detector === 'autoencoder') thresholds = aeThresholds!;
-  const fusion = o.detector === 'hybrid' ? fitFusion(o.fusion, rule, dist, ae!.errors, thresholds.global) : undefined;
+  const fusion = o.detector === 'hybrid'
+    ? fitFusion(o.fusion, rule, dist, ae!.errors, thresholds.global, { kmeans: Float64Array.from(labels, (j) => thresholds.perCluster[j]!), autoencoder: aeThresholds!.global })
+    : undefined;
   const sizes = new Array<number>(k).fill(0);
   for (let i = 0; i < t.n; i++) sizes[labels[i]!]!++;
   const tp = performance.now();

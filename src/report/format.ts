@@ -4,15 +4,22 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { TextSink } from '../dataset/output.ts';
-import type { AnomalyRecord } from './record.ts';
-import { formatValue } from '../model/score.ts';
+import { writeRecordJson, type AnomalyRecord } from './record.ts';
+import type { Row } from '../dataset/types.ts';
+import { formatValue, type FlowScore } from '../model/score.ts';
 import { flowFilter } from './wireshark.ts';
+import { JsonLines } from './json-line.ts';
 
 export type ReportFormat = 'jsonl' | 'csv' | 'table';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['jsonl', 'csv', 'table'];
 
 export interface RecordWriter {
   write(r: AnomalyRecord): void | Promise<void>;
+  /**
+   * Optional: write the record buildRecord(rowNo, kept, s, labelColumn) would make, without making
+   * it (the JSON Lines writer serializes the score straight into its byte buffer).
+   */
+  writeScored?(rowNo: number, kept: Row, s: FlowScore, labelColumn: string): void | Promise<void>;
   /** Finish (table: print the summary and the top blocks). */
   end(summary: ScoreSummary): Promise<void>;
 }
@@ -38,23 +45,48 @@ export const CSV_COLUMNS = [
   'severity', 'reasons', 'label', 'category', 'pca_x', 'pca_y',
 ] as const;
 
-export function csvRow(r: AnomalyRecord): (string | number | boolean | null)[] {
+/** Appended for autoencoder and hybrid models (a k-means model's CSV keeps CSV_COLUMNS). */
+export const CSV_DETECTOR_COLUMNS = ['detector', 'kmeans_score', 'ae_error', 'ae_threshold', 'ae_score', 'detectors_fired'] as const;
+
+export function csvRow(r: AnomalyRecord, columns: readonly string[] = CSV_COLUMNS): (string | number | boolean | null)[] {
   const o = r as unknown as Record<string, unknown>;
-  return CSV_COLUMNS.map((c) => {
+  return columns.map((c) => {
     if (c === 'reasons') return r.reasons.map((x) => x.text).join('; ');
+    if (c === 'detectors_fired') return (r.detectors_fired ?? []).join(';');
     const v = o[c];
     return v === undefined || v === null ? '' : (v as string | number | boolean);
   });
 }
 
+/** Bytes handed to the sink at a time. */
+const JSONL_BATCH = 1 << 20;
+
 export function jsonlWriter(sink: TextSink): RecordWriter {
+  if (!sink.writeBytes) {
+    return {
+      write: (r) => sink.write(JSON.stringify(r) + '\n'),
+      end: async () => undefined,
+    };
+  }
+  const out = new JsonLines(JSONL_BATCH * 2);
   return {
-    write: (r) => sink.write(JSON.stringify(r) + '\n'),
-    end: async () => undefined,
+    write(r) {
+      out.line(r);
+      if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
+    },
+    writeScored(rowNo, kept, s, labelColumn) {
+      writeRecordJson(out, rowNo, kept, s, labelColumn);
+      if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
+    },
+    async end() {
+      if (out.pos > 0) await sink.writeBytes!(out.take());
+    },
   };
 }
 
-export function csvWriter(sink: TextSink): RecordWriter {
+/** CSV records; `detectors` adds CSV_DETECTOR_COLUMNS (the model has an autoencoder). */
+export function csvWriter(sink: TextSink, detectors = false): RecordWriter {
+  const columns: readonly string[] = detectors ? [...CSV_COLUMNS, ...CSV_DETECTOR_COLUMNS] : CSV_COLUMNS;
   let header = false;
   let buf: (string | number | boolean | null)[][] = [];
   const flush = (): void | Promise<void> => {
@@ -66,14 +98,14 @@ export function csvWriter(sink: TextSink): RecordWriter {
   return {
     write(r) {
       if (!header) {
-        buf.push([...CSV_COLUMNS]);
+        buf.push([...columns]);
         header = true;
       }
-      buf.push(csvRow(r));
+      buf.push(csvRow(r, columns));
       if (buf.length >= 1024) return flush();
     },
     async end() {
-      if (!header) buf.push([...CSV_COLUMNS]);
+      if (!header) buf.push([...columns]);
       await flush();
     },
   };

@@ -66,6 +66,48 @@ describe('--detector / --fusion', () => {
     expect(rows.aer).toBe(3);
   });
 
+  it('score --fusion overrides a hybrid model\'s rule; CSV output carries the detector columns; --fusion on a k-means model is refused', async () => {
+    const tr = kddSubset('KDDTrain+.txt.gz', 50, dir);
+    const te = kddSubset('KDDTest+.txt.gz', 40, dir);
+    const m = join(dir, 'hybrid-and.json');
+    expect((await cli(['train', tr.path, '-m', m, '--train-on', 'normal', '--detector', 'hybrid', '--fusion', 'and', '--epochs', '2', '--k', '8', '--n-init', '1', '-q'])).code).toBe(0);
+    const runs: Record<string, Record<string, string>[]> = {};
+    for (const rule of ['and', 'or', 'score']) {
+      const out = join(dir, `fused-${rule}.csv`);
+      const s = await cli(['score', te.path, '-m', m, '-o', out, ...(rule === 'and' ? [] : ['--fusion', rule])]);
+      expect(s.code).toBe(0);
+      const lines = readFileSync(out, 'utf8').trim().split('\n');
+      const head = lines[0]!.split(',');
+      expect(head.slice(-6)).toEqual(['detector', 'kmeans_score', 'ae_error', 'ae_threshold', 'ae_score', 'detectors_fired']);
+      // the last six columns hold no quoted commas: split from the right
+      runs[rule] = lines.slice(1).map((l) => {
+        const f = l.split(',').slice(-6);
+        const flagged = l.split(',')[head.indexOf('is_anomaly')]!;
+        return Object.fromEntries([...head.slice(-6).map((h, i) => [h, f[i]!]), ['is_anomaly', flagged]]);
+      });
+    }
+    expect(runs.and!.length).toBe(te.lines.length);
+    const fired = (r: Record<string, string>): string[] => (r.detectors_fired ? r.detectors_fired.split(';') : []);
+    for (let i = 0; i < te.lines.length; i++) {
+      const a = runs.and![i]!, o = runs.or![i]!;
+      expect(a.detector).toBe('hybrid');
+      expect(fired(a)).toEqual(fired(o));
+      expect(fired(a)).toEqual([Number(a.kmeans_score) > 1 ? 'kmeans' : '', Number(a.ae_score) > 1 ? 'autoencoder' : ''].filter(Boolean));
+      expect(a.is_anomaly).toBe(String(fired(a).length === 2));
+      expect(o.is_anomaly).toBe(String(fired(o).length > 0));
+    }
+    expect(runs.or!.filter((r) => r.is_anomaly === 'true').length).toBeGreaterThan(runs.and!.filter((r) => r.is_anomaly === 'true').length);
+    const km = join(dir, 'km.json');
+    expect((await cli(['train', tr.path, '-m', km, '--train-on', 'normal', '--k', '4', '--n-init', '1', '-q'])).code).toBe(0);
+    const bad = await cli(['score', te.path, '-m', km, '--fusion', 'or']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--fusion combines two detectors: .*km\.json is a kmeans model, not a hybrid/);
+    // a k-means model's CSV keeps its columns
+    const kc = join(dir, 'km.csv');
+    expect((await cli(['score', te.path, '-m', km, '-o', kc])).code).toBe(0);
+    expect(readFileSync(kc, 'utf8').split('\n')[0]).not.toMatch(/kmeans_score/);
+  });
+
   it('analyze --detector autoencoder names the detector in its summary', async () => {
     const te = kddSubset('KDDTest+.txt.gz', 60, dir);
     const a = await cli(['analyze', te.path, '--detector', 'autoencoder', '--epochs', '2', '--top-flows', '1']);

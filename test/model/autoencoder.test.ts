@@ -143,6 +143,35 @@ describe('hybrid fusion', () => {
     expect(fuse('rank', 0, 0, rf, 100, 100)).toBeGreaterThan(fuse('rank', 0, 0, rf, 4, 3));
   });
 
+  it('score: flags as many training rows as or does, ranked by the standardized logs', () => {
+    let s = 7;
+    const r = (): number => ((s = (s * 16807) % 2147483647) / 2147483647);
+    const km = Float64Array.from({ length: 10000 }, () => r() * 3);
+    const ae = Float64Array.from(km, (x) => x * 0.5 + r());
+    const kmThr = Float64Array.from(km).sort()[9500]!, aeThr = Float64Array.from(ae).sort()[9500]!;
+    const f = fitFusion('score', parseThreshold('p95'), km, ae, kmThr, { kmeans: new Float64Array(km.length).fill(kmThr), autoencoder: aeThr });
+    let either = 0, flagged = 0;
+    const rf = RankFusion.fromModel(f);
+    for (let i = 0; i < km.length; i++) {
+      if (km[i]! > kmThr || ae[i]! > aeThr) either++;
+      if (fuse('score', km[i]! / kmThr, ae[i]! / aeThr, rf, km[i]!, ae[i]!) > 1) flagged++;
+    }
+    // two partly correlated detectors at p95: the union is more than 5 % and less than 10 %
+    expect(either / km.length).toBeGreaterThan(0.06);
+    expect(either / km.length).toBeLessThan(0.1);
+    expect(f.score!.budget).toBeCloseTo(either / km.length, 10);
+    expect(Math.abs(flagged - either)).toBeLessThanOrEqual(2);
+    // monotone in each measure; far out on one detector beats a little out on both
+    expect(fuse('score', 0, 0, rf, 3, 1.5)).toBeGreaterThan(fuse('score', 0, 0, rf, 2.9, 1.5));
+    expect(fuse('score', 0, 0, rf, 2, 1.6)).toBeGreaterThan(fuse('score', 0, 0, rf, 2, 1.5));
+    const aeMedian = Float64Array.from(ae).sort()[5000]!;
+    expect(fuse('score', 0, 0, rf, 100 * kmThr, aeMedian)).toBeGreaterThan(fuse('score', 0, 0, rf, kmThr * 1.05, aeThr * 1.05));
+    expect(fuse('score', 0, 0, rf, 100 * kmThr, aeMedian)).toBeGreaterThan(1);
+    // a zero distance (a row on a centroid) stays finite
+    expect(Number.isFinite(fuse('score', 0, 0, rf, 0, 0))).toBe(true);
+    expect(fuse('score', 0, 0, rf, 0, 0)).toBeLessThan(1);
+  });
+
   it('records carry both scores and which detectors fired; the and rule needs both', () => {
     const base = trainModel(train, meta, { ...opts, detector: 'hybrid', fusion: 'and', threshold: 'p97' });
     const sc = new Scorer(base, test);
