@@ -21,7 +21,7 @@ import { reportFromAnalysis } from '../report/build.ts';
 import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
-import { scoresJsonlToParquet } from '../store/scores.ts';
+import { ScoresParquetWriter } from '../store/scores-parquet.ts';
 import { describeSetAside } from '../model/robust.ts';
 import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
 
@@ -126,25 +126,10 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     if (id !== undefined) r.incident_id = id;
     return r;
   };
-  // scores.parquet is converted by DuckDB (one thread: less memory, and less CPU lost to contention
-  // on two cores) while this thread writes the rest
-  let scoresParquet: Promise<unknown> | undefined;
+  // scores.parquet is written from the same records as scores.jsonl (no JSON re-read)
   if (a.outDir) {
     await mkdir(a.outDir, { recursive: true });
-    const sink = openOutput(join(a.outDir, 'scores.jsonl'));
-    try {
-      for (let i = 0; i < t.n; i++) {
-        const w = sink.write(JSON.stringify(recordAt(i, true)) + '\n');
-        if (w) await w;
-      }
-      await sink.close();
-    } catch (e) {
-      await sink.abort();
-      throw e;
-    }
-    const conversion = scoresJsonlToParquet(join(a.outDir, 'scores.jsonl'), join(a.outDir, 'scores.parquet'), { threads: 1 });
-    conversion.catch(() => undefined); // awaited below; an early failure is not an unhandled rejection
-    scoresParquet = conversion;
+    await writeScored(a.outDir, 'scores', t.n, (i) => recordAt(i, true));
   }
   profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
   // anomalous flows, most anomalous first (row order among equal scores)
@@ -174,17 +159,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   io.stdout.write(text);
   if (a.outDir) {
     await saveModel(join(a.outDir, 'model.json'), model);
-    const sink = openOutput(join(a.outDir, 'anomalies.jsonl'));
-    try {
-      for (let q = 0; q < order.length; q++) {
-        const w = sink.write(JSON.stringify(q < top.length ? top[q]! : recordOf(order[q]!)) + '\n');
-        if (w) await w;
-      }
-      await sink.close();
-    } catch (e) {
-      await sink.abort();
-      throw e;
-    }
+    await writeScored(a.outDir, 'anomalies', order.length, (q) => (q < top.length ? top[q]! : recordOf(order[q]!)));
     const inc = openOutput(join(a.outDir, 'incidents.jsonl'));
     try {
       await writeIncidentsJsonl(inc, incidents);
@@ -193,8 +168,6 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
       await inc.abort();
       throw e;
     }
-    await scoresParquet;
-    await scoresJsonlToParquet(join(a.outDir, 'anomalies.jsonl'), join(a.outDir, 'anomalies.parquet'), { threads: 1 });
     // what the analysis was made from: the server's per-flow pcap download reads the captures again
     const meta = openOutput(join(a.outDir, 'analysis.json'));
     meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');
@@ -211,6 +184,27 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
+}
+
+/** <name>.jsonl and <name>.parquet in `dir` from the same n records, both atomically. */
+async function writeScored(dir: string, name: string, n: number, record: (i: number) => AnomalyRecord): Promise<void> {
+  const sink = openOutput(join(dir, `${name}.jsonl`));
+  let pq: ScoresParquetWriter | undefined;
+  try {
+    pq = new ScoresParquetWriter(join(dir, `${name}.parquet`));
+    for (let i = 0; i < n; i++) {
+      const r = record(i);
+      pq.write(r);
+      const w = sink.write(JSON.stringify(r) + '\n');
+      if (w) await w;
+    }
+    await sink.close();
+    pq.close();
+  } catch (e) {
+    await sink.abort();
+    pq?.abort();
+    throw e;
+  }
 }
 
 const def: CommandDef<AnalyzeArgs> = {

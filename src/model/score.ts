@@ -12,6 +12,7 @@ import { detectorOf, type ModelFile } from './model-file.ts';
 import { projectDense } from './pca.ts';
 import { AutoencoderDetector } from './autoencoder-detector.ts';
 import { fuse, RankFusion, type DetectorChoice, type FusionRule } from './hybrid.ts';
+import { NearestSearch } from './nearest.ts';
 
 export interface Reason {
   feature: string;
@@ -73,6 +74,7 @@ export class Scorer {
   private readonly one: EncodedRows;
   private readonly dense: Float64Array;
   private readonly group = new Int32Array(1);
+  private readonly search: NearestSearch;
   private readonly contrib: Float64Array;
   private readonly topIdx: Int32Array;
   private readonly topVal: Float64Array;
@@ -97,6 +99,7 @@ export class Scorer {
     this.enc = new Encoder(p, table);
     this.detector = KMeansDetector.fromModel(p, model.kmeans.centroids);
     this.cent = this.detector.cent;
+    this.search = new NearestSearch(this.cent);
     this.kind = detectorOf(model);
     this.ae = model.autoencoder && this.kind !== 'kmeans' ? AutoencoderDetector.fromModel(p, model.autoencoder, model.kmeans.centroids[0]!) : undefined;
     this.aeThreshold = model.autoencoder?.thresholds.global ?? 0;
@@ -164,8 +167,10 @@ export class Scorer {
     let h = 0;
     for (let b = 0; b < one.nCat; b++) h = Math.imul(h ^ (one.oh[b]! + 1), 0x9e3779b1);
     h = (h ^ (h >>> 16)) & 4095;
-    const distance = this.detector.measure(one, 0, this.hint[h]!, this.group);
-    const cluster = this.group[0]!;
+    const g = this.hint[h]!;
+    this.search.nearest(one.z, one.oh, 0, g >= 0 && g < this.cent.k ? g : 0);
+    const distance = Math.sqrt(this.search.d2);
+    const cluster = this.search.cluster;
     this.hint[h] = cluster;
     const threshold = this.model.thresholds.perCluster[cluster]!;
     let out: FlowScore;

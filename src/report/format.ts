@@ -4,15 +4,22 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { TextSink } from '../dataset/output.ts';
-import type { AnomalyRecord } from './record.ts';
-import { formatValue } from '../model/score.ts';
+import { writeRecordJson, type AnomalyRecord } from './record.ts';
+import type { Row } from '../dataset/types.ts';
+import { formatValue, type FlowScore } from '../model/score.ts';
 import { flowFilter } from './wireshark.ts';
+import { JsonLines } from './json-line.ts';
 
 export type ReportFormat = 'jsonl' | 'csv' | 'table';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['jsonl', 'csv', 'table'];
 
 export interface RecordWriter {
   write(r: AnomalyRecord): void | Promise<void>;
+  /**
+   * Optional: write the record buildRecord(rowNo, kept, s, labelColumn) would make, without making
+   * it (the JSON Lines writer serializes the score straight into its byte buffer).
+   */
+  writeScored?(rowNo: number, kept: Row, s: FlowScore, labelColumn: string): void | Promise<void>;
   /** Finish (table: print the summary and the top blocks). */
   end(summary: ScoreSummary): Promise<void>;
 }
@@ -51,10 +58,29 @@ export function csvRow(r: AnomalyRecord, columns: readonly string[] = CSV_COLUMN
   });
 }
 
+/** Bytes handed to the sink at a time. */
+const JSONL_BATCH = 1 << 20;
+
 export function jsonlWriter(sink: TextSink): RecordWriter {
+  if (!sink.writeBytes) {
+    return {
+      write: (r) => sink.write(JSON.stringify(r) + '\n'),
+      end: async () => undefined,
+    };
+  }
+  const out = new JsonLines(JSONL_BATCH * 2);
   return {
-    write: (r) => sink.write(JSON.stringify(r) + '\n'),
-    end: async () => undefined,
+    write(r) {
+      out.line(r);
+      if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
+    },
+    writeScored(rowNo, kept, s, labelColumn) {
+      writeRecordJson(out, rowNo, kept, s, labelColumn);
+      if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
+    },
+    async end() {
+      if (out.pos > 0) await sink.writeBytes!(out.take());
+    },
   };
 }
 

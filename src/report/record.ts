@@ -8,6 +8,7 @@
  */
 import type { Row } from '../dataset/types.ts';
 import type { FlowScore, Reason } from '../model/score.ts';
+import type { JsonLines } from './json-line.ts';
 
 export const ANOMALY_SCHEMA = 'flowsift.anomaly/1';
 
@@ -114,4 +115,141 @@ export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn 
     rec.detectors_fired = s.fired ?? [];
   }
   return rec;
+}
+
+const key = (name: string, first = false): Uint8Array => Buffer.from(`${first ? '' : ','}"${name}":`, 'latin1');
+const HEAD_ANOMALY = Buffer.from(`{"event_type":"anomaly","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
+const HEAD_FLOW = Buffer.from(`{"event_type":"flow","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
+const K_TS = key('ts'), K_TIMESTAMP = key('timestamp');
+const K_IDENTITY = IDENTITY.map((k) => key(k));
+const K_SYMBOLIC = (['protocol_type', 'service', 'flag'] as const).map((k) => key(k));
+const K_CLUSTER = key('cluster'), K_DISTANCE = key('distance'), K_THRESHOLD = key('threshold'), K_SCORE = key('anomaly_score');
+const K_IS_ANOMALY_TRUE = Buffer.from(',"is_anomaly":true,"severity":', 'latin1');
+const K_IS_ANOMALY_FALSE = Buffer.from(',"is_anomaly":false,"severity":', 'latin1');
+const K_REASONS = key('reasons');
+const K_STATS = STATS.map((k) => key(k));
+const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category'), K_PCA_X = key('pca_x'), K_PCA_Y = key('pca_y');
+const K_DETECTOR = key('detector'), K_KMEANS_SCORE = key('kmeans_score'), K_AE_ERROR = key('ae_error'), K_AE_THRESHOLD = key('ae_threshold');
+const K_AE_SCORE = key('ae_score'), K_FIRED = key('detectors_fired');
+const R_FEATURE = key('feature', true), R_VALUE = key('value'), R_TYPICAL = key('typical'), R_SHARE = key('share'), R_Z = key('z'), R_TEXT = key('text');
+const R_DETECTOR = key('detector');
+const NULL = Buffer.from('null', 'latin1');
+
+/**
+ * `JSON.stringify(buildRecord(rowNo, kept, s, labelColumn)) + '\n'` written straight into `out`,
+ * without the record object: the same fields in the same order, each line of this function
+ * mirroring one of buildRecord's (test/report/record.test.ts holds them equal on real runs).
+ * Reasons are written as Scorer makes them (feature, value, typical, share, z, text, detector).
+ */
+export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label'): void {
+  out.raw(s.isAnomaly ? HEAD_ANOMALY : HEAD_FLOW);
+  out.number(rowNo);
+  const ts = kept.ts;
+  if (typeof ts === 'number' && Number.isFinite(ts)) {
+    out.raw(K_TS);
+    out.number(ts);
+    out.raw(K_TIMESTAMP);
+    out.string(new Date(ts * 1000).toISOString());
+  }
+  for (let q = 0; q < IDENTITY.length; q++) {
+    const v = kept[IDENTITY[q]!];
+    if (v !== null && v !== undefined && v !== '') {
+      out.raw(K_IDENTITY[q]!);
+      out.value(v);
+    }
+  }
+  for (let q = 0; q < 3; q++) {
+    const v = kept[q === 0 ? 'protocol_type' : q === 1 ? 'service' : 'flag'];
+    if (v !== null && v !== undefined && v !== '') {
+      out.raw(K_SYMBOLIC[q]!);
+      out.string(String(v));
+    }
+  }
+  out.raw(K_CLUSTER);
+  out.number(s.cluster);
+  out.raw(K_DISTANCE);
+  out.number(r6(s.distance));
+  out.raw(K_THRESHOLD);
+  out.number(r6(s.threshold));
+  out.raw(K_SCORE);
+  out.number(r6(s.anomalyScore));
+  out.raw(s.isAnomaly ? K_IS_ANOMALY_TRUE : K_IS_ANOMALY_FALSE);
+  if (s.severity === null) out.raw(NULL);
+  else out.number(s.severity);
+  out.raw(K_REASONS);
+  writeReasons(out, s.reasons);
+  for (let q = 0; q < STATS.length; q++) {
+    const v = kept[STATS[q]!];
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      out.raw(K_STATS[q]!);
+      out.number(v);
+    }
+  }
+  if (typeof kept.conn_state === 'string' && kept.conn_state !== '') {
+    out.raw(K_CONN_STATE);
+    out.string(kept.conn_state);
+  }
+  const label = kept[labelColumn];
+  if (label !== null && label !== undefined && label !== '') {
+    out.raw(K_LABEL);
+    out.string(String(label));
+  }
+  const cat = kept.category;
+  if (cat !== null && cat !== undefined && cat !== '') {
+    out.raw(K_CATEGORY);
+    out.string(String(cat));
+  }
+  if (s.pca) {
+    out.raw(K_PCA_X);
+    out.number(r6(s.pca[0]));
+    out.raw(K_PCA_Y);
+    out.number(r6(s.pca[1]));
+  }
+  if (s.detector !== undefined) {
+    out.raw(K_DETECTOR);
+    out.string(s.detector);
+    if (s.kmeansScore !== undefined) {
+      out.raw(K_KMEANS_SCORE);
+      out.number(r6(s.kmeansScore));
+    }
+    out.raw(K_AE_ERROR);
+    out.number(r6(s.aeError!));
+    out.raw(K_AE_THRESHOLD);
+    out.number(r6(s.aeThreshold!));
+    out.raw(K_AE_SCORE);
+    out.number(r6(s.aeScore!));
+    out.raw(K_FIRED);
+    out.value(s.fired ?? []);
+  }
+  out.byte(125);
+  out.byte(10);
+}
+
+function writeReasons(out: JsonLines, reasons: Reason[]): void {
+  out.byte(91);
+  for (let q = 0; q < reasons.length; q++) {
+    const r = reasons[q]!;
+    out.byte(q === 0 ? 123 : 44);
+    if (q > 0) out.byte(123);
+    out.raw(R_FEATURE);
+    out.string(r.feature);
+    out.raw(R_VALUE);
+    out.value(r.value);
+    out.raw(R_TYPICAL);
+    out.value(r.typical);
+    out.raw(R_SHARE);
+    out.number(r.share);
+    if (r.z !== undefined) {
+      out.raw(R_Z);
+      out.number(r.z);
+    }
+    out.raw(R_TEXT);
+    out.string(r.text);
+    if (r.detector !== undefined) {
+      out.raw(R_DETECTOR);
+      out.string(r.detector);
+    }
+    out.byte(125);
+  }
+  out.byte(93);
 }

@@ -62,8 +62,7 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
       }
       if (opts.onlyAnomalies && !s.isAnomaly) continue;
       scorer.explainScored(i, s, explain);
-      const rec = buildRecord(rowNo, table.kept[i]!, s, labelColumn);
-      const w = writer.write(rec);
+      const w = writer.writeScored ? writer.writeScored(rowNo, table.kept[i]!, s, labelColumn) : writer.write(buildRecord(rowNo, table.kept[i]!, s, labelColumn));
       if (w) await w;
     }
     table.clear();

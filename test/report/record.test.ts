@@ -1,5 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { buildRecord } from '../../src/report/record.ts';
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildRecord, RECORD_KEEP, writeRecordJson } from '../../src/report/record.ts';
+import { JsonLines } from '../../src/report/json-line.ts';
+import { collectTable } from '../../src/model/input.ts';
+import { resolveFeatureList } from '../../src/model/encode.ts';
+import { trainModel } from '../../src/model/train.ts';
+import { Scorer } from '../../src/model/score.ts';
+import { KDD_DIR } from '../cli/model-helpers.ts';
 import { csvRow, CSV_COLUMNS, formatBlock } from '../../src/report/format.ts';
 import { formatValue, severityOf, type FlowScore } from '../../src/model/score.ts';
 
@@ -38,4 +47,50 @@ describe('anomaly record', () => {
     expect(formatBlock(2, r, 'x3')).toContain('#2  row 5  udp private');
     expect([formatValue(0.014), formatValue(12), formatValue(1231044), formatValue(3.456)]).toEqual(['0.01', '12', '1,231,044', '3.46']);
   });
+});
+
+describe('JSON Lines written as bytes', () => {
+  const viaBytes = (v: unknown): string => {
+    const out = new JsonLines(16);
+    out.line(v);
+    return out.take().toString('utf8');
+  };
+
+  it('JsonLines writes exactly what JSON.stringify writes (numbers, strings, nesting, toJSON, undefined)', () => {
+    const rounded = fc.tuple(fc.double({ min: -2e9, max: 2e9, noNaN: true }), fc.integer({ min: 0, max: 6 })).map(([v, d]) => Math.round(v * 10 ** d) / 10 ** d);
+    const num = fc.oneof(fc.double(), rounded, fc.integer(), fc.constantFrom(-0, 1e-6, 1e-7, 5e-324, 1e21, 999999999.999999, 1e9 - 1e-6, 2 ** 31, -(2 ** 31), 2 ** 53, NaN, Infinity));
+    fc.assert(fc.property(num, (v) => viaBytes(v) === JSON.stringify(v) + '\n'), { numRuns: 20000 });
+    const str = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('a"b', 'a\\b', '\u0000\u001f\u007f', '\ud800', 'é€😀', 'line\nfeed'));
+    fc.assert(fc.property(str, (s) => viaBytes(s) === JSON.stringify(s) + '\n'), { numRuns: 5000 });
+    fc.assert(fc.property(fc.jsonValue(), (v) => viaBytes(v) === JSON.stringify(v) + '\n'), { numRuns: 2000 });
+    const odd = { a: undefined, b: () => 1, c: [undefined, () => 1, Symbol('s')], d: new Date(0), e: { toJSON: () => 'x' }, f: Object.create(null) as object, '2': 'int key', g: new Map() };
+    expect(viaBytes(odd)).toBe(JSON.stringify(odd) + '\n');
+    expect(() => viaBytes({ big: 1n })).toThrow(TypeError);
+  });
+
+  it('writeRecordJson writes JSON.stringify(buildRecord(…)) for KDDTest+ and a capture, k-means and hybrid, with PCA and reasons', async () => {
+    const features = resolveFeatureList('kdd');
+    const keep = [...RECORD_KEEP];
+    const { table: train } = await collectTable([join(KDD_DIR, 'KDDTrain+_20Percent.txt.gz')], { features, trainOn: 'normal' });
+    const meta = { sources: ['20%'], rowsRead: train.n, trainOn: 'normal', labelCounts: {} };
+    const kmeans = trainModel(train, meta, { k: 20, nInit: 1, seed: 1 });
+    const hybrid = trainModel(train, meta, { k: 8, nInit: 1, seed: 1, detector: 'hybrid', aeEpochs: 1 });
+    const { table: test } = await collectTable([join(KDD_DIR, 'KDDTest+.txt.gz')], { features, keep });
+    const { table: flows } = await collectTable([fileURLToPath(new URL('../../samples/demo.pcap', import.meta.url))], { features, keep });
+    expect(flows.kept[0]!.uid).toBeTypeOf('string');
+    let lines = 0;
+    for (const [model, table, step] of [[kmeans, test, 1], [hybrid, test, 7], [kmeans, flows, 1], [hybrid, flows, 1]] as const) {
+      const sc = new Scorer(model, table);
+      const out = new JsonLines();
+      let want = '';
+      for (let i = 0; i < table.n; i += step) {
+        const s = sc.score(i, i % 5, true);
+        want += JSON.stringify(buildRecord(i + 1, table.kept[i]!, s)) + '\n';
+        writeRecordJson(out, i + 1, table.kept[i]!, s);
+        lines++;
+      }
+      expect(out.take().toString('utf8')).toBe(want);
+    }
+    expect(lines).toBeGreaterThan(25000);
+  }, 240_000);
 });

@@ -1,0 +1,224 @@
+/**
+ * JSON Lines straight into a reused byte buffer, byte for byte what `JSON.stringify(v) + '\n'`
+ * gives for plain data (objects, arrays, strings, numbers, booleans, null). Writing a score record
+ * this way costs a fraction of JSON.stringify plus the UTF-8 copy of its string: most of that went
+ * into turning doubles into their shortest decimal, which here takes integer arithmetic whenever the
+ * value has at most 6 decimals (every rounded score and share does). Anything else — an object
+ * with toJSON, a class instance, a long or non-ASCII string, other doubles — goes through
+ * JSON.stringify / String, so the output never differs.
+ */
+
+/** 10^d for d = 0..6. */
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+export class JsonLines {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size = 1 << 21) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Append JSON.stringify(v) and a line feed. */
+  line(v: unknown): void {
+    this.value(v);
+    this.room(1);
+    this.buf[this.pos++] = 10;
+  }
+
+  /** The bytes written so far (a view of the buffer, valid until the next write), and start over. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  /** Append bytes as they are (pre-encoded JSON: keys, punctuation). */
+  raw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+    this.pos = p;
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Make room for n more bytes (the buffer grows; it is handed over in take()). */
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'number':
+        this.number(v);
+        return;
+      case 'string':
+        this.string(v);
+        return;
+      case 'boolean':
+        this.ascii(v ? 'true' : 'false');
+        return;
+      case 'object':
+        if (v === null) this.ascii('null');
+        else if (Array.isArray(v)) this.array(v);
+        else this.object(v as Record<string, unknown>);
+        return;
+      default:
+        // undefined, functions, symbols at the top level; bigint throws as JSON.stringify does
+        this.fallback(v);
+    }
+  }
+
+  private array(a: unknown[]): void {
+    this.room(1);
+    this.buf[this.pos++] = 91; // [
+    for (let i = 0; i < a.length; i++) {
+      if (i > 0) {
+        this.room(1);
+        this.buf[this.pos++] = 44;
+      }
+      const e = a[i];
+      const t = typeof e;
+      if (e === undefined || t === 'function' || t === 'symbol') this.ascii('null');
+      else this.value(e);
+    }
+    this.room(1);
+    this.buf[this.pos++] = 93; // ]
+  }
+
+  private object(o: Record<string, unknown>): void {
+    const proto = Object.getPrototypeOf(o) as unknown;
+    if ((proto !== Object.prototype && proto !== null) || typeof o.toJSON === 'function') {
+      this.fallback(o);
+      return;
+    }
+    this.room(1);
+    this.buf[this.pos++] = 123; // {
+    let first = true;
+    for (const key in o) {
+      if (!Object.hasOwn(o, key)) continue;
+      const e = o[key];
+      const t = typeof e;
+      if (e === undefined || t === 'function' || t === 'symbol') continue;
+      if (!first) {
+        this.room(1);
+        this.buf[this.pos++] = 44;
+      }
+      first = false;
+      this.string(key);
+      this.room(1);
+      this.buf[this.pos++] = 58; // :
+      this.value(e);
+    }
+    this.room(1);
+    this.buf[this.pos++] = 125; // }
+  }
+
+  /** A string: printable ASCII without quote or backslash is copied as it is; the rest via JSON.stringify. */
+  string(s: string): void {
+    const n = s.length;
+    this.room(n + 2);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 32 || c > 126 || c === 34 || c === 92) {
+        this.utf8(JSON.stringify(s));
+        return;
+      }
+      b[p++] = c;
+    }
+    b[p++] = 34;
+    this.pos = p;
+  }
+
+  /** A number exactly as JSON.stringify writes it. */
+  number(v: number): void {
+    if (Number.isInteger(v)) {
+      if (v >= -2147483647 && v <= 2147483647) {
+        this.room(11);
+        if (v < 0) {
+          this.buf[this.pos++] = 45;
+          v = -v;
+        }
+        this.uint(v);
+        return;
+      }
+    } else if (v > -1e9 && v < 1e9) {
+      // v is k / 10^6 for an integer k: its shortest decimal is k's digits with the trailing zeros
+      // of the fraction dropped (below 1e9 a double holds every 6-decimal number distinctly)
+      const k = Math.round(v * 1e6);
+      if (k / 1e6 === v) {
+        this.room(18);
+        let a = k;
+        if (a < 0) {
+          this.buf[this.pos++] = 45;
+          a = -a;
+        }
+        let ip = Math.floor(a / 1e6);
+        let fp = a - ip * 1e6;
+        if (fp < 0) {
+          ip--;
+          fp += 1e6;
+        } else if (fp >= 1e6) {
+          ip++;
+          fp -= 1e6;
+        }
+        this.uint(ip);
+        this.buf[this.pos++] = 46; // .
+        let d = 6;
+        while (fp % 10 === 0) {
+          fp /= 10;
+          d--;
+        }
+        // leading zeros of the fraction
+        for (let z = d - 1; z > 0 && fp < POW10[z]!; z--) this.buf[this.pos++] = 48;
+        this.uint(fp);
+        return;
+      }
+    }
+    this.ascii(Number.isFinite(v) ? String(v) : 'null');
+  }
+
+  /** Decimal digits of 0 ≤ v < 2^31 (room checked by the caller). */
+  private uint(v: number): void {
+    const b = this.buf;
+    let n = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) n++;
+    let p = this.pos + n;
+    this.pos = p;
+    do {
+      const q = (v / 10) | 0;
+      b[--p] = 48 + v - q * 10;
+      v = q;
+    } while (v > 0);
+  }
+
+  private ascii(s: string): void {
+    this.room(s.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  private utf8(s: string): void {
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  private fallback(v: unknown): void {
+    const s = JSON.stringify(v);
+    if (s !== undefined) this.utf8(s);
+  }
+}
