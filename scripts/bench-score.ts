@@ -81,6 +81,8 @@ try {
     for (let r = 0; r < runs; r++) {
       for (const [name, bin] of r % 2 ? [...builds].reverse() : builds) {
         const out = join(dir, `${name === 'base' ? 'base' : 'head'}.${ext}`);
+        // the previous run's output is removed first: freeing its pages is no part of scoring
+        rmSync(out, { force: true });
         const full = timed([bin, 'score', INPUT, '-m', m, '-o', out, '-q', ...extra]);
         const start = timed([bin, 'score', one.path, '-m', m, '-o', join(dir, `one.${ext}`), '-q', ...extra]);
         const cpu = one.rows / Math.max(1e-3, full.cpu - start.cpu);

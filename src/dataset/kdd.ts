@@ -141,6 +141,171 @@ function kddRowBuilder(variant: KddVariant): KddRowFn {
 }
 const ROW_OF: Record<KddVariant, KddRowFn> = { 'nsl-kdd': kddRowBuilder('nsl-kdd'), kdd99: kddRowBuilder('kdd99') };
 
+/** 10^d for the decimals of a fast-parsed field. */
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * A KDD file's lines, one at a time: the variant from the first line, the 41 feature values, the
+ * symbolic fields, label, category and difficulty of the last line parsed, or the fault that
+ * stopped it (kept for after the rows before it are out).
+ */
+class KddLines {
+  variant: KddVariant | undefined;
+  lineNo = 0;
+  fault: InputError | undefined;
+  readonly x = new Float64Array(KDD_FEATURE_NAMES.length);
+  f: string[] = [];
+  label = '';
+  category = '';
+  difficulty = 0;
+  private readonly categoryOf = new Map<string, string>();
+
+  constructor(private readonly name: string, private readonly gzip: boolean) {}
+
+  private bad(lineStart: number, detail: string): InputError {
+    const { name, gzip, lineNo } = this;
+    return new InputError('E_KDD_FIELD', name, gzip ? undefined : lineStart, `line ${lineNo}${gzip ? ' (uncompressed offset ' + lineStart + ')' : ''}: ${detail}`);
+  }
+
+  /** The label (trimmed, without KDD99's trailing '.') and its category, remembered per raw field. */
+  private setLabel(raw: string): void {
+    let label = raw.trim();
+    if (label.endsWith('.')) label = label.slice(0, -1);
+    this.label = label;
+    let c = this.categoryOf.get(label);
+    if (c === undefined) {
+      c = attackCategory(label);
+      if (this.categoryOf.size < 4096) this.categoryOf.set(label, c);
+    }
+    this.category = c;
+  }
+
+  /**
+   * Parse one line (without its end) by splitting it: true when it is a row (x, f, label, … set),
+   * false for a blank line or a fault (this.fault set).
+   */
+  parse(raw: string, lineStart: number): boolean {
+    this.lineNo++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return false;
+    const f = line.split(',');
+    if (this.variant === undefined) {
+      this.variant = sniffKddLine(line);
+      if (this.variant === undefined) {
+        this.fault = this.bad(lineStart, `not a KDD table: expected 42 (KDD Cup 99) or 43 (NSL-KDD) comma-separated fields with tcp/udp/icmp in field 2, found ${f.length} fields`);
+        return false;
+      }
+    }
+    const expect = this.variant === 'nsl-kdd' ? 43 : 42;
+    if (f.length !== expect) {
+      this.fault = this.bad(lineStart, `expected ${expect} fields (${this.variant}), found ${f.length}`);
+      return false;
+    }
+    const x = this.x;
+    for (let i = 0; i < x.length; i++) {
+      if (i >= 1 && i <= 3) continue;
+      const v = f[i]!;
+      const n = Number(v);
+      if (v === '' || !Number.isFinite(n)) {
+        this.fault = this.bad(lineStart, `field ${i + 1} (${KDD_FEATURE_NAMES[i]}): expected a number, found ${JSON.stringify(v)}`);
+        return false;
+      }
+      x[i] = n;
+    }
+    this.setLabel(f[x.length]!);
+    this.difficulty = 0;
+    if (this.variant === 'nsl-kdd') {
+      const d = Number(f[42]);
+      if (!Number.isInteger(d)) {
+        this.fault = this.bad(lineStart, `field 43 (difficulty): expected an integer, found ${JSON.stringify(f[42])}`);
+        return false;
+      }
+      this.difficulty = d;
+    }
+    this.f = f;
+    return true;
+  }
+
+  /**
+   * The same for a line text[a, b) of plain digits-and-dot numbers (every line of the NSL-KDD and
+   * KDD99 files), without splitting it: x, the symbolic field bounds (sym: start, end × 3), label,
+   * category and difficulty set, or false when the line needs parse() (anything unusual, faults
+   * included, goes there so the messages stay the same). A value with at most 15 digits is exactly
+   * Number()'s: an integer numerator over a power of ten, divided once (IEEE division rounds
+   * correctly, as Number() does).
+   */
+  scan(text: string, a: number, b: number, sym: Int32Array): boolean {
+    if (this.variant === undefined) return false;
+    const x = this.x;
+    let p = a;
+    for (let i = 0; i < 41; i++) {
+      if (i >= 1 && i <= 3) {
+        const s = p;
+        while (p < b && text.charCodeAt(p) !== 44) p++;
+        if (p >= b) return false;
+        sym[2 * (i - 1)] = s;
+        sym[2 * (i - 1) + 1] = p;
+        p++;
+        continue;
+      }
+      let c = p < b ? text.charCodeAt(p) : -1;
+      if (c < 48 || c > 57) return false;
+      let n = 0, digits = 0;
+      while (c >= 48 && c <= 57) {
+        n = n * 10 + (c - 48);
+        digits++;
+        c = ++p < b ? text.charCodeAt(p) : -1;
+      }
+      let d = 0;
+      if (c === 46) {
+        c = ++p < b ? text.charCodeAt(p) : -1;
+        while (c >= 48 && c <= 57) {
+          n = n * 10 + (c - 48);
+          d++;
+          c = ++p < b ? text.charCodeAt(p) : -1;
+        }
+        if (d === 0) return false;
+      }
+      if (digits + d > 15 || c !== 44) return false;
+      x[i] = d === 0 ? n : n / POW10[d]!;
+      p++;
+    }
+    // the label, then (NSL-KDD) the difficulty: plain digits
+    const s = p;
+    while (p < b && text.charCodeAt(p) !== 44) p++;
+    if (this.variant === 'kdd99') {
+      if (p !== b) return false;
+      this.setLabel(text.slice(s, b));
+      this.difficulty = 0;
+    } else {
+      if (p >= b) return false;
+      const e = p;
+      let n = 0, digits = 0;
+      for (p++; p < b; p++) {
+        const c = text.charCodeAt(p);
+        if (c < 48 || c > 57) return false;
+        n = n * 10 + (c - 48);
+        digits++;
+      }
+      if (digits === 0 || digits > 15) return false;
+      this.setLabel(text.slice(s, e));
+      this.difficulty = n;
+    }
+    this.lineNo++;
+    return true;
+  }
+
+  /** An error of the gzip stream as the bad input it is (exit 3), naming the line it stopped at. */
+  gzipError(e: unknown): unknown {
+    if (e instanceof InputError) return e;
+    const err = e as NodeJS.ErrnoException;
+    if (err && (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message ?? ''))) {
+      return new InputError('E_GZIP', this.name, undefined, `line ${this.lineNo + 1}: corrupt or truncated gzip stream (${err.message})`);
+    }
+    return e;
+  }
+}
+
 /**
  * Stream the rows of a NSL-KDD or KDD99 file. Throws InputError (exit 3) naming the file, the line,
  * and the (uncompressed) byte offset of the first bad line; rows before it have already been yielded.
@@ -148,65 +313,21 @@ const ROW_OF: Record<KddVariant, KddRowFn> = { 'nsl-kdd': kddRowBuilder('nsl-kdd
  * positions); the rows of a chunk are then yielded one by one.
  */
 export async function* readKdd(path: string, opts: KddReadOptions = {}): AsyncGenerator<Row> {
-  const name = path === '-' ? '<stdin>' : path;
   const { stream, gzip } = await openMaybeGzip(path, opts);
-  let variant: KddVariant | undefined;
-  let lineNo = 0;
+  const kdd = new KddLines(path === '-' ? '<stdin>' : path, gzip);
   /** Uncompressed offset of `rest`'s first byte. */
   let base = 0;
   let rest = '';
-  const nFeat = KDD_FEATURE_NAMES.length;
-  const x = new Float64Array(nFeat);
   const rows: Row[] = [];
-  let fault: InputError | undefined;
-  /** Parse one line (without its end); a fault is kept for after the rows before it are out. */
   const parse = (raw: string, lineStart: number): void => {
-    lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
-    const f = line.split(',');
-    const bad = (detail: string): InputError =>
-      new InputError('E_KDD_FIELD', name, gzip ? undefined : lineStart, `line ${lineNo}${gzip ? ' (uncompressed offset ' + lineStart + ')' : ''}: ${detail}`);
-    if (variant === undefined) {
-      variant = sniffKddLine(line);
-      if (variant === undefined) {
-        fault = bad(`not a KDD table: expected 42 (KDD Cup 99) or 43 (NSL-KDD) comma-separated fields with tcp/udp/icmp in field 2, found ${f.length} fields`);
-        return;
-      }
-    }
-    const expect = variant === 'nsl-kdd' ? 43 : 42;
-    if (f.length !== expect) {
-      fault = bad(`expected ${expect} fields (${variant}), found ${f.length}`);
-      return;
-    }
-    for (let i = 0; i < nFeat; i++) {
-      if (i >= 1 && i <= 3) continue;
-      const v = f[i]!;
-      const n = Number(v);
-      if (v === '' || !Number.isFinite(n)) {
-        fault = bad(`field ${i + 1} (${KDD_FEATURE_NAMES[i]}): expected a number, found ${JSON.stringify(v)}`);
-        return;
-      }
-      x[i] = n;
-    }
-    let label = f[nFeat]!.trim();
-    if (label.endsWith('.')) label = label.slice(0, -1);
-    let d = 0;
-    if (variant === 'nsl-kdd') {
-      d = Number(f[42]);
-      if (!Number.isInteger(d)) {
-        fault = bad(`field 43 (difficulty): expected an integer, found ${JSON.stringify(f[42])}`);
-        return;
-      }
-    }
-    rows.push(ROW_OF[variant](f, x, label, attackCategory(label), d));
+    if (kdd.parse(raw, lineStart)) rows.push(ROW_OF[kdd.variant!](kdd.f, kdd.x, kdd.label, kdd.category, kdd.difficulty));
   };
   try {
     for await (const chunk of stream) {
       if (opts.signal?.aborted) return;
       const text = rest + (chunk as Buffer).toString('latin1');
       let at = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0 && fault === undefined; nl = text.indexOf('\n', at)) {
+      for (let nl = text.indexOf('\n'); nl >= 0 && kdd.fault === undefined; nl = text.indexOf('\n', at)) {
         parse(text.slice(at, nl), base + at);
         at = nl + 1;
       }
@@ -214,21 +335,145 @@ export async function* readKdd(path: string, opts: KddReadOptions = {}): AsyncGe
       rest = text.slice(at);
       for (const r of rows) yield r;
       rows.length = 0;
-      if (fault) throw fault;
+      if (kdd.fault) throw kdd.fault;
     }
     if (rest !== '' && !opts.signal?.aborted) {
       parse(rest, base);
       for (const r of rows) yield r;
-      if (fault) throw fault;
+      if (kdd.fault) throw kdd.fault;
     }
   } catch (e) {
-    if (e instanceof InputError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err && (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message ?? ''))) {
-      throw new InputError('E_GZIP', name, undefined, `line ${lineNo + 1}: corrupt or truncated gzip stream (${err.message})`);
-    }
-    throw e;
+    throw kdd.gzipError(e);
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * Rows of a KDD file by column, a chunk of the file at a time (readKddBatches): valid until the
+ * callback that receives it returns (or its promise settles); the vocabularies only grow.
+ */
+export interface KddBatch {
+  variant: KddVariant;
+  /** Rows in this batch. */
+  n: number;
+  /** n × 41 feature values in KDD order (the symbolic columns' slots are 0). */
+  x: Float64Array;
+  /** n × 3 codes of protocol_type, service and flag into `symbols`. */
+  sym: Int32Array;
+  symbols: [string[], string[], string[]];
+  /** n codes into `labels` (and `categories`, the label's attack category). */
+  label: Int32Array;
+  labels: string[];
+  categories: string[];
+  /** n difficulties (NSL-KDD; 0 for KDD99). */
+  difficulty: Float64Array;
+  /** The first row of the file as readKdd yields it (to check a consumer's columns against). */
+  first: Row;
+}
+
+/**
+ * Read a NSL-KDD or KDD99 file (plain or gzipped) into column batches, the same rows and the same
+ * errors as readKdd, without a Row object or a string per numeric field: lines of plain numbers are
+ * scanned in place, the others split as readKdd does. `onBatch` gets each chunk's rows.
+ */
+export async function readKddBatches(path: string, onBatch: (b: KddBatch) => void | Promise<void>, opts: KddReadOptions = {}): Promise<number> {
+  const { stream, gzip } = await openMaybeGzip(path, opts);
+  const kdd = new KddLines(path === '-' ? '<stdin>' : path, gzip);
+  const nFeat = KDD_FEATURE_NAMES.length;
+  let cap = 1024;
+  const batch: KddBatch = {
+    variant: 'nsl-kdd', n: 0, x: new Float64Array(cap * nFeat), sym: new Int32Array(cap * 3), symbols: [[], [], []],
+    label: new Int32Array(cap), labels: [], categories: [], difficulty: new Float64Array(cap), first: {},
+  };
+  const symCode = [new Map<string, number>(), new Map<string, number>(), new Map<string, number>()];
+  const labelCode = new Map<string, number>();
+  const bounds = new Int32Array(6);
+  let rows = 0;
+  const codeOf = (b: number, s: string): number => {
+    let c = symCode[b]!.get(s);
+    if (c === undefined) {
+      c = batch.symbols[b]!.length;
+      batch.symbols[b]!.push(s);
+      symCode[b]!.set(s, c);
+    }
+    return c;
+  };
+  const grow = (): void => {
+    cap *= 2;
+    const x = new Float64Array(cap * nFeat);
+    x.set(batch.x);
+    batch.x = x;
+    const sym = new Int32Array(cap * 3);
+    sym.set(batch.sym);
+    batch.sym = sym;
+    const label = new Int32Array(cap);
+    label.set(batch.label);
+    batch.label = label;
+    const difficulty = new Float64Array(cap);
+    difficulty.set(batch.difficulty);
+    batch.difficulty = difficulty;
+  };
+  /** Parse one line into the batch (fast scan, else split); a fault stays in kdd.fault. */
+  const line = (text: string, a: number, b: number, lineStart: number): void => {
+    if (batch.n === cap) grow();
+    const r = batch.n;
+    const end = b > a && text.charCodeAt(b - 1) === 13 ? b - 1 : b;
+    if (kdd.scan(text, a, end, bounds)) {
+      for (let q = 0; q < 3; q++) batch.sym[r * 3 + q] = codeOf(q, text.slice(bounds[2 * q]!, bounds[2 * q + 1]!));
+    } else {
+      if (!kdd.parse(text.slice(a, b), lineStart)) return;
+      for (let q = 0; q < 3; q++) batch.sym[r * 3 + q] = codeOf(q, kdd.f[q + 1]!);
+      if (rows === 0) {
+        batch.variant = kdd.variant!;
+        batch.first = ROW_OF[kdd.variant!](kdd.f, kdd.x, kdd.label, kdd.category, kdd.difficulty);
+      }
+    }
+    batch.x.set(kdd.x, r * nFeat);
+    for (let q = 1; q <= 3; q++) batch.x[r * nFeat + q] = 0;
+    let lc = labelCode.get(kdd.label);
+    if (lc === undefined) {
+      lc = batch.labels.length;
+      batch.labels.push(kdd.label);
+      batch.categories.push(kdd.category);
+      labelCode.set(kdd.label, lc);
+    }
+    batch.label[r] = lc;
+    batch.difficulty[r] = kdd.difficulty;
+    batch.n++;
+    rows++;
+  };
+  const deliver = async (): Promise<void> => {
+    if (batch.n > 0) {
+      const w = onBatch(batch);
+      if (w) await w;
+    }
+    batch.n = 0;
+    if (kdd.fault) throw kdd.fault;
+  };
+  let base = 0;
+  let rest = '';
+  try {
+    for await (const chunk of stream) {
+      if (opts.signal?.aborted) return rows;
+      const text = rest + (chunk as Buffer).toString('latin1');
+      let at = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0 && kdd.fault === undefined; nl = text.indexOf('\n', at)) {
+        line(text, at, nl, base + at);
+        at = nl + 1;
+      }
+      base += at;
+      rest = text.slice(at);
+      await deliver();
+    }
+    if (rest !== '' && !opts.signal?.aborted) {
+      line(rest, 0, rest.length, base);
+      await deliver();
+    }
+  } catch (e) {
+    throw kdd.gzipError(e);
+  } finally {
+    stream.destroy();
+  }
+  return rows;
 }

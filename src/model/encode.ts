@@ -104,15 +104,7 @@ export class RawTable {
     const cbase = this.n * nc;
     for (let j = 0; j < nc; j++) {
       const v = row[this.catNames[j]!];
-      const s = v === null || v === undefined ? '' : String(v);
-      const idx = this.catIndex[j]!;
-      let code = idx.get(s);
-      if (code === undefined) {
-        code = this.catValues[j]!.length;
-        idx.set(s, code);
-        this.catValues[j]!.push(s);
-      }
-      this.cat[cbase + j] = code;
+      this.cat[cbase + j] = this.catCode(j, v === null || v === undefined ? '' : String(v));
     }
     if (this.keptColumns) this.keptColumns.push(row);
     else if (this.keep.length) {
@@ -120,6 +112,41 @@ export class RawTable {
       for (const name of this.keep) if (row[name] !== undefined) k[name] = row[name]!;
       this.kept.push(k);
     }
+    this.n++;
+  }
+
+  /** The code of categorical column j's value `s` (added to the vocabulary when new), as push assigns it. */
+  catCode(j: number, s: string): number {
+    const idx = this.catIndex[j]!;
+    let code = idx.get(s);
+    if (code === undefined) {
+      code = this.catValues[j]!.length;
+      idx.set(s, code);
+      this.catValues[j]!.push(s);
+    }
+    return code;
+  }
+
+  /**
+   * Append a row given by value rather than as a Row: numbers in numNames order, categorical codes
+   * (from catCode) in catNames order, and the kept columns (already only those of `keep`). The same
+   * table as push(row) gives.
+   */
+  pushCoded(num: Float64Array, cat: Int32Array, kept: Row | undefined): void {
+    if (this.n >= this.capacity) this.grow();
+    const nn = this.numNames.length;
+    const base = this.n * nn;
+    for (let j = 0; j < nn; j++) {
+      let x = num[j]!;
+      if (!Number.isFinite(x)) {
+        this.missing++;
+        x = 0;
+      }
+      this.num[base + j] = x;
+    }
+    this.cat.set(cat.subarray(0, this.catNames.length), this.n * this.catNames.length);
+    if (this.keptColumns) this.keptColumns.push(kept ?? {});
+    else if (this.keep.length) this.kept.push(kept ?? {});
     this.n++;
   }
 

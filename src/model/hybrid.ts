@@ -1,5 +1,5 @@
 /**
- * Fusing k-means and the autoencoder (`--detector hybrid --fusion and|or|rank`). Each detector's
+ * Fusing k-means and the autoencoder (`--detector hybrid --fusion and|or|rank|score`). Each detector's
  * ratio is its measure over its own threshold (same --threshold rule, fitted on the same training
  * rows), so > 1 means "this detector fires":
  * - `and`: anomalous when both fire (the seed project's high-confidence rule); score min(ratios);

@@ -4,12 +4,14 @@
  * CSV / JSON Lines / Parquet) through readDataset. Which one is decided by magic bytes only.
  */
 import type { Row } from '../dataset/types.ts';
-import { isCaptureInput, readDataset } from '../dataset/read.ts';
+import { detectDatasetFormat, isCaptureInput, readDataset } from '../dataset/read.ts';
 import { extractFlows, type ExtractSummary } from '../features/extract.ts';
 import { FLOW_COLUMNS } from '../features/schema.ts';
-import { KDD_SYMBOLIC } from '../dataset/kdd.ts';
+import { KDD_FEATURE_NAMES, KDD_SYMBOLIC, readKddBatches, type KddBatch } from '../dataset/kdd.ts';
 import { RawTable } from './encode.ts';
 import { InputError } from '../errors.ts';
+import { compileFunction } from '../v8-workarounds.ts';
+import { statSync } from 'node:fs';
 
 /** Is this input a capture (pcap/pcapng, possibly gzipped) or a directory of captures? (by magic bytes) */
 export { isCaptureInput };
@@ -39,6 +41,16 @@ export interface ReadInputsOptions {
   onExtract?(s: ExtractSummary, input: string): void;
   /** Only these columns in the Rows of captures (default all flow columns): fewer values built per flow. */
   columns?: readonly string[];
+  /**
+   * Take the rows of KDD table files by column (readKddBatches) instead of one Row at a time
+   * (captures and other datasets still go to onRow).
+   */
+  onKddBatch?(b: KddBatch, input: string): void | Promise<void>;
+}
+
+/** Is this input a NSL-KDD / KDD99 table file (what readKddBatches reads)? */
+async function isKddFile(input: string): Promise<boolean> {
+  return input !== '-' && statSync(input).isFile() && (await detectDatasetFormat(input)) === 'kdd';
 }
 
 /**
@@ -59,6 +71,19 @@ export async function readInputs(inputs: string[], onRow: (row: Row, input: stri
       });
       summary.extract!.push(s);
       opts.onExtract?.(s, input);
+    } else if (opts.onKddBatch && (await isKddFile(input))) {
+      summary.datasets.push(input);
+      const onKddBatch = opts.onKddBatch;
+      try {
+        summary.rows += await readKddBatches(input, (b) => onKddBatch(b, input), { signal: opts.signal });
+      } catch (e) {
+        // as readDataset reports a zlib error that escapes the reader
+        const code = (e as NodeJS.ErrnoException | undefined)?.code;
+        if (typeof code === 'string' && code.startsWith('Z_')) {
+          throw new InputError('E_DATASET_GZIP', input, undefined, `gzip data corrupt or cut short (${(e as Error).message}); rows before the fault were read`);
+        }
+        throw e;
+      }
     } else {
       summary.datasets.push(input);
       for await (const row of readDataset(input, { signal: opts.signal })) {
@@ -144,4 +169,55 @@ export function newTableFor(features: string[], first: Row | undefined, keep: st
   const cat = features.filter((f) => categoricalColumn(f, first));
   const num = features.filter((f) => !cat.includes(f));
   return new RawTable(num, cat, keep, capacity, { compactKeep });
+}
+
+/**
+ * Fills a RawTable from KDD column batches, as table.push(row) would from readKdd's Rows (same
+ * numbers, codes and kept columns), or undefined when the table has a column KDD rows cannot give
+ * that way (a categorical column other than the three symbolic ones).
+ */
+export function kddTableFiller(table: RawTable, keep: readonly string[]): ((b: KddBatch, r: number) => void) | undefined {
+  const nFeat = KDD_FEATURE_NAMES.length;
+  const numIdx = table.numNames.map((n) => KDD_FEATURE_NAMES.indexOf(n));
+  const symIdx = table.catNames.map((n) => KDD_SYMBOLIC.indexOf(n));
+  if (numIdx.some((i) => i < 0 || KDD_SYMBOLIC.includes(KDD_FEATURE_NAMES[i]!)) || symIdx.some((q) => q < 0)) return undefined;
+  const num = new Float64Array(numIdx.length);
+  const cat = new Int32Array(symIdx.length);
+  /** Per categorical column: batch vocabulary code → table code (−1 = not yet looked up). */
+  const toTable: Int32Array[] = symIdx.map(() => new Int32Array(0));
+  const kept = keptBuilder(keep);
+  return (b, r) => {
+    const xo = r * nFeat;
+    for (let j = 0; j < numIdx.length; j++) num[j] = b.x[xo + numIdx[j]!]!;
+    for (let j = 0; j < symIdx.length; j++) {
+      const q = symIdx[j]!;
+      const code = b.sym[r * 3 + q]!;
+      let map = toTable[j]!;
+      if (code >= map.length) {
+        const grown = new Int32Array(Math.max(16, b.symbols[q]!.length * 2)).fill(-1);
+        grown.set(map);
+        toTable[j] = map = grown;
+      }
+      let c = map[code]!;
+      if (c < 0) map[code] = c = table.catCode(j, b.symbols[q]![code]!);
+      cat[j] = c;
+    }
+    const lc = b.label[r]!;
+    table.pushCoded(num, cat, kept ? kept(b.x, xo, b.symbols[0][b.sym[r * 3]!]!, b.symbols[1][b.sym[r * 3 + 1]!]!, b.symbols[2][b.sym[r * 3 + 2]!]!, b.labels[lc]!, b.categories[lc]!, b.difficulty[r]!, b.variant === 'nsl-kdd') : undefined);
+  };
+}
+
+type KeptFn = (x: Float64Array, xo: number, s0: string, s1: string, s2: string, label: string, category: string, difficulty: number, nsl: boolean) => Row;
+
+/** The kept columns a KDD row has, in `keep` order, as one object literal (what RawTable.push keeps). */
+function keptBuilder(keep: readonly string[]): KeptFn | undefined {
+  if (keep.length === 0) return undefined;
+  const fields: string[] = [];
+  for (const name of new Set(keep)) {
+    const i = KDD_FEATURE_NAMES.indexOf(name);
+    if (i >= 0) fields.push(`${JSON.stringify(name)}: ${KDD_SYMBOLIC.includes(name) ? `s${KDD_SYMBOLIC.indexOf(name)}` : `x[xo + ${i}]`}`);
+    else if (name === 'label' || name === 'category') fields.push(`${name}: ${name}`);
+  }
+  const body = `const k = { ${fields.join(', ')} };\n` + (keep.includes('difficulty') ? 'if (nsl) k.difficulty = difficulty;\n' : '') + 'return k;';
+  return compileFunction<KeptFn>('kddKept', {}, ['x', 'xo', 's0', 's1', 's2', 'label', 'category', 'difficulty', 'nsl'], body);
 }

@@ -176,14 +176,15 @@ export class JsonLines {
         }
         this.uint(ip);
         this.buf[this.pos++] = 46; // .
+        let f = fp | 0;
         let d = 6;
-        while (fp % 10 === 0) {
-          fp /= 10;
+        while (f % 10 === 0) {
+          f = (f / 10) | 0;
           d--;
         }
         // leading zeros of the fraction
-        for (let z = d - 1; z > 0 && fp < POW10[z]!; z--) this.buf[this.pos++] = 48;
-        this.uint(fp);
+        for (let z = d - 1; z > 0 && f < POW10[z]!; z--) this.buf[this.pos++] = 48;
+        this.uint(f);
         return;
       }
     }

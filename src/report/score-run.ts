@@ -6,7 +6,8 @@
 import type { ModelFile } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { RawTable } from '../model/encode.ts';
-import { readInputs, requireColumns, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
+import { kddTableFiller, readInputs, requireColumns, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
+import type { KddBatch } from '../dataset/kdd.ts';
 import { buildRecord, RECORD_KEEP } from './record.ts';
 import type { RecordWriter, ScoreSummary } from './format.ts';
 
@@ -71,6 +72,18 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
   let input: InputSummary;
   const features = [...model.preprocessing.numeric.map((c) => c.name), ...model.preprocessing.categorical.map((c) => c.name)];
   let checked = '';
+  // KDD tables go into the table by column, without a Row per line
+  const fill = kddTableFiller(table, keep);
+  const onKddBatch = fill && (async (b: KddBatch, from: string): Promise<void> => {
+    if (checked !== from) {
+      requireColumns(b.first, features, from, 'the model was trained on');
+      checked = from;
+    }
+    for (let r = 0; r < b.n; r++) {
+      fill(b, r);
+      if (table.n >= batch) await flush();
+    }
+  });
   try {
     input = await readInputs(
       inputs,
@@ -82,7 +95,7 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
         table.push(row);
         if (table.n >= batch) return flush();
       },
-      opts,
+      { ...opts, onKddBatch },
     );
   } catch (e) {
     // bad input: everything read before the fault is still scored and written

@@ -96,6 +96,27 @@ describe('classify train / score on NSL-KDD samples', () => {
     expect(recall.balanced!.u2r! + recall.balanced!.r2l!).toBeGreaterThan(recall.none!.u2r! + recall.none!.r2l!);
   });
 
+  it('gbt --colsample: each tree splits on its own draw of round(share · 41) features', async () => {
+    const m = join(dir, 'gbt-col.json');
+    const r = await cli(['classify', 'train', train.path, '-m', m, '--algo', 'gbt', '--iterations', '20', '--colsample', '0.25', '-q']);
+    expect(r.code, r.err).toBe(0);
+    const model = await loadClassifier(m);
+    expect(model.params.colsample).toBe(0.25);
+    const union = new Set<number>();
+    for (const [t] of model.boost!.trees) {
+      const used = new Set(t!.feature.filter((f) => f >= 0));
+      expect(used.size).toBeGreaterThan(0);
+      expect(used.size).toBeLessThanOrEqual(10);
+      for (const f of used) union.add(f);
+    }
+    expect(union.size).toBeGreaterThan(10);
+    const s = JSON.parse((await cli(['classify', 'score', test.path, '-m', m, '--json'])).out);
+    expect(s.metrics.accuracy).toBeGreaterThan(0.7);
+    const bad = await cli(['classify', 'train', train.path, '-m', join(dir, 'x.json'), '--algo', 'gbt', '--colsample', '1.5']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('flowsift: colsample 1.5: expected a number > 0 and ≤ 1 (--colsample)\n');
+  });
+
   it('cv: stratified folds, per-fold lines and mean ± std', async () => {
     const r = await cli(['classify', 'cv', train.path, '--algo', 'tree', '--folds', '4', '--json']);
     expect(r.code, r.err).toBe(0);

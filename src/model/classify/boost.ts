@@ -6,7 +6,7 @@
  * one tree per iteration for two classes (sigmoid), one per class for more (softmax).
  * Categorical columns split natively: values sorted by G/(H + smoothing), best prefix goes left.
  */
-import type { Binned } from './data.ts';
+import { rng, type Binned } from './data.ts';
 import { TreeBuilderNodes, thresholdOf, type TreeJson } from './tree.ts';
 import { CTRL, featureOffsets, histRange, rowMajorBins, sharedF64, type HistShared } from './hist.ts';
 
@@ -19,6 +19,8 @@ export interface BoostParams {
   l2: number;
   /** Least hessian sum in a child (XGBoost's min_child_weight, LightGBM's min_sum_hessian_in_leaf). */
   minChildWeight: number;
+  /** Share of the features each tree may split on, drawn per tree (1: all, and no draw). */
+  colsample: number;
   seed: number;
 }
 
@@ -79,6 +81,9 @@ export class HistTreeGrower {
   readonly importance: Float64Array;
   readonly shared: HistShared;
   private seq = 0;
+  /** Features the current tree may split on (colsample < 1). */
+  private readonly allowed: Uint8Array;
+  private readonly rand: () => number;
 
   constructor(
     private readonly b: Binned,
@@ -104,6 +109,22 @@ export class HistTreeGrower {
     };
     for (let s = slots - 1; s >= 0; s--) this.free.push(s);
     this.importance = new Float64Array(b.nFeat);
+    this.allowed = new Uint8Array(b.nFeat).fill(1);
+    this.rand = rng(p.seed);
+  }
+
+  /** Draw the features of the next tree: round(colsample · features), at least one, without replacement. */
+  private drawFeatures(): void {
+    const nf = this.b.nFeat;
+    const take = Math.max(1, Math.round(this.p.colsample * nf));
+    if (take >= nf) return;
+    const order = Array.from({ length: nf }, (_, f) => f);
+    this.allowed.fill(0);
+    for (let q = 0; q < take; q++) {
+      const j = q + Math.floor(this.rand() * (nf - q));
+      [order[q], order[j]] = [order[j]!, order[q]!];
+      this.allowed[order[q]!] = 1;
+    }
   }
 
   private take(): { slot: number; hist: Float64Array } {
@@ -150,7 +171,9 @@ export class HistTreeGrower {
     const parent = (G * G) / (H + l2);
     let best: Split | null = null;
     const { hist } = node;
+    const allowed = this.allowed;
     for (let f = 0; f < nFeat; f++) {
+      if (allowed[f] === 0) continue;
       const base = this.featOff[f]!;
       const nb = nBins[f]!;
       if (f < nNum) {
@@ -208,6 +231,7 @@ export class HistTreeGrower {
     const { n, bins } = this.b;
     const { l2, learningRate, maxLeafNodes } = this.p;
     const idx = this.idx;
+    this.drawFeatures();
     for (let i = 0; i < n; i++) idx[i] = i;
     let G = 0;
     let H = 0;

@@ -46,6 +46,7 @@ export const PARAMS = [
   // XGBoost's default: with 0 (scikit-learn's), rare classes of a multi-class target get huge leaf values
   { key: 'l2', flag: 'l2', int: false, min: 0, default: 1, describe: 'gbt: L2 regularisation of leaf values (XGBoost lambda; scikit-learn l2_regularization)' },
   { key: 'minChildWeight', flag: 'min-child-weight', int: false, min: 0, default: 1e-3, describe: 'gbt: least hessian sum in a leaf (XGBoost min_child_weight, LightGBM min_sum_hessian_in_leaf)' },
+  { key: 'colsample', flag: 'colsample', int: false, min: Number.MIN_VALUE, max: 1, default: 1, describe: 'gbt: share of the features each tree may split on, drawn per tree (XGBoost colsample_bytree, LightGBM feature_fraction)' },
   { key: 'c', flag: 'C', int: false, min: Number.MIN_VALUE, default: 1, describe: 'logreg: inverse regularisation strength' },
 ] as const;
 
@@ -53,10 +54,10 @@ export type NumericParam = (typeof PARAMS)[number]['key'];
 
 /** A numeric hyper-parameter's value checked against its declaration (UsageError naming the flag). */
 export function checkParam(key: NumericParam, v: number): number {
-  const s = PARAMS.find((q) => q.key === key)!;
-  if (!Number.isFinite(v) || v < s.min || (s.int && !Number.isInteger(v))) {
+  const s: { key: string; int: boolean; min: number; max?: number } = PARAMS.find((q) => q.key === key)!;
+  if (!Number.isFinite(v) || v < s.min || (s.max !== undefined && v > s.max) || (s.int && !Number.isInteger(v))) {
     const what = s.int ? 'an integer' : 'a number';
-    throw new UsageError(`${s.key} ${v}: expected ${what} ${s.min === Number.MIN_VALUE ? '> 0' : `≥ ${s.min}`}`, 'E_USAGE', s.key);
+    throw new UsageError(`${s.key} ${v}: expected ${what} ${s.min === Number.MIN_VALUE ? '> 0' : `≥ ${s.min}`}${s.max === undefined ? '' : ` and ≤ ${s.max}`}`, 'E_USAGE', s.key);
   }
   return v;
 }
@@ -197,14 +198,14 @@ export async function trainClassifier(table: RawTable, targets: (string | null)[
   } else if (opts.algo === 'gbt') {
     const binned = binEncoded(e, vocab);
     const minLeaf = opts.minSamplesLeaf || 20;
-    Object.assign(params, { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 0, minSamplesLeaf: minLeaf, l2: opts.l2, minChildWeight: opts.minChildWeight, bins: 255 });
+    Object.assign(params, { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 0, minSamplesLeaf: minLeaf, l2: opts.l2, minChildWeight: opts.minChildWeight, colsample: opts.colsample, bins: 255 });
     progress(`gradient boosting: ${opts.iterations} iterations × ${k === 2 ? 1 : k} trees on ${n.toLocaleString('en-US')} rows, ${k} classes`);
     const r = await trainBoost(
       binned,
       y,
       sw,
       k,
-      { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 1e9, minSamplesLeaf: minLeaf, l2: opts.l2, minChildWeight: opts.minChildWeight, seed: opts.seed },
+      { iterations: opts.iterations, learningRate: opts.learningRate, maxLeafNodes: opts.maxLeafNodes, maxDepth: opts.maxDepth || 1e9, minSamplesLeaf: minLeaf, l2: opts.l2, minChildWeight: opts.minChildWeight, colsample: opts.colsample, seed: opts.seed },
       (it) => {
         if (it % 10 === 0 || it === opts.iterations) progress(`  iteration ${it}/${opts.iterations}`);
       },
