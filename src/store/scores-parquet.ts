@@ -54,13 +54,26 @@ class Leaf {
     this.reps[this.levels] = rep;
     this.defs[this.levels++] = def;
     if (def < this.maxDef) return;
-    let x: number | string;
-    if (this.phys === 'STRING') this.strs.push((x = v as string));
-    else if (this.phys === 'BOOLEAN') this.nums.push((x = v ? 1 : 0));
-    else this.nums.push((x = this.phys === 'TIMESTAMP' ? Math.round((v as number) * 1e6) : (v as number)));
+    if (this.phys === 'STRING') return void this.strs.push(v as string);
+    const x = this.phys === 'BOOLEAN' ? (v ? 1 : 0) : this.phys === 'TIMESTAMP' ? Math.round((v as number) * 1e6) : (v as number);
+    this.nums.push(x);
     if (!this.stats) return;
-    if (this.min === undefined || less(x, this.min)) this.min = x;
-    if (this.max === undefined || less(this.max, x)) this.max = x;
+    if (this.min === undefined || x < (this.min as number)) this.min = x;
+    if (this.max === undefined || x > (this.max as number)) this.max = x;
+  }
+
+  /** Min and max of the strings (of the dictionary when there is one: the same set, fewer to compare). */
+  stringStats(values: string[]): void {
+    if (!this.stats || values.length === 0) return;
+    let mn = values[0]!, mx = mn;
+    // JS compares UTF-16 units, Parquet UTF-8 bytes: they agree below U+D800
+    const bytes = values.some((s) => HIGH.test(s));
+    for (const s of values) {
+      if (bytes ? Buffer.compare(Buffer.from(s), Buffer.from(mn)) < 0 : s < mn) mn = s;
+      if (bytes ? Buffer.compare(Buffer.from(s), Buffer.from(mx)) > 0 : s > mx) mx = s;
+    }
+    this.min = mn;
+    this.max = mx;
   }
 
   reset(): void {
@@ -71,12 +84,7 @@ class Leaf {
   }
 }
 
-/** Parquet's order: numbers by value, strings by their UTF-8 bytes (JS's UTF-16 order differs past U+D7FF). */
-function less(a: number | string, b: number | string): boolean {
-  if (typeof a === 'number') return a < (b as number);
-  if (!/[\ud800-\uffff]/.test(a + (b as string))) return a < (b as string);
-  return Buffer.compare(Buffer.from(a), Buffer.from(b as string)) < 0;
-}
+const HIGH = /[\ud800-\uffff]/;
 
 /** A value the JSON path would have read as null: missing, null, or a number JSON cannot hold. */
 const isNull = (v: unknown, phys: Phys): boolean => v === undefined || v === null || (phys !== 'STRING' && phys !== 'BOOLEAN' && !(typeof v === 'number' && Number.isFinite(v)));
@@ -227,7 +235,8 @@ export class ScoresParquetWriter {
         const s = leaf.strs[i]!;
         let k = seen.get(s);
         if (k === undefined) {
-          if (dict.length >= limit) index = undefined;
+          // give up as soon as the values look mostly distinct (ids, texts): no map of every one
+          if (dict.length >= limit || (i >= 1024 && dict.length > i / 2)) index = undefined;
           else seen.set(s, (k = dict.push(s) - 1));
         }
         if (index) index[i] = k!;
@@ -242,6 +251,7 @@ export class ScoresParquetWriter {
         c.dict = true;
       } else dict = [];
     }
+    if (leaf.phys === 'STRING') leaf.stringStats(index ? dict : leaf.strs);
     c.dataPageOffset = this.offset;
     page.n = 0;
     // v1 data page: repetition then definition levels, each prefixed by its byte length

@@ -1,8 +1,8 @@
 /**
  * Scored flows (anomaly records, schema flowsift.anomaly/1) as Parquet: typed columns, `ts` a
  * TIMESTAMP(MICROS, UTC), and `reasons` a LIST of STRUCTs — queryable (`unnest(reasons)`) rather than
- * a JSON string. Written by DuckDB from the records' JSON Lines (analyze's scores.jsonl, or a temp
- * file beside the output for `score -o x.parquet`), read with declared column types (no sniffing),
+ * a JSON string. Written here by DuckDB from the records' JSON Lines (a temp file beside the output
+ * for `score -o x.parquet`; analyze writes the same table without DuckDB: scores-parquet.ts), read with declared column types (no sniffing),
  * row groups of 16,384 flows (min/max statistics per group let the dashboard's time-bounded and
  * top-N queries skip most of a file), Snappy-compressed (zstd would be smaller, but hyparquet — flowsift's own Parquet reader — and
  * some notebooks' readers lack it), atomically (temp file + rename).

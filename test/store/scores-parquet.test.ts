@@ -77,6 +77,16 @@ describe.each(['kmeans', 'hybrid'])('scores.parquet from the records (%s analysi
     expect(await query(sql(direct))).toEqual(await query(sql(viaDuck)));
   });
 
+  it('stores each row group\'s min and max of a string and a number column', async () => {
+    const stats = await query(`SELECT row_group_id, path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata('${direct}') WHERE path_in_schema IN ('service', 'anomaly_score') ORDER BY 1, 2`);
+    expect(stats.length).toBe(2 * Math.ceil(recs.length / 1000));
+    for (const [g, col, mn, mx] of stats) {
+      const vals = recs.slice(Number(g) * 1000, (Number(g) + 1) * 1000).map((r) => r[col as 'service' | 'anomaly_score']).filter((v) => v !== undefined);
+      const sorted = [...vals].sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0));
+      expect([mn, mx].map(String)).toEqual([sorted[0], sorted[sorted.length - 1]].map(String));
+    }
+  });
+
   it('reads back with hyparquet as the records', async () => {
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(direct), columns: ['row', 'uid', 'anomaly_score', 'reasons', 'detectors_fired'] });
     expect(rows.length).toBe(recs.length);
