@@ -57,6 +57,44 @@ export function severityOf(anomalyScore: number): 1 | 2 | 3 | null {
 
 const THOUSANDS = new Intl.NumberFormat('en-US');
 
+/** Where Scorer.writeReasonsJson writes (report/json-line.ts's JsonLines): JSON pieces as bytes. */
+export interface JsonOut {
+  raw(bytes: Uint8Array): void;
+  string(s: string): void;
+  number(v: number): void;
+  byte(c: number): void;
+  /** A string of printable ASCII without quote or backslash, as it is (no quotes). */
+  ascii(s: string): void;
+}
+
+/** formatValue of the non-integer values reasons print (rates repeat), at most 4,096. */
+const VALUE_TEXT = new Map<number, string>();
+
+/** formatValue(v) for a reason's numeric value: the frequent cases without Intl or toFixed. */
+export function reasonValueText(v: number): string {
+  if (Number.isInteger(v) && v > -2147483648 && v < 2147483648) return formatInteger(v);
+  let t = VALUE_TEXT.get(v);
+  if (t === undefined) {
+    t = formatValue(v);
+    if (VALUE_TEXT.size < 4096) VALUE_TEXT.set(v, t);
+  }
+  return t;
+}
+
+/** formatValue of an integer below 2^31 in magnitude without Intl (digits, commas from 1,000). */
+function formatInteger(v: number): string {
+  const a = v < 0 ? -v : v;
+  if (a < 1000) return String(v);
+  let s = '';
+  let r = a;
+  while (r >= 1000) {
+    const g = r % 1000;
+    s = (g < 10 ? ',00' : g < 100 ? ',0' : ',') + g + s;
+    r = Math.floor(r / 1000);
+  }
+  return (v < 0 ? '-' : '') + r + s;
+}
+
 /** The one number format of summaries and reasons: thousands separators from 1,000 (rounded), else at most 2 decimals. */
 export function formatValue(v: number | string): string {
   if (typeof v === 'string') return v;
@@ -86,6 +124,9 @@ export class Scorer {
   /** Per cluster and numeric feature: the typical value, rounded and formatted (reasons repeat them). */
   private readonly typicalText: string[];
   private readonly typicalRounded: Float64Array;
+  /** writeReasonsJson's pre-encoded pieces per numeric feature: `{"feature":"name","value":`, `"name ` (the text's start). */
+  private readonly reasonHead: Uint8Array[];
+  private readonly textHead: Uint8Array[];
   /** Autoencoder and hybrid models. */
   readonly kind: DetectorChoice;
   readonly ae: AutoencoderDetector | undefined;
@@ -113,6 +154,9 @@ export class Scorer {
     this.numCol = Int32Array.from(p.numeric, (s) => table.numNames.indexOf(s.name));
     this.catCol = Int32Array.from(p.categorical, (s) => table.catNames.indexOf(s.name));
     const k = this.cent.k, nNum = this.enc.nNum;
+    const esc = (t: string): string => JSON.stringify(t).slice(1, -1);
+    this.reasonHead = p.numeric.map((spec) => Buffer.from(`{"feature":"${esc(spec.name)}","value":`, 'utf8'));
+    this.textHead = p.numeric.map((spec) => Buffer.from(`,"text":"${esc(spec.name)} `, 'utf8'));
     this.typicalText = new Array<string>(k * nNum);
     this.typicalRounded = new Float64Array(k * nNum);
     for (let j = 0; j < k; j++) {
@@ -276,6 +320,73 @@ export class Scorer {
     return have;
   }
 
+  /** Does writeReasonsJson write this model's reasons (k-means models)? */
+  get writesReasonsJson(): boolean {
+    return !this.ae;
+  }
+
+  /**
+   * JSON of the reasons explainScored(i, s, n) would set, written to `out` without the Reason
+   * objects (score's JSON Lines): a k-means model only (false, nothing written, for the others).
+   * Mirrors explain() line by line; test/report/record.test.ts holds the two equal.
+   */
+  writeReasonsJson(out: JsonOut, i: number, s: FlowScore, n: number): boolean {
+    if (this.ae) return false;
+    out.byte(91);
+    if (n > 0) {
+      const { one, model, topIdx, topVal } = this;
+      const cluster = s.cluster;
+      const d2 = s.distance * s.distance;
+      const nNum = one.nNum;
+      this.detector.contributions(one, 0, cluster, this.contrib);
+      const have = this.rankContributions(n);
+      const t = this.enc.table;
+      for (let q = 0; q < have; q++) {
+        if (q > 0) out.byte(44);
+        const idx = topIdx[q]!;
+        const share = d2 > 0 ? topVal[q]! / d2 : 0;
+        if (idx < nNum) {
+          const col = this.numCol[idx]!;
+          const value = col >= 0 ? t.num[i * t.numNames.length + col]! : 0;
+          const z = one.z[idx]! - this.cent.c[cluster * this.cent.dims + idx]!;
+          out.raw(this.reasonHead[idx]!);
+          out.number(value);
+          out.raw(R_TYPICAL);
+          out.number(this.typicalRounded[cluster * nNum + idx]!);
+          out.raw(R_SHARE);
+          out.number(round(share));
+          out.raw(R_Z);
+          out.number(round(z));
+          out.raw(this.textHead[idx]!);
+          out.ascii(reasonValueText(value));
+          out.raw(R_VS);
+          out.ascii(this.typicalText[cluster * nNum + idx]!);
+          out.raw(R_END);
+        } else {
+          const b = idx - nNum;
+          const spec = model.preprocessing.categorical[b]!;
+          const v = one.oh[b]!;
+          const col = this.catCol[b]!;
+          const value = col >= 0 ? t.catValue(i, col) : '';
+          const [typ, frac] = this.detector.typicalCategory(cluster, b);
+          out.raw(R_FEATURE);
+          out.string(spec.name);
+          out.raw(R_VALUE);
+          out.string(value);
+          out.raw(R_TYPICAL);
+          out.string(typ);
+          out.raw(R_SHARE);
+          out.number(round(share));
+          out.raw(R_TEXT);
+          out.string(v < 0 ? `${spec.name} ${value} (unseen in training) vs ${typ}` : `${spec.name} ${value} vs ${typ} (${Math.round(frac * 100)}%)`);
+          out.byte(125);
+        }
+      }
+    }
+    out.byte(93);
+    return true;
+  }
+
   /** Top-n contributions to the squared distance of row i (already encoded in `one`) to `cluster`. */
   private explain(i: number, cluster: number, d2: number, n: number): Reason[] {
     const { one, model, contrib, topIdx, topVal } = this;
@@ -319,3 +430,13 @@ function ratio(measure: number, threshold: number): number {
 function round(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
+
+const R_FEATURE = Buffer.from('{"feature":', 'latin1');
+const R_VALUE = Buffer.from(',"value":', 'latin1');
+const R_TYPICAL = Buffer.from(',"typical":', 'latin1');
+const R_SHARE = Buffer.from(',"share":', 'latin1');
+const R_Z = Buffer.from(',"z":', 'latin1');
+const R_TEXT = Buffer.from(',"text":', 'latin1');
+const R_VS = Buffer.from(' vs ', 'latin1');
+const R_END = Buffer.from('"}', 'latin1');
+

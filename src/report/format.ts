@@ -4,7 +4,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { TextSink } from '../dataset/output.ts';
-import { writeRecordJson, type AnomalyRecord } from './record.ts';
+import { writeRecordJson, type AnomalyRecord, type ReasonsJson } from './record.ts';
 import type { Row } from '../dataset/types.ts';
 import { formatValue, type FlowScore } from '../model/score.ts';
 import { flowFilter } from './wireshark.ts';
@@ -19,7 +19,7 @@ export interface RecordWriter {
    * Optional: write the record buildRecord(rowNo, kept, s, labelColumn) would make, without making
    * it (the JSON Lines writer serializes the score straight into its byte buffer).
    */
-  writeScored?(rowNo: number, kept: Row, s: FlowScore, labelColumn: string): void | Promise<void>;
+  writeScored?(rowNo: number, kept: Row, s: FlowScore, labelColumn: string, reasons?: ReasonsJson): void | Promise<void>;
   /** Finish (table: print the summary and the top blocks). */
   end(summary: ScoreSummary): Promise<void>;
 }
@@ -74,8 +74,8 @@ export function jsonlWriter(sink: TextSink): RecordWriter {
       out.line(r);
       if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
     },
-    writeScored(rowNo, kept, s, labelColumn) {
-      writeRecordJson(out, rowNo, kept, s, labelColumn);
+    writeScored(rowNo, kept, s, labelColumn, reasons) {
+      writeRecordJson(out, rowNo, kept, s, labelColumn, reasons);
       if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
     },
     async end() {

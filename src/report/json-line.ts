@@ -205,7 +205,8 @@ export class JsonLines {
     } while (v > 0);
   }
 
-  private ascii(s: string): void {
+  /** A string of printable ASCII without quote or backslash, as it is (no quotes). */
+  ascii(s: string): void {
     this.room(s.length);
     const b = this.buf;
     let p = this.pos;

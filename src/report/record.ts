@@ -117,6 +117,13 @@ export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn 
   return rec;
 }
 
+/** Reasons written by the Scorer itself (row i, n of them) instead of from s.reasons (see Scorer.writeReasonsJson). */
+export interface ReasonsJson {
+  scorer: { writeReasonsJson(out: JsonLines, i: number, s: FlowScore, n: number): boolean };
+  i: number;
+  n: number;
+}
+
 const key = (name: string, first = false): Uint8Array => Buffer.from(`${first ? '' : ','}"${name}":`, 'latin1');
 const HEAD_ANOMALY = Buffer.from(`{"event_type":"anomaly","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
 const HEAD_FLOW = Buffer.from(`{"event_type":"flow","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
@@ -139,9 +146,10 @@ const NULL = Buffer.from('null', 'latin1');
  * `JSON.stringify(buildRecord(rowNo, kept, s, labelColumn)) + '\n'` written straight into `out`,
  * without the record object: the same fields in the same order, each line of this function
  * mirroring one of buildRecord's (test/report/record.test.ts holds them equal on real runs).
- * Reasons are written as Scorer makes them (feature, value, typical, share, z, text, detector).
+ * Reasons are written as Scorer makes them (feature, value, typical, share, z, text, detector), or
+ * by the Scorer itself when `reasons` names it.
  */
-export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label'): void {
+export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label', reasons?: ReasonsJson): void {
   out.raw(s.isAnomaly ? HEAD_ANOMALY : HEAD_FLOW);
   out.number(rowNo);
   const ts = kept.ts;
@@ -177,7 +185,7 @@ export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: Flo
   if (s.severity === null) out.raw(NULL);
   else out.number(s.severity);
   out.raw(K_REASONS);
-  writeReasons(out, s.reasons);
+  if (!reasons?.scorer.writeReasonsJson(out, reasons.i, s, reasons.n)) writeReasons(out, s.reasons);
   for (let q = 0; q < STATS.length; q++) {
     const v = kept[STATS[q]!];
     if (typeof v === 'number' && Number.isFinite(v)) {

@@ -8,7 +8,7 @@ import { Scorer } from '../model/score.ts';
 import { RawTable } from '../model/encode.ts';
 import { kddTableFiller, readInputs, requireColumns, type InputSummary, type ReadInputsOptions } from '../model/input.ts';
 import type { KddBatch } from '../dataset/kdd.ts';
-import { buildRecord, RECORD_KEEP } from './record.ts';
+import { buildRecord, RECORD_KEEP, type ReasonsJson } from './record.ts';
 import type { RecordWriter, ScoreSummary } from './format.ts';
 
 export interface ScoreRunOptions extends ReadInputsOptions {
@@ -38,6 +38,8 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
   let nFlows = 0;
   let nAnom = 0;
   const explain = opts.explain ?? 3;
+  const direct = writer.writeScored !== undefined && scorer.writesReasonsJson;
+  const reasons: ReasonsJson = { scorer, i: 0, n: explain };
 
   const summaryOf = (): ScoreSummary => ({
     flows: nFlows,
@@ -62,8 +64,15 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
         anomalies[s.cluster]!++;
       }
       if (opts.onlyAnomalies && !s.isAnomaly) continue;
-      scorer.explainScored(i, s, explain);
-      const w = writer.writeScored ? writer.writeScored(rowNo, table.kept[i]!, s, labelColumn) : writer.write(buildRecord(rowNo, table.kept[i]!, s, labelColumn));
+      let w;
+      if (direct) {
+        // the JSON writer takes the reasons from the scorer: no Reason objects
+        reasons.i = i;
+        w = writer.writeScored!(rowNo, table.kept[i]!, s, labelColumn, reasons);
+      } else {
+        scorer.explainScored(i, s, explain);
+        w = writer.writeScored ? writer.writeScored(rowNo, table.kept[i]!, s, labelColumn) : writer.write(buildRecord(rowNo, table.kept[i]!, s, labelColumn));
+      }
       if (w) await w;
     }
     table.clear();

@@ -10,7 +10,7 @@ import { trainModel } from '../../src/model/train.ts';
 import { Scorer } from '../../src/model/score.ts';
 import { KDD_DIR } from '../cli/model-helpers.ts';
 import { csvRow, CSV_COLUMNS, formatBlock } from '../../src/report/format.ts';
-import { formatValue, severityOf, type FlowScore } from '../../src/model/score.ts';
+import { formatValue, reasonValueText, severityOf, type FlowScore } from '../../src/model/score.ts';
 
 const score: FlowScore = {
   cluster: 3,
@@ -68,6 +68,12 @@ describe('JSON Lines written as bytes', () => {
     expect(() => viaBytes({ big: 1n })).toThrow(TypeError);
   });
 
+  it('a reason value prints as formatValue prints it (the scorer’s own integer and cached paths)', () => {
+    const ints = fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 - 1 });
+    const vals = fc.oneof(ints, fc.double({ min: -1e7, max: 1e7, noNaN: true }), fc.constantFrom(-0, 999, 1000, -1000, 0.005, 1.005, 2 ** 31, 1e21));
+    fc.assert(fc.property(vals, (v) => reasonValueText(v) === formatValue(v)), { numRuns: 20000 });
+  });
+
   it('writeRecordJson writes JSON.stringify(buildRecord(…)) for KDDTest+ and a capture, k-means and hybrid, with PCA and reasons', async () => {
     const features = resolveFeatureList('kdd');
     const keep = [...RECORD_KEEP];
@@ -82,14 +88,21 @@ describe('JSON Lines written as bytes', () => {
     for (const [model, table, step] of [[kmeans, test, 1], [hybrid, test, 7], [kmeans, flows, 1], [hybrid, flows, 1]] as const) {
       const sc = new Scorer(model, table);
       const out = new JsonLines();
+      const direct = new JsonLines();
       let want = '';
       for (let i = 0; i < table.n; i += step) {
         const s = sc.score(i, i % 5, true);
         want += JSON.stringify(buildRecord(i + 1, table.kept[i]!, s)) + '\n';
         writeRecordJson(out, i + 1, table.kept[i]!, s);
+        // the reasons written by the scorer itself (k-means models), as score's JSON Lines writer does
+        const bare = sc.score(i, 0, true);
+        if (!sc.writesReasonsJson) sc.explainScored(i, bare, i % 5);
+        writeRecordJson(direct, i + 1, table.kept[i]!, bare, 'label', { scorer: sc, i, n: i % 5 });
         lines++;
       }
+      expect(sc.writesReasonsJson).toBe(model === kmeans);
       expect(out.take().toString('utf8')).toBe(want);
+      expect(direct.take().toString('utf8')).toBe(want);
     }
     expect(lines).toBeGreaterThan(25000);
   }, 240_000);
