@@ -15,6 +15,7 @@ import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { describeDetector, saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
+import { JsonLines } from '../report/json-line.ts';
 import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
 import { reportFromAnalysis } from '../report/build.ts';
@@ -192,12 +193,16 @@ async function writeScored(dir: string, name: string, n: number, record: (i: num
   let pq: ScoresParquetWriter | undefined;
   try {
     pq = new ScoresParquetWriter(join(dir, `${name}.parquet`));
+    // JSON.stringify's bytes, handed to the sink a MiB at a time instead of one string a line
+    const out = new JsonLines(2 << 20);
+    const flush = () => (sink.writeBytes ? sink.writeBytes(out.take()) : sink.write(out.take().toString()));
     for (let i = 0; i < n; i++) {
       const r = record(i);
       pq.write(r);
-      const w = sink.write(JSON.stringify(r) + '\n');
-      if (w) await w;
+      out.line(r);
+      if (out.pos >= 1 << 20) await flush();
     }
+    if (out.pos > 0) await flush();
     await sink.close();
     pq.close();
   } catch (e) {
