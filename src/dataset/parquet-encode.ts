@@ -125,6 +125,53 @@ export interface RowGroupMeta {
   chunks: ChunkMeta[];
 }
 
+/**
+ * FileMetaData's row_groups (field 4): every column chunk's metadata at its path, with min/max/null
+ * statistics where `column` says so (parquet-format's ColumnMetaData; Statistics only on flat columns).
+ */
+export function writeRowGroups<C extends ChunkMeta>(
+  th: Thrift,
+  groups: readonly (Omit<RowGroupMeta, 'chunks'> & { chunks: readonly C[] })[],
+  column: (j: number, m: C) => { path: readonly string[]; stats: boolean },
+): void {
+  th.list(4, 12, groups.length);
+  for (const g of groups) {
+    th.begin();
+    th.list(1, 12, g.chunks.length);
+    g.chunks.forEach((m, j) => {
+      const { path, stats } = column(j, m);
+      th.begin();
+      th.i64(2, m.dictPageOffset ?? m.dataPageOffset);
+      th.begin(3);
+      th.i32(1, m.type);
+      th.list(2, 5, m.encodings.length);
+      for (const e of m.encodings) th.i32Elem(e);
+      th.list(3, 8, path.length);
+      for (const p of path) th.stringElem(p);
+      th.i32(4, CODEC_SNAPPY);
+      th.i64(5, m.numValues);
+      th.i64(6, m.uncompressed);
+      th.i64(7, m.compressed);
+      th.i64(9, m.dataPageOffset);
+      if (m.dictPageOffset !== undefined) th.i64(11, m.dictPageOffset);
+      if (stats) {
+        th.begin(12);
+        th.i64(3, m.nulls);
+        if (m.max) th.binary(5, m.max);
+        if (m.min) th.binary(6, m.min);
+        th.end();
+      }
+      th.end();
+      th.end();
+    });
+    th.i64(2, g.bytes);
+    th.i64(3, g.rows);
+    th.i64(5, g.offset);
+    th.i64(6, g.chunks.reduce((s, m) => s + m.compressed, 0));
+    th.end();
+  }
+}
+
 /** Growable scratch bytes for one page body. */
 export class Scratch {
   buf = Buffer.allocUnsafe(1 << 16);

@@ -26,7 +26,7 @@ import type { Writable } from 'node:stream';
 import { FlowsiftError, InputError } from '../errors.ts';
 import { tempPathFor, writesInPlace } from './output.ts';
 import { Column, floatDictionary, intDictionary, physicalOf, statBytes } from './parquet-column.ts';
-import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, type RowGroupMeta, Scratch, TYPE, Thrift } from './parquet-encode.ts';
+import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, type RowGroupMeta, Scratch, TYPE, Thrift, writeRowGroups } from './parquet-encode.ts';
 import { snappyCompress, snappyMaxLength } from './snappy.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
@@ -293,39 +293,7 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
       th.end();
     }
     th.i64(3, total);
-    th.list(4, 12, groups.length);
-    for (const g of groups) {
-      th.begin();
-      th.list(1, 12, g.chunks.length);
-      g.chunks.forEach((m, j) => {
-        th.begin();
-        th.i64(2, m.dictPageOffset ?? m.dataPageOffset);
-        th.begin(3);
-        th.i32(1, m.type);
-        th.list(2, 5, m.encodings.length);
-        for (const e of m.encodings) th.i32Elem(e);
-        th.list(3, 8, 1);
-        th.stringElem(names[j]!);
-        th.i32(4, CODEC_SNAPPY);
-        th.i64(5, m.numValues);
-        th.i64(6, m.uncompressed);
-        th.i64(7, m.compressed);
-        th.i64(9, m.dataPageOffset);
-        if (m.dictPageOffset !== undefined) th.i64(11, m.dictPageOffset);
-        th.begin(12);
-        th.i64(3, m.nulls);
-        if (m.max) th.binary(5, m.max);
-        if (m.min) th.binary(6, m.min);
-        th.end();
-        th.end();
-        th.end();
-      });
-      th.i64(2, g.bytes);
-      th.i64(3, g.rows);
-      th.i64(5, g.offset);
-      th.i64(6, g.chunks.reduce((s, m) => s + m.compressed, 0));
-      th.end();
-    }
+    writeRowGroups(th, groups, (j) => ({ path: [names[j]!], stats: true }));
     const kv = Object.entries(opts.kvMetadata ?? {});
     if (kv.length) {
       th.list(5, 12, kv.length);

@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tempPathFor } from '../dataset/output.ts';
-import { CODEC_SNAPPY, ENC, PAGE, Scratch, Thrift, TYPE } from '../dataset/parquet-encode.ts';
+import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, Scratch, Thrift, TYPE, writeRowGroups } from '../dataset/parquet-encode.ts';
 import { snappyCompress, snappyMaxLength } from '../dataset/snappy.ts';
 import type { AnomalyRecord } from '../report/record.ts';
 import { SCORE_COLUMNS } from './scores.ts';
@@ -223,7 +223,7 @@ export class ScoresParquetWriter {
   private chunk(leaf: Leaf): Chunk {
     const { page } = this;
     const n = leaf.levels;
-    const c: Chunk = { leaf, numValues: n, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: n - (leaf.phys === 'STRING' ? leaf.strs.length : leaf.nums.length), dict: false };
+    const c: Chunk = { leaf, type: TYPES[leaf.phys], encodings: [ENC.PLAIN, ENC.RLE], numValues: n, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: n - (leaf.phys === 'STRING' ? leaf.strs.length : leaf.nums.length) };
     // strings: a dictionary while the distinct values are under half the values
     let index: Int32Array | undefined;
     let dict: string[] = [];
@@ -248,7 +248,7 @@ export class ScoresParquetWriter {
         const [u, z] = this.emitPage(PAGE.DICTIONARY, dict.length, ENC.PLAIN);
         c.uncompressed += u;
         c.compressed += z;
-        c.dict = true;
+        c.encodings = [ENC.PLAIN, ENC.RLE, ENC.RLE_DICTIONARY];
       } else dict = [];
     }
     if (leaf.phys === 'STRING') leaf.stringStats(index ? dict : leaf.strs);
@@ -310,59 +310,16 @@ export class ScoresParquetWriter {
       }
     }
     th.i64(3, this.total);
-    th.list(4, 12, this.groups.length);
-    for (const g of this.groups) {
-      th.begin();
-      th.list(1, 12, g.chunks.length);
-      for (const m of g.chunks) {
-        th.begin();
-        th.i64(2, m.dictPageOffset ?? m.dataPageOffset);
-        th.begin(3);
-        th.i32(1, TYPES[m.leaf.phys]);
-        const enc = m.dict ? [ENC.PLAIN, ENC.RLE, ENC.RLE_DICTIONARY] : [ENC.PLAIN, ENC.RLE];
-        th.list(2, 5, enc.length);
-        for (const e of enc) th.i32Elem(e);
-        th.list(3, 8, m.leaf.path.length);
-        for (const p of m.leaf.path) th.stringElem(p);
-        th.i32(4, CODEC_SNAPPY);
-        th.i64(5, m.numValues);
-        th.i64(6, m.uncompressed);
-        th.i64(7, m.compressed);
-        th.i64(9, m.dataPageOffset);
-        if (m.dictPageOffset !== undefined) th.i64(11, m.dictPageOffset);
-        if (m.leaf.maxRep === 0) {
-          th.begin(12);
-          th.i64(3, m.nulls);
-          if (m.max) th.binary(5, m.max);
-          if (m.min) th.binary(6, m.min);
-          th.end();
-        }
-        th.end();
-        th.end();
-      }
-      th.i64(2, g.bytes);
-      th.i64(3, g.rows);
-      th.i64(5, g.offset);
-      th.i64(6, g.chunks.reduce((s, m) => s + m.compressed, 0));
-      th.end();
-    }
+    writeRowGroups(th, this.groups, (_, m) => ({ path: m.leaf.path, stats: m.leaf.maxRep === 0 }));
     th.string(6, 'flowsift scores writer');
     th.byte(0);
     return th.bytes();
   }
 }
 
-interface Chunk {
+/** A column chunk's metadata and the leaf column it was written from. */
+interface Chunk extends ChunkMeta {
   leaf: Leaf;
-  numValues: number;
-  uncompressed: number;
-  compressed: number;
-  dataPageOffset: number;
-  dictPageOffset?: number;
-  dict: boolean;
-  nulls: number;
-  min?: Uint8Array;
-  max?: Uint8Array;
 }
 
 const TYPES: Record<Phys, number> = { STRING: TYPE.BYTE_ARRAY, INT32: TYPE.INT32, INT64: TYPE.INT64, TIMESTAMP: TYPE.INT64, DOUBLE: TYPE.DOUBLE, BOOLEAN: TYPE.BOOLEAN };
