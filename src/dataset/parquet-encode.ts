@@ -125,6 +125,25 @@ export interface RowGroupMeta {
   chunks: ChunkMeta[];
 }
 
+/** A SchemaElement's converted_type (6) and logicalType (10): UTF8 strings, or µs timestamps adjusted to UTC. */
+export function writeLogicalType(th: Thrift, kind: 'STRING' | 'TIMESTAMP'): void {
+  th.i32(6, kind === 'STRING' ? 0 : 10);
+  th.begin(10);
+  if (kind === 'STRING') {
+    th.begin(1);
+    th.end();
+  } else {
+    th.begin(8);
+    th.bool(1, true);
+    th.begin(2);
+    th.begin(2);
+    th.end();
+    th.end();
+    th.end();
+  }
+  th.end();
+}
+
 /**
  * FileMetaData's row_groups (field 4): every column chunk's metadata at its path, with min/max/null
  * statistics where `column` says so (parquet-format's ColumnMetaData; Statistics only on flat columns).

@@ -26,7 +26,7 @@ import type { Writable } from 'node:stream';
 import { FlowsiftError, InputError } from '../errors.ts';
 import { tempPathFor, writesInPlace } from './output.ts';
 import { Column, floatDictionary, intDictionary, physicalOf, statBytes } from './parquet-column.ts';
-import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, type RowGroupMeta, Scratch, TYPE, Thrift, writeRowGroups } from './parquet-encode.ts';
+import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, type RowGroupMeta, Scratch, TYPE, Thrift, writeLogicalType, writeRowGroups } from './parquet-encode.ts';
 import { snappyCompress, snappyMaxLength } from './snappy.ts';
 import type { ColumnDef, DatasetWriter, Row } from './types.ts';
 
@@ -273,23 +273,7 @@ export function createParquetWriter(path: string, columns: readonly ColumnDef[],
       th.i32(1, TYPE[el.type]);
       th.i32(3, el.repetition_type === 'REQUIRED' ? 0 : 1);
       th.string(4, el.name);
-      if (el.converted_type) th.i32(6, el.converted_type === 'UTF8' ? 0 : 10);
-      if (el.logical_type) {
-        th.begin(10);
-        if (el.logical_type.type === 'STRING') {
-          th.begin(1);
-          th.end();
-        } else {
-          th.begin(8);
-          th.bool(1, true);
-          th.begin(2);
-          th.begin(2);
-          th.end();
-          th.end();
-          th.end();
-        }
-        th.end();
-      }
+      if (el.logical_type) writeLogicalType(th, el.logical_type.type);
       th.end();
     }
     th.i64(3, total);

@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tempPathFor } from '../dataset/output.ts';
-import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, Scratch, Thrift, TYPE, writeRowGroups } from '../dataset/parquet-encode.ts';
+import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, Scratch, Thrift, TYPE, writeLogicalType, writeRowGroups } from '../dataset/parquet-encode.ts';
 import { snappyCompress, snappyMaxLength } from '../dataset/snappy.ts';
 import type { AnomalyRecord } from '../report/record.ts';
 import { SCORE_COLUMNS } from './scores.ts';
@@ -360,23 +360,6 @@ function leafElement(th: Thrift, l: Leaf): void {
   th.i32(1, TYPES[l.phys]);
   th.i32(3, 1);
   th.string(4, l.path[l.path.length - 1]!);
-  if (l.phys === 'STRING') {
-    th.i32(6, 0);
-    th.begin(10);
-    th.begin(1);
-    th.end();
-    th.end();
-  } else if (l.phys === 'TIMESTAMP') {
-    th.i32(6, 10);
-    th.begin(10);
-    th.begin(8);
-    th.bool(1, true);
-    th.begin(2);
-    th.begin(2);
-    th.end();
-    th.end();
-    th.end();
-    th.end();
-  }
+  if (l.phys === 'STRING' || l.phys === 'TIMESTAMP') writeLogicalType(th, l.phys);
   th.end();
 }
