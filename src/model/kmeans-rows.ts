@@ -41,7 +41,18 @@ export function rowCentre2(
     const d = z[zb + u]! - c[cb + u]!;
     s += d * d;
   }
-  const ob = r * nCat;
+  s = addOneHot(s, oh, r * nCat, nCat, c, cb, offsets, weights);
+  return s > 0 ? s : 0;
+}
+
+/**
+ * s plus the one-hot part of a row's squared distance to the centre at c[cb..): per categorical b
+ * with value v, (w_b − c_v)² − c_v², the centre's Σc² being counted once elsewhere (the one-hot trick).
+ */
+export function addOneHot(
+  s: number, oh: Int32Array, ob: number, nCat: number,
+  c: Float64Array, cb: number, offsets: Int32Array, weights: Float64Array,
+): number {
   for (let b = 0; b < nCat; b++) {
     const v = oh[ob + b]!;
     if (v >= 0) {
@@ -50,7 +61,7 @@ export function rowCentre2(
       s += d * d - cv * cv;
     }
   }
-  return s > 0 ? s : 0;
+  return s;
 }
 
 /** Euclidean distances between the k dense centres (k × k). */

@@ -18,7 +18,7 @@
  */
 import type { Encoder } from './scale.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
-import { centreDistances, dedupe, rowCentre2, type EncodedRows } from './kmeans-rows.ts';
+import { addOneHot, centreDistances, dedupe, rowCentre2, type EncodedRows } from './kmeans-rows.ts';
 import { meanVariance, type FitState } from './kmeans-iterate.ts';
 import { fitState, restartResult, restartUnit, STATS, type KMeansJob, type RestartSpec } from './kmeans-restart.ts';
 import { modelThreads, shareArray, sharedF64, shareWork } from './share.ts';
@@ -142,15 +142,7 @@ export class Centroids {
       if (dcc[ro + j]! >= bound) break;
       const cb = j * dims;
       // one-hot part first (exact, ≥ 0), then the numeric terms with early abandon
-      let s = sq[j]!;
-      for (let b = 0; b < nCat; b++) {
-        const v = oh[ob + b]!;
-        if (v >= 0) {
-          const cv = c[cb + offsets[b]! + v]!;
-          const d = weights[b]! - cv;
-          s += d * d - cv * cv;
-        }
-      }
+      let s = addOneHot(sq[j]!, oh, ob, nCat, c, cb, offsets, weights);
       let u = 0;
       while (u < nNum && s < bd) {
         const e = u + 8 < nNum ? u + 8 : nNum;

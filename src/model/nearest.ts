@@ -18,7 +18,7 @@
  */
 import { PCA } from 'ml-pca';
 import type { Centroids } from './kmeans.ts';
-import { centreDistances, rowCentre2 } from './kmeans-rows.ts';
+import { addOneHot, centreDistances, rowCentre2 } from './kmeans-rows.ts';
 
 interface Combination {
   /** Per centroid: the one-hot part of the squared distance. */
@@ -186,16 +186,7 @@ export class NearestSearch {
     const cat = comb.cat;
     for (let j = 0; j < k; j++) {
       const cb = j * dims;
-      let s = sq[j]!;
-      for (let b = 0; b < nCat; b++) {
-        const v = oh[ob + b]!;
-        if (v >= 0) {
-          const cv = c[cb + offsets[b]! + v]!;
-          const d = weights[b]! - cv;
-          s += d * d - cv * cv;
-        }
-      }
-      cat[j] = s;
+      cat[j] = addOneHot(sq[j]!, oh, ob, nCat, c, cb, offsets, weights);
     }
     const idx = Array.from({ length: k }, (_, j) => j);
     idx.sort((x, y) => cat[x]! - cat[y]! || x - y);
