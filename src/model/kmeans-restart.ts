@@ -106,6 +106,8 @@ export interface KMeansJob {
   /** Per restart: centres (k × dims); STATS numbers: inertia, iterations, converged (0/1), ms, iteration ms. */
   centres: Float64Array;
   stats: Float64Array;
+  /** Per restart: the nearest centre of every row (x.n) under its final centres. */
+  labels: Int32Array;
 }
 
 /** Run restart `run` of the job and store its result (either thread). */
@@ -113,6 +115,7 @@ export function restartUnit(job: KMeansJob, S: FitState, run: number, onIteratio
   const size = job.spec.k * encodedDims(job.p);
   const r = runRestart(job.p, S, job.spec, run, job.centres.subarray(run * size, (run + 1) * size), onIteration);
   job.stats.set([r.inertia, r.iterations, r.converged ? 1 : 0, r.ms, r.iterMs], run * STATS);
+  job.labels.set(S.labels, run * S.n);
 }
 
 export const STATS = 5;

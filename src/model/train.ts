@@ -158,9 +158,12 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   let labels = fit.labels;
   let d2 = fit.d2;
   if (fitRows.n !== t.n) {
+    // the fit sample's rows have their nearest centroid already: only the others are searched
+    const known = new Int32Array(t.n).fill(-1);
+    for (let i = 0; i < fitIdx.length; i++) known[fitIdx[i]!] = labels[i]!;
     labels = new Int32Array(t.n);
     d2 = new Float64Array(t.n);
-    assignTable(fit.centroids, enc, t.n, labels, d2);
+    assignTable(fit.centroids, enc, t.n, labels, d2, undefined, known);
   }
   const dist = d2.map(Math.sqrt);
   let thresholds = fitThresholds(rule, dist, labels, k);

@@ -36,6 +36,13 @@ describe('model work on worker threads', () => {
     // the restarts differ, so the winner was picked among really different fits
     expect(new Set(one.runs.map((r) => r.inertia)).size).toBe(3);
     expect(runs).toEqual([0, 1, 2]);
+    // the labels and distances taken from the winning restart are those of a full nearest-centre
+    // search under its centres, to the last bit
+    const all = fitKMeans(p, x, { ...opts, dedupe: false });
+    const labels = new Int32Array(x.n), d2 = new Float64Array(x.n);
+    all.centroids.assign(x, labels, d2);
+    expect(all.labels).toEqual(labels);
+    expect(all.d2).toEqual(d2);
   });
 
   it('isolation-forest scores on two threads equal score() row by row', () => {
