@@ -19,9 +19,9 @@
 import type { Encoder } from './scale.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
 import { addOneHot, centreDistances, dedupe, rowCentre2, type EncodedRows } from './kmeans-rows.ts';
-import { meanVariance, type FitState } from './kmeans-iterate.ts';
-import { fitState, restartResult, restartUnit, STATS, type KMeansJob, type RestartSpec } from './kmeans-restart.ts';
-import { modelThreads, shareArray, sharedF64, sharedI32, shareWork } from './share.ts';
+import { meanVariance } from './kmeans-iterate.ts';
+import { fitState, runRestart, stepRows, stepsJob, stepUnit, STEP_ROWS, type RestartResult, type RestartSpec } from './kmeans-restart.ts';
+import { MAX_BLOCKS, modelThreads, shareArray, StepPool } from './share.ts';
 
 export { encodeRows, rng, sampleIndices, subset, dedupe, toDense, denseRow, type EncodedRows } from './kmeans-rows.ts';
 export { seedKMeansPP } from './kmeans-seed.ts';
@@ -233,13 +233,13 @@ export interface KMeansOptions {
   /** Merge identical rows before fitting (default true). */
   dedupe?: boolean;
   /**
-   * Threads the restarts run on (share.ts; the result is the same on any number). Default: every
-   * core from PARALLEL_MIN_ROWS rows on (share.ts).
+   * Threads each assignment step is spread over (share.ts StepPool; the result is the same on any
+   * number). Default: every core from PARALLEL_MIN_ROWS rows on (share.ts).
    */
   threads?: number;
   /** Called after each iteration of a restart run on this thread (progress / benchmarks). */
   onIteration?: (run: number, iter: number, changed: number, ms: number) => void;
-  /** Called for every restart, in restart order, once all have ended. */
+  /** Called as each restart ends (they run in restart order). */
   onRun?: (run: number, inertia: number, iterations: number, ms: number) => void;
 }
 
@@ -261,45 +261,53 @@ export interface KMeansFit {
 export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOptions): KMeansFit {
   const nInit = Math.max(1, opts.nInit ?? 3);
   const lloyd = opts.algorithm === 'lloyd';
-  const threads = Math.min(nInit, modelThreads(input.n, opts.threads));
+  const threads = modelThreads(input.n, opts.threads);
   const dd = opts.dedupe ?? true ? dedupe(input, threads > 1) : undefined;
-  const merged = dd !== undefined && dd.rows.n < input.n;
-  let x = merged ? dd.rows : input;
+  const merged = dd !== undefined;
+  let x = dd ? dd.rows : input;
   const k = Math.max(1, Math.min(opts.k, x.n));
   const spec: RestartSpec = {
     k, seed: opts.seed ?? 42, maxIter: opts.maxIter ?? 300, tolAbs: (opts.tol ?? 1e-4) * meanVariance(p, x), seedRows: opts.seedSample ?? 20_000, lloyd,
   };
   const dims = encodedDims(p);
-  if (threads > 1) x = { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh), ...(x.w ? { w: shareArray(x.w) } : {}) };
-  const job: KMeansJob = {
-    kind: 'kmeans', p, x, spec,
-    centres: threads > 1 ? sharedF64(nInit * k * dims) : new Float64Array(nInit * k * dims),
-    stats: threads > 1 ? sharedF64(nInit * STATS) : new Float64Array(nInit * STATS),
-    labels: threads > 1 ? sharedI32(nInit * x.n) : new Int32Array(nInit * x.n),
-  };
-  let S: FitState | undefined;
-  // restarts run in any order on any thread; they are reported and compared in restart order
-  shareWork(job, nInit, threads, (run) => restartUnit(job, (S ??= fitState(p, x, k, lloyd)), run, opts.onIteration));
-  S = undefined;
-  let best = 0;
+  const blocks = Math.ceil(x.n / STEP_ROWS);
+  const parallel = threads > 1 && blocks > 1 && blocks <= MAX_BLOCKS;
+  if (parallel) x = { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh), ...(x.w ? { w: shareArray(x.w) } : {}) };
+  // one state for every restart; each assignment step is spread over the threads (the restarts run
+  // one after another, so two cores are busy through all of them and one set of bounds is held)
+  const S = fitState(p, x, k, lloyd, parallel);
+  const pool = parallel ? new StepPool(stepsJob(p, S), threads, blocks) : undefined;
+  const unit = (op: number, b: number): void => stepUnit(S, op, b);
+  const step = pool ? (op: number) => pool.run(op, blocks, unit) : (op: number) => stepRows(S, op, 0, x.n);
   const runs: KMeansFit['runs'] = [];
+  let won: RestartResult | undefined;
   let totalIter = 0;
   let totalMs = 0;
-  for (let run = 0; run < nInit; run++) {
-    const r = restartResult(job, run);
-    runs.push({ seed: spec.seed + run * 7919, inertia: r.inertia, iterations: r.iterations });
-    opts.onRun?.(run, r.inertia, r.iterations, r.ms);
-    totalIter += r.iterations;
-    totalMs += r.iterMs;
-    if (r.inertia < runs[best]!.inertia) best = run;
+  const bestCentres = new Float64Array(k * dims);
+  const bestLabels = new Int32Array(x.n);
+  try {
+    for (let run = 0; run < nInit; run++) {
+      const out = new Float64Array(k * dims);
+      const r = runRestart(p, S, spec, run, out, step, opts.onIteration);
+      runs.push({ seed: spec.seed + run * 7919, inertia: r.inertia, iterations: r.iterations });
+      opts.onRun?.(run, r.inertia, r.iterations, r.ms);
+      totalIter += r.iterations;
+      totalMs += r.iterMs;
+      if (!won || r.inertia < won.inertia) {
+        won = r;
+        bestCentres.set(out);
+        bestLabels.set(S.labels);
+      }
+    }
+  } finally {
+    pool?.close();
   }
-  const won = restartResult(job, best);
-  const centroids = new Centroids(p, k, job.centres.slice(best * k * dims, (best + 1) * k * dims));
+  const centroids = new Centroids(p, k, bestCentres);
   // labels and distances of the input rows under the winning centres: its last assignment step
   // already found every row's nearest centre
   const uLabels = new Int32Array(x.n);
   const uD2 = new Float64Array(x.n);
-  centroids.assign(x, uLabels, uD2, job.labels.subarray(best * x.n, (best + 1) * x.n));
+  centroids.assign(x, uLabels, uD2, bestLabels);
   let outLabels = uLabels, outD2 = uD2;
   if (merged) {
     outLabels = new Int32Array(input.n);
@@ -311,9 +319,9 @@ export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOpti
   }
   return {
     centroids,
-    inertia: won.inertia,
-    iterations: won.iterations,
-    converged: won.converged,
+    inertia: won!.inertia,
+    iterations: won!.iterations,
+    converged: won!.converged,
     runs,
     msPerIteration: totalIter ? totalMs / totalIter : 0,
     labels: outLabels,
