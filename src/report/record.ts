@@ -120,6 +120,47 @@ export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn 
   return rec;
 }
 
+/** What a record's field is made from, without the record: the row number, kept columns, score and incident. */
+export type FieldOf = (rowNo: number, kept: Row, s: FlowScore, labelColumn: string, incidentId: string | undefined) => unknown;
+
+const nonEmpty = (v: unknown): boolean => v !== null && v !== undefined && v !== '';
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Each field of buildRecord(rowNo, kept, s, labelColumn) (+ analyze's incident_id), read straight from
+ * its sources: `RECORD_FIELDS[name](…)` equals `buildRecord(…)[name]` (undefined where the record
+ * lacks the field). For column writers (scores Parquet) that would otherwise build a record per flow.
+ */
+export const RECORD_FIELDS: Record<string, FieldOf> = {
+  event_type: (_r, _k, s) => (s.isAnomaly ? 'anomaly' : 'flow'),
+  schema: () => ANOMALY_SCHEMA,
+  row: (rowNo) => rowNo,
+  ts: (_r, k) => (finite(k.ts) ? k.ts : undefined),
+  timestamp: (_r, k) => (finite(k.ts) ? new Date(k.ts * 1000).toISOString() : undefined),
+  ...Object.fromEntries(IDENTITY.map((f): [string, FieldOf] => [f, (_r, k) => (nonEmpty(k[f]) ? k[f] : undefined)])),
+  ...Object.fromEntries((['protocol_type', 'service', 'flag'] as const).map((f): [string, FieldOf] => [f, (_r, k) => (nonEmpty(k[f]) ? String(k[f]) : undefined)])),
+  cluster: (_r, _k, s) => s.cluster,
+  distance: (_r, _k, s) => r6(s.distance),
+  threshold: (_r, _k, s) => r6(s.threshold),
+  anomaly_score: (_r, _k, s) => r6(s.anomalyScore),
+  is_anomaly: (_r, _k, s) => s.isAnomaly,
+  severity: (_r, _k, s) => s.severity,
+  reasons: (_r, _k, s) => s.reasons,
+  ...Object.fromEntries(STATS.map((f): [string, FieldOf] => [f, (_r, k) => (finite(k[f]) ? k[f] : undefined)])),
+  conn_state: (_r, k) => (typeof k.conn_state === 'string' && k.conn_state !== '' ? k.conn_state : undefined),
+  label: (_r, k, _s, labelColumn) => (nonEmpty(k[labelColumn]) ? String(k[labelColumn]) : undefined),
+  category: (_r, k) => (nonEmpty(k.category) ? String(k.category) : undefined),
+  pca_x: (_r, _k, s) => (s.pca ? r6(s.pca[0]) : undefined),
+  pca_y: (_r, _k, s) => (s.pca ? r6(s.pca[1]) : undefined),
+  detector: (_r, _k, s) => s.detector,
+  kmeans_score: (_r, _k, s) => (s.detector !== undefined && s.kmeansScore !== undefined ? r6(s.kmeansScore) : undefined),
+  ae_error: (_r, _k, s) => (s.detector !== undefined ? r6(s.aeError!) : undefined),
+  ae_threshold: (_r, _k, s) => (s.detector !== undefined ? r6(s.aeThreshold!) : undefined),
+  ae_score: (_r, _k, s) => (s.detector !== undefined ? r6(s.aeScore!) : undefined),
+  detectors_fired: (_r, _k, s) => (s.detector !== undefined ? (s.fired ?? []) : undefined),
+  incident_id: (_r, _k, _s, _l, incidentId) => incidentId,
+};
+
 const key = (name: string, first = false): Uint8Array => Buffer.from(`${first ? '' : ','}"${name}":`, 'latin1');
 const HEAD_ANOMALY = Buffer.from(`{"event_type":"anomaly","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
 const HEAD_FLOW = Buffer.from(`{"event_type":"flow","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
@@ -127,16 +168,16 @@ const K_TS = key('ts'), K_TIMESTAMP = key('timestamp');
 const K_IDENTITY = IDENTITY.map((k) => key(k));
 const K_SYMBOLIC = (['protocol_type', 'service', 'flag'] as const).map((k) => key(k));
 const K_STATS = STATS.map((k) => key(k));
-const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category');
+const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category'), K_INCIDENT = key('incident_id');
 
 /**
  * `JSON.stringify(buildRecord(rowNo, kept, s, labelColumn)) + '\n'` written straight into `out`,
- * without the record object: the same fields in the same order, each line of this function
+ * without the record object (with `incident_id` last when `incidentId` is given, as analyze sets it): the same fields in the same order, each line of this function
  * mirroring one of buildRecord's (test/report/record.test.ts holds them equal on real runs).
  * Reasons are written as Scorer makes them (feature, value, typical, share, z, text, detector), or
  * by the Scorer itself when `reasons` names it.
  */
-export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label', reasons?: ReasonsJson): void {
+export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label', reasons?: ReasonsJson, incidentId?: string): void {
   out.raw(s.isAnomaly ? HEAD_ANOMALY : HEAD_FLOW);
   out.number(rowNo);
   const ts = kept.ts;
@@ -183,6 +224,10 @@ export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: Flo
     out.string(String(cat));
   }
   writeScoreExtras(out, s);
+  if (incidentId !== undefined) {
+    out.raw(K_INCIDENT);
+    out.string(incidentId);
+  }
   out.byte(125);
   out.byte(10);
 }
