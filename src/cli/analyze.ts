@@ -15,16 +15,14 @@ import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { describeDetector, saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
 import { openOutput } from '../dataset/output.ts';
-import { JsonLines } from '../report/json-line.ts';
-import { buildRecord, RECORD_KEEP, type AnomalyRecord } from '../report/record.ts';
+import { RECORD_KEEP } from '../report/record.ts';
+import { recordAt, scoreTable, writeScored } from '../report/analysis.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
 import { reportFromAnalysis } from '../report/build.ts';
-import { ClusterProfiler } from '../report/clusters.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
-import { ScoresParquetWriter } from '../store/scores-parquet.ts';
 import { describeSetAside } from '../model/robust.ts';
-import { IncidentBuilder, rankIncidents, formatIncidents, writeIncidentsJsonl, type Incident } from '../report/incidents/index.ts';
+import { formatIncidents, writeIncidentsJsonl } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends TrainFlags {
   inputs: string[];
@@ -82,61 +80,16 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   const sa = model.training.setAside;
   if (sa) notes.unshift(describeSetAside(sa));
   else if (!known) notes.unshift('clean fit (--fit-mode clean): every flow of the input was learned as normal, attacks in it included');
-  // Two streaming passes over the table, no record kept per flow: the first scores every flow
-  // (nearest centroid only) for the counts, the cluster profiles and the incidents, which hold only
-  // the anomalous records; the second writes scores.jsonl in row order with reasons, PCA position
-  // and incident_id. Anomalies are kept as (row, score) and re-scored in score order for
-  // anomalies.jsonl and the printed top flows.
+  // two passes over the table, no record kept per flow (report/analysis.ts)
   const scorer = new Scorer(model, t);
-  const profiler = new ClusterProfiler();
-  const perCluster: ScoreSummary['perCluster'] = Array.from({ length: model.kmeans.k }, (_, j) => ({ cluster: j, flows: 0, anomalies: 0 }));
-  const writeAll = a.outDir !== undefined;
-  const builder = new IncidentBuilder({ gap: a.incidentGap });
-  const incidentOf = new Map<number, string>();
-  builder.onAssign = (row, id) => incidentOf.set(row, id);
-  const found: Incident[] = [];
-  const anomRows: number[] = [];
-  const anomScores: number[] = [];
-  const byLabel = new Map<string, { n: number; flagged: number }>();
-  let anomalies = 0;
-  for (let i = 0; i < t.n; i++) {
-    const s = scorer.score(i, 0);
-    perCluster[s.cluster]!.flows++;
-    if (s.isAnomaly) {
-      perCluster[s.cluster]!.anomalies++;
-      anomalies++;
-      anomRows.push(i);
-      anomScores.push(s.anomalyScore);
-      scorer.explainScored(i, s, a.explain);
-    }
-    const rec = buildRecord(i + 1, t.keptRow(i), s, a.labelColumn);
-    profiler.add(rec);
-    if (rec.label !== undefined) {
-      const e = byLabel.get(rec.label) ?? { n: 0, flagged: 0 };
-      e.n++;
-      if (rec.is_anomaly) e.flagged++;
-      byLabel.set(rec.label, e);
-    }
-    if (s.isAnomaly) for (const x of builder.push(rec)) found.push(x);
-  }
-  for (const x of builder.end()) found.push(x);
-  const incidents: Incident[] = rankIncidents(found);
-  const recordAt = (i: number, withReasons: boolean): AnomalyRecord => {
-    const r = buildRecord(i + 1, t.keptRow(i), scorer.score(i, withReasons ? a.explain : 0, writeAll), a.labelColumn);
-    const id = incidentOf.get(i + 1);
-    if (id !== undefined) r.incident_id = id;
-    return r;
-  };
-  // scores.parquet is written from the same records as scores.jsonl (no JSON re-read)
+  const ao = { labelColumn: a.labelColumn, explain: a.explain, incidentGap: a.incidentGap };
+  const st = scoreTable(scorer, t, ao);
+  const { perCluster, anomalies, incidents, byLabel } = st;
   if (a.outDir) {
     await mkdir(a.outDir, { recursive: true });
-    await writeScored(a.outDir, 'scores', t.n, (i) => recordAt(i, true));
+    await writeScored(a.outDir, 'scores', scorer, t, st, ao);
   }
-  profiler.describe(model.kmeans.k).forEach((p, j) => (perCluster[j]!.profile = p));
-  // anomalous flows, most anomalous first (row order among equal scores)
-  const order = anomRows.map((_, q) => q).sort((x, y) => anomScores[y]! - anomScores[x]! || x - y);
-  const recordOf = (q: number): AnomalyRecord => recordAt(anomRows[q]!, true);
-  const top = order.slice(0, Math.max(0, a.topFlows)).map(recordOf);
+  const top = [...st.anomalous.subarray(0, Math.max(0, a.topFlows))].map((i) => recordAt(scorer, t, st, ao, i));
   const summary: ScoreSummary = {
     flows: t.n,
     anomalies,
@@ -152,7 +105,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   if (byLabel.size) {
     parts.push('\nflagged per label: ' + [...byLabel.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
   }
-  if (builder.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
+  if (st.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
   else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
   if (top.length) parts.push(`\ntop ${top.length} anomalous flows:`);
   top.forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
@@ -160,7 +113,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   io.stdout.write(text);
   if (a.outDir) {
     await saveModel(join(a.outDir, 'model.json'), model);
-    await writeScored(a.outDir, 'anomalies', order.length, (q) => (q < top.length ? top[q]! : recordOf(order[q]!)));
+    await writeScored(a.outDir, 'anomalies', scorer, t, st, ao, st.anomalous);
     const inc = openOutput(join(a.outDir, 'incidents.jsonl'));
     try {
       await writeIncidentsJsonl(inc, incidents);
@@ -177,7 +130,7 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
     sum.write(text);
     await sum.close();
     // the report reads the records as an iterable: each pass re-scores the rows (none are kept)
-    const records = { *[Symbol.iterator]() { for (let i = 0; i < t.n; i++) yield recordAt(i, true); } };
+    const records = { *[Symbol.iterator]() { for (let i = 0; i < t.n; i++) yield recordAt(scorer, t, st, ao, i); } };
     if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
   }
   if (!a.quiet) {
@@ -185,31 +138,6 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   }
   if (io.signal.aborted) return EXIT.INTERRUPTED;
   return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
-}
-
-/** <name>.jsonl and <name>.parquet in `dir` from the same n records, both atomically. */
-async function writeScored(dir: string, name: string, n: number, record: (i: number) => AnomalyRecord): Promise<void> {
-  const sink = openOutput(join(dir, `${name}.jsonl`));
-  let pq: ScoresParquetWriter | undefined;
-  try {
-    pq = new ScoresParquetWriter(join(dir, `${name}.parquet`));
-    // JSON.stringify's bytes, handed to the sink a MiB at a time instead of one string a line
-    const out = new JsonLines(2 << 20);
-    const flush = () => (sink.writeBytes ? sink.writeBytes(out.take()) : sink.write(out.take().toString()));
-    for (let i = 0; i < n; i++) {
-      const r = record(i);
-      pq.write(r);
-      out.line(r);
-      if (out.pos >= 1 << 20) await flush();
-    }
-    if (out.pos > 0) await flush();
-    await sink.close();
-    pq.close();
-  } catch (e) {
-    await sink.abort();
-    pq?.abort();
-    throw e;
-  }
 }
 
 const def: CommandDef<AnalyzeArgs> = {

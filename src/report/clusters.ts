@@ -5,6 +5,7 @@
  */
 import { formatValue } from '../model/score.ts';
 import type { AnomalyRecord } from './record.ts';
+import type { Row } from '../dataset/types.ts';
 
 interface Acc {
   n: number;
@@ -38,21 +39,32 @@ export class ClusterProfiler {
   static readonly SAMPLE = 5000;
 
   add(r: AnomalyRecord): void {
-    let a = this.acc.get(r.cluster);
+    this.addValues(r.cluster, r.protocol_type, r.service, r.flag, r.src_bytes, r.dst_bytes);
+  }
+
+  /** add() of the record buildRecord would make from these kept columns, without making it. */
+  addFlow(cluster: number, kept: Row): void {
+    const text = (v: Row[string] | undefined): string | undefined => (v !== null && v !== undefined && v !== '' ? String(v) : undefined);
+    const num = (v: Row[string] | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    this.addValues(cluster, text(kept.protocol_type), text(kept.service), text(kept.flag), num(kept.src_bytes), num(kept.dst_bytes));
+  }
+
+  private addValues(cluster: number, proto: string | undefined, service: string | undefined, flag: string | undefined, src: number | undefined, dst: number | undefined): void {
+    let a = this.acc.get(cluster);
     if (!a) {
       a = { n: 0, service: new Map(), flag: new Map(), proto: new Map(), src: [], dst: [] };
-      this.acc.set(r.cluster, a);
+      this.acc.set(cluster, a);
     }
     a.n++;
     const inc = (m: Map<string, number>, v: string | undefined): void => {
       if (v) m.set(v, (m.get(v) ?? 0) + 1);
     };
-    inc(a.service, r.service);
-    inc(a.flag, r.flag);
-    inc(a.proto, r.protocol_type);
+    inc(a.service, service);
+    inc(a.flag, flag);
+    inc(a.proto, proto);
     if (a.src.length < ClusterProfiler.SAMPLE) {
-      if (r.src_bytes !== undefined) a.src.push(r.src_bytes);
-      if (r.dst_bytes !== undefined) a.dst.push(r.dst_bytes);
+      if (src !== undefined) a.src.push(src);
+      if (dst !== undefined) a.dst.push(dst);
     }
   }
 

@@ -9,6 +9,9 @@
 import type { Row } from '../dataset/types.ts';
 import type { FlowScore, Reason } from '../model/score.ts';
 import type { JsonLines } from './json-line.ts';
+import { writeScoreExtras, writeScoreJson, type ReasonsJson } from './score-json.ts';
+
+export type { ReasonsJson };
 
 export const ANOMALY_SCHEMA = 'flowsift.anomaly/1';
 
@@ -117,12 +120,46 @@ export function buildRecord(rowNo: number, kept: Row, s: FlowScore, labelColumn 
   return rec;
 }
 
-/** Reasons written by the Scorer itself (row i, n of them) instead of from s.reasons (see Scorer.writeReasonsJson). */
-export interface ReasonsJson {
-  scorer: { writeReasonsJson(out: JsonLines, i: number, s: FlowScore, n: number): boolean };
-  i: number;
-  n: number;
-}
+/** What a record's field is made from, without the record: the row number, kept columns, score and incident. */
+export type FieldOf = (rowNo: number, kept: Row, s: FlowScore, labelColumn: string, incidentId: string | undefined) => unknown;
+
+const nonEmpty = (v: unknown): boolean => v !== null && v !== undefined && v !== '';
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Each field of buildRecord(rowNo, kept, s, labelColumn) (+ analyze's incident_id), read straight from
+ * its sources: `RECORD_FIELDS[name](…)` equals `buildRecord(…)[name]` (undefined where the record
+ * lacks the field). For column writers (scores Parquet) that would otherwise build a record per flow.
+ */
+export const RECORD_FIELDS: Record<string, FieldOf> = {
+  event_type: (_r, _k, s) => (s.isAnomaly ? 'anomaly' : 'flow'),
+  schema: () => ANOMALY_SCHEMA,
+  row: (rowNo) => rowNo,
+  ts: (_r, k) => (finite(k.ts) ? k.ts : undefined),
+  timestamp: (_r, k) => (finite(k.ts) ? new Date(k.ts * 1000).toISOString() : undefined),
+  ...Object.fromEntries(IDENTITY.map((f): [string, FieldOf] => [f, (_r, k) => (nonEmpty(k[f]) ? k[f] : undefined)])),
+  ...Object.fromEntries((['protocol_type', 'service', 'flag'] as const).map((f): [string, FieldOf] => [f, (_r, k) => (nonEmpty(k[f]) ? String(k[f]) : undefined)])),
+  cluster: (_r, _k, s) => s.cluster,
+  distance: (_r, _k, s) => r6(s.distance),
+  threshold: (_r, _k, s) => r6(s.threshold),
+  anomaly_score: (_r, _k, s) => r6(s.anomalyScore),
+  is_anomaly: (_r, _k, s) => s.isAnomaly,
+  severity: (_r, _k, s) => s.severity,
+  reasons: (_r, _k, s) => s.reasons,
+  ...Object.fromEntries(STATS.map((f): [string, FieldOf] => [f, (_r, k) => (finite(k[f]) ? k[f] : undefined)])),
+  conn_state: (_r, k) => (typeof k.conn_state === 'string' && k.conn_state !== '' ? k.conn_state : undefined),
+  label: (_r, k, _s, labelColumn) => (nonEmpty(k[labelColumn]) ? String(k[labelColumn]) : undefined),
+  category: (_r, k) => (nonEmpty(k.category) ? String(k.category) : undefined),
+  pca_x: (_r, _k, s) => (s.pca ? r6(s.pca[0]) : undefined),
+  pca_y: (_r, _k, s) => (s.pca ? r6(s.pca[1]) : undefined),
+  detector: (_r, _k, s) => s.detector,
+  kmeans_score: (_r, _k, s) => (s.detector !== undefined && s.kmeansScore !== undefined ? r6(s.kmeansScore) : undefined),
+  ae_error: (_r, _k, s) => (s.detector !== undefined ? r6(s.aeError!) : undefined),
+  ae_threshold: (_r, _k, s) => (s.detector !== undefined ? r6(s.aeThreshold!) : undefined),
+  ae_score: (_r, _k, s) => (s.detector !== undefined ? r6(s.aeScore!) : undefined),
+  detectors_fired: (_r, _k, s) => (s.detector !== undefined ? (s.fired ?? []) : undefined),
+  incident_id: (_r, _k, _s, _l, incidentId) => incidentId,
+};
 
 const key = (name: string, first = false): Uint8Array => Buffer.from(`${first ? '' : ','}"${name}":`, 'latin1');
 const HEAD_ANOMALY = Buffer.from(`{"event_type":"anomaly","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
@@ -130,26 +167,17 @@ const HEAD_FLOW = Buffer.from(`{"event_type":"flow","schema":"${ANOMALY_SCHEMA}"
 const K_TS = key('ts'), K_TIMESTAMP = key('timestamp');
 const K_IDENTITY = IDENTITY.map((k) => key(k));
 const K_SYMBOLIC = (['protocol_type', 'service', 'flag'] as const).map((k) => key(k));
-const K_CLUSTER = key('cluster'), K_DISTANCE = key('distance'), K_THRESHOLD = key('threshold'), K_SCORE = key('anomaly_score');
-const K_IS_ANOMALY_TRUE = Buffer.from(',"is_anomaly":true,"severity":', 'latin1');
-const K_IS_ANOMALY_FALSE = Buffer.from(',"is_anomaly":false,"severity":', 'latin1');
-const K_REASONS = key('reasons');
 const K_STATS = STATS.map((k) => key(k));
-const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category'), K_PCA_X = key('pca_x'), K_PCA_Y = key('pca_y');
-const K_DETECTOR = key('detector'), K_KMEANS_SCORE = key('kmeans_score'), K_AE_ERROR = key('ae_error'), K_AE_THRESHOLD = key('ae_threshold');
-const K_AE_SCORE = key('ae_score'), K_FIRED = key('detectors_fired');
-const R_FEATURE = key('feature', true), R_VALUE = key('value'), R_TYPICAL = key('typical'), R_SHARE = key('share'), R_Z = key('z'), R_TEXT = key('text');
-const R_DETECTOR = key('detector');
-const NULL = Buffer.from('null', 'latin1');
+const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category'), K_INCIDENT = key('incident_id');
 
 /**
  * `JSON.stringify(buildRecord(rowNo, kept, s, labelColumn)) + '\n'` written straight into `out`,
- * without the record object: the same fields in the same order, each line of this function
+ * without the record object (with `incident_id` last when `incidentId` is given, as analyze sets it): the same fields in the same order, each line of this function
  * mirroring one of buildRecord's (test/report/record.test.ts holds them equal on real runs).
  * Reasons are written as Scorer makes them (feature, value, typical, share, z, text, detector), or
  * by the Scorer itself when `reasons` names it.
  */
-export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label', reasons?: ReasonsJson): void {
+export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: FlowScore, labelColumn = 'label', reasons?: ReasonsJson, incidentId?: string): void {
   out.raw(s.isAnomaly ? HEAD_ANOMALY : HEAD_FLOW);
   out.number(rowNo);
   const ts = kept.ts;
@@ -173,19 +201,7 @@ export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: Flo
       out.string(String(v));
     }
   }
-  out.raw(K_CLUSTER);
-  out.number(s.cluster);
-  out.raw(K_DISTANCE);
-  out.number(r6(s.distance));
-  out.raw(K_THRESHOLD);
-  out.number(r6(s.threshold));
-  out.raw(K_SCORE);
-  out.number(r6(s.anomalyScore));
-  out.raw(s.isAnomaly ? K_IS_ANOMALY_TRUE : K_IS_ANOMALY_FALSE);
-  if (s.severity === null) out.raw(NULL);
-  else out.number(s.severity);
-  out.raw(K_REASONS);
-  if (!reasons?.scorer.writeReasonsJson(out, reasons.i, s, reasons.n)) writeReasons(out, s.reasons);
+  writeScoreJson(out, s, reasons);
   for (let q = 0; q < STATS.length; q++) {
     const v = kept[STATS[q]!];
     if (typeof v === 'number' && Number.isFinite(v)) {
@@ -207,57 +223,11 @@ export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: Flo
     out.raw(K_CATEGORY);
     out.string(String(cat));
   }
-  if (s.pca) {
-    out.raw(K_PCA_X);
-    out.number(r6(s.pca[0]));
-    out.raw(K_PCA_Y);
-    out.number(r6(s.pca[1]));
-  }
-  if (s.detector !== undefined) {
-    out.raw(K_DETECTOR);
-    out.string(s.detector);
-    if (s.kmeansScore !== undefined) {
-      out.raw(K_KMEANS_SCORE);
-      out.number(r6(s.kmeansScore));
-    }
-    out.raw(K_AE_ERROR);
-    out.number(r6(s.aeError!));
-    out.raw(K_AE_THRESHOLD);
-    out.number(r6(s.aeThreshold!));
-    out.raw(K_AE_SCORE);
-    out.number(r6(s.aeScore!));
-    out.raw(K_FIRED);
-    out.value(s.fired ?? []);
+  writeScoreExtras(out, s);
+  if (incidentId !== undefined) {
+    out.raw(K_INCIDENT);
+    out.string(incidentId);
   }
   out.byte(125);
   out.byte(10);
-}
-
-function writeReasons(out: JsonLines, reasons: Reason[]): void {
-  out.byte(91);
-  for (let q = 0; q < reasons.length; q++) {
-    const r = reasons[q]!;
-    out.byte(q === 0 ? 123 : 44);
-    if (q > 0) out.byte(123);
-    out.raw(R_FEATURE);
-    out.string(r.feature);
-    out.raw(R_VALUE);
-    out.value(r.value);
-    out.raw(R_TYPICAL);
-    out.value(r.typical);
-    out.raw(R_SHARE);
-    out.number(r.share);
-    if (r.z !== undefined) {
-      out.raw(R_Z);
-      out.number(r.z);
-    }
-    out.raw(R_TEXT);
-    out.string(r.text);
-    if (r.detector !== undefined) {
-      out.raw(R_DETECTOR);
-      out.string(r.detector);
-    }
-    out.byte(125);
-  }
-  out.byte(93);
 }

@@ -11,7 +11,9 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tempPathFor } from '../dataset/output.ts';
 import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, Scratch, Thrift, TYPE, writeLogicalType, writeRowGroups } from '../dataset/parquet-encode.ts';
 import { snappyCompress, snappyMaxLength } from '../dataset/snappy.ts';
-import type { AnomalyRecord } from '../report/record.ts';
+import { RECORD_FIELDS, type AnomalyRecord, type FieldOf } from '../report/record.ts';
+import type { Row } from '../dataset/types.ts';
+import type { FlowScore } from '../model/score.ts';
 import { SCORE_COLUMNS } from './scores.ts';
 
 type Phys = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP';
@@ -36,7 +38,9 @@ class Leaf {
   reps = new Uint8Array(1024);
   defs = new Uint8Array(1024);
   levels = 0;
-  nums: number[] = [];
+  /** Numbers (booleans as 0/1, timestamps in µs) in a typed array: no boxed value per row. */
+  nums = new Float64Array(1024);
+  count = 0;
   strs: string[] = [];
   min: number | string | undefined;
   max: number | string | undefined;
@@ -56,7 +60,12 @@ class Leaf {
     if (def < this.maxDef) return;
     if (this.phys === 'STRING') return void this.strs.push(v as string);
     const x = this.phys === 'BOOLEAN' ? (v ? 1 : 0) : this.phys === 'TIMESTAMP' ? Math.round((v as number) * 1e6) : (v as number);
-    this.nums.push(x);
+    if (this.count === this.nums.length) {
+      const b = new Float64Array(this.count * 2);
+      b.set(this.nums);
+      this.nums = b;
+    }
+    this.nums[this.count++] = x;
     if (!this.stats) return;
     if (this.min === undefined || x < (this.min as number)) this.min = x;
     if (this.max === undefined || x > (this.max as number)) this.max = x;
@@ -78,7 +87,7 @@ class Leaf {
 
   reset(): void {
     this.levels = 0;
-    this.nums.length = 0;
+    this.count = 0;
     this.strs.length = 0;
     this.min = this.max = undefined;
   }
@@ -93,6 +102,8 @@ interface Top {
   name: string;
   kind: 'flat' | 'reasons' | 'strings';
   get: Get;
+  /** The same value read from a record's sources (writeScored). */
+  of: FieldOf;
   leaves: Leaf[];
 }
 
@@ -112,11 +123,13 @@ export class ScoresParquetWriter {
   constructor(readonly path: string, readonly rowGroupSize = 16384) {
     this.tops = SCORE_COLUMNS.map((c): Top => {
       const get: Get = (rec) => (rec as unknown as Record<string, unknown>)[c.name];
-      if (c.name === 'reasons') return { name: c.name, kind: 'reasons', get, leaves: REASON_FIELDS.map(([f, p]) => new Leaf([c.name, 'list', 'element', f], p, 4, 1, false)) };
-      if (c.type === 'VARCHAR[]') return { name: c.name, kind: 'strings', get, leaves: [new Leaf([c.name, 'list', 'element'], 'STRING', 3, 1, false)] };
+      const of = RECORD_FIELDS[c.name];
+      if (!of) throw new Error(`scores parquet: no record field for ${c.name}`);
+      if (c.name === 'reasons') return { name: c.name, kind: 'reasons', get, of, leaves: REASON_FIELDS.map(([f, p]) => new Leaf([c.name, 'list', 'element', f], p, 4, 1, false)) };
+      if (c.type === 'VARCHAR[]') return { name: c.name, kind: 'strings', get, of, leaves: [new Leaf([c.name, 'list', 'element'], 'STRING', 3, 1, false)] };
       const phys = PHYS[c.type];
       if (!phys) throw new Error(`scores parquet: no Parquet type for ${c.name} ${c.type}`);
-      return { name: c.name, kind: 'flat', get, leaves: [new Leaf([c.name], phys, 1, 0, phys !== 'BOOLEAN')] };
+      return { name: c.name, kind: 'flat', get, of, leaves: [new Leaf([c.name], phys, 1, 0, phys !== 'BOOLEAN')] };
     });
     this.leaves = this.tops.flatMap((t) => t.leaves);
     this.tmp = tempPathFor(path);
@@ -125,32 +138,42 @@ export class ScoresParquetWriter {
   }
 
   write(rec: AnomalyRecord): void {
-    for (const t of this.tops) {
-      const v = t.get(rec);
-      if (t.kind === 'flat') {
-        const leaf = t.leaves[0]!;
-        if (isNull(v, leaf.phys)) leaf.add(0, 0);
-        else leaf.add(0, 1, v);
-      } else if (!Array.isArray(v)) {
-        for (const leaf of t.leaves) leaf.add(0, 0);
-      } else if (v.length === 0) {
-        for (const leaf of t.leaves) leaf.add(0, 1);
-      } else if (t.kind === 'strings') {
-        const leaf = t.leaves[0]!;
-        v.forEach((s, q) => (typeof s === 'string' ? leaf.add(q ? 1 : 0, 3, s) : leaf.add(q ? 1 : 0, 2)));
-      } else {
-        v.forEach((r: Record<string, unknown> | null, q) => {
-          REASON_FIELDS.forEach(([, phys, read], f) => {
-            const leaf = t.leaves[f]!;
-            if (r === null || typeof r !== 'object') return leaf.add(q ? 1 : 0, 2);
-            const x = read(r);
-            if (isNull(x, phys)) leaf.add(q ? 1 : 0, 3);
-            else leaf.add(q ? 1 : 0, 4, phys === 'STRING' ? String(x) : x);
-          });
-        });
-      }
-    }
+    for (const t of this.tops) this.put(t, t.get(rec));
     if (++this.rows === this.rowGroupSize) this.flushGroup();
+  }
+
+  /**
+   * The row `write(buildRecord(rowNo, kept, s, labelColumn))` (with incident_id) would add, read
+   * from the sources without the record object.
+   */
+  writeScored(rowNo: number, kept: Row, s: FlowScore, labelColumn: string, incidentId?: string): void {
+    for (const t of this.tops) this.put(t, t.of(rowNo, kept, s, labelColumn, incidentId));
+    if (++this.rows === this.rowGroupSize) this.flushGroup();
+  }
+
+  private put(t: Top, v: unknown): void {
+    if (t.kind === 'flat') {
+      const leaf = t.leaves[0]!;
+      if (isNull(v, leaf.phys)) leaf.add(0, 0);
+      else leaf.add(0, 1, v);
+    } else if (!Array.isArray(v)) {
+      for (const leaf of t.leaves) leaf.add(0, 0);
+    } else if (v.length === 0) {
+      for (const leaf of t.leaves) leaf.add(0, 1);
+    } else if (t.kind === 'strings') {
+      const leaf = t.leaves[0]!;
+      v.forEach((s, q) => (typeof s === 'string' ? leaf.add(q ? 1 : 0, 3, s) : leaf.add(q ? 1 : 0, 2)));
+    } else {
+      v.forEach((r: Record<string, unknown> | null, q) => {
+        REASON_FIELDS.forEach(([, phys, read], f) => {
+          const leaf = t.leaves[f]!;
+          if (r === null || typeof r !== 'object') return leaf.add(q ? 1 : 0, 2);
+          const x = read(r);
+          if (isNull(x, phys)) leaf.add(q ? 1 : 0, 3);
+          else leaf.add(q ? 1 : 0, 4, phys === 'STRING' ? String(x) : x);
+        });
+      });
+    }
   }
 
   /** Write the last row group and the footer, then rename the file into place. Returns the records written. */
@@ -223,7 +246,7 @@ export class ScoresParquetWriter {
   private chunk(leaf: Leaf): Chunk {
     const { page } = this;
     const n = leaf.levels;
-    const c: Chunk = { leaf, type: TYPES[leaf.phys], encodings: [ENC.PLAIN, ENC.RLE], numValues: n, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: n - (leaf.phys === 'STRING' ? leaf.strs.length : leaf.nums.length) };
+    const c: Chunk = { leaf, type: TYPES[leaf.phys], encodings: [ENC.PLAIN, ENC.RLE], numValues: n, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: n - (leaf.phys === 'STRING' ? leaf.strs.length : leaf.count) };
     // strings: a dictionary while the distinct values are under half the values
     let index: Int32Array | undefined;
     let dict: string[] = [];
@@ -269,13 +292,13 @@ export class ScoresParquetWriter {
     } else if (leaf.phys === 'STRING') {
       for (const s of leaf.strs) page.str(s);
     } else if (leaf.phys === 'BOOLEAN') {
-      const bytes = Math.ceil(leaf.nums.length / 8);
+      const bytes = Math.ceil(leaf.count / 8);
       page.ensure(bytes);
       page.buf.fill(0, page.n, page.n + bytes);
-      leaf.nums.forEach((v, i) => v && (page.buf[page.n + (i >> 3)]! |= 1 << (i & 7)));
+      for (let i = 0; i < leaf.count; i++) if (leaf.nums[i]) page.buf[page.n + (i >> 3)]! |= 1 << (i & 7);
       page.n += bytes;
     } else {
-      for (const v of leaf.nums) putNumber(page, leaf.phys, v);
+      putNumbers(page, leaf.phys, leaf.nums, leaf.count);
     }
     const [u, z] = this.emitPage(PAGE.DATA, n, index ? ENC.RLE_DICTIONARY : ENC.PLAIN);
     c.uncompressed += u;
@@ -325,11 +348,31 @@ interface Chunk extends ChunkMeta {
 const TYPES: Record<Phys, number> = { STRING: TYPE.BYTE_ARRAY, INT32: TYPE.INT32, INT64: TYPE.INT64, TIMESTAMP: TYPE.INT64, DOUBLE: TYPE.DOUBLE, BOOLEAN: TYPE.BOOLEAN };
 
 function putNumber(page: Scratch, phys: Phys, v: number): void {
-  if (phys === 'DOUBLE') return page.f64(v);
-  if (phys === 'INT32') return page.u32(v);
-  page.ensure(8);
-  page.buf.writeBigInt64LE(BigInt(v), page.n);
-  page.n += 8;
+  putNumbers(page, phys, Float64Array.of(v), 1);
+}
+
+const LITTLE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** PLAIN values: doubles as they are, INT32 and INT64 (two's complement, little-endian) from exact integers. */
+function putNumbers(page: Scratch, phys: Phys, v: Float64Array, n: number): void {
+  const width = phys === 'INT32' ? 4 : 8;
+  page.ensure(n * width);
+  const at = page.n;
+  page.n += n * width;
+  if (phys === 'DOUBLE' && LITTLE) return void page.buf.set(new Uint8Array(v.buffer, v.byteOffset, n * 8), at);
+  // a fresh aligned array, then its bytes: the page buffer's offset need not be aligned
+  const out = new DataView(new ArrayBuffer(n * width));
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    if (phys === 'DOUBLE') out.setFloat64(i * 8, x, true);
+    else if (phys === 'INT32') out.setInt32(i * 4, x, true);
+    else if (Number.isSafeInteger(x)) {
+      const hi = Math.floor(x / 4294967296);
+      out.setUint32(i * 8, x - hi * 4294967296, true);
+      out.setInt32(i * 8 + 4, hi, true);
+    } else out.setBigInt64(i * 8, BigInt(x), true);
+  }
+  page.buf.set(new Uint8Array(out.buffer), at);
 }
 
 function statBytes(phys: Phys, v: number | string): Uint8Array {

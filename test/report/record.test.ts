@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRecord, RECORD_KEEP, writeRecordJson } from '../../src/report/record.ts';
+import { buildRecord, RECORD_FIELDS, RECORD_KEEP, writeRecordJson } from '../../src/report/record.ts';
 import { JsonLines } from '../../src/report/json-line.ts';
 import { collectTable } from '../../src/model/input.ts';
 import { resolveFeatureList } from '../../src/model/encode.ts';
@@ -74,7 +74,7 @@ describe('JSON Lines written as bytes', () => {
     fc.assert(fc.property(vals, (v) => reasonValueText(v) === formatValue(v)), { numRuns: 20000 });
   });
 
-  it('writeRecordJson writes JSON.stringify(buildRecord(…)) for KDDTest+ and a capture, k-means and hybrid, with PCA and reasons', async () => {
+  it('writeRecordJson writes JSON.stringify(buildRecord(…)) (+ incident_id), and RECORD_FIELDS its fields, for KDDTest+ and a capture, k-means and hybrid, with PCA and reasons', async () => {
     const features = resolveFeatureList('kdd');
     const keep = [...RECORD_KEEP];
     const { table: train } = await collectTable([join(KDD_DIR, 'KDDTrain+_20Percent.txt.gz')], { features, trainOn: 'normal' });
@@ -92,12 +92,21 @@ describe('JSON Lines written as bytes', () => {
       let want = '';
       for (let i = 0; i < table.n; i += step) {
         const s = sc.score(i, i % 5, true);
-        want += JSON.stringify(buildRecord(i + 1, table.kept[i]!, s)) + '\n';
-        writeRecordJson(out, i + 1, table.kept[i]!, s);
+        // analyze's incident id, last, on some rows
+        const id = i % 3 === 0 ? `I${i.toString(16)}` : undefined;
+        const rec = buildRecord(i + 1, table.kept[i]!, s);
+        if (id !== undefined) rec.incident_id = id;
+        want += JSON.stringify(rec) + '\n';
+        writeRecordJson(out, i + 1, table.kept[i]!, s, 'label', undefined, id);
+        // each field read from the sources (the scores Parquet writer's way) is the record's
+        if (i % 37 === 0) {
+          const got = Object.fromEntries(Object.entries(RECORD_FIELDS).map(([k, f]) => [k, f(i + 1, table.kept[i]!, s, 'label', id)]).filter(([, v]) => v !== undefined));
+          expect(got).toEqual(rec);
+        }
         // the reasons written by the scorer itself (k-means models), as score's JSON Lines writer does
         const bare = sc.score(i, 0, true);
         if (!sc.writesReasonsJson) sc.explainScored(i, bare, i % 5);
-        writeRecordJson(direct, i + 1, table.kept[i]!, bare, 'label', { scorer: sc, i, n: i % 5 });
+        writeRecordJson(direct, i + 1, table.kept[i]!, bare, 'label', { scorer: sc, i, n: i % 5 }, id);
         lines++;
       }
       expect(sc.writesReasonsJson).toBe(model === kmeans);

@@ -72,6 +72,14 @@ describe.each(['kmeans', 'hybrid'])('scores.parquet from the records (%s analysi
     }
   });
 
+  it('is what analyze writes from the scores themselves, no record made (writeScored), byte for byte', () => {
+    const fromRecords = join(dir, `${name}.records.parquet`);
+    const w = new ScoresParquetWriter(fromRecords);
+    for (const r of recs) w.write(r);
+    w.close();
+    expect(readFileSync(join(dir, name, 'scores.parquet')).equals(readFileSync(fromRecords))).toBe(true);
+  });
+
   it('prunes on its statistics: a time range and a top-N read the same answers', async () => {
     const sql = (f: string): string => `SELECT "row", anomaly_score FROM read_parquet('${f}') WHERE ts >= (SELECT quantile_disc(ts, 0.5) FROM read_parquet('${f}')) ORDER BY anomaly_score DESC, "row" LIMIT 25`;
     expect(await query(sql(direct))).toEqual(await query(sql(viaDuck)));
