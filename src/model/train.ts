@@ -14,6 +14,7 @@ import { UsageError } from '../errors.ts';
 import { AE_DEFAULTS, autoencoderKind } from './autoencoder-detector.ts';
 import { fitFusion, type DetectorChoice, type FusionRule } from './hybrid.ts';
 import { setAsideIsolated, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
+import { modelThreads } from './share.ts';
 
 /**
  * Defaults, chosen by measurement on NSL-KDD (train on the normal KDDTrain+ rows, score KDDTest+;
@@ -121,7 +122,8 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const enc = new Encoder(pre, t);
   // only the fit sample is encoded as a whole; the other rows are encoded a block at a time below
   const fitIdx = sampleIndices(t.n, o.sample, o.seed);
-  const fitRows = encodeRows(enc, fitIdx.length === t.n ? t.n : fitIdx);
+  // on shared memory when k-means will spread its steps over worker threads (no copy then)
+  const fitRows = encodeRows(enc, fitIdx.length === t.n ? t.n : fitIdx, modelThreads(fitIdx.length) > 1);
 
   // k: fixed or selected; the sweep (both curves) only when k is 'auto' or it is asked for (charts)
   let sel: KSelection;
@@ -158,9 +160,12 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   let labels = fit.labels;
   let d2 = fit.d2;
   if (fitRows.n !== t.n) {
+    // the fit sample's rows have their nearest centroid already: only the others are searched
+    const known = new Int32Array(t.n).fill(-1);
+    for (let i = 0; i < fitIdx.length; i++) known[fitIdx[i]!] = labels[i]!;
     labels = new Int32Array(t.n);
     d2 = new Float64Array(t.n);
-    assignTable(fit.centroids, enc, t.n, labels, d2);
+    assignTable(fit.centroids, enc, t.n, labels, d2, undefined, known);
   }
   const dist = d2.map(Math.sqrt);
   let thresholds = fitThresholds(rule, dist, labels, k);
