@@ -22,6 +22,7 @@ import { addOneHot, centreDistances, dedupe, rowCentre2, type EncodedRows } from
 import { meanVariance } from './kmeans-iterate.ts';
 import { fitState, OP_SEED, runRestart, seedRestart, stepRows, stepsJob, stepUnit, STEP_ROWS, type RestartResult, type RestartSpec } from './kmeans-restart.ts';
 import { MAX_BLOCKS, modelThreads, shareArray, sharedF64, StepPool } from './share.ts';
+import { NearestSearch } from './nearest.ts';
 
 export { encodeRows, rng, sampleIndices, subset, dedupe, toDense, denseRow, type EncodedRows } from './kmeans-rows.ts';
 export { seedKMeansPP } from './kmeans-seed.ts';
@@ -43,6 +44,9 @@ export function assignTable(cent: Centroids, enc: Encoder, n: number, labels: In
   return inertia;
 }
 
+/** Rows to search from which `assign` sets up a NearestSearch (its set-up costs about as much as searching a few hundred rows). */
+const SEARCH_MIN_ROWS = 512;
+
 /** Centroids in the encoded space plus what a fast distance needs. */
 export class Centroids {
   readonly k: number;
@@ -59,6 +63,8 @@ export class Centroids {
   private dcc: Float64Array | undefined;
   /** Per centre, the other centres by increasing distance (k × k), filled by `prepareSearch`. */
   private order: Int32Array | undefined;
+  /** `assign`'s search over these centres (set up on first use). */
+  private search: NearestSearch | undefined;
 
   constructor(p: Preprocessing, k: number, c?: Float64Array) {
     this.k = k;
@@ -81,6 +87,7 @@ export class Centroids {
     }
     this.dcc = undefined;
     this.order = undefined;
+    this.search = undefined;
   }
 
   /** Squared distance of row r of `x` to centroid j. */
@@ -169,6 +176,10 @@ export class Centroids {
    * summed it, so the result is the same to the last bit.
    */
   assign(x: EncodedRows, labels: Int32Array, d2: Float64Array, known?: Int32Array): number {
+    let unknown = x.n;
+    if (known) for (let r = 0; r < x.n; r++) if (known[r]! >= 0) unknown--;
+    // many rows to search: the scorer's search (the same answer to the last bit, far fewer distances)
+    const search = unknown >= SEARCH_MIN_ROWS ? (this.search ??= new NearestSearch(this)) : undefined;
     const tmp = new Float64Array(1);
     let inertia = 0;
     let g = 0;
@@ -177,6 +188,10 @@ export class Centroids {
       if (j >= 0) {
         tmp[0] = this.distanceFrom(x, r, j, g);
         g = j;
+      } else if (search) {
+        search.nearest(x.z, x.oh, r, g);
+        g = search.cluster;
+        tmp[0] = search.d2;
       } else g = this.nearestFrom(x, r, g, tmp);
       labels[r] = g;
       d2[r] = tmp[0]!;
