@@ -126,7 +126,8 @@ export async function writeScored(dir: string, name: string, scorer: Scorer, t: 
   const sink = openOutput(join(dir, `${name}.jsonl`));
   let pq: ScoresParquetWriter | undefined;
   try {
-    pq = new ScoresParquetWriter(join(dir, `${name}.parquet`));
+    // the Parquet pages are encoded and written on a worker thread, beside this one's scoring and JSON
+    pq = new ScoresParquetWriter(join(dir, `${name}.parquet`), { worker: true });
     // JSON.stringify's bytes, handed to the sink a MiB at a time instead of one string a line
     const out = new JsonLines(2 << 20);
     const flush = () => (sink.writeBytes ? sink.writeBytes(out.take()) : sink.write(out.take().toString()));
@@ -142,10 +143,10 @@ export async function writeScored(dir: string, name: string, scorer: Scorer, t: 
     }
     if (out.pos > 0) await flush();
     await sink.close();
-    pq.close();
+    await pq.finish();
   } catch (e) {
     await sink.abort();
-    pq?.abort();
+    await pq?.abort();
     throw e;
   }
 }
