@@ -162,7 +162,9 @@ export async function maybeGunzip(raw: Readable): Promise<{ stream: Readable; gz
     raw.on('error', onError);
   });
   if (first === null || !isGzip(first)) return { stream: raw, gzip: false };
-  const gz = createGunzip();
+  // 256 KiB out at a time, not 16: each chunk is a trip through the thread pool and the stream,
+  // which at 16 KiB cost 3–5× the inflating itself
+  const gz = createGunzip({ chunkSize: 1 << 18 });
   raw.on('error', (e) => gz.destroy(e));
   return { stream: raw.pipe(gz), gzip: true };
 }

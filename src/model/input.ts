@@ -203,9 +203,12 @@ export function kddTableFiller(table: RawTable, keep: readonly string[]): ((b: K
       cat[j] = c;
     }
     const lc = b.label[r]!;
-    table.pushCoded(num, cat, kept ? kept(b.x, xo, b.symbols[0][b.sym[r * 3]!]!, b.symbols[1][b.sym[r * 3 + 1]!]!, b.symbols[2][b.sym[r * 3 + 2]!]!, b.labels[lc]!, b.categories[lc]!, b.difficulty[r]!, b.variant === 'nsl-kdd') : undefined);
+    table.pushCoded(num, cat, kept ? kept(b.x, xo, b.symbols[0][b.sym[r * 3]!]!, b.symbols[1][b.sym[r * 3 + 1]!]!, b.symbols[2][b.sym[r * 3 + 2]!]!, b.labels[lc]!, b.categories[lc]!, b.difficulty[r]!, b.variant === 'nsl-kdd') : NO_KEPT);
   };
 }
+
+/** The kept Row of every row when nothing is kept (a writer takes those columns from the batch). */
+const NO_KEPT: Row = Object.freeze({});
 
 type KeptFn = (x: Float64Array, xo: number, s0: string, s1: string, s2: string, label: string, category: string, difficulty: number, nsl: boolean) => Row;
 

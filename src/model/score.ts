@@ -56,6 +56,7 @@ export function severityOf(anomalyScore: number): 1 | 2 | 3 | null {
 }
 
 const THOUSANDS = new Intl.NumberFormat('en-US');
+const NO_REASONS: Reason[] = [];
 
 /** Where Scorer.writeReasonsJson writes (report/json-line.ts's JsonLines): JSON pieces as bytes. */
 export interface JsonOut {
@@ -65,6 +66,14 @@ export interface JsonOut {
   byte(c: number): void;
   /** A string of printable ASCII without quote or backslash, as it is (no quotes). */
   ascii(s: string): void;
+  /** JSON of Math.round(v × 1e4) / 1e4. */
+  round4(v: number): void;
+  /** JSON of k / 10^d (integer |k| < 1e15). */
+  scaled(k: number, d: number): void;
+  /** (k / 10^d).toFixed(d) for an integer |k| < 2^31 × 10^d: k's digits with d decimals. */
+  fixed(k: number, d: number): void;
+  /** An integer |v| < 2^31 with thousands separators (formatValue's). */
+  grouped(v: number): void;
 }
 
 /** formatValue of the non-integer values reasons print (rates repeat), at most 4,096. */
@@ -127,6 +136,10 @@ export class Scorer {
   /** writeReasonsJson's pre-encoded pieces per numeric feature: `{"feature":"name","value":`, `"name ` (the text's start). */
   private readonly reasonHead: Uint8Array[];
   private readonly textHead: Uint8Array[];
+  /** Lazily encoded pieces of numeric reasons per cluster × feature, and of categorical reasons per value, cluster and column. */
+  private readonly typicalPiece: (Uint8Array | undefined)[] = [];
+  private readonly vsPiece: (Uint8Array | undefined)[] = [];
+  private readonly catPieces = new Map<number, Uint8Array[]>();
   /** Autoencoder and hybrid models. */
   readonly kind: DetectorChoice;
   readonly ae: AutoencoderDetector | undefined;
@@ -205,7 +218,8 @@ export class Scorer {
     this.enc.refresh();
   }
 
-  score(i: number, explain: number, withPca = false): FlowScore {
+  /** Encode row i into `one` and find its nearest centroid (this.search.cluster / d2). */
+  private locate(i: number): void {
     const { one } = this;
     this.enc.encode(i, one.z, one.oh);
     let h = 0;
@@ -213,9 +227,36 @@ export class Scorer {
     h = (h ^ (h >>> 16)) & 4095;
     const g = this.hint[h]!;
     this.search.nearest(one.z, one.oh, 0, g >= 0 && g < this.cent.k ? g : 0);
+    this.hint[h] = this.search.cluster;
+  }
+
+  /**
+   * score(i, 0, withPca) of a k-means model into `out`, an object the caller reuses (it writes the
+   * score at once): no FlowScore a row. Returns false, `out` untouched, for the other models.
+   */
+  scoreInto(i: number, out: FlowScore, withPca = false): boolean {
+    if (this.ae) return false;
+    this.locate(i);
     const distance = Math.sqrt(this.search.d2);
     const cluster = this.search.cluster;
-    this.hint[h] = cluster;
+    const threshold = this.model.thresholds.perCluster[cluster]!;
+    const anomalyScore = ratio(distance, threshold);
+    out.cluster = cluster;
+    out.distance = distance;
+    out.threshold = threshold;
+    out.anomalyScore = anomalyScore;
+    out.isAnomaly = distance > threshold;
+    out.severity = severityOf(anomalyScore);
+    out.reasons = NO_REASONS;
+    out.pca = withPca && this.model.pca ? projectDense(this.model.pca, this.enc.dense(i, this.dense, this.one.z, this.one.oh)) : undefined;
+    return true;
+  }
+
+  score(i: number, explain: number, withPca = false): FlowScore {
+    const { one } = this;
+    this.locate(i);
+    const distance = Math.sqrt(this.search.d2);
+    const cluster = this.search.cluster;
     const threshold = this.model.thresholds.perCluster[cluster]!;
     let out: FlowScore;
     if (!this.ae) {
@@ -334,7 +375,7 @@ export class Scorer {
     if (this.ae) return false;
     out.byte(91);
     if (n > 0) {
-      const { one, model, topIdx, topVal } = this;
+      const { one, topIdx, topVal } = this;
       const cluster = s.cluster;
       const d2 = s.distance * s.distance;
       const nNum = one.nNum;
@@ -349,42 +390,69 @@ export class Scorer {
           const col = this.numCol[idx]!;
           const value = col >= 0 ? t.num[i * t.numNames.length + col]! : 0;
           const z = one.z[idx]! - this.cent.c[cluster * this.cent.dims + idx]!;
+          const at = cluster * nNum + idx;
           out.raw(this.reasonHead[idx]!);
-          out.number(value);
-          out.raw(R_TYPICAL);
-          out.number(this.typicalRounded[cluster * nNum + idx]!);
-          out.raw(R_SHARE);
-          out.number(round(share));
+          // the value, then (below) its formatValue text: integers and 2-decimal values by digits
+          let text = 0;
+          let k = 0;
+          if (Number.isInteger(value) && value > -2147483648 && value < 2147483648) {
+            out.number(value);
+            text = value > -1000 && value < 1000 ? 1 : 2;
+          } else if (value > -1000 && value < 1000 && (k = Math.round(value * 100)) / 100 === value) {
+            out.scaled(k, 2);
+            text = 3;
+          } else out.number(value);
+          out.raw(this.typicalPiece[at] ?? this.makeTypicalPiece(at, cluster, idx));
+          out.round4(share);
           out.raw(R_Z);
-          out.number(round(z));
+          out.round4(z);
           out.raw(this.textHead[idx]!);
-          out.ascii(reasonValueText(value));
-          out.raw(R_VS);
-          out.ascii(this.typicalText[cluster * nNum + idx]!);
-          out.raw(R_END);
+          if (text === 1) out.number(value);
+          else if (text === 2) out.grouped(value);
+          else if (text === 3) out.fixed(k, 2);
+          else out.ascii(reasonValueText(value));
+          out.raw(this.vsPiece[at] ?? this.makeVsPiece(at));
         } else {
           const b = idx - nNum;
-          const spec = model.preprocessing.categorical[b]!;
-          const v = one.oh[b]!;
           const col = this.catCol[b]!;
-          const value = col >= 0 ? t.catValue(i, col) : '';
-          const [typ, frac] = this.detector.typicalCategory(cluster, b);
-          out.raw(R_FEATURE);
-          out.string(spec.name);
-          out.raw(R_VALUE);
-          out.string(value);
-          out.raw(R_TYPICAL);
-          out.string(typ);
-          out.raw(R_SHARE);
-          out.number(round(share));
-          out.raw(R_TEXT);
-          out.string(v < 0 ? `${spec.name} ${value} (unseen in training) vs ${typ}` : `${spec.name} ${value} vs ${typ} (${Math.round(frac * 100)}%)`);
-          out.byte(125);
+          const code = col >= 0 ? t.cat[i * t.catNames.length + col]! : -1;
+          const key = (code * one.nCat + b) * this.cent.k + cluster;
+          const pieces = this.catPieces.get(key) ?? this.makeCatPieces(key, i, cluster, b);
+          out.raw(pieces[0]!);
+          out.round4(share);
+          out.raw(pieces[1]!);
         }
       }
     }
     out.byte(93);
     return true;
+  }
+
+  /** `,"typical":t,"share":` of cluster j's numeric feature u (at = j × nNum + u). */
+  private makeTypicalPiece(at: number, j: number, u: number): Uint8Array {
+    return (this.typicalPiece[at] = Buffer.from(`,"typical":${JSON.stringify(this.typicalRounded[j * this.enc.nNum + u]!)},"share":`, 'utf8'));
+  }
+
+  /** ` vs <typical text>"}`: the end of a numeric reason's text. */
+  private makeVsPiece(at: number): Uint8Array {
+    return (this.vsPiece[at] = Buffer.from(` vs ${JSON.stringify(this.typicalText[at]!).slice(1, -1)}"}`, 'utf8'));
+  }
+
+  /** A categorical reason around its share: `{"feature":…,"share":` and `,"text":…}` (row i's value in cluster j, column b). */
+  private makeCatPieces(key: number, i: number, j: number, b: number): Uint8Array[] {
+    const spec = this.model.preprocessing.categorical[b]!;
+    const col = this.catCol[b]!;
+    const value = col >= 0 ? this.enc.table.catValue(i, col) : '';
+    const [typ, frac] = this.detector.typicalCategory(j, b);
+    const text = this.one.oh[b]! < 0 ? `${spec.name} ${value} (unseen in training) vs ${typ}` : `${spec.name} ${value} vs ${typ} (${Math.round(frac * 100)}%)`;
+    const q = JSON.stringify;
+    const pieces = [
+      Buffer.from(`{"feature":${q(spec.name)},"value":${q(value)},"typical":${q(typ)},"share":`, 'utf8'),
+      Buffer.from(`,"text":${q(text)}}`, 'utf8'),
+    ];
+    if (this.catPieces.size >= 65536) this.catPieces.clear();
+    this.catPieces.set(key, pieces);
+    return pieces;
   }
 
   /** Top-n contributions to the squared distance of row i (already encoded in `one`) to `cluster`. */
@@ -431,12 +499,7 @@ function round(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
-const R_FEATURE = Buffer.from('{"feature":', 'latin1');
-const R_VALUE = Buffer.from(',"value":', 'latin1');
-const R_TYPICAL = Buffer.from(',"typical":', 'latin1');
-const R_SHARE = Buffer.from(',"share":', 'latin1');
 const R_Z = Buffer.from(',"z":', 'latin1');
-const R_TEXT = Buffer.from(',"text":', 'latin1');
 const R_VS = Buffer.from(' vs ', 'latin1');
 const R_END = Buffer.from('"}', 'latin1');
 

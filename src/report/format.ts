@@ -5,6 +5,8 @@
 import { stringify } from 'csv-stringify/sync';
 import type { TextSink } from '../dataset/output.ts';
 import { writeRecordJson, type AnomalyRecord, type ReasonsJson } from './record.ts';
+import { KddRecordJson } from './score-json.ts';
+import type { KddBatch } from '../dataset/kdd.ts';
 import type { Row } from '../dataset/types.ts';
 import { formatValue, type FlowScore } from '../model/score.ts';
 import { flowFilter } from './wireshark.ts';
@@ -20,6 +22,11 @@ export interface RecordWriter {
    * it (the JSON Lines writer serializes the score straight into its byte buffer).
    */
   writeScored?(rowNo: number, kept: Row, s: FlowScore, labelColumn: string, reasons?: ReasonsJson): void | Promise<void>;
+  /**
+   * Optional: the same for row r of a KDD column batch, the record of the Row kddTableFiller would
+   * keep for it (no Row made).
+   */
+  writeKdd?(rowNo: number, b: KddBatch, r: number, s: FlowScore, labelColumn: string, reasons?: ReasonsJson): void | Promise<void>;
   /** Finish (table: print the summary and the top blocks). */
   end(summary: ScoreSummary): Promise<void>;
 }
@@ -69,6 +76,7 @@ export function jsonlWriter(sink: TextSink): RecordWriter {
     };
   }
   const out = new JsonLines(JSONL_BATCH * 2);
+  let kdd: KddRecordJson | undefined;
   return {
     write(r) {
       out.line(r);
@@ -76,6 +84,11 @@ export function jsonlWriter(sink: TextSink): RecordWriter {
     },
     writeScored(rowNo, kept, s, labelColumn, reasons) {
       writeRecordJson(out, rowNo, kept, s, labelColumn, reasons);
+      if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
+    },
+    writeKdd(rowNo, b, r, s, labelColumn, reasons) {
+      if (kdd?.labelColumn !== labelColumn) kdd = new KddRecordJson(labelColumn);
+      kdd.write(out, rowNo, b, r, s, reasons);
       if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
     },
     async end() {

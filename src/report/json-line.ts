@@ -191,8 +191,89 @@ export class JsonLines {
     this.ascii(Number.isFinite(v) ? String(v) : 'null');
   }
 
+  /** JSON.stringify(Math.round(v * 1e6) / 1e6): the rounding's integer written with its point, no division. */
+  round6(v: number): void {
+    const k = Math.round(v * 1e6);
+    if (k > -1e15 && k < 1e15) this.scaled(k, 6);
+    else this.number(Math.round(v * 1e6) / 1e6);
+  }
+
+  /** JSON.stringify(Math.round(v * 1e4) / 1e4) (reasons' shares and z). */
+  round4(v: number): void {
+    const k = Math.round(v * 1e4);
+    if (k > -1e15 && k < 1e15) this.scaled(k, 4);
+    else this.number(Math.round(v * 1e4) / 1e4);
+  }
+
+  /**
+   * JSON.stringify(k / 10^d) for an integer |k| < 10^15, d ≤ 6: below that a double holds every
+   * d-decimal number distinctly, so the shortest decimal is k's digits with the point put back and
+   * the fraction's trailing zeros dropped.
+   */
+  scaled(k: number, d: number): void {
+    this.room(20);
+    const b = this.buf;
+    if (k < 0) {
+      b[this.pos++] = 45;
+      k = -k;
+    }
+    const p10 = POW10[d]!;
+    const ip = Math.floor(k / p10);
+    let f = k - ip * p10;
+    if (ip < 2147483648) this.uint(ip);
+    else this.ascii(String(ip));
+    if (f === 0) return;
+    while (f % 10 === 0) {
+      f /= 10;
+      d--;
+    }
+    b[this.pos++] = 46; // .
+    for (let z = d - 1; z > 0 && f < POW10[z]!; z--) b[this.pos++] = 48;
+    this.uint(f);
+  }
+
+  /** (k / 10^d).toFixed(d) for an integer k with |k / 10^d| < 2^31: its digits with exactly d decimals. */
+  fixed(k: number, d: number): void {
+    this.room(22);
+    const b = this.buf;
+    if (k < 0) {
+      b[this.pos++] = 45;
+      k = -k;
+    }
+    const p10 = POW10[d]!;
+    const ip = Math.floor(k / p10);
+    const f = k - ip * p10;
+    this.uint(ip);
+    if (d === 0) return;
+    b[this.pos++] = 46; // .
+    for (let z = d - 1; z > 0 && f < POW10[z]!; z--) b[this.pos++] = 48;
+    this.uint(f);
+  }
+
+  /** An integer |v| < 2^31 with a comma every three digits (en-US grouping). */
+  grouped(v: number): void {
+    this.room(16);
+    const b = this.buf;
+    if (v < 0) {
+      b[this.pos++] = 45;
+      v = -v;
+    }
+    let n = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) n++;
+    const end = this.pos + n + ((n - 1) / 3 | 0);
+    let p = end;
+    for (let q = 0; ; q++) {
+      if (q > 0 && q % 3 === 0) b[--p] = 44;
+      const r = (v / 10) | 0;
+      b[--p] = 48 + v - r * 10;
+      v = r;
+      if (v === 0) break;
+    }
+    this.pos = end;
+  }
+
   /** Decimal digits of 0 ≤ v < 2^31 (room checked by the caller). */
-  private uint(v: number): void {
+  uint(v: number): void {
     const b = this.buf;
     let n = 1;
     for (let t = v; t >= 10; t = (t / 10) | 0) n++;

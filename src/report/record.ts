@@ -9,6 +9,9 @@
 import type { Row } from '../dataset/types.ts';
 import type { FlowScore, Reason } from '../model/score.ts';
 import type { JsonLines } from './json-line.ts';
+import { writeScoreExtras, writeScoreJson, type ReasonsJson } from './score-json.ts';
+
+export type { ReasonsJson };
 
 export const ANOMALY_SCHEMA = 'flowsift.anomaly/1';
 
@@ -158,30 +161,14 @@ export const RECORD_FIELDS: Record<string, FieldOf> = {
   incident_id: (_r, _k, _s, _l, incidentId) => incidentId,
 };
 
-/** Reasons written by the Scorer itself (row i, n of them) instead of from s.reasons (see Scorer.writeReasonsJson). */
-export interface ReasonsJson {
-  scorer: { writeReasonsJson(out: JsonLines, i: number, s: FlowScore, n: number): boolean };
-  i: number;
-  n: number;
-}
-
 const key = (name: string, first = false): Uint8Array => Buffer.from(`${first ? '' : ','}"${name}":`, 'latin1');
 const HEAD_ANOMALY = Buffer.from(`{"event_type":"anomaly","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
 const HEAD_FLOW = Buffer.from(`{"event_type":"flow","schema":"${ANOMALY_SCHEMA}","row":`, 'latin1');
 const K_TS = key('ts'), K_TIMESTAMP = key('timestamp');
 const K_IDENTITY = IDENTITY.map((k) => key(k));
 const K_SYMBOLIC = (['protocol_type', 'service', 'flag'] as const).map((k) => key(k));
-const K_CLUSTER = key('cluster'), K_DISTANCE = key('distance'), K_THRESHOLD = key('threshold'), K_SCORE = key('anomaly_score');
-const K_IS_ANOMALY_TRUE = Buffer.from(',"is_anomaly":true,"severity":', 'latin1');
-const K_IS_ANOMALY_FALSE = Buffer.from(',"is_anomaly":false,"severity":', 'latin1');
-const K_REASONS = key('reasons');
 const K_STATS = STATS.map((k) => key(k));
-const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category'), K_PCA_X = key('pca_x'), K_PCA_Y = key('pca_y');
-const K_DETECTOR = key('detector'), K_KMEANS_SCORE = key('kmeans_score'), K_AE_ERROR = key('ae_error'), K_AE_THRESHOLD = key('ae_threshold');
-const K_AE_SCORE = key('ae_score'), K_FIRED = key('detectors_fired'), K_INCIDENT = key('incident_id');
-const R_FEATURE = key('feature', true), R_VALUE = key('value'), R_TYPICAL = key('typical'), R_SHARE = key('share'), R_Z = key('z'), R_TEXT = key('text');
-const R_DETECTOR = key('detector');
-const NULL = Buffer.from('null', 'latin1');
+const K_CONN_STATE = key('conn_state'), K_LABEL = key('label'), K_CATEGORY = key('category'), K_INCIDENT = key('incident_id');
 
 /**
  * `JSON.stringify(buildRecord(rowNo, kept, s, labelColumn)) + '\n'` written straight into `out`,
@@ -214,19 +201,7 @@ export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: Flo
       out.string(String(v));
     }
   }
-  out.raw(K_CLUSTER);
-  out.number(s.cluster);
-  out.raw(K_DISTANCE);
-  out.number(r6(s.distance));
-  out.raw(K_THRESHOLD);
-  out.number(r6(s.threshold));
-  out.raw(K_SCORE);
-  out.number(r6(s.anomalyScore));
-  out.raw(s.isAnomaly ? K_IS_ANOMALY_TRUE : K_IS_ANOMALY_FALSE);
-  if (s.severity === null) out.raw(NULL);
-  else out.number(s.severity);
-  out.raw(K_REASONS);
-  if (!reasons?.scorer.writeReasonsJson(out, reasons.i, s, reasons.n)) writeReasons(out, s.reasons);
+  writeScoreJson(out, s, reasons);
   for (let q = 0; q < STATS.length; q++) {
     const v = kept[STATS[q]!];
     if (typeof v === 'number' && Number.isFinite(v)) {
@@ -248,61 +223,11 @@ export function writeRecordJson(out: JsonLines, rowNo: number, kept: Row, s: Flo
     out.raw(K_CATEGORY);
     out.string(String(cat));
   }
-  if (s.pca) {
-    out.raw(K_PCA_X);
-    out.number(r6(s.pca[0]));
-    out.raw(K_PCA_Y);
-    out.number(r6(s.pca[1]));
-  }
-  if (s.detector !== undefined) {
-    out.raw(K_DETECTOR);
-    out.string(s.detector);
-    if (s.kmeansScore !== undefined) {
-      out.raw(K_KMEANS_SCORE);
-      out.number(r6(s.kmeansScore));
-    }
-    out.raw(K_AE_ERROR);
-    out.number(r6(s.aeError!));
-    out.raw(K_AE_THRESHOLD);
-    out.number(r6(s.aeThreshold!));
-    out.raw(K_AE_SCORE);
-    out.number(r6(s.aeScore!));
-    out.raw(K_FIRED);
-    out.value(s.fired ?? []);
-  }
+  writeScoreExtras(out, s);
   if (incidentId !== undefined) {
     out.raw(K_INCIDENT);
     out.string(incidentId);
   }
   out.byte(125);
   out.byte(10);
-}
-
-function writeReasons(out: JsonLines, reasons: Reason[]): void {
-  out.byte(91);
-  for (let q = 0; q < reasons.length; q++) {
-    const r = reasons[q]!;
-    out.byte(q === 0 ? 123 : 44);
-    if (q > 0) out.byte(123);
-    out.raw(R_FEATURE);
-    out.string(r.feature);
-    out.raw(R_VALUE);
-    out.value(r.value);
-    out.raw(R_TYPICAL);
-    out.value(r.typical);
-    out.raw(R_SHARE);
-    out.number(r.share);
-    if (r.z !== undefined) {
-      out.raw(R_Z);
-      out.number(r.z);
-    }
-    out.raw(R_TEXT);
-    out.string(r.text);
-    if (r.detector !== undefined) {
-      out.raw(R_DETECTOR);
-      out.string(r.detector);
-    }
-    out.byte(125);
-  }
-  out.byte(93);
 }

@@ -10,6 +10,7 @@ import { kddTableFiller, readInputs, requireColumns, type InputSummary, type Rea
 import type { KddBatch } from '../dataset/kdd.ts';
 import { buildRecord, RECORD_KEEP, type ReasonsJson } from './record.ts';
 import type { RecordWriter, ScoreSummary } from './format.ts';
+import type { FlowScore } from '../model/score.ts';
 
 export interface ScoreRunOptions extends ReadInputsOptions {
   explain?: number;
@@ -50,6 +51,30 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
     model: modelName,
   });
 
+  // KDD rows straight from the reader's columns into the JSON Lines: one reused score, no Row
+  const kddDirect = direct && writer.writeKdd !== undefined;
+  const reused: FlowScore = { cluster: 0, distance: 0, threshold: 0, anomalyScore: 0, isAnomaly: false, severity: null, reasons: [] };
+  const flushKdd = async (b: KddBatch): Promise<void> => {
+    scorer.refresh();
+    const s = reused;
+    const pca = opts.pca ?? false;
+    for (let i = 0; i < table.n; i++) {
+      rowNo++;
+      scorer.scoreInto(i, s, pca);
+      nFlows++;
+      flows[s.cluster]!++;
+      if (s.isAnomaly) {
+        nAnom++;
+        anomalies[s.cluster]!++;
+      }
+      if (opts.onlyAnomalies && !s.isAnomaly) continue;
+      reasons.i = i;
+      const w = writer.writeKdd!(rowNo, b, i, s, labelColumn, reasons);
+      if (w) await w;
+    }
+    table.clear();
+  };
+
   const flush = async (): Promise<void> => {
     if (table.n === 0) return;
     scorer.refresh();
@@ -82,11 +107,18 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
   const features = [...model.preprocessing.numeric.map((c) => c.name), ...model.preprocessing.categorical.map((c) => c.name)];
   let checked = '';
   // KDD tables go into the table by column, without a Row per line
-  const fill = kddTableFiller(table, keep);
+  const fill = kddTableFiller(table, kddDirect ? [] : keep);
   const onKddBatch = fill && (async (b: KddBatch, from: string): Promise<void> => {
     if (checked !== from) {
       requireColumns(b.first, features, from, 'the model was trained on');
       checked = from;
+    }
+    if (kddDirect) {
+      // table row i is batch row i
+      await flush();
+      for (let r = 0; r < b.n; r++) fill(b, r);
+      await flushKdd(b);
+      return;
     }
     for (let r = 0; r < b.n; r++) {
       fill(b, r);
