@@ -131,8 +131,9 @@ export async function writeScored(dir: string, name: string, scorer: Scorer, t: 
   const sink = openOutput(join(dir, `${name}.jsonl`));
   let pq: ScoresParquetWriter | undefined;
   try {
-    // the Parquet pages are encoded and written on a worker thread, beside this one's scoring and JSON
-    pq = new ScoresParquetWriter(join(dir, `${name}.parquet`), { worker: true });
+    // in this thread: a worker would get each row group's strings copied into its own heap, which
+    // raised the peak more than the overlap saved
+    pq = new ScoresParquetWriter(join(dir, `${name}.parquet`));
     // JSON.stringify's bytes, handed to the sink a MiB at a time instead of one string a line
     const out = new JsonLines(2 << 20);
     const flush = () => (sink.writeBytes ? sink.writeBytes(out.take()) : sink.write(out.take().toString()));
@@ -148,10 +149,10 @@ export async function writeScored(dir: string, name: string, scorer: Scorer, t: 
     }
     if (out.pos > 0) await flush();
     await sink.close();
-    await pq.finish();
+    pq.close();
   } catch (e) {
     await sink.abort();
-    await pq?.abort();
+    pq?.abort();
     throw e;
   }
 }

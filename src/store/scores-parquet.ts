@@ -8,8 +8,6 @@
  * top-N queries prune on). Atomic: a temp file beside the target, renamed by close().
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../workers.ts';
 import { tempPathFor } from '../dataset/output.ts';
 import { CODEC_SNAPPY, type ChunkMeta, ENC, PAGE, Scratch, Thrift, TYPE, writeLogicalType, writeRowGroups } from '../dataset/parquet-encode.ts';
 import { snappyCompress, snappyMaxLength } from '../dataset/snappy.ts';
@@ -18,7 +16,7 @@ import type { Row } from '../dataset/types.ts';
 import type { FlowScore } from '../model/score.ts';
 import { SCORE_COLUMNS } from './scores.ts';
 
-export type Phys = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP';
+type Phys = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP';
 type Get = (rec: AnomalyRecord) => unknown;
 
 const PHYS: Record<string, Phys> = { VARCHAR: 'STRING', INTEGER: 'INT32', BIGINT: 'INT64', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', 'TIMESTAMP WITH TIME ZONE': 'TIMESTAMP' };
@@ -36,7 +34,7 @@ const REASON_FIELDS: [string, Phys, (r: Record<string, unknown>) => unknown][] =
 ];
 
 /** One leaf column's buffered levels and values for the row group being filled. */
-class Leaf implements LeafMeta {
+class Leaf {
   reps = new Uint8Array(1024);
   defs = new Uint8Array(1024);
   levels = 0;
@@ -73,51 +71,26 @@ class Leaf implements LeafMeta {
     if (this.max === undefined || x > (this.max as number)) this.max = x;
   }
 
-  /** Hand over this row group's buffers (to the encoder, maybe on another thread) and start a new group with fresh ones. */
-  take(): LeafData {
-    const d: LeafData = { reps: this.reps, defs: this.defs, levels: this.levels, nums: this.nums, count: this.count, strs: this.strs, min: this.min as number | undefined, max: this.max as number | undefined };
-    this.reps = new Uint8Array(this.reps.length);
-    this.defs = new Uint8Array(this.defs.length);
-    this.nums = new Float64Array(this.nums.length);
-    this.strs = [];
-    this.levels = this.count = 0;
+  /** Min and max of the strings (of the dictionary when there is one: the same set, fewer to compare). */
+  stringStats(values: string[]): void {
+    if (!this.stats || values.length === 0) return;
+    let mn = values[0]!, mx = mn;
+    // JS compares UTF-16 units, Parquet UTF-8 bytes: they agree below U+D800
+    const bytes = values.some((s) => HIGH.test(s));
+    for (const s of values) {
+      if (bytes ? Buffer.compare(Buffer.from(s), Buffer.from(mn)) < 0 : s < mn) mn = s;
+      if (bytes ? Buffer.compare(Buffer.from(s), Buffer.from(mx)) > 0 : s > mx) mx = s;
+    }
+    this.min = mn;
+    this.max = mx;
+  }
+
+  reset(): void {
+    this.levels = 0;
+    this.count = 0;
+    this.strs.length = 0;
     this.min = this.max = undefined;
-    return d;
   }
-}
-
-/** One leaf column of one row group as the encoder gets it: levels, numbers (typed), strings, numeric min/max. */
-export interface LeafData {
-  reps: Uint8Array;
-  defs: Uint8Array;
-  levels: number;
-  nums: Float64Array;
-  count: number;
-  strs: string[];
-  min: number | undefined;
-  max: number | undefined;
-}
-
-/** A leaf column's place in the schema (what the encoder needs besides its data). */
-export interface LeafMeta {
-  path: string[];
-  phys: Phys;
-  maxDef: number;
-  maxRep: number;
-  stats: boolean;
-}
-
-/** Min and max of the strings (of the dictionary when there is one: the same set, fewer to compare). */
-function stringStats(values: string[]): [string, string] | undefined {
-  if (values.length === 0) return undefined;
-  let mn = values[0]!, mx = mn;
-  // JS compares UTF-16 units, Parquet UTF-8 bytes: they agree below U+D800
-  const bytes = values.some((s) => HIGH.test(s));
-  for (const s of values) {
-    if (bytes ? Buffer.compare(Buffer.from(s), Buffer.from(mn)) < 0 : s < mn) mn = s;
-    if (bytes ? Buffer.compare(Buffer.from(s), Buffer.from(mx)) > 0 : s > mx) mx = s;
-  }
-  return [mn, mx];
 }
 
 const HIGH = /[\ud800-\uffff]/;
@@ -134,35 +107,20 @@ interface Top {
   leaves: Leaf[];
 }
 
-export interface ScoresParquetOptions {
-  /** Records per row group (default 16,384). */
-  rowGroupSize?: number;
-  /**
-   * Encode and write the row groups on a worker thread (pages, dictionaries, Snappy, the file), so
-   * that work overlaps the caller's: the caller then ends with finish(), not close().
-   */
-  worker?: boolean;
-}
-
-/**
- * Collects records column by column; each full row group goes to a ScoresFileEncoder, in this
- * thread or on a worker (`worker: true`), which writes it to a temp file renamed into place at the end.
- */
 export class ScoresParquetWriter {
   private readonly tops: Top[];
   private readonly leaves: Leaf[];
   private readonly tmp: string;
-  readonly rowGroupSize: number;
+  private fd: number;
+  private offset = 0;
   private rows = 0;
   private total = 0;
-  private readonly enc: ScoresFileEncoder | undefined;
-  private readonly worker: Worker | undefined;
-  private failure: Error | undefined;
-  private done = false;
+  private readonly groups: { rows: number; bytes: number; offset: number; chunks: Chunk[] }[] = [];
+  private readonly page = new Scratch();
+  private readonly th = new Thrift();
+  private zbuf = new Uint8Array(1 << 16);
 
-  constructor(readonly path: string, opts: ScoresParquetOptions | number = {}) {
-    const o = typeof opts === 'number' ? { rowGroupSize: opts } : opts;
-    this.rowGroupSize = o.rowGroupSize ?? 16384;
+  constructor(readonly path: string, readonly rowGroupSize = 16384) {
     this.tops = SCORE_COLUMNS.map((c): Top => {
       const get: Get = (rec) => (rec as unknown as Record<string, unknown>)[c.name];
       const of = RECORD_FIELDS[c.name];
@@ -175,15 +133,8 @@ export class ScoresParquetWriter {
     });
     this.leaves = this.tops.flatMap((t) => t.leaves);
     this.tmp = tempPathFor(path);
-    const layout: FileLayout = {
-      tops: this.tops.map((t) => ({ name: t.name, kind: t.kind, leaves: t.leaves.length })),
-      leaves: this.leaves.map((l) => ({ path: l.path, phys: l.phys, maxDef: l.maxDef, maxRep: l.maxRep, stats: l.stats })),
-    };
-    if (o.worker) {
-      this.worker = new Worker(workerEntry('scores-parquet-worker', import.meta.url), { workerData: { tmp: this.tmp, layout } });
-      this.worker.on('error', (e) => (this.failure ??= e));
-      this.worker.unref();
-    } else this.enc = new ScoresFileEncoder(this.tmp, layout);
+    this.fd = openSync(this.tmp, 'wx');
+    this.emit(Buffer.from('PAR1'));
   }
 
   write(rec: AnomalyRecord): void {
@@ -225,84 +176,9 @@ export class ScoresParquetWriter {
     }
   }
 
-  /** Write the last row group and the footer, then rename the file into place. Returns the records written. In this thread only (no `worker`). */
+  /** Write the last row group and the footer, then rename the file into place. Returns the records written. */
   close(): number {
-    if (!this.enc) throw new Error('scores parquet: a worker writer ends with finish()');
     this.flushGroup();
-    this.enc.finish();
-    renameSync(this.tmp, this.path);
-    this.done = true;
-    return this.total;
-  }
-
-  /** close(), or with a worker: wait for it to write the last groups and the footer, then rename. */
-  async finish(): Promise<number> {
-    if (!this.worker) return this.close();
-    this.flushGroup();
-    const w = this.worker;
-    w.ref();
-    const exited = new Promise<number>((res) => w.once('exit', res));
-    w.postMessage({ end: true });
-    const code = await exited;
-    if (this.failure || code !== 0) throw this.failure ?? new Error(`scores parquet: the writer thread exited with code ${code}`);
-    renameSync(this.tmp, this.path);
-    this.done = true;
-    return this.total;
-  }
-
-  /** Drop the file: nothing is left behind (with a worker, once the returned promise settles). */
-  abort(): void | Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    if (this.enc) return this.enc.abort();
-    // the worker may be mid-write: stop it, then remove what it left
-    return this.worker!.terminate().then(() => rmSync(this.tmp, { force: true }));
-  }
-
-  private flushGroup(): void {
-    if (this.rows === 0) return;
-    const data = this.leaves.map((l) => l.take());
-    if (this.enc) this.enc.group(this.rows, data);
-    else this.worker!.postMessage({ rows: this.rows, data }, data.flatMap((d) => [d.reps.buffer as ArrayBuffer, d.defs.buffer as ArrayBuffer, d.nums.buffer as ArrayBuffer]));
-    this.total += this.rows;
-    this.rows = 0;
-  }
-}
-
-/** The schema's top-level columns and leaves, as the encoder writes the footer from them. */
-export interface FileLayout {
-  tops: { name: string; kind: Top['kind']; leaves: number }[];
-  leaves: LeafMeta[];
-}
-
-/** Writes row groups (pages, dictionaries, Snappy) and the footer of one scores Parquet file to `tmp`. */
-export class ScoresFileEncoder {
-  private fd: number;
-  private offset = 0;
-  private total = 0;
-  private readonly groups: { rows: number; bytes: number; offset: number; chunks: Chunk[] }[] = [];
-  private readonly page = new Scratch();
-  private readonly th = new Thrift();
-  private zbuf = new Uint8Array(1 << 16);
-
-  constructor(readonly tmp: string, readonly layout: FileLayout) {
-    this.fd = openSync(tmp, 'wx');
-    this.emit(Buffer.from('PAR1'));
-  }
-
-  group(rows: number, data: LeafData[]): void {
-    const g = { rows, bytes: 0, offset: this.offset, chunks: [] as Chunk[] };
-    this.layout.leaves.forEach((meta, j) => {
-      const c = this.chunk(meta, data[j]!);
-      g.bytes += c.uncompressed;
-      g.chunks.push(c);
-    });
-    this.groups.push(g);
-    this.total += rows;
-  }
-
-  /** The footer, then close the file. Returns the rows written. */
-  finish(): number {
     const f = this.footer();
     const tail = Buffer.alloc(8);
     tail.writeUInt32LE(f.length, 0);
@@ -311,6 +187,7 @@ export class ScoresFileEncoder {
     this.emit(tail);
     closeSync(this.fd);
     this.fd = -1;
+    renameSync(this.tmp, this.path);
     return this.total;
   }
 
@@ -324,6 +201,20 @@ export class ScoresFileEncoder {
     let o = 0;
     while (o < b.length) o += writeSync(this.fd, b, o, b.length - o);
     this.offset += b.length;
+  }
+
+  private flushGroup(): void {
+    if (this.rows === 0) return;
+    const g = { rows: this.rows, bytes: 0, offset: this.offset, chunks: [] as Chunk[] };
+    for (const leaf of this.leaves) {
+      const c = this.chunk(leaf);
+      g.bytes += c.uncompressed;
+      g.chunks.push(c);
+      leaf.reset();
+    }
+    this.groups.push(g);
+    this.total += this.rows;
+    this.rows = 0;
   }
 
   /** Compress the page body and write header + bytes; returns [uncompressed, compressed] sizes with the header. */
@@ -352,19 +243,19 @@ export class ScoresFileEncoder {
     return [head.length + body.length, head.length + zn];
   }
 
-  private chunk(leaf: LeafMeta, d: LeafData): Chunk {
+  private chunk(leaf: Leaf): Chunk {
     const { page } = this;
-    const n = d.levels;
-    const c: Chunk = { leaf, type: TYPES[leaf.phys], encodings: [ENC.PLAIN, ENC.RLE], numValues: n, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: n - (leaf.phys === 'STRING' ? d.strs.length : d.count) };
+    const n = leaf.levels;
+    const c: Chunk = { leaf, type: TYPES[leaf.phys], encodings: [ENC.PLAIN, ENC.RLE], numValues: n, uncompressed: 0, compressed: 0, dataPageOffset: 0, nulls: n - (leaf.phys === 'STRING' ? leaf.strs.length : leaf.count) };
     // strings: a dictionary while the distinct values are under half the values
     let index: Int32Array | undefined;
     let dict: string[] = [];
-    if (leaf.phys === 'STRING' && d.strs.length) {
+    if (leaf.phys === 'STRING' && leaf.strs.length) {
       const seen = new Map<string, number>();
-      index = new Int32Array(d.strs.length);
-      const limit = d.strs.length / 2;
-      for (let i = 0; i < d.strs.length && index; i++) {
-        const s = d.strs[i]!;
+      index = new Int32Array(leaf.strs.length);
+      const limit = leaf.strs.length / 2;
+      for (let i = 0; i < leaf.strs.length && index; i++) {
+        const s = leaf.strs[i]!;
         let k = seen.get(s);
         if (k === undefined) {
           // give up as soon as the values look mostly distinct (ids, texts): no map of every one
@@ -383,16 +274,15 @@ export class ScoresFileEncoder {
         c.encodings = [ENC.PLAIN, ENC.RLE, ENC.RLE_DICTIONARY];
       } else dict = [];
     }
-    let min: number | string | undefined = d.min, max: number | string | undefined = d.max;
-    if (leaf.phys === 'STRING' && leaf.stats) [min, max] = stringStats(index ? dict : d.strs) ?? [undefined, undefined];
+    if (leaf.phys === 'STRING') leaf.stringStats(index ? dict : leaf.strs);
     c.dataPageOffset = this.offset;
     page.n = 0;
     // v1 data page: repetition then definition levels, each prefixed by its byte length
-    for (const [levels, maxLevel] of [[d.reps, leaf.maxRep], [d.defs, leaf.maxDef]] as const) {
-      if (maxLevel === 0) continue;
+    for (const [levels, max] of [[leaf.reps, leaf.maxRep], [leaf.defs, leaf.maxDef]] as const) {
+      if (max === 0) continue;
       const at = page.n;
       page.u32(0);
-      page.hybrid(levels, n, 32 - Math.clz32(maxLevel));
+      page.hybrid(levels, n, 32 - Math.clz32(max));
       page.buf.writeUInt32LE(page.n - at - 4, at);
     }
     if (index) {
@@ -400,48 +290,46 @@ export class ScoresFileEncoder {
       page.u8(width);
       page.hybrid(index, index.length, width);
     } else if (leaf.phys === 'STRING') {
-      for (const s of d.strs) page.str(s);
+      for (const s of leaf.strs) page.str(s);
     } else if (leaf.phys === 'BOOLEAN') {
-      const bytes = Math.ceil(d.count / 8);
+      const bytes = Math.ceil(leaf.count / 8);
       page.ensure(bytes);
       page.buf.fill(0, page.n, page.n + bytes);
-      for (let i = 0; i < d.count; i++) if (d.nums[i]) page.buf[page.n + (i >> 3)]! |= 1 << (i & 7);
+      for (let i = 0; i < leaf.count; i++) if (leaf.nums[i]) page.buf[page.n + (i >> 3)]! |= 1 << (i & 7);
       page.n += bytes;
     } else {
-      putNumbers(page, leaf.phys, d.nums, d.count);
+      putNumbers(page, leaf.phys, leaf.nums, leaf.count);
     }
     const [u, z] = this.emitPage(PAGE.DATA, n, index ? ENC.RLE_DICTIONARY : ENC.PLAIN);
     c.uncompressed += u;
     c.compressed += z;
-    if (leaf.stats && min !== undefined) {
-      c.min = statBytes(leaf.phys, min);
-      c.max = statBytes(leaf.phys, max!);
+    if (leaf.stats && leaf.min !== undefined) {
+      c.min = statBytes(leaf.phys, leaf.min);
+      c.max = statBytes(leaf.phys, leaf.max!);
     }
     return c;
   }
 
   private footer(): Uint8Array {
     const th = this.th;
-    const { tops, leaves } = this.layout;
     th.reset();
     th.i32(1, 1);
     let elements = 1;
     // a list adds its group and the repeated `list` group; reasons' element is a group of its fields
-    for (const t of tops) elements += t.kind === 'flat' ? 1 : t.kind === 'strings' ? 3 : 3 + t.leaves;
+    for (const t of this.tops) elements += t.kind === 'flat' ? 1 : t.kind === 'strings' ? 3 : 3 + t.leaves.length;
     th.list(2, 12, elements);
-    group(th, 'schema', 0, tops.length);
-    let j = 0;
-    for (const t of tops) {
+    group(th, 'schema', 0, this.tops.length);
+    for (const t of this.tops) {
       if (t.kind === 'flat') {
-        leafElement(th, leaves[j++]!);
+        leafElement(th, t.leaves[0]!);
         continue;
       }
       group(th, t.name, 1, 1, true);
       group(th, 'list', 2, 1);
-      if (t.kind === 'strings') leafElement(th, leaves[j++]!);
+      if (t.kind === 'strings') leafElement(th, t.leaves[0]!);
       else {
-        group(th, 'element', 1, t.leaves);
-        for (let q = 0; q < t.leaves; q++) leafElement(th, leaves[j++]!);
+        group(th, 'element', 1, t.leaves.length);
+        for (const l of t.leaves) leafElement(th, l);
       }
     }
     th.i64(3, this.total);
@@ -454,7 +342,7 @@ export class ScoresFileEncoder {
 
 /** A column chunk's metadata and the leaf column it was written from. */
 interface Chunk extends ChunkMeta {
-  leaf: LeafMeta;
+  leaf: Leaf;
 }
 
 const TYPES: Record<Phys, number> = { STRING: TYPE.BYTE_ARRAY, INT32: TYPE.INT32, INT64: TYPE.INT64, TIMESTAMP: TYPE.INT64, DOUBLE: TYPE.DOUBLE, BOOLEAN: TYPE.BOOLEAN };
@@ -510,7 +398,7 @@ function group(th: Thrift, name: string, repetition: number, children: number, l
   th.end();
 }
 
-function leafElement(th: Thrift, l: LeafMeta): void {
+function leafElement(th: Thrift, l: Leaf): void {
   th.begin();
   th.i32(1, TYPES[l.phys]);
   th.i32(3, 1);

@@ -5,7 +5,7 @@
  * detectors_fired and reasons from both detectors) — and hyparquet reads it back as the records.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -78,19 +78,6 @@ describe.each(['kmeans', 'hybrid'])('scores.parquet from the records (%s analysi
     for (const r of recs) w.write(r);
     w.close();
     expect(readFileSync(join(dir, name, 'scores.parquet')).equals(readFileSync(fromRecords))).toBe(true);
-  });
-
-  it('on a worker thread (several row groups) writes the same bytes, and an abort leaves no file behind', async () => {
-    const viaWorker = join(dir, `${name}.worker.parquet`);
-    const w = new ScoresParquetWriter(viaWorker, { rowGroupSize: 1000, worker: true });
-    for (const r of recs) w.write(r);
-    expect(await w.finish()).toBe(recs.length);
-    expect(readFileSync(viaWorker).equals(readFileSync(direct))).toBe(true);
-    const dropped = join(dir, `${name}.dropped.parquet`);
-    const d = new ScoresParquetWriter(dropped, { rowGroupSize: 1000, worker: true });
-    for (const r of recs) d.write(r);
-    await d.abort();
-    expect(readdirSync(dir).filter((f) => f.includes('dropped'))).toEqual([]);
   });
 
   it('prunes on its statistics: a time range and a top-N read the same answers', async () => {
