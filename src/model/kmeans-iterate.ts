@@ -50,6 +50,8 @@ export interface FitState {
   nCat: number;
   lloyd: boolean;
   labels: Int32Array;
+  /** The labels the cluster sums were last brought up to date with (applyMoves). */
+  prev: Int32Array;
   upper: Float64Array;
   /** Elkan's lower bounds (n × k, float32 rounded down), stored as bound + drift[j]. */
   lower: Float32Array;
@@ -61,6 +63,9 @@ export interface FitState {
   s: Float64Array;
   dcc: Float64Array;
   shift: Float64Array;
+  /** The centres (k × dims) and their one-hot Σc², as the assignment steps read them. */
+  c: Float64Array;
+  sq: Float64Array;
   old: Float64Array;
   sums: Float64Array;
   counts: Float64Array;
@@ -72,14 +77,21 @@ export const GROUP = 10;
 /** Lower bounds are rounded down by this factor when stored in float32 so they stay lower bounds. */
 const DOWN = 1 - 2 ** -20;
 
-/** First assignment of a restart: exact nearest centre of every row, every lower bound set. */
-export function initialAssign(S: FitState, c: Float64Array, sq: Float64Array): void {
-  const { n, k, dims, nNum, nCat, lloyd, labels, upper, lower, gLower, nGroups, dcc, offsets, weights } = S;
-  const { z, oh } = S.x;
-  centreDistances(c, k, dims, dcc);
+/** Before the first assignment of a restart: centre–centre distances, no drift yet. */
+export function beginAssign(S: FitState, c: Float64Array): void {
+  centreDistances(c, S.k, S.dims, S.dcc);
   S.drift.fill(0);
   S.gDrift.fill(0);
-  for (let r = 0; r < n; r++) {
+}
+
+/**
+ * First assignment of a restart, rows [lo, hi) (after beginAssign): exact nearest centre of every
+ * row, every lower bound set. Each row's work reads the shared centres and writes its own entries only.
+ */
+export function initialAssign(S: FitState, c: Float64Array, sq: Float64Array, lo: number, hi: number): void {
+  const { k, dims, nNum, nCat, lloyd, labels, upper, lower, gLower, nGroups, dcc, offsets, weights } = S;
+  const { z, oh } = S.x;
+  for (let r = lo; r < hi; r++) {
     let a = 0;
     let ua = Math.sqrt(rowCentre2(z, oh, r, nNum, nCat, c, 0, sq[0]!, offsets, weights));
     const lb = r * k;
@@ -113,6 +125,7 @@ export function initialAssign(S: FitState, c: Float64Array, sq: Float64Array): v
 /** Weighted sums and counts of the clusters from scratch (after the first assignment of a restart). */
 export function clusterSums(S: FitState): void {
   const { n, dims, nNum, nCat, labels, sums, counts, offsets, weights } = S;
+  S.prev.set(labels);
   const { z, oh, w } = S.x;
   sums.fill(0);
   counts.fill(0);
@@ -172,6 +185,7 @@ export function updateCentres(S: FitState, p: Preprocessing, cent: Centroids): n
       denseRow(p, S.x, far, c, j * dims);
       moveRow(S, far, labels[far]!, j);
       labels[far] = j;
+      S.prev[far] = j;
       upper[far] = 0;
       if (!S.lloyd) {
         S.lower[far * k + j] = 0;
@@ -200,12 +214,29 @@ export function centreShifts(S: FitState, c: Float64Array): number {
   return total;
 }
 
-/** Plain Lloyd assignment: every distance. Returns the rows that changed cluster. */
-export function lloydAssign(S: FitState, c: Float64Array, sq: Float64Array): number {
-  const { n, k, dims, nNum, nCat, labels, upper, offsets, weights } = S;
-  const { z, oh } = S.x;
+/**
+ * The cluster sums follow the rows whose label the last assignment step changed, in row order (so
+ * they are the same whichever threads ran the step). Returns the rows that changed cluster.
+ */
+export function applyMoves(S: FitState): number {
+  const { n, labels, prev } = S;
   let changed = 0;
   for (let r = 0; r < n; r++) {
+    const a = labels[r]!;
+    if (a !== prev[r]) {
+      moveRow(S, r, prev[r]!, a);
+      prev[r] = a;
+      changed++;
+    }
+  }
+  return changed;
+}
+
+/** Plain Lloyd assignment of rows [lo, hi): every distance (applyMoves then updates the sums). */
+export function lloydAssign(S: FitState, c: Float64Array, sq: Float64Array, lo: number, hi: number): void {
+  const { k, dims, nNum, nCat, labels, upper, offsets, weights } = S;
+  const { z, oh } = S.x;
+  for (let r = lo; r < hi; r++) {
     let a = 0;
     let ua = rowCentre2(z, oh, r, nNum, nCat, c, 0, sq[0]!, offsets, weights);
     for (let j = 1; j < k; j++) {
@@ -215,14 +246,9 @@ export function lloydAssign(S: FitState, c: Float64Array, sq: Float64Array): num
         a = j;
       }
     }
-    if (a !== labels[r]) {
-      moveRow(S, r, labels[r]!, a);
-      labels[r] = a;
-      changed++;
-    }
+    labels[r] = a;
     upper[r] = Math.sqrt(ua);
   }
-  return changed;
 }
 
 /** Half the distance from each centre to its nearest other centre, after the centres moved. */
@@ -246,15 +272,15 @@ export function prepareElkan(S: FitState, c: Float64Array): void {
 }
 
 /**
- * Elkan assignment with Yinyang group filtering: a row is skipped when its upper bound is within
- * half the distance from its centre to the nearest other one; otherwise only the groups whose bound
- * it exceeds are scanned, and in them only the centres whose own bound it exceeds.
+ * Elkan assignment with Yinyang group filtering, rows [lo, hi): a row is skipped when its upper
+ * bound is within half the distance from its centre to the nearest other one; otherwise only the
+ * groups whose bound it exceeds are scanned, and in them only the centres whose own bound it
+ * exceeds. Each row writes its own entries only (applyMoves then updates the sums).
  */
-export function elkanAssign(S: FitState, c: Float64Array, sq: Float64Array): number {
-  const { n, k, dims, nNum, nCat, labels, upper, lower, drift, gLower, gDrift, nGroups, dcc, s, shift, offsets, weights } = S;
+export function elkanAssign(S: FitState, c: Float64Array, sq: Float64Array, lo: number, hi: number): void {
+  const { k, dims, nNum, nCat, labels, upper, lower, drift, gLower, gDrift, nGroups, dcc, s, shift, offsets, weights } = S;
   const { z, oh } = S.x;
-  let changed = 0;
-  for (let r = 0; r < n; r++) {
+  for (let r = lo; r < hi; r++) {
     let a = labels[r]!;
     let ua = upper[r]! + shift[a]!;
     upper[r] = ua;
@@ -304,15 +330,12 @@ export function elkanAssign(S: FitState, c: Float64Array, sq: Float64Array): num
     }
     upper[r] = ua;
     if (a !== a0) {
-      moveRow(S, r, a0, a);
       labels[r] = a;
-      changed++;
       // every group bound must cover "every centre but the own one" again (the own centre may have
       // changed more than once): recompute them from the per-centre bounds
       for (let g = 0; g < nGroups; g++) refreshGroup(S, r, g, a);
     }
   }
-  return changed;
 }
 
 function refreshGroup(S: FitState, r: number, g: number, a: number): void {

@@ -125,9 +125,9 @@ export function subset(x: EncodedRows, idx: ArrayLike<number>, shared = false): 
 
 /**
  * Identical rows merged: the unique rows (first occurrence order) with their counts as weights, and
- * for every input row the index of its unique row.
+ * for every input row the index of its unique row; undefined when every row is distinct (no copy).
  */
-export function dedupe(x: EncodedRows, shared = false): { rows: EncodedRows; of: Int32Array } {
+export function dedupe(x: EncodedRows, shared = false): { rows: EncodedRows; of: Int32Array } | undefined {
   const { n, nNum, nCat, z, oh } = x;
   const zi = new Int32Array(z.buffer, z.byteOffset, z.length * 2);
   let size = 1;
@@ -162,6 +162,7 @@ export function dedupe(x: EncodedRows, shared = false): { rows: EncodedRows; of:
       slot = (slot + 1) & mask;
     }
   }
+  if (firsts.length === n) return undefined;
   const rows = subset(x, firsts, shared);
   rows.w = shared ? shareArray(Float64Array.from(counts)) : Float64Array.from(counts);
   return { rows, of };

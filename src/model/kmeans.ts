@@ -19,25 +19,26 @@
 import type { Encoder } from './scale.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
 import { addOneHot, centreDistances, dedupe, rowCentre2, type EncodedRows } from './kmeans-rows.ts';
-import { meanVariance, type FitState } from './kmeans-iterate.ts';
-import { fitState, restartResult, restartUnit, STATS, type KMeansJob, type RestartSpec } from './kmeans-restart.ts';
-import { modelThreads, shareArray, sharedF64, shareWork } from './share.ts';
+import { meanVariance } from './kmeans-iterate.ts';
+import { fitState, OP_SEED, runRestart, seedRestart, stepRows, stepsJob, stepUnit, STEP_ROWS, type RestartResult, type RestartSpec } from './kmeans-restart.ts';
+import { MAX_BLOCKS, modelThreads, shareArray, sharedF64, StepPool } from './share.ts';
 
 export { encodeRows, rng, sampleIndices, subset, dedupe, toDense, denseRow, type EncodedRows } from './kmeans-rows.ts';
 export { seedKMeansPP } from './kmeans-seed.ts';
 
 /**
  * Assign rows [0, n) of the encoder's table to their nearest centroid, encoding a block of rows at
- * a time into one reused buffer (the whole table is never held encoded). Returns the inertia.
+ * a time into one reused buffer (the whole table is never held encoded). Rows with `known[i]` ≥ 0
+ * already have their nearest centroid (Centroids.assign). Returns the inertia.
  */
-export function assignTable(cent: Centroids, enc: Encoder, n: number, labels: Int32Array, d2: Float64Array, block = 16384): number {
+export function assignTable(cent: Centroids, enc: Encoder, n: number, labels: Int32Array, d2: Float64Array, block = 16384, known?: Int32Array): number {
   const b = Math.min(n, block);
   const x: EncodedRows = { n: 0, nNum: enc.nNum, nCat: enc.nCat, z: new Float64Array(b * enc.nNum), oh: new Int32Array(b * enc.nCat) };
   let inertia = 0;
   for (let s = 0; s < n; s += b) {
     x.n = Math.min(b, n - s);
     for (let r = 0; r < x.n; r++) enc.encodeInto(s + r, x.z, r * enc.nNum, x.oh, r * enc.nCat);
-    inertia += cent.assign(x, labels.subarray(s, s + x.n), d2.subarray(s, s + x.n));
+    inertia += cent.assign(x, labels.subarray(s, s + x.n), d2.subarray(s, s + x.n), known?.subarray(s, s + x.n));
   }
   return inertia;
 }
@@ -161,18 +162,43 @@ export class Centroids {
     return best;
   }
 
-  /** Assign every row: labels and squared distances; returns the inertia (weighted when x.w is set). */
-  assign(x: EncodedRows, labels: Int32Array, d2: Float64Array): number {
+  /**
+   * Assign every row: labels and squared distances; returns the inertia (weighted when x.w is set).
+   * Each row's search starts from the previous row's centre. Rows whose nearest centre is already
+   * known (`known[r]` ≥ 0) skip the search: their distance is summed as that search would have
+   * summed it, so the result is the same to the last bit.
+   */
+  assign(x: EncodedRows, labels: Int32Array, d2: Float64Array, known?: Int32Array): number {
     const tmp = new Float64Array(1);
     let inertia = 0;
     let g = 0;
     for (let r = 0; r < x.n; r++) {
-      g = this.nearestFrom(x, r, g, tmp);
+      const j = known ? known[r]! : -1;
+      if (j >= 0) {
+        tmp[0] = this.distanceFrom(x, r, j, g);
+        g = j;
+      } else g = this.nearestFrom(x, r, g, tmp);
       labels[r] = g;
       d2[r] = tmp[0]!;
       inertia += tmp[0]! * (x.w ? x.w[r]! : 1);
     }
     return inertia;
+  }
+
+  /**
+   * Squared distance of row r to centre j, summed as `nearestFrom(x, r, g)` sums it when j is the
+   * answer: the guess in rowCentre2's order, any other centre one-hot part first.
+   */
+  distanceFrom(x: EncodedRows, r: number, j: number, g: number): number {
+    const { dims, nNum, nCat, c, sq, offsets, weights } = this;
+    if (j === g) return rowCentre2(x.z, x.oh, r, nNum, nCat, c, j * dims, sq[j]!, offsets, weights);
+    const cb = j * dims, zb = r * nNum;
+    let s = addOneHot(sq[j]!, x.oh, r * nCat, nCat, c, cb, offsets, weights);
+    for (let u = 0; u < nNum; u++) {
+      const d = x.z[zb + u]! - c[cb + u]!;
+      s += d * d;
+    }
+    return s > 0 ? s : 0;
   }
 
   toArrays(): number[][] {
@@ -207,13 +233,13 @@ export interface KMeansOptions {
   /** Merge identical rows before fitting (default true). */
   dedupe?: boolean;
   /**
-   * Threads the restarts run on (share.ts; the result is the same on any number). Default: every
-   * core from PARALLEL_MIN_ROWS rows on (share.ts).
+   * Threads each assignment step is spread over (share.ts StepPool; the result is the same on any
+   * number). Default: every core from PARALLEL_MIN_ROWS rows on (share.ts).
    */
   threads?: number;
   /** Called after each iteration of a restart run on this thread (progress / benchmarks). */
   onIteration?: (run: number, iter: number, changed: number, ms: number) => void;
-  /** Called for every restart, in restart order, once all have ended. */
+  /** Called as each restart ends (they run in restart order). */
   onRun?: (run: number, inertia: number, iterations: number, ms: number) => void;
 }
 
@@ -235,40 +261,59 @@ export interface KMeansFit {
 export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOptions): KMeansFit {
   const nInit = Math.max(1, opts.nInit ?? 3);
   const lloyd = opts.algorithm === 'lloyd';
-  const threads = Math.min(nInit, modelThreads(input.n, opts.threads));
+  const threads = modelThreads(input.n, opts.threads);
   const dd = opts.dedupe ?? true ? dedupe(input, threads > 1) : undefined;
-  let x = dd && dd.rows.n < input.n ? dd.rows : input;
+  const merged = dd !== undefined;
+  let x = dd ? dd.rows : input;
   const k = Math.max(1, Math.min(opts.k, x.n));
   const spec: RestartSpec = {
     k, seed: opts.seed ?? 42, maxIter: opts.maxIter ?? 300, tolAbs: (opts.tol ?? 1e-4) * meanVariance(p, x), seedRows: opts.seedSample ?? 20_000, lloyd,
   };
   const dims = encodedDims(p);
-  if (threads > 1) x = { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh), ...(x.w ? { w: shareArray(x.w) } : {}) };
-  const job: KMeansJob = { kind: 'kmeans', p, x, spec, centres: threads > 1 ? sharedF64(nInit * k * dims) : new Float64Array(nInit * k * dims), stats: threads > 1 ? sharedF64(nInit * STATS) : new Float64Array(nInit * STATS) };
-  let S: FitState | undefined;
-  // restarts run in any order on any thread; they are reported and compared in restart order
-  shareWork(job, nInit, threads, (run) => restartUnit(job, (S ??= fitState(p, x, k, lloyd)), run, opts.onIteration));
-  S = undefined;
-  let best = 0;
+  const blocks = Math.ceil(x.n / STEP_ROWS);
+  const parallel = threads > 1 && blocks > 1 && blocks <= MAX_BLOCKS;
+  if (parallel) x = { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh), ...(x.w ? { w: shareArray(x.w) } : {}) };
+  // one state for every restart; each assignment step is spread over the threads (the restarts run
+  // one after another, so two cores are busy through all of them and one set of bounds is held)
+  const S = fitState(p, x, k, lloyd, parallel);
+  const job = stepsJob(p, S, spec, parallel ? sharedF64(nInit * k * dims) : new Float64Array(nInit * k * dims));
+  const pool = parallel ? new StepPool(job, threads, Math.max(blocks, nInit)) : undefined;
+  const unit = (op: number, b: number): void => stepUnit(S, job, op, b);
+  const step = pool ? (op: number) => pool.run(op, blocks, unit) : (op: number) => stepRows(S, op, 0, x.n);
   const runs: KMeansFit['runs'] = [];
+  let won: RestartResult | undefined;
   let totalIter = 0;
   let totalMs = 0;
-  for (let run = 0; run < nInit; run++) {
-    const r = restartResult(job, run);
-    runs.push({ seed: spec.seed + run * 7919, inertia: r.inertia, iterations: r.iterations });
-    opts.onRun?.(run, r.inertia, r.iterations, r.ms);
-    totalIter += r.iterations;
-    totalMs += r.iterMs;
-    if (r.inertia < runs[best]!.inertia) best = run;
+  const bestCentres = new Float64Array(k * dims);
+  const bestLabels = new Int32Array(x.n);
+  try {
+    // every restart's seeding first, a restart a unit, then the restarts one after another
+    if (pool) pool.run(OP_SEED, nInit, unit);
+    else for (let run = 0; run < nInit; run++) seedRestart(job, run);
+    for (let run = 0; run < nInit; run++) {
+      const out = new Float64Array(k * dims);
+      const r = runRestart(p, S, spec, run, job.seeds.subarray(run * k * dims, (run + 1) * k * dims), out, step, opts.onIteration);
+      runs.push({ seed: spec.seed + run * 7919, inertia: r.inertia, iterations: r.iterations });
+      opts.onRun?.(run, r.inertia, r.iterations, r.ms);
+      totalIter += r.iterations;
+      totalMs += r.iterMs;
+      if (!won || r.inertia < won.inertia) {
+        won = r;
+        bestCentres.set(out);
+        bestLabels.set(S.labels);
+      }
+    }
+  } finally {
+    pool?.close();
   }
-  const won = restartResult(job, best);
-  const centroids = new Centroids(p, k, job.centres.slice(best * k * dims, (best + 1) * k * dims));
-  // labels and distances of the input rows under the winning centres
+  const centroids = new Centroids(p, k, bestCentres);
+  // labels and distances of the input rows under the winning centres: its last assignment step
+  // already found every row's nearest centre
   const uLabels = new Int32Array(x.n);
   const uD2 = new Float64Array(x.n);
-  centroids.assign(x, uLabels, uD2);
+  centroids.assign(x, uLabels, uD2, bestLabels);
   let outLabels = uLabels, outD2 = uD2;
-  if (x !== input) {
+  if (merged) {
     outLabels = new Int32Array(input.n);
     outD2 = new Float64Array(input.n);
     for (let r = 0; r < input.n; r++) {
@@ -278,9 +323,9 @@ export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOpti
   }
   return {
     centroids,
-    inertia: won.inertia,
-    iterations: won.iterations,
-    converged: won.converged,
+    inertia: won!.inertia,
+    iterations: won!.iterations,
+    converged: won!.converged,
     runs,
     msPerIteration: totalIter ? totalMs / totalIter : 0,
     labels: outLabels,

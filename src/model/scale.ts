@@ -64,38 +64,54 @@ export function blockOffsets(p: Preprocessing): number[] {
   return off;
 }
 
-/** Fit log1p choice, mean/std and vocabularies on rows [0, t.n) of a raw table. */
+/**
+ * Fit log1p choice, mean/std and vocabularies on rows [0, t.n) of a raw table. The numeric passes
+ * go row by row over the row-major table (a column at a time would touch a new cache line per
+ * value); each column's sums still add its values in row order.
+ */
 export function fitPreprocessing(t: RawTable, opts: PreprocessOptions = {}): Preprocessing {
   const nn = t.numNames.length;
   const n = t.n;
   const log = opts.log ?? 'auto';
+  const num = t.num;
+  const min = new Float64Array(nn).fill(Infinity);
+  const max = new Float64Array(nn).fill(-Infinity);
+  for (let i = 0; i < n; i++) {
+    const b = i * nn;
+    for (let j = 0; j < nn; j++) {
+      const x = num[b + j]!;
+      if (x < min[j]!) min[j] = x;
+      if (x > max[j]!) max[j] = x;
+    }
+  }
+  if (n === 0) {
+    min.fill(0);
+    max.fill(0);
+  }
+  const useLog = Uint8Array.from(t.numNames, (name, j) =>
+    (log === 'all' ? min[j]! >= 0 : log === 'none' ? false : Array.isArray(log) ? log.includes(name) : min[j]! >= 0 && max[j]! > 1) ? 1 : 0);
+  const sum = new Float64Array(nn);
+  for (let i = 0; i < n; i++) {
+    const b = i * nn;
+    for (let j = 0; j < nn; j++) {
+      const x = num[b + j]!;
+      sum[j]! += useLog[j] ? Math.log1p(Math.max(0, x)) : x;
+    }
+  }
+  const mean = Float64Array.from(sum, (s) => (n ? s / n : 0));
+  const sq = new Float64Array(nn);
+  for (let i = 0; i < n; i++) {
+    const b = i * nn;
+    for (let j = 0; j < nn; j++) {
+      const x = num[b + j]!;
+      const y = (useLog[j] ? Math.log1p(Math.max(0, x)) : x) - mean[j]!;
+      sq[j]! += y * y;
+    }
+  }
   const numeric: NumericSpec[] = [];
   for (let j = 0; j < nn; j++) {
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const x = t.num[i * nn + j]!;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-    if (n === 0) min = max = 0;
-    const name = t.numNames[j]!;
-    const useLog =
-      log === 'all' ? min >= 0 : log === 'none' ? false : Array.isArray(log) ? log.includes(name) : min >= 0 && max > 1;
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const x = t.num[i * nn + j]!;
-      s += useLog ? Math.log1p(Math.max(0, x)) : x;
-    }
-    const mean = n ? s / n : 0;
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      const x = t.num[i * nn + j]!;
-      const y = (useLog ? Math.log1p(Math.max(0, x)) : x) - mean;
-      v += y * y;
-    }
-    const sd = n ? Math.sqrt(v / n) : 0;
-    numeric.push({ name, log1p: useLog, mean, std: sd > 1e-12 ? sd : 1, min, max });
+    const sd = n ? Math.sqrt(sq[j]! / n) : 0;
+    numeric.push({ name: t.numNames[j]!, log1p: useLog[j] === 1, mean: mean[j]!, std: sd > 1e-12 ? sd : 1, min: min[j]!, max: max[j]! });
   }
   const nc = t.catNames.length;
   const categorical: CategoricalSpec[] = [];

@@ -140,6 +140,9 @@ export class Scorer {
   private readonly typicalPiece: (Uint8Array | undefined)[] = [];
   private readonly vsPiece: (Uint8Array | undefined)[] = [];
   private readonly catPieces = new Map<number, Uint8Array[]>();
+  /** writeReasonTexts' pieces: `name ` per numeric feature, ` vs <typical>` per cluster × feature. */
+  private readonly nameSpace: Uint8Array[];
+  private readonly vsText: (Uint8Array | undefined)[] = [];
   /** Autoencoder and hybrid models. */
   readonly kind: DetectorChoice;
   readonly ae: AutoencoderDetector | undefined;
@@ -170,6 +173,7 @@ export class Scorer {
     const esc = (t: string): string => JSON.stringify(t).slice(1, -1);
     this.reasonHead = p.numeric.map((spec) => Buffer.from(`{"feature":"${esc(spec.name)}","value":`, 'utf8'));
     this.textHead = p.numeric.map((spec) => Buffer.from(`,"text":"${esc(spec.name)} `, 'utf8'));
+    this.nameSpace = p.numeric.map((spec) => Buffer.from(`${spec.name} `, 'utf8'));
     this.typicalText = new Array<string>(k * nNum);
     this.typicalRounded = new Float64Array(k * nNum);
     for (let j = 0; j < k; j++) {
@@ -428,6 +432,46 @@ export class Scorer {
     return true;
   }
 
+  /**
+   * The reasons' texts as explainScored(i, s, n) would make them, joined by "; " (score's CSV
+   * column), written to `out` as UTF-8 without quoting: a k-means model only (false, nothing
+   * written, for the others).
+   */
+  writeReasonTexts(out: JsonOut, i: number, s: FlowScore, n: number): boolean {
+    if (this.ae) return false;
+    if (!(n > 0)) return true;
+    const { one, topIdx } = this;
+    const cluster = s.cluster;
+    const nNum = one.nNum;
+    this.detector.contributions(one, 0, cluster, this.contrib);
+    const have = this.rankContributions(n);
+    const t = this.enc.table;
+    for (let q = 0; q < have; q++) {
+      if (q > 0) out.raw(SEMI);
+      const idx = topIdx[q]!;
+      if (idx < nNum) {
+        const col = this.numCol[idx]!;
+        const value = col >= 0 ? t.num[i * t.numNames.length + col]! : 0;
+        const at = cluster * nNum + idx;
+        out.raw(this.nameSpace[idx]!);
+        let k = 0;
+        if (Number.isInteger(value) && value > -2147483648 && value < 2147483648) {
+          if (value > -1000 && value < 1000) out.number(value);
+          else out.grouped(value);
+        } else if (value > -1000 && value < 1000 && (k = Math.round(value * 100)) / 100 === value) out.fixed(k, 2);
+        else out.ascii(reasonValueText(value));
+        out.raw(this.vsText[at] ?? (this.vsText[at] = Buffer.from(` vs ${this.typicalText[at]!}`, 'utf8')));
+      } else {
+        const b = idx - nNum;
+        const col = this.catCol[b]!;
+        const code = col >= 0 ? t.cat[i * t.catNames.length + col]! : -1;
+        const key = (code * one.nCat + b) * this.cent.k + cluster;
+        out.raw((this.catPieces.get(key) ?? this.makeCatPieces(key, i, cluster, b))[2]!);
+      }
+    }
+    return true;
+  }
+
   /** `,"typical":t,"share":` of cluster j's numeric feature u (at = j × nNum + u). */
   private makeTypicalPiece(at: number, j: number, u: number): Uint8Array {
     return (this.typicalPiece[at] = Buffer.from(`,"typical":${JSON.stringify(this.typicalRounded[j * this.enc.nNum + u]!)},"share":`, 'utf8'));
@@ -438,7 +482,7 @@ export class Scorer {
     return (this.vsPiece[at] = Buffer.from(` vs ${JSON.stringify(this.typicalText[at]!).slice(1, -1)}"}`, 'utf8'));
   }
 
-  /** A categorical reason around its share: `{"feature":…,"share":` and `,"text":…}` (row i's value in cluster j, column b). */
+  /** A categorical reason around its share, `{"feature":…,"share":` and `,"text":…}`, and its bare text (row i's value in cluster j, column b). */
   private makeCatPieces(key: number, i: number, j: number, b: number): Uint8Array[] {
     const spec = this.model.preprocessing.categorical[b]!;
     const col = this.catCol[b]!;
@@ -449,6 +493,7 @@ export class Scorer {
     const pieces = [
       Buffer.from(`{"feature":${q(spec.name)},"value":${q(value)},"typical":${q(typ)},"share":`, 'utf8'),
       Buffer.from(`,"text":${q(text)}}`, 'utf8'),
+      Buffer.from(text, 'utf8'),
     ];
     if (this.catPieces.size >= 65536) this.catPieces.clear();
     this.catPieces.set(key, pieces);
@@ -499,6 +544,7 @@ function round(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
+const SEMI = Buffer.from('; ', 'latin1');
 const R_Z = Buffer.from(',"z":', 'latin1');
 const R_VS = Buffer.from(' vs ', 'latin1');
 const R_END = Buffer.from('"}', 'latin1');

@@ -93,3 +93,114 @@ export function claimUnits(ctrl: Int32Array, units: number, run: (u: number) => 
     Atomics.notify(ctrl, STATE + u);
   }
 }
+
+/**
+ * Control words of a step pool. NEXT packs the step's number (low 15 bits, in the high half) with
+ * the next unclaimed block, so a claim is one compare-and-swap that fails for a stale step.
+ */
+const P_NEXT = 0;
+const P_DONE = 1;
+const P_OP = 2;
+const P_BLOCKS = 3;
+const P_STEP = 4;
+const P_EXIT = 5;
+const P_WORDS = 6;
+/** Blocks a step may have (the low half of NEXT). */
+export const MAX_BLOCKS = 0xffff;
+
+/** What a step-pool worker receives. */
+export interface StepData<J> {
+  job: J;
+  ctrl: Int32Array;
+  /** Per block: 1 when a worker failed it (the caller redoes it). */
+  failed: Uint8Array;
+}
+
+/**
+ * Worker threads that stay for many short steps (the assignment passes of k-means iterations):
+ * each step splits its rows into blocks that this thread and the workers claim from a shared word,
+ * and `run` returns when every block is done. As with shareWork, a worker that starts late or never
+ * claims nothing, and a block a worker fails on is redone here, so the answer does not depend on
+ * the workers — as long as a block's work depends on its rows only.
+ */
+export class StepPool<J extends { kind: string }> {
+  private readonly ctrl = sharedI32(P_WORDS);
+  private readonly failed: Uint8Array;
+  private readonly workers: Worker[] = [];
+  private step = 0;
+
+  constructor(job: J, threads: number, maxBlocks: number) {
+    this.failed = new Uint8Array(new SharedArrayBuffer(Math.max(1, maxBlocks)));
+    // nothing is claimable before the first step: its block index is past any block count
+    Atomics.store(this.ctrl, P_NEXT, MAX_BLOCKS);
+    try {
+      for (let i = 0; i < threads - 1; i++) {
+        const w = new Worker(workerEntry('model-worker', import.meta.url), { workerData: { job, ctrl: this.ctrl, failed: this.failed } satisfies StepData<J> });
+        w.unref();
+        w.on('error', () => undefined);
+        this.workers.push(w);
+      }
+    } catch {
+      // no worker entry (a bundled copy of the library): every block runs here
+    }
+  }
+
+  /** Run blocks [0, blocks) of operation `op`: `unit(op, b)` here and on the workers. */
+  run(op: number, blocks: number, unit: (op: number, b: number) => void): void {
+    const ctrl = this.ctrl;
+    this.step = (this.step + 1) & 0x7fff;
+    Atomics.store(ctrl, P_OP, op);
+    Atomics.store(ctrl, P_BLOCKS, blocks);
+    Atomics.store(ctrl, P_DONE, 0);
+    Atomics.store(ctrl, P_NEXT, this.step << 16);
+    Atomics.add(ctrl, P_STEP, 1);
+    Atomics.notify(ctrl, P_STEP);
+    claimBlocks(ctrl, unit);
+    let d: number;
+    while ((d = Atomics.load(ctrl, P_DONE)) < blocks) Atomics.wait(ctrl, P_DONE, d, 50);
+    for (let b = 0; b < blocks; b++) {
+      if (this.failed[b]) {
+        this.failed[b] = 0;
+        unit(op, b);
+      }
+    }
+  }
+
+  close(): void {
+    Atomics.store(this.ctrl, P_EXIT, 1);
+    Atomics.notify(this.ctrl, P_STEP);
+    for (const w of this.workers) void w.terminate();
+  }
+}
+
+/** Claim and run blocks of the current step until none is left; a failure is recorded (worker) or thrown (caller). */
+function claimBlocks(ctrl: Int32Array, unit: (op: number, b: number) => void, failed?: Uint8Array): void {
+  for (;;) {
+    const w = Atomics.load(ctrl, P_NEXT);
+    const b = w & 0xffff;
+    if (b >= Atomics.load(ctrl, P_BLOCKS)) return;
+    if (Atomics.compareExchange(ctrl, P_NEXT, w, w + 1) !== w) continue;
+    // the claim succeeded for the step whose words are published now: its op and count hold until this block is done
+    const blocks = Atomics.load(ctrl, P_BLOCKS);
+    if (b >= blocks) return;
+    if (failed) {
+      try {
+        unit(Atomics.load(ctrl, P_OP), b);
+      } catch {
+        failed[b] = 1;
+      }
+    } else unit(Atomics.load(ctrl, P_OP), b);
+    if (Atomics.add(ctrl, P_DONE, 1) + 1 === blocks) Atomics.notify(ctrl, P_DONE);
+  }
+}
+
+/** A step-pool worker's loop: wait for a step, claim its blocks, until the pool closes. */
+export function serveSteps(ctrl: Int32Array, failed: Uint8Array, unit: (op: number, b: number) => void): void {
+  let seen = 0;
+  for (;;) {
+    while (Atomics.load(ctrl, P_STEP) === seen && !Atomics.load(ctrl, P_EXIT)) Atomics.wait(ctrl, P_STEP, seen, 200);
+    if (Atomics.load(ctrl, P_EXIT)) return;
+    seen = Atomics.load(ctrl, P_STEP);
+    claimBlocks(ctrl, unit, failed);
+  }
+}

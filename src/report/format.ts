@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { TextSink } from '../dataset/output.ts';
 import { writeRecordJson, type AnomalyRecord, type ReasonsJson } from './record.ts';
 import { KddRecordJson } from './score-json.ts';
+import { KddRecordCsv, type ReasonTexts } from './score-csv.ts';
 import type { KddBatch } from '../dataset/kdd.ts';
 import type { Row } from '../dataset/types.ts';
 import { formatValue, type FlowScore } from '../model/score.ts';
@@ -102,17 +103,28 @@ export function csvWriter(sink: TextSink, detectors = false): RecordWriter {
   const columns: readonly string[] = detectors ? [...CSV_COLUMNS, ...CSV_DETECTOR_COLUMNS] : CSV_COLUMNS;
   let header = false;
   let buf: (string | number | boolean | null)[][] = [];
-  const flush = (): void | Promise<void> => {
+  // KDD rows of a k-means model are written as bytes (KddRecordCsv), the others through csv-stringify
+  const out = !detectors && sink.writeBytes ? new JsonLines(JSONL_BATCH * 2) : undefined;
+  let kdd: KddRecordCsv | undefined;
+  const takeBytes = (): void | Promise<void> => (out && out.pos > 0 ? sink.writeBytes!(out.take()) : undefined);
+  const flush = async (): Promise<void> => {
+    await takeBytes();
     if (buf.length === 0) return;
     const text = stringify(buf, { cast: { boolean: (b) => (b ? 'true' : 'false') } });
     buf = [];
-    return sink.write(text);
+    await sink.write(text);
   };
-  return {
+  const writer: RecordWriter = {
     write(r) {
       if (!header) {
         buf.push([...columns]);
         header = true;
+      }
+      if (out && out.pos > 0) {
+        // keep the rows in order: bytes written before these
+        const w = takeBytes();
+        buf.push(csvRow(r, columns));
+        return w;
       }
       buf.push(csvRow(r, columns));
       if (buf.length >= 1024) return flush();
@@ -122,6 +134,22 @@ export function csvWriter(sink: TextSink, detectors = false): RecordWriter {
       await flush();
     },
   };
+  if (out) {
+    writer.writeKdd = (rowNo, b, r, s, labelColumn, reasons) => {
+      if (!header || buf.length > 0) {
+        if (!header) buf.push([...columns]);
+        header = true;
+        const text = stringify(buf, { cast: { boolean: (v) => (v ? 'true' : 'false') } });
+        buf = [];
+        const w = sink.write(text);
+        if (w) return w.then(() => writer.writeKdd!(rowNo, b, r, s, labelColumn, reasons));
+      }
+      if (kdd?.labelColumn !== labelColumn) kdd = new KddRecordCsv(labelColumn);
+      kdd.write(out, rowNo, b, r, s, reasons as ReasonTexts);
+      if (out.pos >= JSONL_BATCH) return sink.writeBytes!(out.take());
+    };
+  }
+  return writer;
 }
 
 /** One terminal block for an anomaly (conventions.md A3.2 `report` layout). */

@@ -37,6 +37,12 @@ export class JsonLines {
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
     this.room(n);
+    if (n > 8) {
+      // a native copy beats the byte loop from about a dozen bytes
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) b[p++] = bytes[i]!;

@@ -11,7 +11,8 @@ import { JsonLines } from './json-line.ts';
 
 /** Reasons written by the Scorer itself (row i, n of them) instead of from s.reasons (see Scorer.writeReasonsJson). */
 export interface ReasonsJson {
-  scorer: { writeReasonsJson(out: JsonLines, i: number, s: FlowScore, n: number): boolean };
+  /** writeReasonTexts: the texts joined by "; " (CSV). */
+  scorer: { writeReasonsJson(out: JsonLines, i: number, s: FlowScore, n: number): boolean; writeReasonTexts?(out: JsonLines, i: number, s: FlowScore, n: number): boolean };
   i: number;
   n: number;
 }

@@ -52,7 +52,7 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
   });
 
   // KDD rows straight from the reader's columns into the JSON Lines: one reused score, no Row
-  const kddDirect = direct && writer.writeKdd !== undefined;
+  const kddDirect = scorer.writesReasonsJson && writer.writeKdd !== undefined;
   const reused: FlowScore = { cluster: 0, distance: 0, threshold: 0, anomalyScore: 0, isAnomaly: false, severity: null, reasons: [] };
   const flushKdd = async (b: KddBatch): Promise<void> => {
     scorer.refresh();

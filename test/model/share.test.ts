@@ -1,7 +1,8 @@
 /**
- * Model work spread over worker threads (share.ts) gives the one-thread answer: k-means restarts
- * run on a worker yield the same centres, inertia and labels, and isolation-forest scores computed
- * in blocks on two threads equal score() row by row — on the KDDTest+ rows.
+ * Model work spread over worker threads (share.ts) gives the one-thread answer: k-means with its
+ * assignment steps on two threads yields the same centres, inertia and labels, and
+ * isolation-forest scores computed in blocks on two threads equal score() row by row — on the
+ * KDDTest+ rows. Work a worker fails on is redone on the calling thread.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { collectTable } from '../../src/model/input.ts';
@@ -9,7 +10,7 @@ import { resolveFeatureList, type RawTable } from '../../src/model/encode.ts';
 import { Encoder, fitPreprocessing, type Preprocessing } from '../../src/model/scale.ts';
 import { encodeRows, fitKMeans, type EncodedRows } from '../../src/model/kmeans.ts';
 import { IsolationForest } from '../../src/model/iforest.ts';
-import { claimUnits, sharedI32, shareWork } from '../../src/model/share.ts';
+import { claimUnits, sharedI32, shareWork, StepPool } from '../../src/model/share.ts';
 
 const KDD = new URL('../../../shared/corpus/kdd/', import.meta.url).pathname;
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
 });
 
 describe('model work on worker threads', () => {
-  it('k-means restarts on two threads give the one-thread model', () => {
+  it('k-means with its steps on two threads gives the one-thread model', () => {
     const opts = { k: 30, seed: 3, nInit: 3, maxIter: 60 };
     const runs: number[] = [];
     const one = fitKMeans(p, x, { ...opts, threads: 1 });
@@ -36,6 +37,13 @@ describe('model work on worker threads', () => {
     // the restarts differ, so the winner was picked among really different fits
     expect(new Set(one.runs.map((r) => r.inertia)).size).toBe(3);
     expect(runs).toEqual([0, 1, 2]);
+    // the labels and distances taken from the winning restart are those of a full nearest-centre
+    // search under its centres, to the last bit
+    const all = fitKMeans(p, x, { ...opts, dedupe: false });
+    const labels = new Int32Array(x.n), d2 = new Float64Array(x.n);
+    all.centroids.assign(x, labels, d2);
+    expect(all.labels).toEqual(labels);
+    expect(all.d2).toEqual(d2);
   });
 
   it('isolation-forest scores on two threads equal score() row by row', () => {
@@ -56,5 +64,21 @@ describe('model work on worker threads', () => {
     shareWork({ kind: 'none' }, 8, 2, (u) => (Atomics.wait(nap, 0, 0, 100), done.push(u)));
     expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(() => shareWork({ kind: 'none' }, 2, 1, () => { throw new Error('here'); })).toThrow('here');
+  });
+
+  it('a step block that fails on a worker is redone on the calling thread, once', () => {
+    // the worker fails every block of a job it does not know (it starts while this thread sleeps
+    // through its first blocks); two steps in a row, so the second finds the worker waiting
+    const pool = new StepPool({ kind: 'none' }, 2, 8);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    try {
+      for (const op of [5, 6]) {
+        const done: number[] = [];
+        pool.run(op, 8, (o, b) => (expect(o).toBe(op), Atomics.wait(nap, 0, 0, 60), done.push(b)));
+        expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      }
+    } finally {
+      pool.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { JsonLines } from '../../src/report/json-line.ts';
-import { jsonlWriter, type RecordWriter } from '../../src/report/format.ts';
+import { csvWriter, jsonlWriter, type RecordWriter } from '../../src/report/format.ts';
 import { scoreInputs } from '../../src/report/score-run.ts';
 import { collectTable } from '../../src/model/input.ts';
 import { resolveFeatureList } from '../../src/model/encode.ts';
@@ -56,7 +56,7 @@ describe('JsonLines number pieces', () => {
 });
 
 describe('score of KDD rows written from the reader’s columns', () => {
-  it('is byte for byte buildRecord + JSON.stringify (labels, difficulty, PCA, reasons, only anomalies, two files)', async () => {
+  it('is byte for byte buildRecord + JSON.stringify, and csv-stringify for CSV (labels, difficulty, PCA, reasons, only anomalies, two files)', async () => {
     const features = resolveFeatureList('kdd');
     const { table: train } = await collectTable([join(KDD_DIR, 'KDDTrain+_20Percent.txt.gz')], { features, trainOn: 'normal' });
     const meta = { sources: ['20%'], rowsRead: train.n, trainOn: 'normal', labelCounts: {} };
@@ -90,6 +90,14 @@ describe('score of KDD rows written from the reader’s columns', () => {
         const got = sink.text();
         expect(got.length).toBeGreaterThan(1000);
         expect(got).toBe(want);
+        // CSV: the byte writer against csv-stringify (a sink without writeBytes takes that path)
+        const csvFast = memorySink();
+        const csvSlow = memorySink();
+        delete csvSlow.writeBytes;
+        await scoreInputs(inputs, model, 'm', csvWriter(csvFast), opts);
+        await scoreInputs(inputs, model, 'm', csvWriter(csvSlow), opts);
+        expect(csvFast.text().length).toBeGreaterThan(1000);
+        expect(csvFast.text()).toBe(csvSlow.text());
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
