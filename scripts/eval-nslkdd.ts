@@ -8,9 +8,12 @@
  * score KDDTest+ and report ROC-AUC, PR-AUC and precision / recall / F1 at the model's default
  * threshold, each as the median over the seeds with the range. Scenario d (`--capture FLOWS`) trains
  * on a generated capture with attacks in it (seed s) and scores another one (seed s + 1000), truth
- * from the generator's labels. `--kdd99` trains and scores on KDD Cup 99 10 % once (all rows).
+ * from the generator's labels. Scenario e (`--analyze PCAP`, labels in PCAP's .labels.csv beside it)
+ * does what `flowsift analyze PCAP` does — train on the capture and score the same flows — and says
+ * how many normal flows were flagged (fpr) and how many attack flows. `--kdd99` trains and scores on
+ * KDD Cup 99 10 % once (all rows).
  *
- *   npx tsx scripts/eval-nslkdd.ts [--scenarios a,b1,b5,b10,c] [--capture 3000] [--detectors kmeans]
+ *   npx tsx scripts/eval-nslkdd.ts [--scenarios a,b1,b5,b10,c] [--capture 3000] [--analyze PCAP] [--detectors kmeans]
  *     [--modes clean,robust] [--seeds 42,1,7] [--train-sample N] [--cache DIR] [--fresh] [--json] [--kdd99]
  *     [--dump-encoded DIR]
  *
@@ -26,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { collectTable } from '../src/model/input.ts';
 import { trainModel, type TrainOptions } from '../src/model/train.ts';
 import { Scorer } from '../src/model/score.ts';
@@ -43,6 +46,7 @@ const { values: a } = parseArgs({
   options: {
     scenarios: { type: 'string', default: 'a,b1,b5,b10,c' },
     capture: { type: 'string' },
+    analyze: { type: 'string' },
     detectors: { type: 'string', default: 'kmeans' },
     modes: { type: 'string', default: 'clean,robust' },
     seeds: { type: 'string', default: '42,1,7' },
@@ -57,6 +61,7 @@ const { values: a } = parseArgs({
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 const scenarios = list(a.scenarios!);
 if (a.capture) scenarios.push('d');
+if (a.analyze) scenarios.push('e');
 const detectors = list(a.detectors!);
 const modes = list(a.modes!) as FitMode[];
 const seeds = list(a.seeds!).map(Number);
@@ -80,6 +85,7 @@ const SCEN: Record<string, { text: string; share?: number }> = {
   b10: { text: '(b) normal + 10 % attacks', share: 0.1 },
   c: { text: '(c) all KDDTrain+ rows' },
   d: { text: `(d) generated capture with attacks → another seed's` },
+  e: { text: `(e) ${a.analyze ? basename(a.analyze) : ''}: trained and scored on itself` },
 };
 
 function metricsOf(scores: Float64Array, flagged: boolean[], isPos: boolean[]): Omit<Cell, 'detector' | 'mode' | 'scenario' | 'seed' | 'trainRows' | 'trainAttacks' | 'fitRows' | 'setAside' | 'setAsideAttacks' | 'seconds'> {
@@ -165,7 +171,7 @@ function kddRows(tr: RawTable, scenario: string, seed: number): number[] {
 }
 
 const cellPath = (d: string, m: string, s: string, seed: number): string =>
-  join(a.cache!, 'cells', `${d}-${m}-${s}-${seed}${trainSample ? `-n${trainSample}` : ''}${s === 'd' ? `-f${a.capture}` : ''}.json`);
+  join(a.cache!, 'cells', `${d}-${m}-${s}-${seed}${trainSample ? `-n${trainSample}` : ''}${s === 'd' ? `-f${a.capture}` : ''}${s === 'e' ? `-${basename(a.analyze!)}` : ''}.json`);
 
 const t0 = performance.now();
 const cells: Cell[] = [];
@@ -182,6 +188,10 @@ for (const { d, m, s, seed } of todo) {
   let r: Record<string, Metrics>;
   if (s === 'd') {
     const cap = await captureScenario(seed);
+    r = trainAndScore(d, m, seed, cap.tr, (i) => cap.trLabel(i) !== 'normal', cap.te, cap.tePos);
+  } else if (s === 'e') {
+    const f = { file: a.analyze!, truth: readTruth(a.analyze!.replace(/\.pcap(ng)?$/, '.labels.csv')) };
+    const cap = await capturePair(f, f);
     r = trainAndScore(d, m, seed, cap.tr, (i) => cap.trLabel(i) !== 'normal', cap.te, cap.tePos);
   } else {
     if (!kdd) {
@@ -207,17 +217,22 @@ async function captureScenario(seed: number): Promise<{ tr: RawTable; trLabel: (
     const file = join(a.cache!, `gen-${a.capture}-${s}.pcap`);
     const labels = file.replace(/\.pcap$/, '.labels.csv');
     if (!existsSync(file) || !existsSync(labels)) execFileSync('python3', [GEN, file, String(Number(a.capture)), String(s), '--labels', labels], { stdio: 'ignore' });
-    const truth = new Map<string, string>();
-    const lines = readFileSync(labels, 'utf8').trim().split('\n');
-    const h = lines[0]!.split(',');
-    const at = TUPLE.map((c) => h.indexOf(c));
-    for (const l of lines.slice(1)) {
-      const f = l.split(',');
-      truth.set(at.map((j) => f[j]).join('|'), f[h.indexOf('label')]!);
-    }
-    return { file, truth };
+    return { file, truth: readTruth(labels) };
   };
   return await capturePair(make(seed), make(seed + 1000));
+}
+
+/** A generator's labels file: 4-tuple → label. */
+function readTruth(labels: string): Map<string, string> {
+  const truth = new Map<string, string>();
+  const lines = readFileSync(labels, 'utf8').trim().split('\n');
+  const h = lines[0]!.split(',');
+  const at = TUPLE.map((c) => h.indexOf(c));
+  for (const l of lines.slice(1)) {
+    const f = l.split(',');
+    truth.set(at.map((j) => f[j]).join('|'), f[h.indexOf('label')]!);
+  }
+  return truth;
 }
 
 /** Flows of both captures with their generator labels (joined on the 4-tuple; unmatched flows count as normal). */
@@ -306,8 +321,8 @@ const fmt = (v: number[], dp = 3): string => {
 if (a.json) console.log(JSON.stringify({ cells, kdd99 }, null, 2));
 else {
   console.log(`NSL-KDD: train as each scenario says, score KDDTest+ (22,544 rows); median over seeds ${seeds.join(', ')} (min–max)${trainSample ? `; training rows sampled to ${trainSample}` : ''}\n`);
-  console.log('| training rows | detector | fit mode | ROC-AUC | PR-AUC | F1 | precision | recall | set aside (attacks among them) |');
-  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| training rows | detector | fit mode | ROC-AUC | PR-AUC | F1 | precision | recall | normal rows flagged | set aside (attacks among them) |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
   const shown = [...new Set(detectors.flatMap(cellsOf))];
   for (const s of scenarios) {
     for (const d of shown) {
@@ -315,7 +330,7 @@ else {
         const c = cells.filter((x) => x.scenario === s && x.detector === d && x.mode === m);
         if (!c.length) continue;
         const aside = m === 'robust' ? `${(median(c.map((x) => x.setAside / x.trainRows)) * 100).toFixed(1)} % (${(median(c.map((x) => (x.setAside ? x.setAsideAttacks / x.setAside : 0))) * 100).toFixed(0)} % attacks)` : '–';
-        console.log(`| ${SCEN[s]!.text} | ${d} | ${m} | ${fmt(c.map((x) => x.rocAuc))} | ${fmt(c.map((x) => x.prAuc))} | ${fmt(c.map((x) => x.f1))} | ${fmt(c.map((x) => x.precision))} | ${fmt(c.map((x) => x.recall))} | ${aside} |`);
+        console.log(`| ${SCEN[s]!.text} | ${d} | ${m} | ${fmt(c.map((x) => x.rocAuc))} | ${fmt(c.map((x) => x.prAuc))} | ${fmt(c.map((x) => x.f1))} | ${fmt(c.map((x) => x.precision))} | ${fmt(c.map((x) => x.recall))} | ${fmt(c.map((x) => x.fpr))} | ${aside} |`);
       }
     }
   }

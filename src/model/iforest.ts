@@ -19,9 +19,11 @@ export interface IForestOptions {
   /** Rows per tree (Liu et al. and scikit-learn: 256). */
   maxSamples?: number;
   seed?: number;
+  /** Split on every encoded feature, or on the numeric ones only (a rare category alone then isolates nothing). */
+  features?: 'all' | 'numeric';
 }
 
-export const IFOREST_DEFAULTS = { trees: 200, maxSamples: 256, seed: 42 };
+export const IFOREST_DEFAULTS = { trees: 200, maxSamples: 256, seed: 42, features: 'all' as 'all' | 'numeric' };
 
 const EULER = 0.5772156649015329;
 
@@ -76,7 +78,7 @@ export class IsolationForest {
     const pool = Int32Array.from({ length: x.n }, (_, i) => i);
     const idx = new Int32Array(psi);
     const vals = new Float64Array(psi);
-    const dims = f.nNum + f.fBlock.length;
+    const dims = o.features === 'numeric' ? f.nNum : f.nNum + f.fBlock.length;
     const order = Int32Array.from({ length: dims }, (_, i) => i);
     const maxDepth = Math.ceil(Math.log2(Math.max(2, psi)));
     for (let t = 0; t < o.trees; t++) {

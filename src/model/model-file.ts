@@ -155,6 +155,8 @@ const ModelSchema = z.object({
         maxSamples: num,
         seed: num,
         labels: z.record(z.string(), num).optional(),
+        features: z.enum(['all', 'numeric']).optional(),
+        readmitted: z.object({ percentile: num, rows: num }).optional(),
       })
       .optional(),
   }),

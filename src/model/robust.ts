@@ -12,6 +12,7 @@ import { encodeRows, type EncodedRows } from './kmeans.ts';
 import { Encoder, fitPreprocessing, type PreprocessOptions, type Preprocessing } from './scale.ts';
 import { IsolationForest, IFOREST_DEFAULTS } from './iforest.ts';
 import { modelThreads } from './share.ts';
+import { percentileSorted } from './threshold.ts';
 
 /** `robust`: set aside the most isolated rows first; `clean`: the training rows are attack-free, fit on all. */
 export type FitMode = 'robust' | 'clean';
@@ -24,6 +25,19 @@ export const ROBUST_DEFAULTS = {
   maxShare: 0.5,
   /** Bins of the log-score histogram Otsu's threshold is searched on. */
   bins: 256,
+  /**
+   * Features the forest splits on. 'numeric' leaves the one-hot columns alone, where one split
+   * isolates every flow of a rare service or flag (whole kinds of ordinary traffic are then set
+   * aside); it flagged fewer normal flows of captures but lost 0.004–0.005 ROC-AUC on NSL-KDD.
+   */
+  features: 'all' as 'all' | 'numeric',
+  /**
+   * Set-aside rows whose measure lies within this percentile of the kept rows' count toward the
+   * thresholds (not the fit): the model judges them like the others instead of flagging them all.
+   * Higher flags fewer normal flows and misses more attacks when the rows hold many (p99.9 cost
+   * 0.045 F1 on all KDDTrain+ rows).
+   */
+  readmit: 99.5,
 };
 
 export type RobustOptions = Partial<typeof ROBUST_DEFAULTS> & { seed?: number };
@@ -49,6 +63,10 @@ export interface SetAside {
   seed: number;
   /** Set-aside rows per label, when the training rows carry labels. */
   labels?: Record<string, number>;
+  /** Features the forest split on (absent in older models: all). */
+  features?: 'all' | 'numeric';
+  /** Set-aside rows within the kept rows' `percentile` of the detector's measure: they count toward the thresholds. */
+  readmitted?: { percentile: number; rows: number };
 }
 
 /**
@@ -106,7 +124,7 @@ export interface RobustSplit {
 /** Score the rows with an isolation forest and split them at the Otsu cut of the log-scores. */
 export function robustSplit(p: Preprocessing, x: EncodedRows, options: RobustOptions = {}): RobustSplit {
   const o = { ...ROBUST_DEFAULTS, seed: IFOREST_DEFAULTS.seed, ...options };
-  const forest = IsolationForest.fit(p, x, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
+  const forest = IsolationForest.fit(p, x, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed, features: o.features });
   const scores = forest.scoreAll(x);
   const logs = scores.map(Math.log);
   const { cut: logCut, separability } = otsu(logs, o.bins);
@@ -142,6 +160,7 @@ export function robustSplit(p: Preprocessing, x: EncodedRows, options: RobustOpt
       trees: forest.trees,
       maxSamples: forest.maxSamples,
       seed: o.seed,
+      features: o.features,
     },
   };
 }
@@ -155,7 +174,9 @@ export function describeSetAside(s: SetAside): string {
   return `robust fit: set aside ${s.rows.toLocaleString('en-US')} of ${s.of.toLocaleString('en-US')} training rows (${pct(s.share)}) that an isolation forest ` +
     `(${s.trees} trees × ${s.maxSamples} rows) isolates most easily — score above ${s.cut.toFixed(3)}, ` +
     (s.capped ? `the cap of ${pct(s.maxShare)} (Otsu's cut would set aside ${pct(s.otsuShare)})` : `Otsu's cut of the log-score histogram`) +
-    `; likely attacks or rare traffic, the model learns normal from the other rows${labels}`;
+    `; likely attacks or rare traffic, the model learns normal from the other rows` +
+    (s.readmitted ? `; ${s.readmitted.rows.toLocaleString('en-US')} of them lie within the kept rows' p${s.readmitted.percentile} and count toward the threshold` : '') +
+    labels;
 }
 
 /**
@@ -164,7 +185,7 @@ export function describeSetAside(s: SetAside): string {
  * preprocessing on them, so set-aside rows shift no mean or std and add no category) and what was
  * set aside, counted per label when the table keeps `labelColumn`.
  */
-export function setAsideIsolated(t: RawTable, pre: PreprocessOptions, options: RobustOptions & { labelColumn?: string } = {}): { table: RawTable; summary: SetAside } {
+export function setAsideIsolated(t: RawTable, pre: PreprocessOptions, options: RobustOptions & { labelColumn?: string } = {}): { table: RawTable; aside: RawTable; summary: SetAside } {
   const p = fitPreprocessing(t, pre);
   // on shared memory when the forest's scoring will be spread over worker threads (no copy then)
   const x = encodeRows(new Encoder(p, t), t.n, modelThreads(t.n) > 1);
@@ -178,5 +199,25 @@ export function setAsideIsolated(t: RawTable, pre: PreprocessOptions, options: R
     }
     split.summary.labels = labels;
   }
-  return { table: t.select(split.keep), summary: split.summary };
+  return { table: t.select(split.keep), aside: t.select(split.aside), summary: split.summary };
+}
+
+/**
+ * Which set-aside rows count toward the thresholds: those whose measure (distance, reconstruction
+ * error) is at most the kept rows' `percentile`. The rest lie beyond nearly every kept row.
+ */
+export function readmitMask(kept: Float64Array, aside: Float64Array, percentile: number): Uint8Array {
+  const lim = percentileSorted(Float64Array.from(kept).sort(), percentile);
+  return Uint8Array.from(aside, (v) => (v <= lim ? 1 : 0));
+}
+
+/** The kept rows' values followed by the readmitted set-aside rows' (mask 1). */
+export function withReadmitted<T extends Float64Array | Int32Array>(kept: T, aside: T, mask: Uint8Array): T {
+  let n = 0;
+  for (const m of mask) n += m;
+  const out = new (kept.constructor as new (n: number) => T)(kept.length + n);
+  out.set(kept);
+  let j = kept.length;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) out[j++] = aside[i]!;
+  return out;
 }

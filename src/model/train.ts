@@ -13,7 +13,7 @@ import { FLOWSIFT_VERSION, MODEL_FORMAT, MODEL_SCHEMA_VERSION, type ModelFile } 
 import { UsageError } from '../errors.ts';
 import { AE_DEFAULTS, autoencoderKind } from './autoencoder-detector.ts';
 import { fitFusion, type DetectorChoice, type FusionRule } from './hybrid.ts';
-import { setAsideIsolated, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
+import { readmitMask, ROBUST_DEFAULTS, setAsideIsolated, withReadmitted, type FitMode, type RobustOptions, type SetAside } from './robust.ts';
 import { modelThreads } from './share.ts';
 
 /**
@@ -109,11 +109,12 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
   const rule = parseThreshold(o.threshold, o.thresholdScope);
   const step = options.onStep;
   let setAside: SetAside | undefined;
+  let aside: RawTable | undefined;
   if (o.fitMode === 'robust') {
     // the detector, its preprocessing and thresholds are all fitted on the rows that remain
     const ti = performance.now();
     step?.({ step: 'isolation', done: 0, total: 1, final: false, detail: `isolation forest on ${t.n} rows` });
-    ({ table: t, summary: setAside } = setAsideIsolated(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight }, { ...options.robust, seed: options.robust?.seed ?? o.seed, labelColumn: meta.labelColumn }));
+    ({ table: t, aside, summary: setAside } = setAsideIsolated(t, { log: o.log, clip: o.clip, stdFloor: o.stdFloor, oneHotWeight: o.oneHotWeight }, { ...options.robust, seed: options.robust?.seed ?? o.seed, labelColumn: meta.labelColumn }));
     step?.({ step: 'isolation', done: 1, total: 1, final: true, detail: `isolation forest: set aside ${setAside.rows} of ${setAside.of} rows (${(setAside.share * 100).toFixed(1)} %, score > ${setAside.cut.toFixed(3)}), ${((performance.now() - ti) / 1000).toFixed(1)} s` });
   } else if (o.fitMode !== 'clean') {
     throw new UsageError(`fit mode '${String(o.fitMode)}': expected robust or clean`, 'E_USAGE', 'fitMode');
@@ -167,13 +168,41 @@ export function trainModel(t: RawTable, meta: TrainMeta, options: TrainOptions =
     d2 = new Float64Array(t.n);
     assignTable(fit.centroids, enc, t.n, labels, d2, undefined, known);
   }
-  const dist = d2.map(Math.sqrt);
-  let thresholds = fitThresholds(rule, dist, labels, k);
+  let dist = d2.map(Math.sqrt);
   const ae = o.detector === 'kmeans' ? undefined : trainAutoencoder(pre, fitRows, enc, t.n, o, step);
-  const aeThresholds = ae && fitThresholds({ ...rule, scope: 'global' }, ae.errors, new Int32Array(t.n), 1);
+  let errors = ae?.errors;
+  if (aside && setAside && aside.n) {
+    // the set-aside rows are scored by the fitted model; those it finds within the kept rows' range
+    // join the rows the thresholds are taken on (robust.ts, readmit)
+    const pct = options.robust?.readmit ?? ROBUST_DEFAULTS.readmit;
+    const aEnc = new Encoder(pre, aside);
+    const aLabels = new Int32Array(aside.n), aD2 = new Float64Array(aside.n);
+    assignTable(fit.centroids, aEnc, aside.n, aLabels, aD2);
+    const aDist = aD2.map(Math.sqrt);
+    const aErr = ae && measureTable(ae.detector, aEnc, aside.n);
+    const kmMask = readmitMask(dist, aDist, pct);
+    const aeMask = ae && readmitMask(ae.errors, aErr!, pct);
+    // a hybrid's shared rows (its fusion's) are those both detectors readmit
+    const both = aeMask ? kmMask.map((m, i) => m & aeMask[i]!) : kmMask;
+    const mine = o.detector === 'kmeans' ? kmMask : o.detector === 'autoencoder' ? aeMask! : both;
+    let rows = 0;
+    for (const m of mine) rows += m;
+    setAside.readmitted = { percentile: pct, rows };
+    if (o.detector === 'hybrid') {
+      dist = withReadmitted(dist, aDist, both);
+      labels = withReadmitted(labels, aLabels, both);
+      errors = withReadmitted(ae!.errors, aErr!, both);
+    } else {
+      dist = withReadmitted(dist, aDist, kmMask);
+      labels = withReadmitted(labels, aLabels, kmMask);
+      if (ae) errors = withReadmitted(ae.errors, aErr!, aeMask!);
+    }
+  }
+  let thresholds = fitThresholds(rule, dist, labels, k);
+  const aeThresholds = errors && fitThresholds({ ...rule, scope: 'global' }, errors, new Int32Array(errors.length), 1);
   if (o.detector === 'autoencoder') thresholds = aeThresholds!;
   const fusion = o.detector === 'hybrid'
-    ? fitFusion(o.fusion, rule, dist, ae!.errors, thresholds.global, { kmeans: Float64Array.from(labels, (j) => thresholds.perCluster[j]!), autoencoder: aeThresholds!.global })
+    ? fitFusion(o.fusion, rule, dist, errors!, thresholds.global, { kmeans: Float64Array.from(labels, (j) => thresholds.perCluster[j]!), autoencoder: aeThresholds!.global })
     : undefined;
   const sizes = new Array<number>(k).fill(0);
   for (let i = 0; i < t.n; i++) sizes[labels[i]!]!++;
@@ -224,23 +253,26 @@ function trainAutoencoder(pre: ReturnType<typeof fitPreprocessing>, fitRows: Enc
     seed: o.seed, epochs: o.aeEpochs, hidden: o.aeHidden, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2,
     onEpoch: step && ((e, loss, sec) => step({ step: 'autoencoder', done: e, total: o.aeEpochs, final: true, detail: `autoencoder epoch ${e}/${o.aeEpochs}: loss ${loss.toFixed(5)}, ${sec.toFixed(1)} s` })),
   });
-  let errors = fit.measures;
-  if (fitRows.n !== n) {
-    // every training row's error, encoded a block at a time (as k-means assigns them)
-    errors = new Float64Array(n);
-    const b = Math.min(n, 16384);
-    const x: EncodedRows = { n: 0, nNum: enc.nNum, nCat: enc.nCat, z: new Float64Array(b * enc.nNum), oh: new Int32Array(b * enc.nCat) };
-    for (let s = 0; s < n; s += b) {
-      x.n = Math.min(b, n - s);
-      for (let r = 0; r < x.n; r++) enc.encodeInto(s + r, x.z, r * enc.nNum, x.oh, r * enc.nCat);
-      fit.detector.measureAll(x, errors.subarray(s, s + x.n));
-    }
-  }
+  // every training row's error, not only the fit sample's
+  const errors = fitRows.n === n ? fit.measures : measureTable(fit.detector, enc, n);
   const model = fit.detector.toModel({
     rows: fitRows.n, epochs: o.aeEpochs, batchSize: o.aeBatch, learningRate: o.aeLearningRate, l2: o.aeL2, seed: o.seed,
     loss: fit.loss.map((v) => Number(v.toPrecision(6))), seconds: (performance.now() - t0) / 1000,
   });
   return { model, errors, detector: fit.detector };
+}
+
+/** The detector's measure of every row of a table, encoded a block at a time (as k-means assigns them). */
+function measureTable(d: { measureAll(x: EncodedRows, out: Float64Array): void }, enc: Encoder, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const b = Math.max(1, Math.min(n, 16384));
+  const x: EncodedRows = { n: 0, nNum: enc.nNum, nCat: enc.nCat, z: new Float64Array(b * enc.nNum), oh: new Int32Array(b * enc.nCat) };
+  for (let s = 0; s < n; s += b) {
+    x.n = Math.min(b, n - s);
+    for (let r = 0; r < x.n; r++) enc.encodeInto(s + r, x.z, r * enc.nNum, x.oh, r * enc.nCat);
+    d.measureAll(x, out.subarray(s, s + x.n));
+  }
+  return out;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

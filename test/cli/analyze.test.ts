@@ -78,8 +78,9 @@ describe('flowsift analyze', () => {
     expect(robust('synflood')).toBeGreaterThanOrEqual(0.95);
     expect(clean('portscan')).toBeLessThan(0.2);
     expect(clean('synflood')).toBeLessThan(0.2);
-    // the price: more normal flows flagged (measured 18.8 % vs 5.4 %)
-    expect(robust('normal')).toBeLessThan(0.25);
+    // the price: more normal flows flagged (measured 16.0 %; 18.8 % before set-aside rows within the
+    // kept rows' p99.5 counted toward the threshold)
+    expect(robust('normal')).toBeLessThan(0.18);
   });
 
   it('--baseline: trained on attack-free traffic, it flags the injected scan and SYN flood', async () => {

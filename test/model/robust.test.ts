@@ -67,6 +67,18 @@ describe('isolation forest', () => {
     expect(IsolationForest.fit(p, x, { seed: 4 }).scoreAll(x)).not.toEqual(s);
   });
 
+  it('on the numeric features only, a row’s category changes nothing (a rare service alone is not isolated)', () => {
+    const { t } = contaminated(train, 0.02);
+    const p = fitPreprocessing(t, { clip: 5, stdFloor: 1 });
+    const x = encodeRows(new Encoder(p, t), t.n);
+    // the same rows with every categorical value replaced by another one
+    const y = { ...x, oh: x.oh.map((v, i) => (v + 1) % p.categorical[i % x.nCat]!.values.length) };
+    const num = IsolationForest.fit(p, x, { seed: 3, features: 'numeric' });
+    expect(num.scoreAll(y)).toEqual(num.scoreAll(x));
+    const all = IsolationForest.fit(p, x, { seed: 3 });
+    expect(all.scoreAll(y)).not.toEqual(all.scoreAll(x));
+  });
+
   it('Otsu’s cut falls between two modes', () => {
     const r = rng(1);
     const v = [...Array.from({ length: 900 }, () => r()), ...Array.from({ length: 100 }, () => 5 + r())];
@@ -114,6 +126,27 @@ describe('robust fit', () => {
     const back = await loadModel(path);
     expect(back.training.setAside).toEqual(sa);
     expect(describeSetAside(sa)).toMatch(new RegExp(`set aside ${sa.rows.toLocaleString('en-US')} of ${t.n.toLocaleString('en-US')} training rows .*isolation forest`));
+    // the set-aside rows the model finds within the kept rows' p99.5 count toward the threshold
+    expect(sa.features).toBe('all');
+    expect(sa.readmitted!.percentile).toBe(99.5);
+    expect(sa.readmitted!.rows).toBeGreaterThan(0);
+    expect(sa.readmitted!.rows).toBeLessThan(sa.rows);
+    expect(m.thresholds.globalStats.count).toBe(m.training.rows + sa.readmitted!.rows);
+    expect(describeSetAside(sa)).toContain(`${sa.readmitted!.rows.toLocaleString('en-US')} of them lie within the kept rows' p99.5 and count toward the threshold`);
+    // an injected attack is readmitted far less often than a normal row is
+    const sc = new Scorer(m, t);
+    const asideShare = (attack: boolean): number => {
+      let n = 0, within = 0;
+      for (let i = 0; i < t.n; i++) {
+        if ((t.kept[i]!.label !== 'normal') !== attack) continue;
+        const d = sc.score(i, 0).distance;
+        if (d > m.thresholds.globalStats.max) continue;
+        n++;
+        if (d <= m.thresholds.global) within++;
+      }
+      return within / Math.max(1, n);
+    };
+    expect(asideShare(false)).toBeGreaterThan(asideShare(true));
     const clean = trainModel(t, { sources: ['x'], rowsRead: t.n, trainOn: null, labelCounts: {} }, { k: 20, nInit: 1 });
     expect(clean.training.fitMode).toBe('clean');
     expect(clean.training.setAside).toBeUndefined();
