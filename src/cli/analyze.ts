@@ -6,6 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { mkdir } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIO, CommandDef } from './command.ts';
@@ -14,7 +15,7 @@ import { collectTable } from '../model/input.ts';
 import { trainModel, TRAIN_DEFAULTS } from '../model/train.ts';
 import { describeDetector, saveModel } from '../model/model-file.ts';
 import { Scorer } from '../model/score.ts';
-import { openOutput } from '../dataset/output.ts';
+import { openOutput, tempPathFor } from '../dataset/output.ts';
 import { RECORD_KEEP } from '../report/record.ts';
 import { recordAt, scoreTable, writeScored } from '../report/analysis.ts';
 import { formatBlock, formatSummary, type ScoreSummary } from '../report/format.ts';
@@ -22,7 +23,7 @@ import { reportFromAnalysis } from '../report/build.ts';
 import { formatValue } from '../model/score.ts';
 import { cliReadOptions, trainOptionsFrom, trainProgress, withTrainOptions, type TrainFlags } from './options.ts';
 import { describeSetAside } from '../model/robust.ts';
-import { formatIncidents, writeIncidentsJsonl } from '../report/incidents/index.ts';
+import { formatIncidents } from '../report/incidents/index.ts';
 
 interface AnalyzeArgs extends TrainFlags {
   inputs: string[];
@@ -82,62 +83,66 @@ async function runAnalyze(a: AnalyzeArgs, io: CliIO): Promise<number> {
   else if (!known) notes.unshift('clean fit (--fit-mode clean): every flow of the input was learned as normal, attacks in it included');
   // two passes over the table, no record kept per flow (report/analysis.ts)
   const scorer = new Scorer(model, t);
-  const ao = { labelColumn: a.labelColumn, explain: a.explain, incidentGap: a.incidentGap };
-  const st = scoreTable(scorer, t, ao);
-  const { perCluster, anomalies, incidents, byLabel } = st;
-  if (a.outDir) {
-    await mkdir(a.outDir, { recursive: true });
-    await writeScored(a.outDir, 'scores', scorer, t, st, ao);
-  }
-  const top = [...st.anomalous.subarray(0, Math.max(0, a.topFlows))].map((i) => recordAt(scorer, t, st, ao, i));
-  const summary: ScoreSummary = {
-    flows: t.n,
-    anomalies,
-    perCluster,
-    threshold: model.thresholds.spec,
-    scope: model.thresholds.rule.scope,
-    model: describeDetector(model),
-    trainedOn,
-    notes,
-    profileHeading: 'its flows (scored into it)',
-  };
-  const parts = [formatSummary(summary, 20, true)];
-  if (byLabel.size) {
-    parts.push('\nflagged per label: ' + [...byLabel.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
-  }
-  if (st.skipped < anomalies) parts.push('\n' + formatIncidents(incidents, a.top, anomalies, a.incidentGap));
-  else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
-  if (top.length) parts.push(`\ntop ${top.length} anomalous flows:`);
-  top.forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
-  const text = parts.join('\n') + '\n';
-  io.stdout.write(text);
-  if (a.outDir) {
-    await saveModel(join(a.outDir, 'model.json'), model);
-    await writeScored(a.outDir, 'anomalies', scorer, t, st, ao, st.anomalous);
-    const inc = openOutput(join(a.outDir, 'incidents.jsonl'));
-    try {
-      await writeIncidentsJsonl(inc, incidents);
-      await inc.close();
-    } catch (e) {
-      await inc.abort();
-      throw e;
+  if (a.outDir) await mkdir(a.outDir, { recursive: true });
+  const spill = a.outDir ? tempPathFor(join(a.outDir, 'incidents.jsonl')) : undefined;
+  const ao = { labelColumn: a.labelColumn, explain: a.explain, incidentGap: a.incidentGap, topIncidents: a.top, spill };
+  try {
+    const st = scoreTable(scorer, t, ao);
+    const { perCluster, anomalies, incidents, byLabel } = st;
+    if (a.outDir) await writeScored(a.outDir, 'scores', scorer, t, st, ao);
+    const top = [...st.anomalous.subarray(0, Math.max(0, a.topFlows))].map((i) => recordAt(scorer, t, st, ao, i));
+    const summary: ScoreSummary = {
+      flows: t.n,
+      anomalies,
+      perCluster,
+      threshold: model.thresholds.spec,
+      scope: model.thresholds.rule.scope,
+      model: describeDetector(model),
+      trainedOn,
+      notes,
+      profileHeading: 'its flows (scored into it)',
+    };
+    const parts = [formatSummary(summary, 20, true)];
+    if (byLabel.size) {
+      parts.push('\nflagged per label: ' + [...byLabel.entries()].sort((x, y) => y[1].n - x[1].n).map(([l, e]) => `${l} ${formatValue(e.flagged)}/${formatValue(e.n)}`).join(' · '));
     }
-    // what the analysis was made from: the server's per-flow pcap download reads the captures again
-    const meta = openOutput(join(a.outDir, 'analysis.json'));
-    meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');
-    await meta.close();
-    const sum = openOutput(join(a.outDir, 'summary.txt'));
-    sum.write(text);
-    await sum.close();
-    // the report reads the records as an iterable: each pass re-scores the rows (none are kept)
-    const records = { *[Symbol.iterator]() { for (let i = 0; i < t.n; i++) yield recordAt(scorer, t, st, ao, i); } };
-    if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
+    if (st.skipped < anomalies) parts.push('\n' + formatIncidents(incidents.top(), a.top, anomalies, a.incidentGap, { total: incidents.length, bySeverity: incidents.bySeverity }));
+    else if (anomalies) parts.push('\nno incidents: the input has no flow addresses to group anomalies by (a KDD-style table)');
+    if (top.length) parts.push(`\ntop ${top.length} anomalous flows:`);
+    top.forEach((r, i) => parts.push(formatBlock(i + 1, r, model.thresholds.rule.scope === 'cluster' ? `${model.thresholds.spec}, per cluster` : model.thresholds.spec)));
+    const text = parts.join('\n') + '\n';
+    io.stdout.write(text);
+    if (a.outDir) {
+      await saveModel(join(a.outDir, 'model.json'), model);
+      await writeScored(a.outDir, 'anomalies', scorer, t, st, ao, st.anomalous);
+      const inc = openOutput(join(a.outDir, 'incidents.jsonl'));
+      try {
+        await incidents.writeJsonl(inc);
+        await inc.close();
+      } catch (e) {
+        await inc.abort();
+        throw e;
+      }
+      // what the analysis was made from: the server's per-flow pcap download reads the captures again
+      const meta = openOutput(join(a.outDir, 'analysis.json'));
+      meta.write(JSON.stringify({ schema: 'flowsift.analysis/1', inputs: a.inputs.map((p) => (p === '-' ? p : resolve(p))), baseline: (a.baseline ?? []).map((p) => resolve(String(p))) }) + '\n');
+      await meta.close();
+      const sum = openOutput(join(a.outDir, 'summary.txt'));
+      sum.write(text);
+      await sum.close();
+      // the report reads the records as an iterable: each pass re-scores the rows (none are kept)
+      const records = { *[Symbol.iterator]() { for (let i = 0; i < t.n; i++) yield recordAt(scorer, t, st, ao, i); } };
+      if (a.report) await reportFromAnalysis(model, records, t, a.outDir, { inputs: a.inputs });
+    }
+    if (!a.quiet) {
+      io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt,analysis.json${a.report ? ',report.html' : ''}}` : ''}\n`);
+    }
+    if (io.signal.aborted) return EXIT.INTERRUPTED;
+    return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
+  } finally {
+    // the incidents' spill, if anything stopped before incidents.jsonl was made from it
+    if (spill) rmSync(spill, { force: true });
   }
-  if (!a.quiet) {
-    io.stderr.write(`flowsift: analyzed ${formatValue(t.n)} flows in ${((performance.now() - t0) / 1000).toFixed(1)} s${a.outDir ? ` → ${a.outDir}/{model.json,scores.jsonl,anomalies.jsonl,incidents.jsonl,scores.parquet,anomalies.parquet,summary.txt,analysis.json${a.report ? ',report.html' : ''}}` : ''}\n`);
-  }
-  if (io.signal.aborted) return EXIT.INTERRUPTED;
-  return ro.errors.count > 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
 const def: CommandDef<AnalyzeArgs> = {

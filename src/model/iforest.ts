@@ -214,35 +214,48 @@ export interface ForestJob {
 }
 
 /**
- * Score rows [u × FOREST_BLOCK, …) of the job into job.out: WALK rows at a time go down each tree in
- * turn, each row's path lengths summed in tree order (so the sums are score()'s, bit for bit).
+ * Score rows [u × FOREST_BLOCK, …) of the job into job.out: WALK rows at a time are laid out dense
+ * (the one-hot features as 0 or the block's weight, as value() reads them) and go down each tree in
+ * turn, so a step is one load and one comparison whatever the feature; each row's path lengths are
+ * summed in tree order (so the sums are score()'s, bit for bit).
  */
 export function forestUnit(job: ForestJob, u: number): void {
   const { nNum, fBlock, fValue, fWeight, feat, thr, left, roots, norm, x, out } = job;
   const { z, oh, nCat } = x;
+  const dims = nNum + fBlock.length;
+  // first one-hot feature of each categorical block (features are listed block by block)
+  const first = new Int32Array(nCat).fill(-1);
+  for (let g = fBlock.length - 1; g >= 0; g--) first[fBlock[g]!] = g;
+  const dense = new Float64Array(WALK * dims);
   const sums = new Float64Array(WALK);
   const end = Math.min(x.n, (u + 1) * FOREST_BLOCK);
   for (let lo = u * FOREST_BLOCK; lo < end; lo += WALK) {
-    const hi = Math.min(end, lo + WALK);
+    const m = Math.min(end, lo + WALK) - lo;
+    dense.fill(0);
+    for (let i = 0; i < m; i++) {
+      const r = lo + i;
+      dense.set(z.subarray(r * nNum, (r + 1) * nNum), i * dims);
+      for (let b = 0; b < nCat; b++) {
+        const v = oh[r * nCat + b]!;
+        if (v < 0 || first[b]! < 0) continue;
+        const g = first[b]! + v;
+        if (g < fBlock.length && fBlock[g] === b && fValue[g] === v) dense[i * dims + nNum + g] = fWeight[g]!;
+      }
+    }
     sums.fill(0);
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t]!;
-      for (let r = lo; r < hi; r++) {
+      for (let i = 0, rb = 0; i < m; i++, rb += dims) {
         let node = root;
         let f = feat[node]!;
         while (f >= 0) {
-          let v: number;
-          if (f < nNum) v = z[r * nNum + f]!;
-          else {
-            const g = f - nNum;
-            v = oh[r * nCat + fBlock[g]!] === fValue[g] ? fWeight[g]! : 0;
-          }
-          node = v < thr[node]! ? left[node]! : left[node]! + 1;
+          // without a branch (the side is unpredictable): right unless below the threshold, NaN included
+          node = left[node]! + +!(dense[rb + f]! < thr[node]!);
           f = feat[node]!;
         }
-        sums[r - lo]! += thr[node]!;
+        sums[i]! += thr[node]!;
       }
     }
-    for (let r = lo; r < hi; r++) out[r] = norm > 0 ? Math.pow(2, -(sums[r - lo]! / roots.length) / norm) : 0.5;
+    for (let i = 0; i < m; i++) out[lo + i] = norm > 0 ? Math.pow(2, -(sums[i]! / roots.length) / norm) : 0.5;
   }
 }

@@ -78,31 +78,45 @@ export function stepState(job: KMeansSteps): FitState {
   };
 }
 
-/** Operations of an assignment step (StepPool op codes). */
+/** Operations of a step (StepPool op codes): a restart's seeding (a unit a restart), or an assignment step. */
+export const OP_SEED = 3;
 export const OP_INITIAL = 0;
 export const OP_ELKAN = 1;
 export const OP_LLOYD = 2;
 /** Rows per block of an assignment step. */
 export const STEP_ROWS = 2048;
 
-/** What the step workers of a fit receive: the rows and the shared arrays of the fit state. */
+/** What the step workers of a fit receive: the rows, the shared arrays of the fit state, and where the seeds go. */
 export interface KMeansSteps {
   kind: 'kmeans-steps';
   p: Preprocessing;
   x: EncodedRows;
   k: number;
   lloyd: boolean;
+  spec: RestartSpec;
+  /** Per restart: its k-means++ centres (k × dims). */
+  seeds: Float64Array;
   a: Pick<FitState, 'labels' | 'upper' | 'lower' | 'drift' | 'gLower' | 'gDrift' | 's' | 'dcc' | 'shift' | 'c' | 'sq'>;
 }
 
-export function stepsJob(p: Preprocessing, S: FitState): KMeansSteps {
+export function stepsJob(p: Preprocessing, S: FitState, spec: RestartSpec, seeds: Float64Array): KMeansSteps {
   const { labels, upper, lower, drift, gLower, gDrift, s, dcc, shift, c, sq } = S;
-  return { kind: 'kmeans-steps', p, x: S.x, k: S.k, lloyd: S.lloyd, a: { labels, upper, lower, drift, gLower, gDrift, s, dcc, shift, c, sq } };
+  return { kind: 'kmeans-steps', p, x: S.x, k: S.k, lloyd: S.lloyd, spec, seeds, a: { labels, upper, lower, drift, gLower, gDrift, s, dcc, shift, c, sq } };
 }
 
-/** Block b of an assignment step, on any thread. */
-export function stepUnit(S: FitState, op: number, b: number): void {
-  stepRows(S, op, b * STEP_ROWS, Math.min(S.n, (b + 1) * STEP_ROWS));
+/** Unit b of a step, on any thread: restart b's seeding, or block b of an assignment step. */
+export function stepUnit(S: FitState, job: KMeansSteps, op: number, b: number): void {
+  if (op === OP_SEED) seedRestart(job, b);
+  else stepRows(S, op, b * STEP_ROWS, Math.min(S.n, (b + 1) * STEP_ROWS));
+}
+
+/** Restart `run`'s k-means++ centres (seeded with seed + run × 7919, on a sample of seedRows rows) into job.seeds. */
+export function seedRestart(job: KMeansSteps, run: number): void {
+  const { p, x, k, spec } = job;
+  const rs = spec.seed + run * 7919;
+  const sx = x.n > spec.seedRows ? subset(x, sampleIndices(x.n, spec.seedRows, rs)) : x;
+  const size = k * encodedDims(p);
+  job.seeds.set(seedKMeansPP(p, sx, k, rs), run * size);
 }
 
 /** Rows [lo, hi) of an assignment step. */
@@ -124,16 +138,14 @@ export interface RestartResult {
   iterMs: number;
 }
 
-/** Restart `run`: its centres into out[0, k × dims), its labels left in S.labels. */
+/** Restart `run` from its seeds: its centres into out[0, k × dims), its labels left in S.labels. */
 export function runRestart(
-  p: Preprocessing, S: FitState, spec: RestartSpec, run: number, out: Float64Array, step: RunStep,
+  p: Preprocessing, S: FitState, spec: RestartSpec, run: number, seeds: Float64Array, out: Float64Array, step: RunStep,
   onIteration?: (run: number, iter: number, changed: number, ms: number) => void,
 ): RestartResult {
   const tRun = performance.now();
-  const { x, n, k } = S;
-  const rs = spec.seed + run * 7919;
-  const sx = n > spec.seedRows ? subset(x, sampleIndices(n, spec.seedRows, rs)) : x;
-  S.c.set(seedKMeansPP(p, sx, k, rs));
+  const k = S.k;
+  S.c.set(seeds);
   const cent = new Centroids(p, k, S.c);
   const c = S.c;
   S.sq.set(cent.sq);

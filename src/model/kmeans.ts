@@ -20,8 +20,8 @@ import type { Encoder } from './scale.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
 import { addOneHot, centreDistances, dedupe, rowCentre2, type EncodedRows } from './kmeans-rows.ts';
 import { meanVariance } from './kmeans-iterate.ts';
-import { fitState, runRestart, stepRows, stepsJob, stepUnit, STEP_ROWS, type RestartResult, type RestartSpec } from './kmeans-restart.ts';
-import { MAX_BLOCKS, modelThreads, shareArray, StepPool } from './share.ts';
+import { fitState, OP_SEED, runRestart, seedRestart, stepRows, stepsJob, stepUnit, STEP_ROWS, type RestartResult, type RestartSpec } from './kmeans-restart.ts';
+import { MAX_BLOCKS, modelThreads, shareArray, sharedF64, StepPool } from './share.ts';
 
 export { encodeRows, rng, sampleIndices, subset, dedupe, toDense, denseRow, type EncodedRows } from './kmeans-rows.ts';
 export { seedKMeansPP } from './kmeans-seed.ts';
@@ -276,8 +276,9 @@ export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOpti
   // one state for every restart; each assignment step is spread over the threads (the restarts run
   // one after another, so two cores are busy through all of them and one set of bounds is held)
   const S = fitState(p, x, k, lloyd, parallel);
-  const pool = parallel ? new StepPool(stepsJob(p, S), threads, blocks) : undefined;
-  const unit = (op: number, b: number): void => stepUnit(S, op, b);
+  const job = stepsJob(p, S, spec, parallel ? sharedF64(nInit * k * dims) : new Float64Array(nInit * k * dims));
+  const pool = parallel ? new StepPool(job, threads, Math.max(blocks, nInit)) : undefined;
+  const unit = (op: number, b: number): void => stepUnit(S, job, op, b);
   const step = pool ? (op: number) => pool.run(op, blocks, unit) : (op: number) => stepRows(S, op, 0, x.n);
   const runs: KMeansFit['runs'] = [];
   let won: RestartResult | undefined;
@@ -286,9 +287,12 @@ export function fitKMeans(p: Preprocessing, input: EncodedRows, opts: KMeansOpti
   const bestCentres = new Float64Array(k * dims);
   const bestLabels = new Int32Array(x.n);
   try {
+    // every restart's seeding first, a restart a unit, then the restarts one after another
+    if (pool) pool.run(OP_SEED, nInit, unit);
+    else for (let run = 0; run < nInit; run++) seedRestart(job, run);
     for (let run = 0; run < nInit; run++) {
       const out = new Float64Array(k * dims);
-      const r = runRestart(p, S, spec, run, out, step, opts.onIteration);
+      const r = runRestart(p, S, spec, run, job.seeds.subarray(run * k * dims, (run + 1) * k * dims), out, step, opts.onIteration);
       runs.push({ seed: spec.seed + run * 7919, inertia: r.inertia, iterations: r.iterations });
       opts.onRun?.(run, r.inertia, r.iterations, r.ms);
       totalIter += r.iterations;

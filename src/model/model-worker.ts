@@ -12,7 +12,7 @@ const unknown = (): never => {
 if ('failed' in data) {
   const { job, ctrl, failed } = data;
   const S = job.kind === 'kmeans-steps' ? stepState(job) : undefined;
-  serveSteps(ctrl, failed, S ? (op, b) => stepUnit(S, op, b) : unknown);
+  serveSteps(ctrl, failed, S ? (op, b) => stepUnit(S, job as KMeansSteps, op, b) : unknown);
 } else {
   const { job, units, ctrl } = data;
   claimUnits(ctrl, units, job.kind === 'forest' ? (u) => forestUnit(job, u) : unknown, true);

@@ -14,7 +14,8 @@ import { openOutput } from '../dataset/output.ts';
 import { JsonLines } from './json-line.ts';
 import { buildRecord, writeRecordJson, type AnomalyRecord } from './record.ts';
 import { ClusterProfiler } from './clusters.ts';
-import { IncidentBuilder, rankIncidents, type Incident } from './incidents/index.ts';
+import { IncidentBuilder } from './incidents/index.ts';
+import { RankedIncidents } from './incidents/ranked.ts';
 import { ScoresParquetWriter } from '../store/scores-parquet.ts';
 
 export interface AnalysisOptions {
@@ -23,6 +24,10 @@ export interface AnalysisOptions {
   explain: number;
   /** Seconds without a flow that end an incident. */
   incidentGap: number;
+  /** Incidents kept whole for the summary (the rest are only counted and, with `spill`, spilled). */
+  topIncidents: number;
+  /** A temp file for the incidents' JSON lines (analyze --out-dir writes incidents.jsonl from it). */
+  spill?: string;
 }
 
 /** What pass 1 found: enough for the summary, the incidents and the files, a few bytes a row. */
@@ -32,8 +37,8 @@ export interface ScoredTable {
   perCluster: ScoreSummary['perCluster'];
   /** Flows and flagged flows per ground-truth label, when the input has labels. */
   byLabel: Map<string, { n: number; flagged: number }>;
-  /** Ranked incidents. */
-  incidents: Incident[];
+  /** The incidents, ranked: counts, the top ones, incidents.jsonl. */
+  incidents: RankedIncidents;
   /** Anomalous flows the incidents could not group (no addresses: KDD-style tables). */
   skipped: number;
   /** Rows (0-based) of the anomalous flows, most anomalous first (row order among equal scores). */
@@ -56,7 +61,7 @@ export function scoreTable(scorer: Scorer, t: RawTable, o: AnalysisOptions): Sco
     if (x === undefined) idIndex.set(id, (x = ids.push(id) - 1));
     incidentIdx[row - 1] = x;
   };
-  const found: Incident[] = [];
+  const incidents = new RankedIncidents(Math.max(0, Math.trunc(o.topIncidents)) || 0, o.spill);
   let rows = new Int32Array(1024);
   let scores = new Float64Array(1024);
   let anomalies = 0;
@@ -84,9 +89,9 @@ export function scoreTable(scorer: Scorer, t: RawTable, o: AnalysisOptions): Sco
     rows[anomalies] = i;
     scores[anomalies++] = s.anomalyScore;
     scorer.explainScored(i, s, o.explain);
-    for (const x of builder.push(buildRecord(i + 1, kept, s, o.labelColumn))) found.push(x);
+    for (const x of builder.push(buildRecord(i + 1, kept, s, o.labelColumn))) incidents.add(x);
   }
-  for (const x of builder.end()) found.push(x);
+  for (const x of builder.end()) incidents.add(x);
   profiler.describe(k).forEach((p, j) => (perCluster[j]!.profile = p));
   const order = new Int32Array(anomalies);
   for (let q = 0; q < anomalies; q++) order[q] = q;
@@ -97,7 +102,7 @@ export function scoreTable(scorer: Scorer, t: RawTable, o: AnalysisOptions): Sco
     anomalies,
     perCluster,
     byLabel,
-    incidents: rankIncidents(found),
+    incidents,
     skipped: builder.skipped,
     anomalous: order,
     incidentOf: (i) => (incidentIdx[i] ? ids[incidentIdx[i]!] : undefined),
@@ -126,6 +131,8 @@ export async function writeScored(dir: string, name: string, scorer: Scorer, t: 
   const sink = openOutput(join(dir, `${name}.jsonl`));
   let pq: ScoresParquetWriter | undefined;
   try {
+    // in this thread: a worker would get each row group's strings copied into its own heap, which
+    // raised the peak more than the overlap saved
     pq = new ScoresParquetWriter(join(dir, `${name}.parquet`));
     // JSON.stringify's bytes, handed to the sink a MiB at a time instead of one string a line
     const out = new JsonLines(2 << 20);

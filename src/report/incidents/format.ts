@@ -47,15 +47,20 @@ export function formatIncident(x: Incident): string {
   return lines.join('\n');
 }
 
-/** The incidents section: a count line, the level legend and the top blocks. */
-export function formatIncidents(list: Incident[], top: number, anomalies: number, gap: number): string {
-  const by = { 1: 0, 2: 0, 3: 0 };
-  for (const x of list) by[x.severity]++;
+/**
+ * The incidents section: a count line, the level legend and the top blocks. `list` is every incident
+ * ranked, or only the first ones when `counts` gives the totals (RankedIncidents).
+ */
+export function formatIncidents(list: Incident[], top: number, anomalies: number, gap: number, counts?: { total: number; bySeverity: Record<1 | 2 | 3, number> }): string {
+  let by = { 1: 0, 2: 0, 3: 0 };
+  if (counts) by = { ...counts.bySeverity };
+  else for (const x of list) by[x.severity]++;
+  const total = counts ? counts.total : list.length;
   const lines = [
-    `${formatValue(list.length)} incidents from ${formatValue(anomalies)} anomalous flows (an incident ends after ${formatValue(gap)} s without a flow): ${by[1]} high, ${by[2]} medium, ${by[3]} low`,
+    `${formatValue(total)} incidents from ${formatValue(anomalies)} anomalous flows (an incident ends after ${formatValue(gap)} s without a flow): ${by[1]} high, ${by[2]} medium, ${by[3]} low`,
     '  high = an attack pattern (scan, flood, password guessing, large upload) · medium = suspicious repetition · low = one or two odd flows',
   ];
-  if (list.length) lines.push(`\ntop ${Math.min(top, list.length)} incidents:`);
+  if (total) lines.push(`\ntop ${Math.min(top, total)} incidents:`);
   for (const x of list.slice(0, top)) lines.push(formatIncident(x));
   return lines.join('\n');
 }
