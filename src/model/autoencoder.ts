@@ -1,14 +1,18 @@
 /**
  * A dense autoencoder on typed arrays: tanh hidden layers, a linear output layer, squared-error
  * loss with an L2 penalty (scikit-learn MLPRegressor's), Adam, seeded Glorot-uniform initialisation
- * and a seeded shuffle each epoch. Everything runs on one thread in a fixed order, so one seed gives
- * bit-identical weights on any machine with the same Node.
+ * and a seeded shuffle each epoch. Each mini-batch's gradient is the sum of its two halves' in a fixed
+ * order, the second half on a worker thread when there is one, so one seed gives bit-identical
+ * weights on one or two threads, on any machine with the same Node.
  *
  * Inputs are encoded rows (z-scores + one-hot indices): the first layer reads the numeric part
  * densely and the one-hot part as one weight row per categorical column (the other inputs are 0),
  * which skips most of the 118-wide input's multiplications.
  */
+import { Worker } from 'node:worker_threads';
 import { rng, type EncodedRows } from './kmeans.ts';
+import { modelThreads, shareArray, sharedF64, sharedI32 } from './share.ts';
+import { workerEntry } from '../workers.ts';
 import { blockOffsets, encodedDims, type Preprocessing } from './scale.ts';
 
 export interface AeTrainOptions {
@@ -22,6 +26,8 @@ export interface AeTrainOptions {
   seed: number;
   /** After each epoch: its number (1-based), mean training loss, seconds since the start. */
   onEpoch?: (epoch: number, loss: number, seconds: number) => void;
+  /** Threads (1 or 2; default: both halves of each batch on two cores from 20,000 rows). The weights are the same either way. */
+  threads?: number;
 }
 
 /** The network: layer sizes [in, ...hidden, in], per layer W (in × out, row-major) and b. */
@@ -33,6 +39,8 @@ export class Mlp {
   readonly nNum: number;
   readonly offsets: Int32Array;
   readonly weights: Float64Array;
+  /** Batch halves the worker thread computed in the last train() (0 on one thread). */
+  helperHalves = 0;
 
   constructor(p: Preprocessing, sizes: number[], W: Float64Array[], b: Float64Array[]) {
     this.sizes = sizes;
@@ -116,81 +124,232 @@ export class Mlp {
     const { sizes, W, b } = this;
     const L = sizes.length - 1;
     const B = Math.max(1, Math.min(o.batchSize, x.n));
-    const acts = this.buffers(B);
-    const deltas = this.buffers(B);
+    // each batch is two halves whose gradients are summed in a fixed order, whichever thread computed them
+    const H = Math.ceil(B / 2);
+    const acts = this.buffers(H);
+    const deltas = this.buffers(H);
+    const threads = Math.min(2, modelThreads(x.n, o.threads));
     const gW = W.map((w) => new Float64Array(w.length));
     const gb = b.map((v) => new Float64Array(v.length));
+    const g0W = W.map((w) => new Float64Array(w.length));
+    const g0b = b.map((v) => new Float64Array(v.length));
+    const mk = threads > 1 ? sharedF64 : (n: number) => new Float64Array(n);
+    const g1W = W.map((w) => mk(w.length));
+    const g1b = b.map((v) => mk(v.length));
+    const se1 = mk(1);
     const mW = W.map((w) => new Float64Array(w.length));
     const vW = W.map((w) => new Float64Array(w.length));
     const mb = b.map((v) => new Float64Array(v.length));
     const vb = b.map((v) => new Float64Array(v.length));
-    const order = Int32Array.from({ length: x.n }, (_, i) => i);
+    const order = threads > 1 ? sharedI32(x.n) : new Int32Array(x.n);
+    for (let i = 0; i < x.n; i++) order[i] = i;
+    const pool = threads > 1 ? this.startHelper(x, order, g1W, g1b, se1, H) : undefined;
     const r = rng(o.seed ^ 0x5f1e);
     const b1 = 0.9, b2 = 0.999, eps = 1e-8;
     let step = 0;
     const t0 = performance.now();
     const losses: number[] = [];
     const dOut = sizes[L]!;
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      for (let i = x.n - 1; i > 0; i--) {
-        const j = Math.floor(r() * (i + 1));
-        const t = order[i]!;
-        order[i] = order[j]!;
-        order[j] = t;
-      }
-      let lossSum = 0;
-      for (let from = 0; from < x.n; from += B) {
-        const m = Math.min(B, x.n - from);
-        this.forward(x, order, from, m, acts);
-        // output delta of the loss ½·mean over rows and outputs of (x̂ − x)²
-        const out = acts[L]!, inp = acts[0]!, dl = deltas[L]!;
-        // scikit-learn's gradient: (x̂ − x) / rows (not also / outputs), L2 term alpha·W / rows
-        const scale = 1 / m;
-        let se = 0;
-        for (let t = 0; t < m * dOut; t++) {
-          const e = out[t]! - inp[t]!;
-          se += e * e;
-          dl[t] = e * scale;
+    try {
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        for (let i = x.n - 1; i > 0; i--) {
+          const j = Math.floor(r() * (i + 1));
+          const t = order[i]!;
+          order[i] = order[j]!;
+          order[j] = t;
         }
-        let reg = 0;
-        for (let l = 0; l < L; l++) {
-          const w = W[l]!;
-          for (let t = 0; t < w.length; t++) reg += w[t]! * w[t]!;
-        }
-        lossSum += se / (m * dOut) / 2 + (o.l2 * reg) / (2 * m);
-        // backward
-        for (let l = L - 1; l >= 0; l--) {
-          const fi = sizes[l]!, fo = sizes[l + 1]!;
-          const w = W[l]!, g = gW[l]!, gbl = gb[l]!, a = acts[l]!, d = deltas[l + 1]!;
-          const lam = o.l2 / m;
-          for (let t = 0; t < g.length; t++) g[t] = lam * w[t]!;
-          gbl.fill(0);
-          for (let q = 0; q < m; q++) {
-            const db = q * fo;
-            for (let j = 0; j < fo; j++) gbl[j]! += d[db + j]!;
+        let lossSum = 0;
+        for (let from = 0; from < x.n; from += B) {
+          const m = Math.min(B, x.n - from);
+          const h = Math.ceil(m / 2);
+          step++;
+          if (pool) pool.post(step, from + h, m - h, m);
+          let se = this.partGradient(x, order, from, h, m, acts, deltas, g0W, g0b);
+          if (m > h) {
+            if (!pool || !pool.take(step)) {
+              se1[0] = this.partGradient(x, order, from + h, m - h, m, acts, deltas, g1W, g1b);
+            }
+            se += se1[0]!;
           }
-          if (l === 0) {
-            sparseGrad(x, order, from, m, this.nNum, this.offsets, this.weights, d, fo, g);
-          } else {
-            gradDense(a, fi, d, fo, g, m);
-            backDelta(w, fi, fo, d, a, deltas[l]!, m);
+          let reg = 0;
+          for (let l = 0; l < L; l++) {
+            const w = W[l]!, g = gW[l]!, g0 = g0W[l]!, g1 = g1W[l]!, bl = gb[l]!, b0 = g0b[l]!, bb1 = g1b[l]!;
+            const lam = o.l2 / m;
+            if (m > h) {
+              for (let t = 0; t < g.length; t++) g[t] = lam * w[t]! + g0[t]! + g1[t]!;
+              for (let t = 0; t < bl.length; t++) bl[t] = b0[t]! + bb1[t]!;
+            } else {
+              for (let t = 0; t < g.length; t++) g[t] = lam * w[t]! + g0[t]!;
+              bl.set(b0);
+            }
+            for (let t = 0; t < w.length; t++) reg += w[t]! * w[t]!;
+          }
+          lossSum += se / (m * dOut) / 2 + (o.l2 * reg) / (2 * m);
+          // Adam (scikit-learn's form: bias-corrected step size)
+          const lr = (o.learningRate * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+          for (let l = 0; l < L; l++) {
+            adam(W[l]!, gW[l]!, mW[l]!, vW[l]!, lr, b1, b2, eps);
+            adam(b[l]!, gb[l]!, mb[l]!, vb[l]!, lr, b1, b2, eps);
           }
         }
-        // Adam (scikit-learn's form: bias-corrected step size)
-        step++;
-        const lr = (o.learningRate * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
-        for (let l = 0; l < L; l++) {
-          adam(W[l]!, gW[l]!, mW[l]!, vW[l]!, lr, b1, b2, eps);
-          adam(b[l]!, gb[l]!, mb[l]!, vb[l]!, lr, b1, b2, eps);
-        }
+        losses.push(lossSum / Math.ceil(x.n / B));
+        o.onEpoch?.(epoch, losses[losses.length - 1]!, (performance.now() - t0) / 1000);
       }
-      losses.push(lossSum / Math.ceil(x.n / B));
-      o.onEpoch?.(epoch, losses[losses.length - 1]!, (performance.now() - t0) / 1000);
+    } finally {
+      pool?.stop();
     }
     // float32 weights: what the model file stores, so a saved and reloaded model scores the same
     for (const w of W) for (let t = 0; t < w.length; t++) w[t] = Math.fround(w[t]!);
     for (const v of b) for (let t = 0; t < v.length; t++) v[t] = Math.fround(v[t]!);
     return losses;
+  }
+
+  /**
+   * The loss gradient (without the L2 term) of rows order[from..from+m), part of a batch of `rows`
+   * rows, into gW / gb; returns their summed squared error.
+   */
+  partGradient(x: EncodedRows, order: Int32Array, from: number, m: number, rows: number, acts: Float64Array[], deltas: Float64Array[], gW: Float64Array[], gb: Float64Array[]): number {
+    const { sizes, W } = this;
+    const L = sizes.length - 1;
+    const dOut = sizes[L]!;
+    this.forward(x, order, from, m, acts);
+    // output delta of the loss ½·mean over rows and outputs of (x̂ − x); scikit-learn's gradient is
+    // (x̂ − x) / rows (not also / outputs)
+    const out = acts[L]!, inp = acts[0]!, dl = deltas[L]!;
+    const scale = 1 / rows;
+    let se = 0;
+    for (let t = 0; t < m * dOut; t++) {
+      const e = out[t]! - inp[t]!;
+      se += e * e;
+      dl[t] = e * scale;
+    }
+    for (let l = L - 1; l >= 0; l--) {
+      const fi = sizes[l]!, fo = sizes[l + 1]!;
+      const g = gW[l]!, gbl = gb[l]!, a = acts[l]!, d = deltas[l + 1]!;
+      g.fill(0);
+      gbl.fill(0);
+      for (let q = 0; q < m; q++) {
+        const db = q * fo;
+        for (let j = 0; j < fo; j++) gbl[j]! += d[db + j]!;
+      }
+      if (l === 0) sparseGrad(x, order, from, m, this.nNum, this.offsets, this.weights, d, fo, g);
+      else {
+        gradDense(a, fi, d, fo, g, m);
+        backDelta(W[l]!, fi, fo, d, a, deltas[l]!, m);
+      }
+    }
+    return se;
+  }
+
+  /**
+   * A worker thread that computes the second half of each batch (autoencoder-worker.ts) on the
+   * network's weights moved to shared memory. Either thread may claim a half; a worker that has not
+   * started, or failed, leaves it to this thread, so the weights never depend on the worker.
+   */
+  private startHelper(x: EncodedRows, order: Int32Array, g1W: Float64Array[], g1b: Float64Array[], se1: Float64Array, H: number): { post(k: number, from: number, m: number, rows: number): void; take(k: number): boolean; stop(): void } {
+    for (let l = 0; l < this.W.length; l++) {
+      this.W[l] = shareArray(this.W[l]!);
+      this.b[l] = shareArray(this.b[l]!);
+    }
+    const ctrl = sharedI32(AE_CTRL);
+    const job: AeJob = {
+      kind: 'autoencoder', sizes: this.sizes, nNum: this.nNum, offsets: this.offsets, weights: this.weights, dims: this.dims,
+      W: this.W, b: this.b, x: { n: x.n, nNum: x.nNum, nCat: x.nCat, z: shareArray(x.z), oh: shareArray(x.oh) },
+      order, g1W, g1b, se1, ctrl, H,
+    };
+    let worker: Worker | undefined;
+    try {
+      worker = new Worker(workerEntry('autoencoder-worker', import.meta.url), { workerData: job });
+      worker.unref();
+      worker.on('error', () => undefined);
+    } catch {
+      // no worker entry (a bundled copy of the library): this thread computes both halves
+    }
+    // give the worker up to 2 s to start (a training takes seconds to minutes); without it this thread does both halves
+    if (worker) Atomics.wait(ctrl, C_READY, 0, 2000);
+    const claim = (k: number): boolean => claimHalf(ctrl, k);
+    const net = this;
+    net.helperHalves = 0;
+    return {
+      post(k, from, m, rows) {
+        Atomics.store(ctrl, C_FROM, from);
+        Atomics.store(ctrl, C_M, m);
+        Atomics.store(ctrl, C_ROWS, rows);
+        Atomics.store(ctrl, C_GO, k);
+        Atomics.notify(ctrl, C_GO);
+      },
+      // true when the worker computed half k; false: this thread must
+      take(k) {
+        if (claim(k)) return false;
+        let d: number;
+        while ((d = Atomics.load(ctrl, C_DONE)) !== k && d !== -k) Atomics.wait(ctrl, C_DONE, d, 100);
+        if (d === k) net.helperHalves++;
+        return d === k;
+      },
+      stop() {
+        Atomics.store(ctrl, C_GO, -1);
+        Atomics.notify(ctrl, C_GO);
+        void worker?.terminate();
+      },
+    };
+  }
+}
+
+/** Control words of the shared training: batch posted, its second half (from, rows, batch rows), last claimed, last done (−k: failed), worker started. */
+const C_GO = 0, C_FROM = 1, C_M = 2, C_ROWS = 3, C_CLAIM = 4, C_DONE = 5, C_READY = 6, AE_CTRL = 7;
+
+/** Claim the second half of batch k for the calling thread (false: the other one has it). */
+function claimHalf(ctrl: Int32Array, k: number): boolean {
+  for (;;) {
+    const c = Atomics.load(ctrl, C_CLAIM);
+    if (c >= k) return false;
+    if (Atomics.compareExchange(ctrl, C_CLAIM, c, k) === c) return true;
+  }
+}
+
+/** What the autoencoder's worker thread receives. */
+export interface AeJob {
+  kind: 'autoencoder';
+  sizes: number[];
+  nNum: number;
+  offsets: Int32Array;
+  weights: Float64Array;
+  dims: number;
+  W: Float64Array[];
+  b: Float64Array[];
+  x: EncodedRows;
+  order: Int32Array;
+  g1W: Float64Array[];
+  g1b: Float64Array[];
+  se1: Float64Array;
+  ctrl: Int32Array;
+  H: number;
+}
+
+/** The worker's loop: wait for a batch, claim its second half, compute it into the shared buffers. */
+export function aeWorkerLoop(job: AeJob): void {
+  const net = Object.create(Mlp.prototype) as Mlp;
+  Object.assign(net, { sizes: job.sizes, W: job.W, b: job.b, dims: job.dims, nNum: job.nNum, offsets: job.offsets, weights: job.weights });
+  const acts = net.buffers(job.H);
+  const deltas = net.buffers(job.H);
+  const { ctrl } = job;
+  Atomics.store(ctrl, C_READY, 1);
+  Atomics.notify(ctrl, C_READY);
+  let last = 0;
+  for (;;) {
+    let go: number;
+    while ((go = Atomics.load(ctrl, C_GO)) === last) Atomics.wait(ctrl, C_GO, last);
+    if (go < 0) return;
+    last = go;
+    if (!claimHalf(ctrl, go)) continue;
+    // claimed: this thread's caller waits for it, so the half's rows, order and weights stay put
+    try {
+      job.se1[0] = net.partGradient(job.x, job.order, Atomics.load(ctrl, C_FROM), Atomics.load(ctrl, C_M), Atomics.load(ctrl, C_ROWS), acts, deltas, job.g1W, job.g1b);
+      Atomics.store(ctrl, C_DONE, go);
+    } catch {
+      Atomics.store(ctrl, C_DONE, -go);
+    }
+    Atomics.notify(ctrl, C_DONE);
   }
 }
 

@@ -137,12 +137,12 @@ export class Scorer {
   private readonly reasonHead: Uint8Array[];
   private readonly textHead: Uint8Array[];
   /** Lazily encoded pieces of numeric reasons per cluster × feature, and of categorical reasons per value, cluster and column. */
-  private readonly typicalPiece: (Uint8Array | undefined)[] = [];
-  private readonly vsPiece: (Uint8Array | undefined)[] = [];
+  private readonly typicalPiece: (Uint8Array | undefined)[];
+  private readonly vsPiece: (Uint8Array | undefined)[];
   private readonly catPieces = new Map<number, Uint8Array[]>();
   /** writeReasonTexts' pieces: `name ` per numeric feature, ` vs <typical>` per cluster × feature. */
   private readonly nameSpace: Uint8Array[];
-  private readonly vsText: (Uint8Array | undefined)[] = [];
+  private readonly vsText: (Uint8Array | undefined)[];
   /** Autoencoder and hybrid models. */
   readonly kind: DetectorChoice;
   readonly ae: AutoencoderDetector | undefined;
@@ -175,6 +175,10 @@ export class Scorer {
     this.textHead = p.numeric.map((spec) => Buffer.from(`,"text":"${esc(spec.name)} `, 'utf8'));
     this.nameSpace = p.numeric.map((spec) => Buffer.from(`${spec.name} `, 'utf8'));
     this.typicalText = new Array<string>(k * nNum);
+    // sized up front: filled out of order, a growing array would turn into a slow dictionary
+    this.typicalPiece = new Array<Uint8Array | undefined>(k * nNum).fill(undefined);
+    this.vsPiece = new Array<Uint8Array | undefined>(k * nNum).fill(undefined);
+    this.vsText = new Array<Uint8Array | undefined>(k * nNum).fill(undefined);
     this.typicalRounded = new Float64Array(k * nNum);
     for (let j = 0; j < k; j++) {
       for (let u = 0; u < nNum; u++) {
@@ -460,7 +464,7 @@ export class Scorer {
           else out.grouped(value);
         } else if (value > -1000 && value < 1000 && (k = Math.round(value * 100)) / 100 === value) out.fixed(k, 2);
         else out.ascii(reasonValueText(value));
-        out.raw(this.vsText[at] ?? (this.vsText[at] = Buffer.from(` vs ${this.typicalText[at]!}`, 'utf8')));
+        out.raw(this.vsText[at] ?? (this.vsText[at] = utf8(` vs ${this.typicalText[at]!}`)));
       } else {
         const b = idx - nNum;
         const col = this.catCol[b]!;
@@ -474,12 +478,12 @@ export class Scorer {
 
   /** `,"typical":t,"share":` of cluster j's numeric feature u (at = j × nNum + u). */
   private makeTypicalPiece(at: number, j: number, u: number): Uint8Array {
-    return (this.typicalPiece[at] = Buffer.from(`,"typical":${JSON.stringify(this.typicalRounded[j * this.enc.nNum + u]!)},"share":`, 'utf8'));
+    return (this.typicalPiece[at] = utf8(`,"typical":${JSON.stringify(this.typicalRounded[j * this.enc.nNum + u]!)},"share":`));
   }
 
   /** ` vs <typical text>"}`: the end of a numeric reason's text. */
   private makeVsPiece(at: number): Uint8Array {
-    return (this.vsPiece[at] = Buffer.from(` vs ${JSON.stringify(this.typicalText[at]!).slice(1, -1)}"}`, 'utf8'));
+    return (this.vsPiece[at] = utf8(` vs ${JSON.stringify(this.typicalText[at]!).slice(1, -1)}"}`));
   }
 
   /** A categorical reason around its share, `{"feature":…,"share":` and `,"text":…}`, and its bare text (row i's value in cluster j, column b). */
@@ -534,6 +538,17 @@ export class Scorer {
     }
     return reasons;
   }
+}
+
+/** A string's UTF-8 bytes: ASCII copied by hand (Buffer.from costs microseconds for a few bytes), the rest through Buffer. */
+function utf8(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) return Buffer.from(s, 'utf8');
+    b[i] = c;
+  }
+  return b;
 }
 
 function ratio(measure: number, threshold: number): number {

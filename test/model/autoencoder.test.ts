@@ -16,6 +16,9 @@ import { rocAuc } from '../../src/model/metrics.ts';
 import { buildRecord } from '../../src/report/record.ts';
 import { fuse, fitFusion, quantileGrid, RankFusion, tailShare } from '../../src/model/hybrid.ts';
 import { parseThreshold } from '../../src/model/threshold.ts';
+import { Mlp } from '../../src/model/autoencoder.ts';
+import { Encoder, fitPreprocessing } from '../../src/model/scale.ts';
+import { encodeRows } from '../../src/model/kmeans.ts';
 import { InputError } from '../../src/errors.ts';
 import { kddSubset } from '../cli/model-helpers.ts';
 import type { RawTable } from '../../src/model/encode.ts';
@@ -57,6 +60,25 @@ describe('autoencoder detector', () => {
     // an autoencoder model: one cluster, its top-level thresholds are the autoencoder's
     expect(a.kmeans.k).toBe(1);
     expect(a.thresholds).toEqual(a.autoencoder!.thresholds);
+  });
+
+  it('trains the same weights on one thread and on two (the second half of each batch on a worker)', () => {
+    const p = fitPreprocessing(train, { clip: 5, stdFloor: 1 });
+    const x = encodeRows(new Encoder(p, train), train.n);
+    const run = (threads: number): { W: Float64Array[]; b: Float64Array[]; loss: number[]; helper: number } => {
+      const net = Mlp.init(p, [32, 16, 32], 5);
+      // batches of 201 rows: unequal halves, and a last batch of its own size
+      const loss = net.train(x, { hidden: [32, 16, 32], epochs: 30, batchSize: 201, learningRate: 1e-3, l2: 1e-4, seed: 5, threads });
+      return { W: net.W.map((w) => Float64Array.from(w)), b: net.b.map((v) => Float64Array.from(v)), loss, helper: net.helperHalves };
+    };
+    const one = run(1);
+    const two = run(2);
+    expect(one.helper).toBe(0);
+    expect(two.helper).toBeGreaterThan(0);
+    expect(two.loss).toEqual(one.loss);
+    expect(two.W).toEqual(one.W);
+    expect(two.b).toEqual(one.b);
+    expect(one.loss[1]!).toBeLessThan(one.loss[0]!);
   });
 
   it('scores the test attacks above the test normal rows (ROC-AUC ≥ 0.9 on the sample), 5 % of training rows above p95', () => {
