@@ -218,14 +218,9 @@ export class JsonLines {
    */
   scaled(k: number, d: number): void {
     this.room(20);
-    const b = this.buf;
-    if (k < 0) {
-      b[this.pos++] = 45;
-      k = -k;
-    }
-    const p10 = POW10[d]!;
-    const ip = Math.floor(k / p10);
-    let f = k - ip * p10;
+    k = this.sign(k);
+    const ip = Math.floor(k / POW10[d]!);
+    let f = k - ip * POW10[d]!;
     if (ip < 2147483648) this.uint(ip);
     else this.ascii(String(ip));
     if (f === 0) return;
@@ -233,24 +228,28 @@ export class JsonLines {
       f /= 10;
       d--;
     }
-    b[this.pos++] = 46; // .
-    for (let z = d - 1; z > 0 && f < POW10[z]!; z--) b[this.pos++] = 48;
-    this.uint(f);
+    this.fraction(f, d);
   }
 
   /** (k / 10^d).toFixed(d) for an integer k with |k / 10^d| < 2^31: its digits with exactly d decimals. */
   fixed(k: number, d: number): void {
     this.room(22);
-    const b = this.buf;
-    if (k < 0) {
-      b[this.pos++] = 45;
-      k = -k;
-    }
-    const p10 = POW10[d]!;
-    const ip = Math.floor(k / p10);
-    const f = k - ip * p10;
+    k = this.sign(k);
+    const ip = Math.floor(k / POW10[d]!);
     this.uint(ip);
-    if (d === 0) return;
+    if (d > 0) this.fraction(k - ip * POW10[d]!, d);
+  }
+
+  /** Writes the minus sign of a negative k; returns |k|. */
+  private sign(k: number): number {
+    if (!(k < 0)) return k;
+    this.buf[this.pos++] = 45;
+    return -k;
+  }
+
+  /** The point and an integer 0 ≤ f < 10^d as d digits (leading zeros kept). */
+  private fraction(f: number, d: number): void {
+    const b = this.buf;
     b[this.pos++] = 46; // .
     for (let z = d - 1; z > 0 && f < POW10[z]!; z--) b[this.pos++] = 48;
     this.uint(f);
