@@ -53,6 +53,15 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
 
   // KDD rows straight from the reader's columns into the JSON Lines: one reused score, no Row
   const kddDirect = scorer.writesReasonsJson && writer.writeKdd !== undefined;
+  /** Counts a scored row for the summary; false when --only-anomalies leaves it unwritten. */
+  const tally = (s: FlowScore): boolean => {
+    nFlows++;
+    flows[s.cluster]!++;
+    if (!s.isAnomaly) return !opts.onlyAnomalies;
+    nAnom++;
+    anomalies[s.cluster]!++;
+    return true;
+  };
   const reused: FlowScore = { cluster: 0, distance: 0, threshold: 0, anomalyScore: 0, isAnomaly: false, severity: null, reasons: [] };
   const flushKdd = async (b: KddBatch): Promise<void> => {
     scorer.refresh();
@@ -61,13 +70,7 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
     for (let i = 0; i < table.n; i++) {
       rowNo++;
       scorer.scoreInto(i, s, pca);
-      nFlows++;
-      flows[s.cluster]!++;
-      if (s.isAnomaly) {
-        nAnom++;
-        anomalies[s.cluster]!++;
-      }
-      if (opts.onlyAnomalies && !s.isAnomaly) continue;
+      if (!tally(s)) continue;
       reasons.i = i;
       const w = writer.writeKdd!(rowNo, b, i, s, labelColumn, reasons);
       if (w) await w;
@@ -82,13 +85,7 @@ export async function scoreInputs(inputs: string[], model: ModelFile, modelName:
       rowNo++;
       // reasons only for the rows that are written (--only-anomalies skips most)
       const s = scorer.score(i, 0, opts.pca ?? false);
-      nFlows++;
-      flows[s.cluster]!++;
-      if (s.isAnomaly) {
-        nAnom++;
-        anomalies[s.cluster]!++;
-      }
-      if (opts.onlyAnomalies && !s.isAnomaly) continue;
+      if (!tally(s)) continue;
       let w;
       if (direct) {
         // the JSON writer takes the reasons from the scorer: no Reason objects
