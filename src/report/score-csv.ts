@@ -8,6 +8,7 @@ import type { FlowScore } from '../model/score.ts';
 import type { KddBatch } from '../dataset/kdd.ts';
 import { KDD_FEATURE_NAMES, KDD_SYMBOLIC } from '../dataset/kdd.ts';
 import type { JsonLines } from './json-line.ts';
+import { KddPieces } from './score-json.ts';
 
 /** Row i's reasons as their texts joined by "; " (Scorer.writeReasonTexts). */
 export interface ReasonTexts {
@@ -29,32 +30,15 @@ const COMMA = 44;
 const EMPTY_IDENTITY = bytes(',,,,,,,,,,');
 const FLAGS = [false, true].map((a) => ['', '1', '2', '3'].map((s) => bytes(`,${a},${s},`)));
 
-export class KddRecordCsv {
-  readonly labelColumn: string;
-  private readonly labelFeature: number;
-  private symbolsOf: KddBatch['symbols'] | undefined;
-  private labelsOf: string[] | undefined;
-  /** Per symbolic column and code: the field and its comma (`tcp,`). */
-  private sym: Uint8Array[][] = [[], [], []];
-  /** Per label code: `,label,category` when both come from the label code. */
-  private lab: Uint8Array[] = [];
+/** Symbols are cached as the field and its comma (`tcp,`), labels as `,label,category`. */
+export class KddRecordCsv extends KddPieces {
   /** Per cluster: `j,` and `,threshold,` for the threshold last seen. */
   private readonly clusterPiece: Uint8Array[] = [];
   private readonly thresholdPiece: Uint8Array[] = [];
   private readonly thresholdOf: number[] = [];
 
-  constructor(labelColumn: string) {
-    this.labelColumn = labelColumn;
-    this.labelFeature = KDD_FEATURE_NAMES.indexOf(labelColumn);
-  }
-
   write(out: JsonLines, rowNo: number, b: KddBatch, r: number, s: FlowScore, reasons: ReasonTexts): void {
-    if (this.symbolsOf !== b.symbols || this.labelsOf !== b.labels) {
-      this.symbolsOf = b.symbols;
-      this.labelsOf = b.labels;
-      this.sym = [[], [], []];
-      this.lab = [];
-    }
+    this.follow(b);
     number(out, rowNo);
     out.raw(EMPTY_IDENTITY);
     for (let q = 0; q < 3; q++) {

@@ -136,33 +136,42 @@ const STAT_FIELDS = ['duration', 'src_bytes', 'dst_bytes', 'num_failed_logins'].
 const EMPTY = new Uint8Array(0);
 
 /**
- * Records of KDD rows (readKddBatches) as JSON Lines: what writeRecordJson writes for the Row that
- * kddTableFiller keeps (RECORD_KEEP plus the label column), taken from the batch's columns.
+ * What the KDD column writers (JSON here, CSV in score-csv.ts) cache per batch vocabulary: each
+ * symbol's and label code's encoded piece, dropped when a batch comes from another file.
  */
-export class KddRecordJson {
+export abstract class KddPieces {
   readonly labelColumn: string;
   /** Index of the label column among the KDD features, or −1 (label, category, difficulty or absent). */
-  private readonly labelFeature: number;
+  protected readonly labelFeature: number;
   private symbolsOf: KddBatch['symbols'] | undefined;
   private labelsOf: string[] | undefined;
-  /** Per symbolic column and code: `,"protocol_type":"tcp"` (empty for an empty value). */
-  private sym: Uint8Array[][] = [[], [], []];
-  /** Per label code: `,"label":…,"category":…` when both come from the label code (label column label or category). */
-  private lab: Uint8Array[] = [];
+  /** Per symbolic column and code: the encoded field. */
+  protected sym: Uint8Array[][] = [[], [], []];
+  /** Per label code: the encoded label and category, when both come from the label code. */
+  protected lab: Uint8Array[] = [];
 
   constructor(labelColumn: string) {
     this.labelColumn = labelColumn;
     this.labelFeature = KDD_FEATURE_NAMES.indexOf(labelColumn);
   }
 
+  /** Starts over when b comes from another file: its own vocabularies. */
+  protected follow(b: KddBatch): void {
+    if (this.symbolsOf === b.symbols && this.labelsOf === b.labels) return;
+    this.symbolsOf = b.symbols;
+    this.labelsOf = b.labels;
+    this.sym = [[], [], []];
+    this.lab = [];
+  }
+}
+
+/**
+ * Records of KDD rows (readKddBatches) as JSON Lines: what writeRecordJson writes for the Row that
+ * kddTableFiller keeps (RECORD_KEEP plus the label column), taken from the batch's columns.
+ */
+export class KddRecordJson extends KddPieces {
   write(out: JsonLines, rowNo: number, b: KddBatch, r: number, s: FlowScore, reasons?: ReasonsJson): void {
-    if (this.symbolsOf !== b.symbols || this.labelsOf !== b.labels) {
-      // another file: its own vocabularies
-      this.symbolsOf = b.symbols;
-      this.labelsOf = b.labels;
-      this.sym = [[], [], []];
-      this.lab = [];
-    }
+    this.follow(b);
     out.raw(HEADS[s.isAnomaly ? 1 : 0]!);
     out.number(rowNo);
     for (let q = 0; q < 3; q++) {
