@@ -11,7 +11,7 @@ import { openOutput } from '../dataset/output.ts';
 import { csvWriter, jsonlWriter, REPORT_FORMATS, tableWriter, type RecordWriter, type ReportFormat } from '../report/format.ts';
 import { scoreInputs } from '../report/score-run.ts';
 import { cliReadOptions, FUSION_CHOICES, FUSION_HELP } from './options.ts';
-import { scoresParquetWriter } from '../store/scores.ts';
+import { scoresParquetWriter } from '../store/scores-parquet.ts';
 import { incidentWriter, writeIncidentsJsonl } from '../report/incidents/index.ts';
 
 interface ScoreArgs {
@@ -57,7 +57,7 @@ async function runScore(a: ScoreArgs, io: CliIO): Promise<number> {
   }
   const format = formatFor(a);
   if (format === 'parquet' && a.output === '-') throw new UsageError('--format parquet writes a file: give it with -o FILE.parquet');
-  // Parquet: the records go through a temp JSON Lines file that DuckDB converts at the end
+  // Parquet: the records go straight into the file's row groups (renamed into place at the end)
   const pq = format === 'parquet' ? scoresParquetWriter(a.output) : undefined;
   const sink = pq ? { close: async () => undefined, abort: () => pq.abort() } : openOutput(a.output, io.stdout);
   const inner = (): RecordWriter => pq ?? openRecordWriter(format as ReportFormat, sink as ReturnType<typeof openOutput>, a.top, model.autoencoder !== undefined && (model.detector ?? 'kmeans') !== 'kmeans');

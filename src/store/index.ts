@@ -5,4 +5,5 @@
 export { openStore, duckError, type Store, type StoreOptions, type StoreView, type QueryResult, type ColumnInfo, type Param } from './store.ts';
 export { resolveViews, KNOWN_VIEWS, type ViewSource, type SourceFormat } from './views.ts';
 export { topAnomalies, countsPerHour, serviceByFlag, flowPage, flowByUid, scoreHistogram, LIST_COLUMNS, type FlowFilter, type FlowRow, type AnomalyRow, type PageCursor } from './dashboard.ts';
-export { SCORE_COLUMNS, scoresJsonlToParquet, scoresParquetWriter, analysisParquet, renderScoreColumnTable, type ScoreColumn } from './scores.ts';
+export { SCORE_COLUMNS, scoresJsonlToParquet, analysisParquet, renderScoreColumnTable, type ScoreColumn } from './scores.ts';
+export { scoresParquetWriter } from './scores-parquet.ts';

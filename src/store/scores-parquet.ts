@@ -14,6 +14,7 @@ import { snappyCompress, snappyMaxLength } from '../dataset/snappy.ts';
 import { RECORD_FIELDS, type AnomalyRecord, type FieldOf } from '../report/record.ts';
 import type { Row } from '../dataset/types.ts';
 import type { FlowScore } from '../model/score.ts';
+import type { RecordWriter } from '../report/format.ts';
 import { SCORE_COLUMNS } from './scores.ts';
 
 type Phys = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP';
@@ -405,4 +406,24 @@ function leafElement(th: Thrift, l: Leaf): void {
   th.string(4, l.path[l.path.length - 1]!);
   if (l.phys === 'STRING' || l.phys === 'TIMESTAMP') writeLogicalType(th, l.phys);
   th.end();
+}
+
+/**
+ * The RecordWriter of `score -o x.parquet`: records go into the file's row groups as they come (no
+ * temp JSON Lines for DuckDB to convert at the end); end() puts the file in place, abort() leaves nothing.
+ */
+export function scoresParquetWriter(dest: string): RecordWriter & { abort(): Promise<void> } {
+  let w: ScoresParquetWriter | undefined = new ScoresParquetWriter(dest);
+  return {
+    write: (r: AnomalyRecord) => w!.write(r),
+    async end() {
+      const x = w;
+      w = undefined;
+      x?.close();
+    },
+    async abort() {
+      w?.abort();
+      w = undefined;
+    },
+  };
 }

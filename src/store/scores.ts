@@ -1,20 +1,19 @@
 /**
  * Scored flows (anomaly records, schema flowsift.anomaly/1) as Parquet: typed columns, `ts` a
  * TIMESTAMP(MICROS, UTC), and `reasons` a LIST of STRUCTs — queryable (`unnest(reasons)`) rather than
- * a JSON string. Written here by DuckDB from the records' JSON Lines (a temp file beside the output
- * for `score -o x.parquet`; analyze writes the same table without DuckDB: scores-parquet.ts), read with declared column types (no sniffing),
+ * a JSON string. The schema is declared here; analyze and `score -o x.parquet` write it without
+ * DuckDB (scores-parquet.ts). scoresJsonlToParquet converts existing JSON Lines with DuckDB, read with
+ * declared column types (no sniffing),
  * row groups of 16,384 flows (min/max statistics per group let the dashboard's time-bounded and
  * top-N queries skip most of a file), Snappy-compressed (zstd would be smaller, but hyparquet — flowsift's own Parquet reader — and
  * some notebooks' readers lack it), atomically (temp file + rename).
  */
 import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { openOutput, tempPathFor, type TextSink } from '../dataset/output.ts';
+import { tempPathFor } from '../dataset/output.ts';
 import { InputError } from '../errors.ts';
-import type { AnomalyRecord } from '../report/record.ts';
-import type { RecordWriter, ScoreSummary } from '../report/format.ts';
 import { duckError } from './store.ts';
 import { sqlString } from './views.ts';
 
@@ -113,37 +112,6 @@ export async function scoresJsonlToParquet(src: string, dest: string, opts: { me
     instance.closeSync();
     rmSync(spill, { recursive: true, force: true });
   }
-}
-
-/**
- * A RecordWriter for `score -o x.parquet`: records go to JSON Lines in a temp file beside `dest`,
- * converted when the run ends (end()), then the temp file is removed. `abort()` leaves nothing.
- */
-export function scoresParquetWriter(dest: string): RecordWriter & { abort(): Promise<void> } {
-  const jsonl = join(dirname(dest), `.${Date.now().toString(36)}.${process.pid}.scores.jsonl`);
-  let sink: TextSink | undefined = openOutput(jsonl);
-  const done = async (): Promise<void> => {
-    rmSync(jsonl, { force: true });
-  };
-  return {
-    write: (r: AnomalyRecord) => sink!.write(JSON.stringify(r) + '\n'),
-    async end(_summary: ScoreSummary) {
-      if (!sink) return;
-      const s = sink;
-      sink = undefined;
-      try {
-        await s.close();
-        await scoresJsonlToParquet(jsonl, dest);
-      } finally {
-        await done();
-      }
-    },
-    async abort() {
-      if (sink) await sink.abort();
-      sink = undefined;
-      await done();
-    },
-  };
 }
 
 /** The README's table of the scored-flow columns (markdown). */

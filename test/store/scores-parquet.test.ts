@@ -2,7 +2,8 @@
  * scores.parquet written from the records (store/scores-parquet.ts) holds what DuckDB's conversion
  * of the same scores.jsonl holds: the same column types and every row equal, reasons and
  * detectors_fired included — on the demo's k-means analysis and a hybrid one (whose records carry
- * detectors_fired and reasons from both detectors) — and hyparquet reads it back as the records.
+ * detectors_fired and reasons from both detectors) — and hyparquet reads it back as the records;
+ * `score -o x.parquet` writes it the same way, checked on NSL-KDD rows with labels.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { runCli } from '../../src/cli/main.ts';
 import { scoresJsonlToParquet } from '../../src/store/scores.ts';
 import { ScoresParquetWriter } from '../../src/store/scores-parquet.ts';
 import type { AnomalyRecord } from '../../src/report/record.ts';
+import { KDD_DIR } from '../cli/model-helpers.ts';
 
 const SAMPLE = new URL('../../samples/demo.pcap', import.meta.url).pathname;
 const BASELINE = new URL('../../samples/baseline.pcap', import.meta.url).pathname;
@@ -107,4 +109,30 @@ describe.each(['kmeans', 'hybrid'])('scores.parquet from the records (%s analysi
       expect(r.detectors_fired ?? undefined).toEqual(rec.detectors_fired);
     });
   });
+});
+
+describe('score -o x.parquet', () => {
+  it('holds what DuckDB makes of the same run\'s JSON Lines: NSL-KDD rows with label, category and difficulty', async () => {
+    const model = join(dir, 'kdd-model.json');
+    const io = { stdout: quiet, stderr: quiet };
+    expect(await runCli(['train', `${KDD_DIR}KDDTrain+_20Percent.txt.gz`, '--train-on', 'normal', '--k', '5', '-m', model, '-q'], io)).toBe(0);
+    const test = `${KDD_DIR}KDDTest+.txt.gz`;
+    for (const extra of [[], ['--label-column', 'difficulty', '--pca']]) {
+      const jsonl = join(dir, 'kdd-scored.jsonl');
+      const direct = join(dir, 'kdd-scored.parquet');
+      const viaDuck = join(dir, 'kdd-scored.duck.parquet');
+      expect(await runCli(['score', test, '-m', model, '-o', jsonl, '-q', ...extra], io)).toBe(0);
+      expect(await runCli(['score', test, '-m', model, '-o', direct, '-q', ...extra], io)).toBe(0);
+      await scoresJsonlToParquet(jsonl, viaDuck);
+      const types = async (f: string): Promise<unknown[][]> => query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${f}'))`);
+      expect(await types(direct)).toEqual(await types(viaDuck));
+      const [[n, labelled]] = await query(`SELECT count(*), count(label) FROM read_parquet('${direct}')`);
+      expect(Number(n)).toBe(22544);
+      expect(Number(labelled)).toBe(22544);
+      for (const [a, b] of [[direct, viaDuck], [viaDuck, direct]]) {
+        const [[d]] = await query(`SELECT count(*) FROM (SELECT * FROM read_parquet('${a}') EXCEPT ALL SELECT * FROM read_parquet('${b}'))`);
+        expect(Number(d)).toBe(0);
+      }
+    }
+  }, 120_000);
 });
